@@ -1,0 +1,133 @@
+/**
+ * Stable error codes and the two error classes of the toolkit.
+ *
+ * Error codes are public API: tests, CI annotations and operators match on the
+ * code, never on message text. Every code lives here and only here.
+ *
+ * Two classes, as in sigstore-js:
+ * - {@link VerificationError} — integrity and cryptography: the bytes are not
+ *   what they claim to be (bad signature, digest mismatch, malformed JSON,
+ *   rollback, expiry).
+ * - {@link PolicyError} — "who is trusted and for what": the bytes are genuine
+ *   but the operator's policy does not allow them (untrusted publisher, risk
+ *   tier above the limit, alpha channel not opted in).
+ *
+ * {@link InputError} is for a caller's bad input to a command (unreadable file,
+ * wrong flag value); the CLI prints it as one line.
+ *
+ * @module
+ */
+
+/** Every stable error code with a one-line meaning. Grouped by layer/step. */
+export const ERROR_CODES = {
+  // ---- strict JSON (core/json) -------------------------------------------
+  JSON_TOO_LARGE: 'input is larger than the configured byte limit',
+  JSON_INVALID_UTF8: 'input is not valid UTF-8',
+  JSON_BOM: 'input starts with a byte order mark',
+  JSON_SYNTAX: 'input is not JSON text',
+  JSON_TRAILING_DATA: 'a second value or garbage follows the JSON value',
+  JSON_DUPLICATE_KEY: 'an object has the same member name twice',
+  JSON_LONE_SURROGATE: 'a string escapes a lone UTF-16 surrogate',
+  JSON_UNSAFE_INTEGER: 'an integer lies outside the IEEE-754 safe range',
+  JSON_NUMBER_NOT_REPRESENTABLE: 'a number overflows to Infinity',
+  JSON_TOO_DEEP: 'nesting is deeper than the configured limit',
+  JSON_TOO_MANY_MEMBERS: 'an object or array has more entries than the configured limit',
+  JSON_STRING_TOO_LONG: 'a string is longer than the configured limit',
+  JSON_NUMBER_NOT_INTEGER: 'a number is not a plain integer literal where only integers are allowed',
+
+  // ---- canonical JSON (core/jcs) -----------------------------------------
+  JCS_UNREPRESENTABLE: 'value cannot be represented in RFC 8785 canonical JSON',
+
+  // ---- index validation (core/index) -------------------------------------
+  INDEX_INVALID: 'the index does not satisfy the index format',
+
+  // ---- index signing and verification (domain/index) ---------------------
+  INDEX_SIGNATURE_THRESHOLD: 'fewer distinct trusted keys signed the index than the threshold requires',
+  INDEX_SIGNATURE_INVALID: 'an index signature does not verify',
+  INDEX_UNTRUSTED_KEY: 'the index is signed only by keys the operator does not trust',
+  INDEX_NOT_OFFICIAL: 'the index status is not official',
+  INDEX_EXPIRED: 'the index expires_at lies in the past',
+  INDEX_ROLLBACK: 'the index generation is lower than the stored one',
+  INDEX_GENERATION_REUSED: 'the index generation equals the stored one but the signed content differs',
+  INDEX_STATE_INVALID: 'the rollback state file is unreadable or malformed',
+  KEY_ROTATION_INVALID: 'a publisher key rotation statement is missing or not signed by the previous key',
+  KEY_REVOKED: 'a key is on the revocation list',
+
+  // ---- keys (crypto, io) ---------------------------------------------------
+  KEY_INVALID: 'a key is not a 32-byte Ed25519 key or seed',
+  KEY_FILE_EXISTS: 'refusing to overwrite an existing key file',
+
+  // ---- command input (io, cli) --------------------------------------------
+  INPUT_UNREADABLE: 'a file or directory cannot be read or written',
+  INPUT_INVALID: 'a command argument or input file is malformed',
+
+  // ---- manifest (domain/manifest) ----------------------------------------
+  MANIFEST_DECODE: 'the manifest cannot be decoded (strict decoding)',
+  MANIFEST_INVALID: 'the manifest fails server-parity validation',
+  MANIFEST_SIGNATURE_REQUIRED: 'the manifest must be signed but is not',
+  MANIFEST_SIGNATURE_INVALID: 'the manifest signature does not verify',
+  MANIFEST_UNTRUSTED_PUBLISHER: 'the manifest publisher is not a trusted publisher',
+  MANIFEST_DIGEST_MISMATCH: 'the artifact SHA-256 differs from the manifest digest',
+  MANIFEST_INDEX_MISMATCH: 'the manifest differs from its index release entry',
+  TRUST_POLICY_INVALID: 'the server trust policy file (trusted_publishers) is malformed',
+
+  // ---- bundle (domain/bundle) --------------------------------------------
+  BUNDLE_INVALID: 'the tar+gzip bundle breaks an archive rule of the server',
+  BUNDLE_TOO_LARGE: 'the bundle exceeds a size limit',
+
+  // ---- install pipeline (domain/install) ---------------------------------
+  INSTALL_POLICY_INVALID: 'the install policy file is malformed',
+  PLUGIN_NOT_FOUND: 'the index has no such plugin',
+  CHANNEL_NOT_ALLOWED: 'the channel is not requested or not allowed by policy',
+  RELEASE_NOT_FOUND: 'the channel does not select a release',
+  RELEASE_REVOKED: 'the release, its artifact digest or its key is revoked',
+  PUBLISHER_UNTRUSTED: 'the operator does not trust the plugin publisher',
+  PUBLISHER_LIMIT: 'the release exceeds the limits the operator set for its publisher',
+  CAPABILITY_DENIED: 'a capability is denied by the install policy',
+  ARTIFACT_DIGEST_MISMATCH: 'the artifact SHA-256 differs from the index and manifest digest',
+  RUNNER_UNAVAILABLE: 'the host has no runner or sandbox for this plugin',
+  RUNNER_INCOMPATIBLE: 'the plugin is not compatible with the host profile',
+  APPROVAL_REQUIRED: 'the operator did not approve the capabilities',
+  PLACEMENT_FAILED: 'the plugin could not be placed atomically',
+
+  // ---- fetching (io/fetch) ------------------------------------------------
+  FETCH_URL_REFUSED: 'the URL is not HTTPS or carries userinfo, query or fragment',
+  FETCH_ADDRESS_REFUSED: 'the host resolves to a private, loopback or link-local address',
+  FETCH_REDIRECT_REFUSED: 'a redirect leaves HTTPS or exceeds the redirect limit',
+  FETCH_TOO_LARGE: 'the response exceeds its byte cap',
+  FETCH_TIMEOUT: 'the server did not answer in time',
+  FETCH_FAILED: 'the request failed',
+
+  // ---- publisher PR rules (domain/pr) -------------------------------------
+  PR_RULE: 'the pull request breaks a publisher rule',
+} as const;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** True if `code` is one of the stable {@link ErrorCode}s. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
+
+/** Base class: an error that carries a stable code. */
+export abstract class LatticeIndexError extends Error {
+  readonly code: ErrorCode;
+  /** Optional structured detail (never secret material). */
+  readonly detail: unknown;
+  constructor(code: ErrorCode, message: string, detail?: unknown) {
+    super(message);
+    this.code = code;
+    this.detail = detail;
+    this.name = new.target.name;
+  }
+}
+
+/** Integrity or cryptographic failure: the data is not what it claims to be. */
+export class VerificationError extends LatticeIndexError {}
+
+/** Trust-policy failure: genuine data that the operator's policy does not allow. */
+export class PolicyError extends LatticeIndexError {}
+
+/** A caller's bad input (unreadable file, malformed flag, existing key file). */
+export class InputError extends LatticeIndexError {}

@@ -1,0 +1,161 @@
+/**
+ * Map a JSON pointer back to a line and column in the source text, so that a
+ * problem found in parsed data can be annotated on the line a publisher
+ * edited (`::error file=…,line=…::`).
+ *
+ * @module
+ */
+
+/** A 1-based position in text. */
+export interface TextPosition {
+  line: number;
+  column: number;
+}
+
+/**
+ * Position of the value (or, for an object member, of its quoted name) at
+ * `pointer`. When the pointer names something absent (a missing member), the
+ * position of the deepest existing ancestor is returned, which is where a
+ * reader should look.
+ *
+ * @param text - JSON text that parses (call after a successful strict parse).
+ * @param pointer - RFC 6901 pointer, e.g. `/releases/0/version`.
+ * @returns the position, or `null` when `text` is not scannable JSON.
+ * @example locatePointer('{\n  "a": [1, 2]\n}', '/a/1') // { line: 2, column: 13 }
+ */
+export function locatePointer(text: string, pointer: string): TextPosition | null {
+  const target = parsePointer(pointer);
+  if (target === null) return null;
+  const s = new Scanner(text);
+  try {
+    s.ws();
+    const best = { depth: 0, offset: s.pos };
+    s.value(target, 0, best);
+    return position(text, best.offset);
+  } catch {
+    return null;
+  }
+}
+
+function parsePointer(p: string): string[] | null {
+  if (p === '') return [];
+  if (!p.startsWith('/')) return null;
+  return p
+    .slice(1)
+    .split('/')
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+class Scanner {
+  pos = 0;
+  constructor(readonly t: string) {}
+  ws(): void {
+    while (/[ \t\r\n]/.test(this.t[this.pos] ?? '')) this.pos++;
+  }
+  /** Scan one value; while it lies on the target path, record the deepest match. */
+  value(target: string[], depth: number, best: { depth: number; offset: number }): void {
+    const c = this.t[this.pos];
+    const onPath = depth <= target.length;
+    if (c === '{') {
+      this.pos++;
+      this.ws();
+      if (this.t[this.pos] === '}') {
+        this.pos++;
+        return;
+      }
+      for (;;) {
+        this.ws();
+        const nameAt = this.pos;
+        const name = this.string();
+        this.ws();
+        this.expect(':');
+        this.ws();
+        const hit = onPath && depth < target.length && target[depth] === name;
+        if (hit && depth + 1 > best.depth) {
+          best.depth = depth + 1;
+          best.offset = nameAt;
+        }
+        this.value(hit ? target : [], hit ? depth + 1 : Number.MAX_SAFE_INTEGER, best);
+        this.ws();
+        if (this.t[this.pos] === ',') {
+          this.pos++;
+          continue;
+        }
+        this.expect('}');
+        return;
+      }
+    }
+    if (c === '[') {
+      this.pos++;
+      this.ws();
+      if (this.t[this.pos] === ']') {
+        this.pos++;
+        return;
+      }
+      for (let i = 0; ; i++) {
+        this.ws();
+        const hit = onPath && depth < target.length && target[depth] === String(i);
+        if (hit && depth + 1 > best.depth) {
+          best.depth = depth + 1;
+          best.offset = this.pos;
+        }
+        this.value(hit ? target : [], hit ? depth + 1 : Number.MAX_SAFE_INTEGER, best);
+        this.ws();
+        if (this.t[this.pos] === ',') {
+          this.pos++;
+          continue;
+        }
+        this.expect(']');
+        return;
+      }
+    }
+    if (c === '"') {
+      this.string();
+      return;
+    }
+    // number / literal
+    const m = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(this.t.slice(this.pos, this.pos + 400));
+    if (!m) throw new Error('not JSON');
+    this.pos += m[0].length;
+  }
+  string(): string {
+    this.expect('"');
+    let out = '';
+    for (;;) {
+      const c = this.t[this.pos];
+      if (c === undefined) throw new Error('unterminated');
+      if (c === '"') {
+        this.pos++;
+        return out;
+      }
+      if (c === '\\') {
+        const e = this.t[this.pos + 1];
+        if (e === 'u') {
+          out += String.fromCharCode(parseInt(this.t.slice(this.pos + 2, this.pos + 6), 16));
+          this.pos += 6;
+        } else {
+          out += ({ b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' } as Record<string, string>)[e ?? ''] ?? e;
+          this.pos += 2;
+        }
+        continue;
+      }
+      out += c;
+      this.pos++;
+    }
+  }
+  expect(ch: string): void {
+    if (this.t[this.pos] !== ch) throw new Error(`expected ${ch}`);
+    this.pos++;
+  }
+}
+
+function position(t: string, offset: number): TextPosition {
+  let line = 1, column = 1;
+  for (let i = 0; i < offset; i++) {
+    if (t.charCodeAt(i) === 0x0a) {
+      line++;
+      column = 1;
+    } else if ((t.charCodeAt(i) & 0xfc00) !== 0xdc00) column++;
+  }
+  return { line, column };
+}

@@ -1,0 +1,166 @@
+/**
+ * Identifier, version, timestamp, URL and text rules — each defined once.
+ *
+ * Where the upstream index validator is looser than the Lattice server
+ * (interop §E.3) both rules are exported and the validator applies both, so an
+ * id or version we accept is accepted by the server too.
+ *
+ * @module
+ */
+
+/**
+ * The server's `validPluginID` (interop §A.4): 3–128 bytes, `[a-z0-9.-]`,
+ * first and last byte alphanumeric, no `..`. Used for plugin ids, publisher
+ * ids, trust-policy keys, dependency ids and host_access owners.
+ * @example validPluginID('latticenet.netguard') // true
+ * @example validPluginID('a..b') // false
+ */
+export function validPluginID(s: string): boolean {
+  return typeof s === 'string' && s.length >= 3 && s.length <= 128 && PLUGIN_ID_RE.test(s);
+}
+// ASCII only, so string length equals byte length for every accepted string.
+const PLUGIN_ID_RE = /^[a-z0-9](?:[a-z0-9-]|\.(?!\.))*[a-z0-9]$/;
+
+/** Upstream index id regex (interop §E.2 rule 6/9): 3–80 chars, allows `_` and `..`. */
+export const INDEX_ID_RE = /^[a-z0-9][a-z0-9._-]{1,78}[a-z0-9]$/;
+/** Upstream index version regex (interop §E.2 rule 16/22): allows `:` and `..`. */
+export const INDEX_VERSION_RE = /^[A-Za-z0-9][A-Za-z0-9._+:-]{0,63}$/;
+/** The server's manifest v2 version regex (interop §A.4.1 step 3); `..` is checked separately. */
+export const V2_VERSION_RE = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/;
+/** Lowercase SHA-256 hex, as the index requires (interop §E.2 rule 29). */
+export const SHA256_HEX_RE = /^[a-f0-9]{64}$/;
+/** SHA-256 hex in either case, as the server accepts in manifests (§A.4.1 step 6). */
+export const SHA256_HEX_ANY_CASE_RE = /^[0-9a-fA-F]{64}$/;
+
+/** An index id valid for both the upstream index validator and the server. */
+export function validIndexID(s: string): boolean {
+  return INDEX_ID_RE.test(s) && validPluginID(s);
+}
+
+/**
+ * The server's v2 version rule (interop §A.4.1 step 3).
+ * @example isV2Version('0.8.0-alpha.14') // true
+ * @example isV2Version('1..2') // false
+ */
+export function isV2Version(s: string): boolean {
+  return typeof s === 'string' && V2_VERSION_RE.test(s) && !s.includes('..');
+}
+
+/** An index version valid for both the upstream validator and the server's v2 rule. */
+export function validIndexVersion(s: string): boolean {
+  return INDEX_VERSION_RE.test(s) && isV2Version(s);
+}
+
+/**
+ * Prerelease as the server sees it: any `-` suffix (interop §D.4 splitVersion).
+ * Upstream detected only `-alpha` (§E.3); this project follows the server, so
+ * `1.0.0-beta.1` is a prerelease and cannot be `stable`.
+ */
+export function isPrerelease(version: string): boolean {
+  return version.includes('-');
+}
+
+/** Upstream alpha detection (interop §E.2 rule 17), case-insensitive. */
+export function isAlphaPrerelease(version: string): boolean {
+  return ALPHA_RE.test(version);
+}
+const ALPHA_RE = /-alpha(?:[.-]|$)/i;
+
+/**
+ * Go's `hasControl`: any rune below U+0020 or equal to U+007F (C1 controls are
+ * not control here — interop §A.4).
+ */
+export function hasControl(s: string): boolean {
+  return CONTROL_RE.test(s);
+}
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Go's `strings.TrimSpace` (Unicode White_Space). Differs from JS `trim()`:
+ * U+0085 is stripped, U+FEFF is not (interop §A.4).
+ */
+export function goTrimSpace(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && GO_SPACE.has(s.charCodeAt(start))) start++;
+  while (end > start && GO_SPACE.has(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
+const GO_SPACE: ReadonlySet<number> = new Set([
+  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005,
+  0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+]);
+
+/**
+ * RFC 3339 timestamp in UTC with a `Z` suffix, calendar-valid, seconds 00–59
+ * (leap seconds refused: JavaScript time cannot represent them), optional
+ * fraction. Stricter than upstream, which only required a trailing `Z` (§E.2 rule 2).
+ * @example isRFC3339UTC('2026-08-22T12:01:32Z') // true
+ */
+export function isRFC3339UTC(s: unknown): s is string {
+  if (typeof s !== 'string') return false;
+  const m = RFC3339_UTC_RE.exec(s);
+  if (!m) return false;
+  const [, y, mo, d, h, mi, se] = m;
+  const year = Number(y), month = Number(mo), day = Number(d);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const dim = [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  return day <= dim && Number(h) <= 23 && Number(mi) <= 59 && Number(se) <= 59;
+}
+const RFC3339_UTC_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?Z$/;
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+/**
+ * Milliseconds since the epoch of a timestamp accepted by {@link isRFC3339UTC}.
+ * @throws TypeError for a string that is not RFC 3339 UTC (check first).
+ */
+export function parseRFC3339UTC(s: string): number {
+  if (!isRFC3339UTC(s)) throw new TypeError(`not an RFC 3339 UTC timestamp: ${JSON.stringify(s)}`);
+  return Date.parse(s);
+}
+
+/** Format milliseconds since the epoch as RFC 3339 UTC with whole seconds. */
+export function formatRFC3339UTC(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * URL hygiene for index URLs (interop §E.2 rule 28): parses, `https:`, a host,
+ * no userinfo, no query, no fragment. Stricter than upstream: a bare `?` or
+ * `#` (which leave `search`/`hash` empty) is refused too, and so are
+ * backslashes, whitespace, control characters, an upper-case scheme and a
+ * missing authority (`https:///a`), which WHATWG parsing would silently rewrite.
+ * @example isHttpsUrl('https://example.org/a.tar.gz') // true
+ */
+export function isHttpsUrl(s: unknown): s is string {
+  if (typeof s !== 'string' || s.length > 2048) return false;
+  if (/[\s\\?#\u0000-\u001f\u007f]/.test(s)) return false;
+  // The authority must be written out: WHATWG would turn `https:///a` into host `a`.
+  if (!/^https:\/\/[^/]/.test(s)) return false;
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return false;
+  }
+  return (
+    u.protocol === 'https:' && u.hostname !== '' && u.username === '' && u.password === '' && u.search === '' && u.hash === ''
+  );
+}
+
+/**
+ * The upstream URL test exactly (interop §E.2 rule 28), kept for parity
+ * checks: a bare `?` or `#` passes it.
+ */
+export function isHttpsUrlUpstream(s: unknown): boolean {
+  if (typeof s !== 'string') return false;
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' && u.hostname !== '' && !u.username && !u.password && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
+}
