@@ -1,0 +1,372 @@
+/**
+ * `inspectBundle` — the Lattice server's archive rules for v2 bundles
+ * (interop §D.6, `ExtractBundleV2`), applied to a `.tar.gz` without
+ * extracting it.
+ *
+ * Every rule and message is the server's, in the server's order, so an
+ * index or installer that accepts a bundle knows the server will load it, and
+ * one that refuses it prints what the server would print:
+ *
+ * | §D.6 | rule | code |
+ * |---|---|---|
+ * | 1 | compressed size ≤ `maxCompressedBytes` | `BUNDLE_TOO_LARGE` |
+ * | 4 | gzip (multistream), then tar as Go's `archive/tar` reads it | `BUNDLE_INVALID` |
+ * | 4 | per header: type `'5'`/`'0'`/`'\0'` only | `BUNDLE_INVALID` |
+ * | 4 | entry count (directories included) ≤ `maxFiles` | `BUNDLE_TOO_LARGE` |
+ * | 4 | name normalisation, length, depth (see `entry-path.ts`) | `BUNDLE_INVALID` |
+ * | 4 | no duplicate, no file parent, no file above an earlier entry | `BUNDLE_INVALID` |
+ * | 4 | file size ≤ `maxFileBytes`, running total ≤ `maxExpandedBytes` | `BUNDLE_TOO_LARGE` |
+ * | 5 | declared runtime / ui entrypoint present as a file | `BUNDLE_INVALID` |
+ * | 6 | bytes after the end-of-archive marker are not read | — |
+ *
+ * Steps 2–3 (digest and signature before gzip parsing; the manifest has an
+ * entrypoint for the platform) belong to the manifest verifier; the caller
+ * passes the selected entrypoint in.
+ *
+ * **Streaming and bounded.** The compressed input is fed to `zlib` with back
+ * pressure, and the tar stream is pulled block by block: nothing but the
+ * current chunk is held, sizes are checked from the header *before* the data
+ * is decompressed, and the gunzip stream is destroyed at the first failure or
+ * at the end-of-archive marker. A gzip bomb therefore costs at most the
+ * limits, never its expanded size.
+ *
+ * Hostile input never throws: every failure is a result value. Only caller
+ * bugs (wrong argument types, bad limits) throw, and an error raised by the
+ * caller's own source iterator is rethrown unchanged (an IO failure, not a
+ * property of the bundle).
+ *
+ * @module
+ */
+import { createGunzip, type Gunzip } from 'node:zlib';
+import { goQuote } from '../../core/go-quote.js';
+import { createSha256 } from '../../crypto/index.js';
+import {
+  type ByteString,
+  byteStringToText,
+  normalizeEntryName,
+  quoteByteString,
+  textToByteString,
+} from './entry-path.js';
+import { type BundleLimits, resolveBundleLimits } from './limits.js';
+import { ChunkReader, TarFormatError, TarReader, TYPE } from './tar.js';
+
+/** One entry of a bundle, in archive order. */
+export type BundleEntry =
+  | {
+      /** Normalised path (no trailing `/`), UTF-8 decoded (U+FFFD for non-UTF-8 bytes). */
+      readonly path: string;
+      readonly type: 'file';
+      /** Size in bytes. */
+      readonly size: number;
+      /** Lowercase hex SHA-256 of the file's content. */
+      readonly sha256Hex: string;
+    }
+  | {
+      readonly path: string;
+      readonly type: 'dir';
+      /** Always 0: a directory has no data. */
+      readonly size: 0;
+      /** Always `null`: a directory has no content to hash. */
+      readonly sha256Hex: null;
+    };
+
+/** Result of {@link inspectBundle}. */
+export type BundleInspection =
+  | {
+      readonly ok: true;
+      /** Explicit entries in archive order (implicit parent directories are not listed). */
+      readonly entries: readonly BundleEntry[];
+      /** Number of regular files. */
+      readonly files: number;
+      /** Sum of file sizes (what the server checks against `maxExpandedBytes`). */
+      readonly expandedBytes: number;
+      /** Size of the compressed bundle (the artifact). */
+      readonly compressedBytes: number;
+      /** Lowercase hex SHA-256 of the compressed bundle: the manifest's `bundle.digest_sha256`. */
+      readonly digestSha256Hex: string;
+    }
+  | {
+      readonly ok: false;
+      readonly code: 'BUNDLE_INVALID' | 'BUNDLE_TOO_LARGE';
+      /** The server's exact message where it has one (interop §D.6), else a clear one of ours. */
+      readonly message: string;
+    };
+
+/** Options of {@link inspectBundle}. */
+export interface InspectBundleOptions {
+  /** Limits to override; the defaults are the server's (`DEFAULT_BUNDLE_LIMITS`). */
+  readonly limits?: Partial<BundleLimits>;
+  /**
+   * The manifest's runtime entrypoint for the platform the server runs on
+   * (`runtime.entrypoints["<goos>/<goarch>"]`, §D.2). When given, it must be
+   * a regular file of the bundle (§D.6 step 5).
+   */
+  readonly runtimeEntrypoint?: string;
+  /** The manifest's `ui_runtime.entrypoint`, when `ui_runtime` is set (§D.6 step 5). */
+  readonly uiEntrypoint?: string;
+}
+
+type Failure = Extract<BundleInspection, { ok: false }>;
+type Inventory = Omit<Extract<BundleInspection, { ok: true }>, 'compressedBytes' | 'digestSha256Hex'>;
+
+/** A rule failed: carries the result out of the entry loop. */
+class BundleRuleFailure extends Error {
+  readonly failure: Failure;
+  constructor(code: Failure['code'], message: string) {
+    super(message);
+    this.failure = { ok: false, code, message };
+  }
+}
+
+/** The gunzip stream failed (corrupt or truncated gzip). */
+class GzipFailure extends Error {}
+
+/** The compressed input crossed `maxCompressedBytes` (streaming input). */
+class CompressedTooLarge extends Error {}
+
+/**
+ * Applies the server's v2 bundle rules (interop §D.6) to a `.tar.gz`.
+ *
+ * @param source - the compressed bundle: all its bytes, or an async iterable
+ *   of chunks (e.g. a file or network stream); a stream is consumed to its
+ *   end (counted and hashed, at most `maxCompressedBytes`), but decompressed
+ *   only up to the end-of-archive marker or the first failure
+ * @param opts - limits and the declared entrypoints
+ * @returns the inventory, or the first rule the bundle breaks
+ * @throws {TypeError} if `source` is neither bytes nor an async iterable, an
+ *   entrypoint is not a string, or a limit is invalid (caller bugs)
+ * @throws whatever the caller's source iterator throws
+ * @example
+ * ```ts
+ * const r = await inspectBundle(bytes, { runtimeEntrypoint: 'bin/linux-amd64/plugin', uiEntrypoint: 'ui/index.html' });
+ * if (!r.ok) console.error(r.code, r.message); // e.g. BUNDLE_INVALID bundle entry type 50 is not allowed for "bin/x"
+ * ```
+ */
+export async function inspectBundle(
+  source: Uint8Array | AsyncIterable<Uint8Array>,
+  opts: InspectBundleOptions = {},
+): Promise<BundleInspection> {
+  const limits = resolveBundleLimits(opts.limits);
+  for (const key of ['runtimeEntrypoint', 'uiEntrypoint'] as const) {
+    if (opts[key] !== undefined && typeof opts[key] !== 'string') {
+      throw new TypeError(`inspectBundle: ${key} must be a string`);
+    }
+  }
+  const digest = createSha256();
+  let compressedBytes = 0;
+  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  // Errors are observed through the async iterator below; this listener only
+  // keeps a late error (after we stopped reading) from being "unhandled".
+  gunzip.on('error', () => {});
+
+  let pump: Promise<void> = Promise.resolve();
+  let compressedExceeded = false;
+  let sourceFailed = false;
+  let sourceError: unknown;
+  let stopped = false;
+
+  if (isBytes(source)) {
+    // §D.6 step 1: compressed size, before anything else.
+    if (source.length > limits.maxCompressedBytes) {
+      gunzip.destroy();
+      return compressedTooLarge(source.length, limits);
+    }
+    compressedBytes = source.length;
+    digest.update(source);
+    gunzip.end(source);
+  } else if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) {
+    const iter = source[Symbol.asyncIterator]();
+    pump = (async () => {
+      try {
+        for (;;) {
+          const r = await iter.next();
+          if (r.done) break;
+          const chunk = r.value;
+          if (!isBytes(chunk)) throw new TypeError('inspectBundle: source chunks must be Uint8Array');
+          compressedBytes += chunk.length;
+          // §D.6 step 1, enforced while reading (the server reads the whole
+          // artifact first, so this limit wins over any later finding).
+          if (compressedBytes > limits.maxCompressedBytes) {
+            compressedExceeded = true;
+            gunzip.destroy(new CompressedTooLarge());
+            await iter.return?.();
+            return;
+          }
+          digest.update(chunk);
+          if (stopped || gunzip.destroyed) continue; // draining: count and hash only
+          if (!gunzip.write(chunk)) await drainedOrClosed(gunzip);
+        }
+        if (!stopped && !gunzip.destroyed) gunzip.end();
+      } catch (err) {
+        sourceFailed = true;
+        sourceError = err;
+        gunzip.destroy(new GzipFailure('source failed'));
+      }
+    })();
+  } else {
+    throw new TypeError('inspectBundle: source must be a Uint8Array or an AsyncIterable<Uint8Array>');
+  }
+
+  const decompressed = gunzip[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  const chunks: AsyncIterator<Uint8Array> = {
+    async next() {
+      try {
+        return await decompressed.next();
+      } catch (err) {
+        throw new GzipFailure(err instanceof Error ? err.message : String(err));
+      }
+    },
+  };
+
+  let outcome: Inventory | Failure;
+  try {
+    outcome = await readBundle(new TarReader(new ChunkReader(chunks), limits), limits, opts);
+  } catch (err) {
+    if (err instanceof BundleRuleFailure) outcome = err.failure;
+    else if (err instanceof TarFormatError) {
+      outcome = {
+        ok: false,
+        code: err.kind === 'metadata-limit' ? 'BUNDLE_TOO_LARGE' : 'BUNDLE_INVALID',
+        message: err.message,
+      };
+    } else if (err instanceof GzipFailure) {
+      outcome = { ok: false, code: 'BUNDLE_INVALID', message: `bundle gzip stream is invalid: ${err.message}` };
+    } else {
+      throw err;
+    }
+  } finally {
+    // §D.6 step 6 and boundedness: stop decompressing now.
+    stopped = true;
+    gunzip.destroy();
+    await decompressed.return?.().catch(() => {});
+  }
+
+  await pump;
+  if (sourceFailed) throw sourceError;
+  if (compressedExceeded) return compressedTooLarge(compressedBytes, limits);
+  if (!outcome.ok) return outcome;
+  return { ...outcome, compressedBytes, digestSha256Hex: digest.digestHex() };
+}
+
+/** A `Uint8Array` (also a Buffer, or one from another realm). */
+function isBytes(value: unknown): value is Uint8Array {
+  return (
+    value instanceof Uint8Array ||
+    (ArrayBuffer.isView(value) && value.constructor.name === 'Uint8Array' && (value as Uint8Array).BYTES_PER_ELEMENT === 1)
+  );
+}
+
+function compressedTooLarge(size: number, limits: BundleLimits): Failure {
+  return {
+    ok: false,
+    code: 'BUNDLE_TOO_LARGE',
+    message: `bundle compressed size ${size} exceeds limit ${limits.maxCompressedBytes}`,
+  };
+}
+
+/** Resolves when `stream` can take more input, or has closed. */
+function drainedOrClosed(stream: Gunzip): Promise<void> {
+  if (stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
+}
+
+/** The per-header loop of §D.6 step 4, then step 5. */
+async function readBundle(
+  tar: TarReader,
+  limits: BundleLimits,
+  opts: InspectBundleOptions,
+): Promise<Inventory> {
+  const fail = (code: Failure['code'], message: string): never => {
+    throw new BundleRuleFailure(code, message);
+  };
+  const entries: BundleEntry[] = [];
+  /** Explicit entries by normalised path (implicit parents are not entries). */
+  const kinds = new Map<ByteString, 'file' | 'dir'>();
+  /** Each ancestor directory → the first entry found below it. */
+  const firstBelow = new Map<ByteString, ByteString>();
+  let count = 0;
+  let files = 0;
+  let expandedBytes = 0;
+
+  for (;;) {
+    const hdr = await tar.next();
+    if (hdr === null) break;
+
+    // §D.6 step 4: entry type ('\0' already promoted to '0' or '5' by the reader, as in Go).
+    if (hdr.typeflag !== TYPE.DIR && hdr.typeflag !== TYPE.REG && hdr.typeflag !== TYPE.REGA) {
+      fail('BUNDLE_INVALID', `bundle entry type ${hdr.typeflag} is not allowed for ${quoteByteString(hdr.name)}`);
+    }
+    const isDir = hdr.typeflag === TYPE.DIR;
+
+    // §D.6 step 4: entry count, directories included.
+    count++;
+    if (count > limits.maxFiles) fail('BUNDLE_TOO_LARGE', `bundle file count exceeds limit ${limits.maxFiles}`);
+
+    // §D.6 step 4: name normalisation, length, depth.
+    const norm = normalizeEntryName(hdr.name, isDir, limits);
+    if (!norm.ok) fail('BUNDLE_INVALID', norm.message);
+    const path = (norm as { path: ByteString }).path;
+
+    // §D.6 step 4: duplicates, file parents, a file above an earlier entry.
+    if (kinds.has(path)) fail('BUNDLE_INVALID', `bundle contains duplicate path ${quoteByteString(path)}`);
+    const ancestors = ancestorsOf(path);
+    for (const a of ancestors) {
+      if (kinds.get(a) === 'file') {
+        fail('BUNDLE_INVALID', `bundle path ${quoteByteString(path)} has file parent ${quoteByteString(a)}`);
+      }
+    }
+    const below = firstBelow.get(path);
+    if (!isDir && below !== undefined) {
+      fail('BUNDLE_INVALID', `bundle file path ${quoteByteString(path)} is parent of ${quoteByteString(below)}`);
+    }
+
+    let entry: BundleEntry;
+    if (isDir) {
+      entry = { path: byteStringToText(path), type: 'dir', size: 0, sha256Hex: null };
+    } else {
+      // §D.6 step 4: file size and running total, from the header, before any data is read.
+      if (hdr.size < 0n || hdr.size > BigInt(limits.maxFileBytes)) {
+        fail(
+          'BUNDLE_TOO_LARGE',
+          `bundle file size ${hdr.size} exceeds limit ${limits.maxFileBytes} for ${quoteByteString(path)}`,
+        );
+      }
+      const size = Number(hdr.size);
+      expandedBytes += size;
+      if (expandedBytes > limits.maxExpandedBytes) {
+        fail('BUNDLE_TOO_LARGE', `bundle expanded size exceeds limit ${limits.maxExpandedBytes}`);
+      }
+      const h = createSha256();
+      await tar.readData((piece) => h.update(piece));
+      entry = { path: byteStringToText(path), type: 'file', size, sha256Hex: h.digestHex() };
+      files++;
+    }
+    kinds.set(path, entry.type);
+    for (const a of ancestors) if (!firstBelow.has(a)) firstBelow.set(a, path);
+    entries.push(entry);
+  }
+
+  // §D.6 step 5: declared entrypoints must be files of the bundle.
+  if (opts.runtimeEntrypoint !== undefined && kinds.get(textToByteString(opts.runtimeEntrypoint)) !== 'file') {
+    fail('BUNDLE_INVALID', `declared runtime entrypoint ${goQuote(opts.runtimeEntrypoint)} is missing from bundle`);
+  }
+  if (opts.uiEntrypoint !== undefined && kinds.get(textToByteString(opts.uiEntrypoint)) !== 'file') {
+    fail('BUNDLE_INVALID', `declared ui entrypoint ${goQuote(opts.uiEntrypoint)} is missing from bundle`);
+  }
+  return { ok: true, entries, files, expandedBytes };
+}
+
+/** `a`, `a/b` for `a/b/c` (proper ancestors, shallowest first). */
+function ancestorsOf(path: ByteString): ByteString[] {
+  const out: ByteString[] = [];
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i));
+  return out;
+}
