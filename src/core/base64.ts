@@ -60,6 +60,32 @@ export function decodeCanonicalBase64(s: unknown, expectedLength?: number): Uint
   return encodeBase64(r) === s ? r : null;
 }
 
+/**
+ * Whether `s` is canonical padded standard base64 of exactly `byteLength`
+ * bytes — the same verdict as `decodeCanonicalBase64(s, byteLength) !== null`
+ * (interop §C.2), without allocating: the index validator runs it on every
+ * key and signature of a 50k-plugin index.
+ * @param byteLength - the decoded length required (a non-negative integer).
+ * @example isCanonicalBase64('AQID', 3) // true
+ * @example isCanonicalBase64('AQIE', 3) // true; 'AQI=' of 2 bytes: true; 'AQJ=' (stray bits): false
+ */
+export function isCanonicalBase64(s: unknown, byteLength: number): boolean {
+  if (typeof s !== 'string') return false;
+  const full = Math.floor(byteLength / 3);
+  const rest = byteLength - full * 3;
+  if (s.length !== (full + (rest === 0 ? 0 : 1)) * 4) return false;
+  const dataChars = full * 4 + (rest === 0 ? 0 : rest + 1);
+  for (let i = 0; i < dataChars; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || DECODE[c]! < 0) return false;
+  }
+  if (rest === 0) return true;
+  // Canonical: padding to a multiple of 4 and zero trailing bits in the last data char.
+  const last = DECODE[s.charCodeAt(dataChars - 1)]!;
+  if (rest === 1) return (last & 0x0f) === 0 && s.charCodeAt(dataChars) === 0x3d && s.charCodeAt(dataChars + 1) === 0x3d;
+  return (last & 0x03) === 0 && s.charCodeAt(dataChars) === 0x3d;
+}
+
 /** Decode a regex-checked padded string (no validation beyond the alphabet). */
 function decodeStrictGroups(s: string): Uint8Array | null {
   let pad = 0;

@@ -161,3 +161,26 @@ describe('server-line tables (interop §0, §C.3)', () => {
     expect(() => serverLineProfile('dev' as 'main')).toThrow(TypeError);
   });
 });
+
+describe('isRFC3339UTC agrees with a reference regex on arbitrary near-timestamps', () => {
+  const REF = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?Z$/;
+  const reference = (s: string): boolean => {
+    const m = REF.exec(s);
+    if (!m) return false;
+    const [, y, mo, d, h, mi, se] = m.map(Number) as number[];
+    const leap = (y! % 4 === 0 && y! % 100 !== 0) || y! % 400 === 0;
+    const dim = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo! - 1];
+    return mo! >= 1 && mo! <= 12 && d! >= 1 && dim !== undefined && d! <= dim && h! <= 23 && mi! <= 59 && se! <= 59;
+  };
+  it('same verdict as the regex on mutated timestamps', () => {
+    const alphabet = '0123456789-T:.Z+ x';
+    fc.assert(
+      fc.property(fc.date({ min: new Date(0), max: new Date(Date.UTC(9999, 0)), noInvalidDate: true }), fc.array(fc.tuple(fc.nat(40), fc.nat(alphabet.length - 1)), { maxLength: 3 }), (d, edits) => {
+        let s = d.toISOString();
+        for (const [at, ch] of edits) s = s.slice(0, at % (s.length + 1)) + alphabet[ch] + s.slice((at % (s.length + 1)) + 1);
+        expect(isRFC3339UTC(s)).toBe(reference(s));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
