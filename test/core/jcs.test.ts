@@ -259,6 +259,20 @@ describe('refusals: JCS_UNREPRESENTABLE (InputError)', () => {
   it('100k-deep objects: coded error, no stack overflow', () => {
     refusal(() => canonicalize(nested(100_000, 'object')));
   });
+  it('a deep DAG with shared children: too deep, not cyclic, diagnosed in linear time', () => {
+    let v: unknown = 0;
+    for (let i = 0; i < JCS_MAX_DEPTH + 50; i++) v = [v, v];
+    const err = refusal(() => canonicalize(v));
+    expect(err.detail).toMatchObject({ pointer: '/0'.repeat(JCS_MAX_DEPTH) });
+    expect((err.detail as { reason: string }).reason).not.toBe('the structure is cyclic');
+  });
+  it('a cycle behind shared sub-trees', () => {
+    const leaf: unknown[] = [];
+    const shared = { a: leaf, b: leaf };
+    const root = { x: shared, y: shared, z: [shared] };
+    leaf.push(root);
+    expect(refusal(() => canonicalize(root)).detail).toMatchObject({ reason: 'the structure is cyclic' });
+  });
   it('one level beyond JCS_MAX_DEPTH', () => {
     refusal(() => canonicalize(nested(JCS_MAX_DEPTH + 1, 'array')));
   });

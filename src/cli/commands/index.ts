@@ -1,0 +1,11 @@
+/**
+ * Every `lattice-index` command, in the order `--help` lists them.
+ * A new command is one module in this folder plus one line here.
+ * @module
+ */
+import type { CommandModule } from 'yargs';
+import { validateCommand } from './validate.js';
+import { buildCommand } from './build.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const COMMANDS: CommandModule<any, any>[] = [validateCommand, buildCommand];
