@@ -6,6 +6,11 @@
 import type { CommandModule } from 'yargs';
 import { validateCommand } from './validate.js';
 import { buildCommand } from './build.js';
+import { keygenCommand } from './keygen.js';
+import { signCommand } from './sign.js';
+import { verifyCommand } from './verify.js';
+import { revokeCommand } from './revoke.js';
+import { rotateKeyCommand } from './rotate-key.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [validateCommand, buildCommand];
+export const COMMANDS: CommandModule<any, any>[] = [validateCommand, buildCommand, keygenCommand, signCommand, verifyCommand, revokeCommand, rotateKeyCommand];

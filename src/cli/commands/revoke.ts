@@ -1,0 +1,129 @@
+/**
+ * `lattice-index revoke (--release ID@VERSION | --artifact SHA256 | --key B64 --publisher ID) --reason TEXT`
+ * — add a revocation to `index/revocations.json` (DESIGN §4.1): read
+ * strictly and validated, deduplicated (revoking twice is a no-op that says
+ * so), written atomically. The next `build` + `sign` publishes it.
+ *
+ * Here `--key` is the revoked **public** key (canonical base64), not a key file.
+ *
+ * @module
+ */
+import { promises as fs } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { InputError } from '../../core/errors.js';
+import { decodeCanonicalBase64 } from '../../core/base64.js';
+import type { RevocationList } from '../../core/index/types.js';
+import { formatRFC3339UTC, hasControl, SHA256_HEX_ANY_CASE_RE, validIndexID, validIndexVersion } from '../../core/rules.js';
+import { addRevocation, validateRevocationList, type NewRevocation } from '../../domain/index/revocation.js';
+import { writeFileAtomic } from '../../io/files.js';
+import { out } from '../run.js';
+import { parseTimeFlag, readStrictJSONFile } from './verify.js';
+
+interface RevokeArgs {
+  release?: string;
+  artifact?: string;
+  key?: string;
+  publisher?: string;
+  reason: string;
+  file: string;
+  at?: string;
+  json: boolean;
+}
+
+/** Longest accepted reason. */
+const MAX_REASON_LENGTH = 1000;
+/** Largest revocations file read (16 MiB). */
+const MAX_REVOCATIONS_BYTES = 16 * 1024 * 1024;
+
+export const revokeCommand: CommandModule<object, RevokeArgs> = {
+  command: 'revoke',
+  describe: 'Revoke a release (ID@VERSION), an artifact digest or a publisher key in index/revocations.json',
+  builder: (y: Argv) =>
+    y
+      .option('release', { type: 'string', describe: 'revoke one release: PLUGIN_ID@VERSION' })
+      .option('artifact', { type: 'string', describe: 'revoke an artifact SHA-256 (64 hex digits)' })
+      .option('key', { type: 'string', describe: 'revoke a publisher public key (canonical base64); needs --publisher' })
+      .option('publisher', { type: 'string', describe: 'the publisher of the revoked --key' })
+      .option('reason', { type: 'string', demandOption: true, describe: 'why (shown to operators)' })
+      .option('file', { type: 'string', default: 'index/revocations.json', describe: 'the revocations file' })
+      .option('at', { type: 'string', describe: 'revocation time (RFC 3339 UTC; default now)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<RevokeArgs>,
+  handler: async (args) => {
+    const revocation = parseRevocation(args);
+    const reason = args.reason.trim();
+    if (reason === '' || reason.length > MAX_REASON_LENGTH || hasControl(reason)) {
+      throw new InputError('INPUT_INVALID', `--reason must be 1–${MAX_REASON_LENGTH} characters on one line`);
+    }
+    const at = formatRFC3339UTC(parseTimeFlag('--at', args.at));
+    const list = await readRevocations(args.file);
+    const r = addRevocation(list, revocation, reason, at);
+    const problems = validateRevocationList(r.list);
+    if (problems.length > 0) throw new InputError('INPUT_INVALID', `the revocation would be invalid: ${problems[0]!.instancePath}: ${problems[0]!.message}`);
+    if (r.added) await writeFileAtomic(args.file, JSON.stringify(r.list, null, 2) + '\n');
+    if (args.json) {
+      out(JSON.stringify({ ok: true, file: args.file, added: r.added, kind: revocation.kind, entry: r.entry }, null, 2));
+      return;
+    }
+    out(`${args.file}: ${r.added ? 'revoked' : 'already revoked'} ${describeRevocation(revocation)} (revoked_at ${r.entry.revoked_at})`);
+  },
+};
+
+/** Exactly one of --release, --artifact, --key (+ --publisher), checked. */
+function parseRevocation(args: RevokeArgs): NewRevocation {
+  const given = [args.release, args.artifact, args.key].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new InputError('INPUT_INVALID', 'expected exactly one of --release ID@VERSION, --artifact SHA256 or --key B64 --publisher ID');
+  if (args.publisher !== undefined && args.key === undefined) throw new InputError('INPUT_INVALID', '--publisher belongs to --key');
+  if (args.release !== undefined) {
+    const at = args.release.indexOf('@');
+    const plugin = at < 0 ? '' : args.release.slice(0, at);
+    const version = at < 0 ? '' : args.release.slice(at + 1);
+    if (!validIndexID(plugin) || !validIndexVersion(version)) {
+      throw new InputError('INPUT_INVALID', `--release must be PLUGIN_ID@VERSION with a valid plugin id and version, found ${JSON.stringify(args.release)}`);
+    }
+    return { kind: 'release', plugin, version };
+  }
+  if (args.artifact !== undefined) {
+    if (!SHA256_HEX_ANY_CASE_RE.test(args.artifact)) {
+      throw new InputError('INPUT_INVALID', `--artifact must be a SHA-256 of 64 hex digits, found ${JSON.stringify(args.artifact)}`);
+    }
+    return { kind: 'artifact', sha256: args.artifact.toLowerCase() };
+  }
+  const key = args.key!;
+  if (decodeCanonicalBase64(key, 32) === null) {
+    throw new InputError('INPUT_INVALID', `--key must be a public key in canonical padded base64 of 32 bytes, found ${JSON.stringify(key)}`);
+  }
+  if (args.publisher === undefined || !validIndexID(args.publisher)) {
+    throw new InputError('INPUT_INVALID', `--key needs --publisher ID with a valid publisher id, found ${JSON.stringify(args.publisher ?? null)}`);
+  }
+  return { kind: 'key', publisher: args.publisher, publicKey: key };
+}
+
+/** The revocations file, strictly parsed and validated; missing = empty. */
+async function readRevocations(file: string): Promise<RevocationList> {
+  try {
+    await fs.lstat(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { releases: [], artifacts: [], keys: [] };
+  }
+  const value = await readStrictJSONFile(file, MAX_REVOCATIONS_BYTES);
+  const problems = validateRevocationList(value);
+  if (problems.length > 0) {
+    const p = problems[0]!;
+    throw new InputError('INPUT_INVALID', `${file}: ${p.instancePath || '/'}: ${p.message} [${p.code}]`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError('INPUT_INVALID', `${file}: expected a revocations object`);
+  }
+  return value as unknown as RevocationList;
+}
+
+function describeRevocation(r: NewRevocation): string {
+  switch (r.kind) {
+    case 'release':
+      return `release ${r.plugin}@${r.version}`;
+    case 'artifact':
+      return `artifact ${r.sha256}`;
+    case 'key':
+      return `key ${r.publicKey} of publisher ${r.publisher}`;
+  }
+}

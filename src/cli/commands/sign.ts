@@ -1,0 +1,87 @@
+/**
+ * `lattice-index sign INDEX (--key FILE | --key-env VAR) --publisher ID [--official]`
+ * — add or replace this key's signature on the index (several signers make a
+ * threshold), refusing an index that does not validate, and write it
+ * atomically after a self-check (see `src/domain/index/sign.ts` for the rules).
+ *
+ * `--publisher` must be listed in the index; the signing key need not be that
+ * publisher's manifest key (index key and publisher key are separate roles).
+ * Signatures of other keys that no longer verify after a status change are
+ * dropped with a warning on stderr.
+ *
+ * The seed is zeroed after use and never printed.
+ *
+ * @module
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
+import { signIndex } from '../../domain/index/sign.js';
+import { writeFileAtomic } from '../../io/files.js';
+import { loadSeed } from '../../io/keys.js';
+import { MAX_INDEX_BYTES } from '../index-check.js';
+import { err, oneLine, out } from '../run.js';
+import { parseTimeFlag, readStrictJSONFile } from './verify.js';
+
+interface SignArgs {
+  index: string;
+  key?: string;
+  'key-env'?: string;
+  publisher: string;
+  official: boolean;
+  now?: string;
+  'server-line': ServerLine;
+  json: boolean;
+}
+
+export const signCommand: CommandModule<object, SignArgs> = {
+  command: 'sign <index>',
+  describe: 'Sign an index with an Ed25519 seed (adds or replaces this key\'s signature); --official makes it installable',
+  builder: (y: Argv) =>
+    y
+      .positional('index', { type: 'string', demandOption: true, describe: 'the index file (e.g. index/plugins.json), rewritten atomically' })
+      .option('key', { type: 'string', describe: 'key file holding the 32-byte seed (mode 0600)' })
+      .option('key-env', { type: 'string', describe: 'environment variable holding the seed as base64 (for CI secrets)' })
+      .option('publisher', { type: 'string', demandOption: true, describe: 'publisher id listed in the index, recorded in the signature entry' })
+      .option('official', { type: 'boolean', default: false, describe: 'set status official (needs generation and expires_at: build --expires-in DAYS)' })
+      .option('now', { type: 'string', describe: 'reference time (RFC 3339 UTC) for the self-check instead of the clock' })
+      .option('server-line', { choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<SignArgs>,
+  handler: async (args) => {
+    const now = parseTimeFlag('--now', args.now);
+    const value = await readStrictJSONFile(args.index, MAX_INDEX_BYTES);
+    const seed = await loadSeed(args.key, args['key-env'], ['--key', '--key-env']);
+    let result;
+    try {
+      result = signIndex(value, seed, { publisher: args.publisher, official: args.official, now, serverLine: args['server-line'] });
+    } finally {
+      seed.fill(0);
+    }
+    for (const d of result.dropped) {
+      err(`lattice-index: warning: dropped the signature of ${d.keyid ? `keyid ${d.keyid}` : 'an unnamed key'} (publisher ${d.publisher}): ${oneLine(d.reason ?? '')}`);
+    }
+    await writeFileAtomic(args.index, result.bytes);
+    const v = result.verified;
+    const total = v.index.signatures.length;
+    if (args.json) {
+      out(JSON.stringify({
+        ok: true,
+        file: args.index,
+        status: v.status,
+        generation: v.generation ?? null,
+        expires_at: v.expiresAt ?? null,
+        payload_sha256: v.payloadSha256,
+        keyid: result.keyid,
+        public_key_ed25519: result.publicKey,
+        publisher: args.publisher,
+        replaced: result.replaced,
+        signatures: total,
+        kept: result.kept,
+        dropped: result.dropped,
+      }, null, 2));
+      return;
+    }
+    out(`${args.index}: signed by keyid ${result.keyid} (publisher ${args.publisher})${result.replaced ? ', replacing its earlier signature' : ''}`);
+    out(`status: ${v.status}, generation: ${v.generation ?? 'none'}, expires_at: ${v.expiresAt ?? 'none'}, signatures: ${total}`);
+    out(`payload_sha256: ${v.payloadSha256}`);
+  },
+};
