@@ -11,6 +11,9 @@ import { signCommand } from './sign.js';
 import { verifyCommand } from './verify.js';
 import { revokeCommand } from './revoke.js';
 import { rotateKeyCommand } from './rotate-key.js';
+import { addCommand } from './add.js';
+import { prCheckCommand } from './pr-check.js';
+import { codeownersCommand } from './codeowners.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [validateCommand, buildCommand, keygenCommand, signCommand, verifyCommand, revokeCommand, rotateKeyCommand];
+export const COMMANDS: CommandModule<any, any>[] = [validateCommand, buildCommand, keygenCommand, signCommand, verifyCommand, revokeCommand, rotateKeyCommand, addCommand, prCheckCommand, codeownersCommand];

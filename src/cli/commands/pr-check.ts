@@ -1,0 +1,79 @@
+/**
+ * `lattice-index pr-check --base REF --head REF` — the publisher rules of
+ * DESIGN §7 on a pull request: read both sides from git, run the pure rules
+ * (src/domain/pr/rules.ts), print GitHub annotations, append a Markdown
+ * summary to `$GITHUB_STEP_SUMMARY`, exit 0 ok / 1 failed / 3 needs review.
+ * @module
+ */
+import { promises as fs } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { InputError } from '../../core/errors.js';
+import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
+import { INDEX_DIR } from '../../domain/pr/layout.js';
+import { formatAnnotation, formatReportJSON, formatSummaryMarkdown, reportExitCode, reportHeadline } from '../../domain/pr/report.js';
+import { checkPullRequest } from '../../domain/pr/rules.js';
+import { changedPaths, mergeBase, readTreeSnapshot, repositoryRoot, resolveCommit } from '../../io/git.js';
+import { MAX_ENTRY_BYTES } from '../../io/index-sources.js';
+import { describeFsError } from '../../io/files.js';
+import { out } from '../run.js';
+
+interface PrCheckArgs {
+  base: string;
+  head: string;
+  repo: string;
+  json: boolean;
+  summary?: string;
+  'server-line': ServerLine;
+}
+
+export const prCheckCommand: CommandModule<object, PrCheckArgs> = {
+  command: 'pr-check',
+  describe: 'Check a pull request against the publisher rules (one publisher, namespace, immutable releases, growing versions, valid entries)',
+  builder: (y: Argv) =>
+    y
+      .option('base', { type: 'string', demandOption: true, describe: 'git ref of the target branch, e.g. origin/main' })
+      .option('head', { type: 'string', default: 'HEAD', describe: 'git ref of the pull request' })
+      .option('repo', { type: 'string', default: '.', describe: 'a directory inside the git repository' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON instead of annotations' })
+      .option('summary', { type: 'string', describe: 'append the Markdown summary to this file (default: $GITHUB_STEP_SUMMARY when set)' })
+      .option('server-line', { choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' })
+      .example('$0 pr-check --base origin/main --head HEAD', 'check the current branch against main')
+      .epilog('Exit codes: 0 passes, 1 breaks a rule, 3 passes but needs a maintainer\'s review, 2 usage error.') as unknown as Argv<PrCheckArgs>,
+  handler: async (args) => {
+    const root = await repositoryRoot(args.repo);
+    const baseId = await resolveCommit(root, args.base);
+    const headId = await resolveCommit(root, args.head);
+    const mb = await mergeBase(root, baseId, headId);
+    const changed = await changedPaths(root, mb, headId);
+    const changedSet = new Set(changed.map((c) => c.path));
+    const baseSnap = await readTreeSnapshot(root, mb, INDEX_DIR, MAX_ENTRY_BYTES);
+    const headSnap = await readTreeSnapshot(root, headId, INDEX_DIR, MAX_ENTRY_BYTES);
+    // An unreadable file the pull request does not touch is not this pull request's business.
+    const unreadable = new Map([...headSnap.unreadable].filter(([p]) => changedSet.has(p)));
+
+    const report = checkPullRequest({
+      base: baseSnap.files,
+      head: headSnap.files,
+      changedPaths: changed.map((c) => c.path),
+      unreadable,
+      serverLine: args['server-line'],
+    });
+
+    const refs = { base: baseId, head: headId, mergeBase: mb };
+    if (args.json) {
+      out(formatReportJSON(report, refs));
+    } else {
+      for (const f of report.findings) out(formatAnnotation(f));
+      out(reportHeadline(report));
+    }
+    const summaryFile = args.summary ?? (process.env.GITHUB_STEP_SUMMARY || undefined);
+    if (summaryFile !== undefined) {
+      try {
+        await fs.appendFile(summaryFile, formatSummaryMarkdown(report, { base: mb, head: headId }) + '\n');
+      } catch (e) {
+        throw new InputError('INPUT_UNREADABLE', `cannot append the summary to ${summaryFile}: ${describeFsError(e)}`);
+      }
+    }
+    process.exitCode = reportExitCode(report);
+  },
+};
