@@ -14,6 +14,9 @@ import { rotateKeyCommand } from './rotate-key.js';
 import { addCommand } from './add.js';
 import { prCheckCommand } from './pr-check.js';
 import { codeownersCommand } from './codeowners.js';
+import { manifestCommand } from './manifest.js';
+import { bundleCommand } from './bundle.js';
+import { checkEntryCommand } from './check-entry.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [validateCommand, buildCommand, keygenCommand, signCommand, verifyCommand, revokeCommand, rotateKeyCommand, addCommand, prCheckCommand, codeownersCommand];
+export const COMMANDS: CommandModule<any, any>[] = [validateCommand, buildCommand, keygenCommand, signCommand, verifyCommand, revokeCommand, rotateKeyCommand, addCommand, prCheckCommand, codeownersCommand, manifestCommand, bundleCommand, checkEntryCommand];
