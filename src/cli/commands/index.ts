@@ -17,6 +17,9 @@ import { codeownersCommand } from './codeowners.js';
 import { manifestCommand } from './manifest.js';
 import { bundleCommand } from './bundle.js';
 import { checkEntryCommand } from './check-entry.js';
+import { installCommand } from './install.js';
+import { candidatesCommand } from './candidates.js';
+import { policyCommand } from './policy.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [validateCommand, buildCommand, keygenCommand, signCommand, verifyCommand, revokeCommand, rotateKeyCommand, addCommand, prCheckCommand, codeownersCommand, manifestCommand, bundleCommand, checkEntryCommand];
+export const COMMANDS: CommandModule<any, any>[] = [validateCommand, buildCommand, keygenCommand, signCommand, verifyCommand, revokeCommand, rotateKeyCommand, addCommand, prCheckCommand, codeownersCommand, manifestCommand, bundleCommand, checkEntryCommand, installCommand, candidatesCommand, policyCommand];

@@ -25,6 +25,7 @@ import { InputError } from '../../core/errors.js';
 import { decodeCanonicalBase64, encodeBase64 } from '../../core/base64.js';
 import { hasControl } from '../../core/rules.js';
 import { keyId } from '../../crypto/index.js';
+import { describeJSONValue } from '../../core/describe.js';
 
 /** One index key the operator trusts. */
 export interface TrustedIndexKey {
@@ -112,7 +113,8 @@ export function resolveIndexTrust(trust: IndexTrust): ResolvedTrustedKey[] {
  * { "index": { "trusted_keys": [ { "public_key_ed25519": "<b64>", "label": "ci" } ], "threshold": 1 } }
  * ```
  *
- * Rules: `index` is an object with only `trusted_keys` and `threshold`;
+ * Rules: `index` is an object with only `trusted_keys`, `threshold` and the
+ * install policy's boolean `allow_draft` (not a trust matter: ignored here);
  * `trusted_keys` is a non-empty array of objects with only
  * `public_key_ed25519` (canonical padded base64 of 32 bytes, interop §C.2)
  * and an optional `label` (1–100 characters, no control characters); no key
@@ -132,30 +134,35 @@ export function indexTrustFromPolicy(policyValue: unknown): IndexTrust {
   const fail = (pointer: string, message: string): never => {
     throw new InputError('INSTALL_POLICY_INVALID', `install policy ${pointer}: ${message}`);
   };
-  if (!isPlainObject(policyValue)) return fail('/', `expected an object, found ${describe(policyValue)}`);
+  if (!isPlainObject(policyValue)) return fail('/', `expected an object, found ${describeJSONValue(policyValue)}`);
   const index = policyValue.index;
   if (index === undefined) return fail('/index', 'expected the index trust member { trusted_keys, threshold }, found none');
-  if (!isPlainObject(index)) return fail('/index', `expected an object, found ${describe(index)}`);
+  if (!isPlainObject(index)) return fail('/index', `expected an object, found ${describeJSONValue(index)}`);
   for (const k of Object.keys(index)) {
-    if (k !== 'trusted_keys' && k !== 'threshold') fail(`/index/${escapePointer(k)}`, 'unknown member (expected trusted_keys, threshold)');
+    // allow_draft belongs to the install policy (docs/INSTALL-POLICY.md); it does not change who is trusted.
+    if (k === 'allow_draft') {
+      if (typeof index.allow_draft !== 'boolean') fail('/index/allow_draft', `expected true or false, found ${describeJSONValue(index.allow_draft)}`);
+      continue;
+    }
+    if (k !== 'trusted_keys' && k !== 'threshold') fail(`/index/${escapePointer(k)}`, 'unknown member (expected trusted_keys, threshold, allow_draft)');
   }
   const list = index.trusted_keys;
   if (!Array.isArray(list) || list.length === 0) {
-    return fail('/index/trusted_keys', `expected a non-empty array of trusted keys, found ${describe(list)}`);
+    return fail('/index/trusted_keys', `expected a non-empty array of trusted keys, found ${describeJSONValue(list)}`);
   }
   const keys: TrustedIndexKey[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < list.length; i++) {
     const e: unknown = list[i];
     const at = `/index/trusted_keys/${i}`;
-    if (!isPlainObject(e)) return fail(at, `expected an object, found ${describe(e)}`);
+    if (!isPlainObject(e)) return fail(at, `expected an object, found ${describeJSONValue(e)}`);
     for (const k of Object.keys(e)) {
       if (k !== 'public_key_ed25519' && k !== 'label') fail(`${at}/${escapePointer(k)}`, 'unknown member (expected public_key_ed25519, label)');
     }
     const b64 = e.public_key_ed25519;
     const publicKey = decodeCanonicalBase64(b64, 32);
     if (publicKey === null) {
-      return fail(`${at}/public_key_ed25519`, `expected canonical padded base64 of a 32-byte Ed25519 key, found ${describe(b64)}`);
+      return fail(`${at}/public_key_ed25519`, `expected canonical padded base64 of a 32-byte Ed25519 key, found ${describeJSONValue(b64)}`);
     }
     if (seen.has(b64 as string)) return fail(`${at}/public_key_ed25519`, `key ${b64 as string} is listed twice`);
     seen.add(b64 as string);
@@ -163,7 +170,7 @@ export function indexTrustFromPolicy(policyValue: unknown): IndexTrust {
     if (e.label !== undefined) {
       const label = e.label;
       if (typeof label !== 'string' || label.length === 0 || label.length > MAX_TRUST_LABEL_LENGTH || hasControl(label)) {
-        return fail(`${at}/label`, `expected 1–${MAX_TRUST_LABEL_LENGTH} characters without control characters, found ${describe(label)}`);
+        return fail(`${at}/label`, `expected 1–${MAX_TRUST_LABEL_LENGTH} characters without control characters, found ${describeJSONValue(label)}`);
       }
       key.label = label;
     }
@@ -173,7 +180,7 @@ export function indexTrustFromPolicy(policyValue: unknown): IndexTrust {
   if (index.threshold !== undefined) {
     const t = index.threshold;
     if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 1) {
-      return fail('/index/threshold', `expected an integer of at least 1, found ${describe(t)}`);
+      return fail('/index/threshold', `expected an integer of at least 1, found ${describeJSONValue(t)}`);
     }
     if (t > keys.length) return fail('/index/threshold', `threshold ${t} exceeds the ${keys.length} trusted key(s)`);
     threshold = t;
@@ -202,7 +209,7 @@ export function indexTrustFromKeys(keysBase64: readonly string[], threshold: num
   for (const b64 of keysBase64) {
     const publicKey = decodeCanonicalBase64(b64, 32);
     if (publicKey === null) {
-      throw new InputError('INPUT_INVALID', `trusted key must be canonical padded base64 of a 32-byte Ed25519 public key, found ${describe(b64)}`);
+      throw new InputError('INPUT_INVALID', `trusted key must be canonical padded base64 of a 32-byte Ed25519 public key, found ${describeJSONValue(b64)}`);
     }
     if (seen.has(b64)) throw new InputError('INPUT_INVALID', `trusted key ${b64} is given twice`);
     seen.add(b64);
@@ -221,15 +228,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** A short description of a JSON value for messages (never of secret data). */
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
-  return `${typeof v} ${String(v)}`;
-}
 
 /** RFC 6901 escaping of one pointer segment. */
 function escapePointer(s: string): string {

@@ -1,0 +1,279 @@
+// Install benchmark (run after `npm run build`; imports the build output).
+//
+// A 64 MiB v2 bundle (random content, so gzip stores it) is packed, its
+// manifest and an index are signed, and everything is served on 127.0.0.1.
+// NOTE: the server speaks plain HTTP — there is no TLS certificate on a
+// benchmark box — and our fetcher runs with its explicit TEST-ONLY option
+// `allowLoopbackHttp`; curl gets the same plain-HTTP URL.
+//
+// Measured in the same run, interleaved, median of ROUNDS:
+//   ours — `runInstall` in a fresh child process (index verification,
+//          manifest fetch + signature, artifact download streamed through
+//          SHA-256 into the staging file with fsync, the server's
+//          VerifyManifest, the full bundle inspection (gunzip + tar + a
+//          SHA-256 per file), atomic placement, audit record);
+//   peer — `curl -s -o FILE URL && openssl dgst -sha256 FILE`.
+// Goal: ours / peer ≤ 1.3. Also: our peak RSS growth (maxRSS after minus
+// before the install, in the child) at 16 MiB and 64 MiB — flat memory means
+// the two are about equal, far below the bundle size.
+//
+// Usage: `node bench/install.bench.mjs`, or `export default run` for bench/run.mjs.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DIST = pathToFileURL(path.join(ROOT, 'dist') + '/').href;
+const SELF = fileURLToPath(import.meta.url);
+const ROUNDS = 5;
+const MIB = 1024 * 1024;
+const UTF8 = new TextEncoder();
+
+async function lib() {
+  const mods = await Promise.all(
+    ['crypto/index.js', 'core/base64.js', 'domain/bundle/index.js', 'domain/manifest/index.js', 'domain/index/sign.js', 'core/rules.js', 'domain/install/policy.js'].map((m) => import(`${DIST}${m}`)),
+  );
+  return Object.assign({}, ...mods);
+}
+
+/** Build a signed repository with one release whose bundle is about `mib` MiB. */
+async function buildRepo(L, mib, base, work) {
+  const indexSeed = randomBytes(32);
+  const publisherSeed = randomBytes(32);
+  // Files of at most 32 MiB (the server's per-file limit), random so gzip stores them;
+  // 128 KiB are kept back for tar and deflate framing so the bundle stays ≤ 64 MiB.
+  const total = mib * MIB - 128 * 1024;
+  const entries = [{ path: 'bin/linux-amd64/plugin', content: UTF8.encode('#!/bin/sh\n') }];
+  for (let left = total, i = 0; left > 0; i++) {
+    const n = Math.min(left, 32 * MIB - 4096);
+    entries.push({ path: `data/blob-${i}.bin`, content: new Uint8Array(randomBytes(n)) });
+    left -= n;
+  }
+  const artifact = L.packBundleEntries(entries);
+  entries.length = 0; // the random inputs are garbage now
+  const digest = L.sha256Hex(artifact);
+  const json = {
+    schema: 'lattice.plugin.manifest.v2',
+    id: 'bench.big',
+    name: 'Big bundle',
+    type: 'system',
+    capabilities: ['kv:read'],
+    version: '1.0.0',
+    publisher: 'bench',
+    bundle: { format: 'tar+gzip', digest_sha256: digest },
+    runtime: { protocol: 'stdio-json-v1', entrypoints: { 'linux/amd64': 'bin/linux-amd64/plugin' } },
+    compatibility: { server: '>=0.2.1', dashboard_host: '>=1', runtime_protocol: '>=1' },
+  };
+  const d = L.decodeManifest(JSON.stringify(json));
+  if (!d.ok) throw new Error(d.message);
+  const m = d.manifest;
+  m.signature_ed25519 = L.encodeBase64(L.signEd25519(new Uint8Array(publisherSeed), L.manifestSigningPayload(m)));
+  const manifestBytes = UTF8.encode(L.marshalManifestIndent(m));
+  const now = Date.now();
+  const doc = {
+    schema: 'lattice.plugin.index.v1',
+    generated_at: L.formatRFC3339UTC(now),
+    status: 'draft',
+    generation: 1,
+    expires_at: L.formatRFC3339UTC(now + 86_400_000),
+    publishers: [{ id: 'bench', name: 'Bench', public_key_ed25519: L.encodeBase64(L.publicKeyFromSeed(new Uint8Array(publisherSeed))) }],
+    plugins: [
+      {
+        id: 'bench.big',
+        name: 'Big bundle',
+        publisher: 'bench',
+        type: 'system',
+        channels: { stable: '1.0.0' },
+        capabilities: ['kv:read'],
+        releases: [
+          {
+            version: '1.0.0',
+            channel: 'stable',
+            manifest_url: `${base}/${mib}/manifest.json`,
+            artifact_url: `${base}/${mib}/bundle.tar.gz`,
+            artifact_sha256: digest,
+            signature_ed25519: m.signature_ed25519,
+            manifest_sha256: L.sha256Hex(manifestBytes),
+          },
+        ],
+      },
+    ],
+    signatures: [],
+  };
+  const signed = L.signIndex(doc, new Uint8Array(indexSeed), { publisher: 'bench', official: true, now });
+  const policy = L.starterInstallPolicy({
+    indexKeys: [L.encodeBase64(L.publicKeyFromSeed(new Uint8Array(indexSeed)))],
+    publishers: [{ id: 'bench', key: L.encodeBase64(L.publicKeyFromSeed(new Uint8Array(publisherSeed))) }],
+    serverVersion: '0.2.2',
+    platform: 'linux/amd64',
+  });
+  const dir = path.join(work, String(mib));
+  mkdirSync(dir);
+  const policyFile = path.join(dir, 'policy.json');
+  const indexFile = path.join(dir, 'plugins.json');
+  writeFileSync(policyFile, JSON.stringify(policy));
+  writeFileSync(indexFile, signed.bytes);
+  return { artifact, manifestBytes, policyFile, indexFile, dir };
+}
+
+/** Child mode: one install, timed, with peak RSS growth. */
+async function child(cfg) {
+  const [{ runInstall }, { parseInstallPolicy }, { createHttpsFetcher, fetcherOptionsFromLimits }] = await Promise.all([
+    import(`${DIST}io/install.js`),
+    import(`${DIST}domain/install/policy.js`),
+    import(`${DIST}io/fetch.js`),
+  ]);
+  const { readFileSync } = await import('node:fs');
+  const parsed = parseInstallPolicy(readFileSync(cfg.policyFile));
+  if (!parsed.ok) throw parsed.error;
+  const fetcher = createHttpsFetcher(fetcherOptionsFromLimits(parsed.policy.limits, { allowLoopbackHttp: true }));
+  const pluginDir = mkdtempSync(path.join(cfg.dir, 'plugins-'));
+  // Peak RSS by sampling (getrusage's maxRSS is inherited from the parent across fork+exec).
+  const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  const sample = () => {
+    const r = process.memoryUsage().rss;
+    if (r > rssPeak) rssPeak = r;
+  };
+  const sampler = setInterval(sample, 2);
+  let firstByte = 0;
+  let lastByte = 0;
+  const t0 = performance.now();
+  const report = await runInstall({
+    policy: parsed.policy,
+    policyDir: cfg.dir,
+    indexSource: cfg.indexFile,
+    pluginId: 'bench.big',
+    pluginDir,
+    fetcher,
+    now: Date.now(),
+    approve: () => true,
+    onProgress: (purpose) => {
+      if (purpose !== 'artifact') return;
+      const t = performance.now();
+      if (firstByte === 0) firstByte = t;
+      lastByte = t;
+      sample();
+    },
+  });
+  const ms = performance.now() - t0;
+  clearInterval(sampler);
+  sample();
+  const downloadMs = lastByte - firstByte;
+  rmSync(pluginDir, { recursive: true, force: true });
+  rmSync(path.join(cfg.dir, 'index-state.json'), { force: true });
+  if (!report.result.ok || !report.placed) throw new Error(`install failed: ${report.result.ok ? 'not placed' : report.result.error.message}`);
+  process.stdout.write(JSON.stringify({ ms, downloadMs, rssGrowthKiB: (rssPeak - rssBefore) / 1024, maxRSSKiB: rssPeak / 1024 }));
+}
+
+function runChild(cfg) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [SELF, '--child', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child exited ${code}`))));
+  });
+}
+
+function runPeer(url, file) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn('sh', ['-c', 'curl -s -o "$2" "$1" && openssl dgst -sha256 "$2"', 'sh', url, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('close', (code) => {
+      const ms = performance.now() - t0;
+      rmSync(file, { force: true });
+      code === 0 ? resolve({ ms, out }) : reject(new Error(`curl/openssl exited ${code}`));
+    });
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export default async function run() {
+  for (const tool of ['curl', 'openssl']) {
+    try {
+      execFileSync(tool, ['--version'], { stdio: 'ignore' });
+    } catch {
+      try {
+        execFileSync(tool, ['version'], { stdio: 'ignore' });
+      } catch {
+        console.log(`install bench: skipped (${tool} not found)`);
+        return;
+      }
+    }
+  }
+  const L = await lib();
+  const work = mkdtempSync(path.join(os.tmpdir(), 'lattice-install-bench-'));
+  const served = new Map();
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    if (++requests > 10_000) return req.socket.destroy();
+    const body = served.get(req.url ?? '');
+    if (!body) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': String(body.length) }).end(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const base = `https://127.0.0.1:${server.address().port}`;
+  const plainBase = `http://127.0.0.1:${server.address().port}`;
+  try {
+    console.log('install bench: loopback plain HTTP (TEST-ONLY fetcher option allowLoopbackHttp; no TLS on either side)');
+    const results = {};
+    for (const mib of [16, 64]) {
+      const t0 = performance.now();
+      const repo = await buildRepo(L, mib, base, work);
+      served.set(`/${mib}/manifest.json`, repo.manifestBytes);
+      served.set(`/${mib}/bundle.tar.gz`, repo.artifact);
+      console.log(`  ${mib} MiB: bundle ${(repo.artifact.length / MIB).toFixed(2)} MiB packed and signed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const cfg = { policyFile: repo.policyFile, indexFile: repo.indexFile, dir: repo.dir };
+      const ours = [];
+      const peer = [];
+      const growth = [];
+      const peak = [];
+      const download = [];
+      await runChild(cfg); // warm the page cache and the server
+      for (let i = 0; i < ROUNDS; i++) {
+        if (i % 2 === 0) {
+          const o = await runChild(cfg);
+          ours.push(o.ms);
+          growth.push(o.rssGrowthKiB);
+          peak.push(o.maxRSSKiB);
+          download.push(o.downloadMs);
+          peer.push((await runPeer(`${plainBase}/${mib}/bundle.tar.gz`, path.join(work, 'curl.out'))).ms);
+        } else {
+          peer.push((await runPeer(`${plainBase}/${mib}/bundle.tar.gz`, path.join(work, 'curl.out'))).ms);
+          const o = await runChild(cfg);
+          ours.push(o.ms);
+          growth.push(o.rssGrowthKiB);
+          peak.push(o.maxRSSKiB);
+          download.push(o.downloadMs);
+        }
+      }
+      results[mib] = { ours: median(ours), peer: median(peer), growth: median(growth), peak: median(peak), download: median(download) };
+      const r = results[mib];
+      console.log(
+        `  ${mib} MiB: ours ${r.ours.toFixed(0)} ms (median of ${ROUNDS}), curl+openssl ${r.peer.toFixed(0)} ms → ratio ${(r.ours / r.peer).toFixed(2)} (of ours: artifact download+hash+spool ${r.download.toFixed(0)} ms); RSS growth during the install ${(r.growth / 1024).toFixed(1)} MiB (peak ${(r.peak / 1024).toFixed(1)} MiB)`,
+      );
+    }
+    const ratio = results[64].ours / results[64].peer;
+    console.log(`  goal: 64 MiB ratio ≤ 1.30 → ${ratio.toFixed(2)} ${ratio <= 1.3 ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `  memory: RSS growth ${(results[16].growth / 1024).toFixed(1)} MiB at 16 MiB vs ${(results[64].growth / 1024).toFixed(1)} MiB at 64 MiB (flat when about equal and far below the bundle size)`,
+    );
+  } finally {
+    server.closeAllConnections?.();
+    await new Promise((r) => server.close(r));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--child') {
+  await child(JSON.parse(process.argv[3]));
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await run();
+}

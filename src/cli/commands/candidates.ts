@@ -1,0 +1,67 @@
+/**
+ * `lattice-index candidates --index URL|FILE --policy FILE [--json]` — what
+ * this host could install from a verified index, and why not the rest.
+ *
+ * The index is verified exactly as `install` verifies it (DESIGN §5 step 1,
+ * with the policy's keys and the stored rollback state, which is read but
+ * never written here). Each plugin and channel is then judged by the
+ * index-only checks of the pipeline (select, publisher, capability rules,
+ * runner availability); manifests and artifacts are verified by `install`.
+ *
+ * Exit 0 when the index verified (whatever the candidates); 1 when it did
+ * not; 2 usage or unreadable input.
+ *
+ * @module
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { listCandidates } from '../../domain/install/candidates.js';
+import { verifyIndexForInstall } from '../../domain/install/pipeline.js';
+import { createHttpsFetcher, fetcherOptionsFromLimits } from '../../io/fetch.js';
+import { readIndexStateFile } from '../../io/index-state.js';
+import { policyPath, readIndexSource } from '../../io/install.js';
+import { err, oneLine, out } from '../run.js';
+import { loadInstallPolicy, printSteps } from './install.js';
+import { parseTimeFlag } from './verify.js';
+
+interface CandidatesArgs {
+  index: string;
+  policy: string;
+  json: boolean;
+  now?: string;
+  'test-loopback-http': boolean;
+}
+
+export const candidatesCommand: CommandModule<object, CandidatesArgs> = {
+  command: 'candidates',
+  describe: 'List what this host could install from a verified index, and why not the rest',
+  builder: (y: Argv) =>
+    y
+      .option('index', { type: 'string', demandOption: true, describe: 'the signed index: an https:// URL or a file' })
+      .option('policy', { type: 'string', demandOption: true, describe: 'install policy file' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the list as JSON' })
+      .option('now', { type: 'string', describe: 'reference time (RFC 3339 UTC) instead of the clock' })
+      .option('test-loopback-http', { type: 'boolean', default: false, hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' }) as unknown as Argv<CandidatesArgs>,
+  handler: async (args) => {
+    const now = parseTimeFlag('--now', args.now);
+    const { policy, policyDir } = await loadInstallPolicy(args.policy);
+    const fetcher = createHttpsFetcher(fetcherOptionsFromLimits(policy.limits, { allowLoopbackHttp: args['test-loopback-http'] }));
+    const state = await readIndexStateFile(policyPath(policyDir, policy.stateFile));
+    const bytes = await readIndexSource(args.index, fetcher, policy.limits.maxIndexBytes);
+    const r = verifyIndexForInstall(bytes, policy, now, state);
+    if (!r.ok) {
+      if (!args.json) printSteps(r.steps, err);
+      throw r.error;
+    }
+    const list = listCandidates(r.verified, policy, now);
+    if (args.json) {
+      out(JSON.stringify({ ok: true, index: args.index, generation: r.verified.generation ?? null, candidates: list }, null, 2));
+      return;
+    }
+    const n = list.filter((c) => c.installable).length;
+    out(`${args.index}: verified (generation ${r.verified.generation ?? 'none'}); ${n} of ${list.length} release(s) installable on ${policy.host.platform}`);
+    for (const c of list) {
+      const head = `${c.plugin} ${c.version} (${c.channel}, ${c.type}, ${c.publisher})`;
+      out(c.installable ? `  yes ${head}: ${oneLine(c.reason)}` : `  no  ${head}: [${c.code}] ${oneLine(c.reason)}`);
+    }
+  },
+};

@@ -1,0 +1,72 @@
+/**
+ * What this host could install from a verified index, and why not the rest
+ * (`lattice-index candidates`). Each plugin is judged per channel with the
+ * index-only checks of the install pipeline (`preflightCandidate`: select,
+ * publisher, capability rules on the index's list, runner availability).
+ * A candidate still has its manifest, artifact and full compatibility
+ * verified at install time; the entry says so.
+ *
+ * Pure, browser-safe.
+ *
+ * @module
+ */
+import type { PolicyError, VerificationError, ErrorCode } from '../../core/errors.js';
+import type { ReleaseChannel } from '../../core/index/types.js';
+import type { VerifiedIndex } from '../index/verify.js';
+import { preflightCandidate } from './pipeline.js';
+import type { HostProfile, InstallPolicy } from './policy.js';
+
+/** One plugin × channel of the index, judged for this host. */
+export interface CandidateEntry {
+  readonly plugin: string;
+  readonly name: string;
+  readonly type: string;
+  readonly publisher: string;
+  readonly channel: ReleaseChannel;
+  readonly version: string;
+  /** True when every index-only check passes. */
+  readonly installable: boolean;
+  /** For alpha: installing needs `--channel alpha`. */
+  readonly needsOptIn: boolean;
+  /** The first failing check's code (when not installable). */
+  readonly code?: ErrorCode;
+  /** Why not, or what remains to be checked. */
+  readonly reason: string;
+}
+
+/**
+ * Judge every plugin and channel of a verified index.
+ *
+ * @param verified - an index that passed `verifyIndex` with the policy's keys.
+ * @param policy - the install policy.
+ * @param now - reference time (publisher key windows).
+ * @param host - overrides of the policy's host profile.
+ * @returns entries sorted by plugin id, stable before alpha.
+ * @example
+ * ```ts
+ * for (const c of listCandidates(verified, policy, Date.now())) console.log(c.plugin, c.installable, c.reason);
+ * ```
+ */
+export function listCandidates(verified: VerifiedIndex, policy: InstallPolicy, now: number, host?: Partial<HostProfile>): CandidateEntry[] {
+  const out: CandidateEntry[] = [];
+  const plugins = [...verified.index.plugins].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const p of plugins) {
+    for (const channel of ['stable', 'alpha'] as const) {
+      const version = p.channels[channel];
+      if (version === undefined) continue;
+      const r = preflightCandidate(verified, policy, p.id, channel, now, host);
+      const base = { plugin: p.id, name: p.name, type: p.type, publisher: p.publisher, channel, version, needsOptIn: channel === 'alpha' };
+      if (r.ok) {
+        out.push({
+          ...base,
+          installable: true,
+          reason: `index checks pass${channel === 'alpha' ? '; install with --channel alpha' : ''}; manifest, artifact and compatibility are verified at install`,
+        });
+      } else {
+        const e: VerificationError | PolicyError = r.error;
+        out.push({ ...base, installable: false, code: e.code, reason: e.message });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,756 @@
+/**
+ * `verifyInstall` — DESIGN §5, one pipeline with named steps, fail closed.
+ *
+ * | # | step | what | failure codes |
+ * |---|---|---|---|
+ * | 1 | `index` | `verifyIndex` with the policy's trusted keys: strict parse, validate, threshold, official (or a **signed** draft when `allow_draft`), not expired, no rollback | `JSON_*`, `INDEX_*`, `KEY_*` |
+ * | 2 | `select` | plugin, channel (`stable` unless `alpha` is asked for), release; not revoked (release, artifact digest, the index's key for it) | `PLUGIN_NOT_FOUND`, `CHANNEL_NOT_ALLOWED`, `RELEASE_NOT_FOUND`, `RELEASE_REVOKED` |
+ * | 3 | `publisher` | trusted (own policy entry with keys), channel / type / highest risk within its limits, an operator key valid at the publish time and not revoked | `PUBLISHER_UNTRUSTED`, `CHANNEL_NOT_ALLOWED`, `PUBLISHER_LIMIT`, `RELEASE_REVOKED` |
+ * | 4 | `manifest` | fetched under `max_manifest_bytes`; `manifest_sha256` when the index has one; strict decode; server-parity validation; equal to the index entry (id, version, publisher, type, capabilities, digest, signature bytes); signature verifies under the operator's key | `FETCH_*`, `MANIFEST_*` |
+ * | 5 | `artifact` | streamed under `max_artifact_bytes` into the spool; SHA-256 equals the index digest (= the manifest digest, step 4); then the server's whole `VerifyManifest` with that digest | `FETCH_*`, `ARTIFACT_DIGEST_MISMATCH` |
+ * | 6 | `capabilities` | risk tier per capability, type rules, policy allow/deny patterns | `CAPABILITY_DENIED` |
+ * | 7 | `runner` | host compatibility (`compat.ts`) then artifact checks (`runner.ts`) | `RUNNER_*`, `BUNDLE_*` |
+ * | 8 | `decision` | the operator approves the summary (callback) | `APPROVAL_REQUIRED` |
+ *
+ * Every step records `{ step, ok, detail }`; the first failure stops the run
+ * with a {@link VerificationError} (integrity) or {@link PolicyError} (trust).
+ * Nothing is written here: the core is IO-free — the fetcher and the
+ * artifact spool are injected (`transport.ts`), and placement, audit log and
+ * state file belong to the caller (`src/io/install.ts`). Without an
+ * `approve` callback the run stops after step 7 with `approved: false` (a
+ * dry run).
+ *
+ * @module
+ */
+import { LatticeIndexError, PolicyError, VerificationError, type ErrorCode } from '../../core/errors.js';
+import type { IndexPlugin, IndexRelease, ReleaseChannel } from '../../core/index/types.js';
+import { capabilityMeaning, highestRisk, RISK_TIERS, serverLineProfile, type RiskTier } from '../../core/server-line.js';
+import { createSha256, keyId, sha256Hex } from '../../crypto/index.js';
+import { checkReleaseAgainstManifest } from '../manifest/consistency.js';
+import { decodeManifest } from '../manifest/decode.js';
+import { MANIFEST_SCHEMA_V2, manifestArtifactDigest, type Manifest } from '../manifest/model.js';
+import { manifestSigningPayload } from '../manifest/payload.js';
+import { validateManifest } from '../manifest/validate.js';
+import { verifyDecodedManifest, type VerifyManifestResult } from '../manifest/verify.js';
+import { revocationStatus, revokedKeyEntry } from '../index/revocation.js';
+import { publisherKeyForRelease } from '../index/rotation.js';
+import { nextIndexState, type IndexState } from '../index/state.js';
+import { verifyIndex, type VerifiedIndex } from '../index/verify.js';
+import { checkHostCompatibility, type CompatibilityReport } from './compat.js';
+import {
+  capabilityDecision,
+  publisherKeysAt,
+  trustedPublisher,
+  type HostProfile,
+  type InstallPolicy,
+  type PublisherKey,
+  type PublisherPolicy,
+} from './policy.js';
+import { checkArtifactRunnable } from './runner.js';
+import type { ApprovalSummary, SummaryCapability } from './summary.js';
+import {
+  createMemorySpool,
+  fetchError,
+  type ArtifactSpool,
+  type ArtifactSpoolFactory,
+  type FetchPurpose,
+  type InstallFetcher,
+} from './transport.js';
+import { concatBytes } from '../../core/bytes.js';
+
+/** The named steps of DESIGN §5, in order. */
+export const INSTALL_STEPS = Object.freeze(['index', 'select', 'publisher', 'manifest', 'artifact', 'capabilities', 'runner', 'decision'] as const);
+/** A named step. */
+export type InstallStepName = (typeof INSTALL_STEPS)[number];
+
+/** One recorded step (`index.*` sub-steps come from `verifyIndex`). */
+export interface InstallStep {
+  step: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Options of {@link verifyInstall}. */
+export interface VerifyInstallOptions {
+  /** The index exactly as fetched or read. */
+  indexBytes: Uint8Array;
+  /** The parsed install policy. */
+  policy: InstallPolicy;
+  /** The plugin to install. */
+  pluginId: string;
+  /** The channel asked for; `stable` when omitted. `alpha` must be asked for. */
+  channel?: ReleaseChannel;
+  /**
+   * Pin one release (`id@version` on the command line): exactly this version
+   * is installed, or nothing. It must be a release of the requested channel;
+   * without a pin the channel's current release is selected.
+   */
+  version?: string;
+  /** Fetches manifest and artifact URLs (cap enforced while streaming). */
+  fetcher: InstallFetcher;
+  /** "Now", ms since the epoch, fixed once per run (expiry, key windows). */
+  now: number;
+  /** The stored rollback state (omit on first use). */
+  state?: IndexState;
+  /** Overrides of the policy's host profile (e.g. a detected platform). */
+  host?: Partial<HostProfile>;
+  /** Where the artifact goes while it is hashed (default: memory). */
+  spool?: ArtifactSpoolFactory;
+  /** Step 8: shown the summary, returns whether the operator approves. Omit for a dry run. */
+  approve?: (summary: ApprovalSummary) => boolean | Promise<boolean>;
+  /** Download progress of the manifest and artifact. */
+  onProgress?: (purpose: FetchPurpose, received: number, total: number | undefined) => void;
+}
+
+/** What was verified, ready to be placed. */
+export interface InstallCandidate {
+  plugin: IndexPlugin;
+  release: IndexRelease;
+  channel: ReleaseChannel;
+  /** The manifest file exactly as fetched (written as `manifest.json`). */
+  manifestBytes: Uint8Array;
+  manifestSha256: string;
+  manifest: Manifest;
+  /** The artifact bytes (written as `artifact`); the caller owns it now. */
+  artifact: ArtifactSpool;
+  artifactSha256: string;
+  artifactBytes: number;
+  /** The operator key that verified the manifest. */
+  publisherKey: PublisherKey;
+  index: VerifiedIndex;
+}
+
+/** Result of {@link verifyInstall}. Hostile data never throws. */
+export type VerifyInstallResult =
+  | {
+      ok: true;
+      steps: InstallStep[];
+      candidate: InstallCandidate;
+      summary: ApprovalSummary;
+      /** True when step 8 ran and the operator approved; false for a dry run. */
+      approved: boolean;
+      /** The rollback state to store (only forward, only from a signed index). */
+      nextState: IndexState | undefined;
+    }
+  | {
+      ok: false;
+      steps: InstallStep[];
+      error: VerificationError | PolicyError;
+      /** Set when step 1 passed: the index was genuine and current, so the state may move. */
+      nextState: IndexState | undefined;
+      /** Set when the run reached the approval (e.g. the operator said no). */
+      summary?: ApprovalSummary;
+    };
+
+/** Internal: a step failed with this coded error. */
+class StepFailure extends Error {
+  constructor(readonly error: VerificationError | PolicyError) {
+    super(error.message);
+  }
+}
+
+const policyFail = (code: ErrorCode, message: string, detail?: unknown): never => {
+  throw new StepFailure(new PolicyError(code, message, detail));
+};
+const integrityFail = (code: ErrorCode, message: string, detail?: unknown): never => {
+  throw new StepFailure(new VerificationError(code, message, detail));
+};
+
+/** Mutable state of one run. */
+interface Run {
+  readonly opts: VerifyInstallOptions;
+  readonly host: HostProfile;
+  readonly steps: InstallStep[];
+  verified?: VerifiedIndex;
+  plugin?: IndexPlugin;
+  release?: IndexRelease;
+  channel?: ReleaseChannel;
+  publisher?: PublisherPolicy;
+  candidateKeys?: PublisherKey[];
+  manifestBytes?: Uint8Array;
+  manifestSha256?: string;
+  manifest?: Manifest;
+  publisherKey?: PublisherKey;
+  spool?: ArtifactSpool;
+  artifactSha256?: string;
+  capabilities?: SummaryCapability[];
+  compat?: CompatibilityReport;
+  runnerChecks?: string[];
+}
+
+/**
+ * Verify one install candidate end to end (DESIGN §5; see the module table).
+ *
+ * @param opts - index bytes, policy, plugin, channel, fetcher, clock, state, overrides, spool, approval.
+ * @returns `{ ok: true, candidate, summary, approved, steps, nextState }` or
+ *   `{ ok: false, error, steps, nextState }`. On failure the spool is discarded;
+ *   on success the caller owns `candidate.artifact` (place it or discard it).
+ * @throws {TypeError} for malformed options (caller bugs); whatever the
+ *   spool throws (an IO failure such as a full disk is not a verdict).
+ * @example
+ * ```ts
+ * const r = await verifyInstall({ indexBytes, policy, pluginId: 'acme.tool', fetcher, now: Date.now(), state,
+ *   approve: async (summary) => askOperator(formatApprovalSummary(summary)) });
+ * if (!r.ok) throw r.error;
+ * ```
+ */
+export async function verifyInstall(opts: VerifyInstallOptions): Promise<VerifyInstallResult> {
+  if (!(opts.indexBytes instanceof Uint8Array)) throw new TypeError('verifyInstall: indexBytes must be a Uint8Array');
+  if (typeof opts.now !== 'number' || !Number.isFinite(opts.now)) throw new TypeError('verifyInstall: now must be a finite number');
+  if (typeof opts.pluginId !== 'string') throw new TypeError('verifyInstall: pluginId must be a string');
+  if (opts.channel !== undefined && opts.channel !== 'stable' && opts.channel !== 'alpha') {
+    throw new TypeError(`verifyInstall: channel must be stable or alpha, found ${String(opts.channel)}`);
+  }
+  if (!opts.fetcher || typeof opts.fetcher.fetch !== 'function') throw new TypeError('verifyInstall: fetcher must implement fetch()');
+  const run: Run = { opts, host: { ...opts.policy.host, ...(opts.host ?? {}) }, steps: [] };
+  let nextState: IndexState | undefined;
+  let current: InstallStepName = 'index';
+  let success = false;
+  try {
+    stepIndex(run);
+    nextState = nextIndexState(run.verified!);
+    current = 'select';
+    stepSelect(run);
+    current = 'publisher';
+    stepPublisher(run);
+    current = 'manifest';
+    await stepManifest(run);
+    current = 'artifact';
+    await stepArtifact(run);
+    current = 'capabilities';
+    stepCapabilities(run);
+    current = 'runner';
+    await stepRunner(run);
+    const summary = buildSummary(run);
+    current = 'decision';
+    const approved = await stepDecision(run, summary);
+    success = true;
+    return {
+      ok: true,
+      steps: run.steps,
+      summary,
+      approved,
+      nextState,
+      candidate: {
+        plugin: run.plugin!,
+        release: run.release!,
+        channel: run.channel!,
+        manifestBytes: run.manifestBytes!,
+        manifestSha256: run.manifestSha256!,
+        manifest: run.manifest!,
+        artifact: run.spool!,
+        artifactSha256: run.artifactSha256!,
+        artifactBytes: run.spool!.size,
+        publisherKey: run.publisherKey!,
+        index: run.verified!,
+      },
+    };
+  } catch (e) {
+    if (!(e instanceof StepFailure)) throw e;
+    // (For `index`, verifyIndex already recorded the failing sub-step; this is the named step's record.)
+    run.steps.push({ step: current, ok: false, detail: `${e.error.message} [${e.error.code}]` });
+    const failure: VerifyInstallResult = { ok: false, steps: run.steps, error: e.error, nextState };
+    if (current === 'decision' && run.compat) failure.summary = buildSummary(run);
+    return failure;
+  } finally {
+    if (!success) await run.spool?.discard().catch(() => {});
+  }
+}
+
+/** Result of {@link preflightCandidate}. */
+export type PreflightResult = { ok: true; steps: InstallStep[] } | { ok: false; steps: InstallStep[]; error: VerificationError | PolicyError };
+
+/**
+ * The checks of DESIGN §5 that need nothing but the verified index: steps 2
+ * (select) and 3 (publisher) as `verifyInstall` runs them, then step 6's
+ * rules applied to the **index's** capability list and step 7's runner
+ * availability by plugin type. Manifest, artifact and full compatibility are
+ * checked only by an install (`lattice-index candidates` says so).
+ *
+ * @param verified - an index that passed step 1.
+ * @param policy - the install policy.
+ * @param pluginId - a plugin of the index.
+ * @param channel - the channel to judge (`alpha` as if asked for).
+ * @param now - reference time.
+ * @param host - overrides of the policy's host profile.
+ * @returns the steps and, on failure, the first coded error.
+ * @example
+ * ```ts
+ * const r = preflightCandidate(verified, policy, 'acme.tool', 'stable', Date.now());
+ * ```
+ */
+export function preflightCandidate(
+  verified: VerifiedIndex,
+  policy: InstallPolicy,
+  pluginId: string,
+  channel: ReleaseChannel,
+  now: number,
+  host?: Partial<HostProfile>,
+): PreflightResult {
+  const run: Run = {
+    opts: { indexBytes: new Uint8Array(), policy, pluginId, channel, fetcher: { fetch: () => Promise.reject(new Error('no fetching in preflight')) }, now },
+    host: { ...policy.host, ...(host ?? {}) },
+    steps: [],
+    verified,
+  };
+  let current = 'select';
+  try {
+    stepSelect(run);
+    current = 'publisher';
+    stepPublisher(run);
+    current = 'capabilities';
+    const plugin = run.plugin!;
+    const caps = run.release!.capabilities ?? plugin.capabilities;
+    const profile = serverLineProfile(run.host.serverLine);
+    for (const name of caps) {
+      const risk = profile.capabilities.get(name);
+      if (risk === undefined) policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to the ${profile.line} server line`);
+      if (plugin.type !== 'system' && risk === 'host' && !profile.hostRiskExemptForNonSystem.has(name)) {
+        policyFail('CAPABILITY_DENIED', `capability ${name} requires a system plugin`);
+      }
+      if (plugin.type === 'worker' && !profile.workerCapabilities.has(name)) policyFail('CAPABILITY_DENIED', `capability ${name} is not available to worker plugins`);
+      const decision = capabilityDecision(policy, name);
+      if (!decision.allowed) policyFail('CAPABILITY_DENIED', `capability ${name} is refused by the install policy (${decision.rule})`);
+    }
+    run.steps.push({ step: 'capabilities', ok: true, detail: `${caps.join(', ')} allowed` });
+    current = 'runner';
+    const type = plugin.type;
+    if (!(run.host.runners as readonly string[]).includes(type)) {
+      policyFail('RUNNER_UNAVAILABLE', `the host has no ${type} runner (it offers: ${run.host.runners.join(', ') || 'none'})`);
+    }
+    if (type !== 'system' && !(run.host.sandboxes as readonly string[]).includes(type)) {
+      policyFail('RUNNER_UNAVAILABLE', `the ${type} sandbox backend is unavailable on the host — refused, never a fallback`);
+    }
+    run.steps.push({ step: 'runner', ok: true, detail: `${type} runner available (manifest and artifact are checked at install)` });
+    return { ok: true, steps: run.steps };
+  } catch (e) {
+    if (!(e instanceof StepFailure)) throw e;
+    run.steps.push({ step: current, ok: false, detail: `${e.error.message} [${e.error.code}]` });
+    return { ok: false, steps: run.steps, error: e.error };
+  }
+}
+
+// ---- step 1: index ------------------------------------------------------------
+
+/** Result of {@link verifyIndexForInstall}. */
+export type InstallIndexResult =
+  | { ok: true; verified: VerifiedIndex; steps: InstallStep[] }
+  | { ok: false; error: VerificationError | PolicyError; steps: InstallStep[] };
+
+/**
+ * DESIGN §5 step 1 "index" as an install sees it: `verifyIndex` with the
+ * policy's trusted keys, threshold, `allow_draft`, the host's server line and
+ * `max_index_bytes` — and then never an **unsigned** index, even a draft
+ * admitted by `allow_draft` (which admits a signed draft's status only).
+ *
+ * @param indexBytes - the index as fetched.
+ * @param policy - the install policy.
+ * @param now - reference time.
+ * @param state - the stored rollback state.
+ * @param host - overrides of the host profile (its server line is used).
+ * @returns the verified index with the sub-steps, or the first coded failure.
+ * @example
+ * ```ts
+ * const r = verifyIndexForInstall(bytes, policy, Date.now(), state);
+ * ```
+ */
+export function verifyIndexForInstall(
+  indexBytes: Uint8Array,
+  policy: InstallPolicy,
+  now: number,
+  state?: IndexState,
+  host?: Partial<HostProfile>,
+): InstallIndexResult {
+  const r = verifyIndex(indexBytes, policy.index.trust, {
+    now,
+    ...(state !== undefined ? { state } : {}),
+    allowDraft: policy.index.allowDraft,
+    serverLine: host?.serverLine ?? policy.host.serverLine,
+    maxBytes: policy.limits.maxIndexBytes,
+  });
+  const steps: InstallStep[] = [...r.steps];
+  if (!r.ok) return { ok: false, error: r.error, steps };
+  if (!r.verified.signed) {
+    const error = new PolicyError(
+      'INDEX_SIGNATURE_THRESHOLD',
+      `the ${r.verified.status} index is not signed by ${policy.index.trust.threshold} trusted key(s); allow_draft admits signed drafts only, an install never uses an unsigned index`,
+    );
+    return { ok: false, error, steps };
+  }
+  return { ok: true, verified: r.verified, steps };
+}
+
+/** DESIGN §5 step 1 "index": verifyIndex with the operator's keys. */
+function stepIndex(run: Run): void {
+  const { policy, now, state, indexBytes } = run.opts;
+  const r = verifyIndexForInstall(indexBytes, policy, now, state, run.host);
+  run.steps.push(...r.steps);
+  if (!r.ok) throw new StepFailure(r.error);
+  run.verified = r.verified;
+  run.steps.push({
+    step: 'index',
+    ok: true,
+    detail: `${r.verified.status} index, generation ${r.verified.generation ?? 'none'}, expires ${r.verified.expiresAt ?? 'never'}, ${r.verified.signers.length} trusted signer(s)`,
+  });
+}
+
+// ---- step 2: select -----------------------------------------------------------
+
+/** DESIGN §5 step 2 "select": plugin, channel, release; not revoked. */
+function stepSelect(run: Run): void {
+  const verified = run.verified!;
+  const { pluginId } = run.opts;
+  const plugin = verified.index.plugins.find((p) => p.id === pluginId);
+  if (plugin === undefined) policyFail('PLUGIN_NOT_FOUND', `the index has no plugin ${JSON.stringify(pluginId)}`);
+  const p = plugin!;
+  // Channel: stable by default; alpha only when asked for (step 3 checks it is allowed).
+  const channel: ReleaseChannel = run.opts.channel ?? 'stable';
+  const pinned = run.opts.version;
+  let release: IndexRelease | undefined;
+  if (pinned !== undefined) {
+    // A pinned release: exactly that version, from the channel asked for.
+    release = p.releases.find((r) => r.version === pinned);
+    if (release === undefined) {
+      policyFail('RELEASE_NOT_FOUND', `${p.id} has no release ${pinned} (releases: ${p.releases.map((r) => r.version).join(', ')})`);
+    }
+    if (release!.channel !== channel) {
+      policyFail('CHANNEL_NOT_ALLOWED', `${p.id}@${pinned} is a ${release!.channel} release; expected a ${channel} release${release!.channel === 'alpha' ? ' (alpha is installed only when asked for with --channel alpha)' : ''}`);
+    }
+  } else {
+    const version = p.channels[channel];
+    if (version === undefined) {
+      if (run.opts.channel === undefined && p.channels.alpha !== undefined) {
+        policyFail('CHANNEL_NOT_ALLOWED', `${p.id} has only an alpha release (${p.channels.alpha}); alpha is installed only when asked for (--channel alpha) and allowed by the policy`);
+      }
+      policyFail('RELEASE_NOT_FOUND', `${p.id} has no ${channel} channel (channels: ${Object.keys(p.channels).join(', ')})`);
+    }
+    release = p.releases.find((r) => r.version === version);
+    if (release === undefined || release.channel !== channel) {
+      policyFail('RELEASE_NOT_FOUND', `${p.id} channel ${channel} names version ${version}, which is not a ${channel} release of the index`);
+    }
+  }
+  const rel = release!;
+  // Not revoked: the release, its artifact digest, and the key the index names for it.
+  const indexPublisher = verified.index.publishers.find((x) => x.id === p.publisher);
+  const indexKey = indexPublisher ? publisherKeyForRelease(indexPublisher, rel) : undefined;
+  const revoked = revocationStatus(verified, {
+    plugin: p.id,
+    version: rel.version,
+    artifactSha256: rel.artifact_sha256,
+    ...(indexKey !== undefined ? { signingKey: indexKey } : {}),
+  });
+  if (revoked.revoked) {
+    const m = revoked.matches[0]!;
+    const what = m.kind === 'release' ? `release ${p.id}@${rel.version}` : m.kind === 'artifact' ? `artifact ${rel.artifact_sha256}` : `publisher key ${m.entry.public_key_ed25519}`;
+    policyFail('RELEASE_REVOKED', `${what} is revoked (${m.entry.revoked_at}): ${m.entry.reason}`, { matches: revoked.matches });
+  }
+  run.plugin = p;
+  run.release = rel;
+  run.channel = channel;
+  run.steps.push({ step: 'select', ok: true, detail: `${p.id} ${rel.version} (${channel}); not revoked` });
+}
+
+// ---- step 3: publisher --------------------------------------------------------
+
+/** DESIGN §5 step 3 "publisher": trusted, channel/type/risk within limits. */
+function stepPublisher(run: Run): void {
+  const { policy, now } = run.opts;
+  const plugin = run.plugin!;
+  const release = run.release!;
+  const entry = trustedPublisher(policy, plugin.publisher);
+  if (entry === undefined) {
+    const listed = policy.publishers.has(plugin.publisher);
+    policyFail(
+      'PUBLISHER_UNTRUSTED',
+      listed
+        ? `publisher ${JSON.stringify(plugin.publisher)} is listed in the policy without keys, so it is not trusted`
+        : `publisher ${JSON.stringify(plugin.publisher)} is not trusted by the install policy (only publishers with their own entry and keys are; "*" sets limits, not trust)`,
+    );
+  }
+  const pub = entry!;
+  const limits = pub.limits;
+  if (!limits.channels.includes(run.channel!)) {
+    policyFail('CHANNEL_NOT_ALLOWED', `the policy allows ${pub.id} the channel(s) ${limits.channels.join(', ')}, not ${run.channel}`);
+  }
+  if (!(limits.types as readonly string[]).includes(plugin.type)) {
+    policyFail('PUBLISHER_LIMIT', `the policy allows ${pub.id} plugin types ${limits.types.join(', ')}, not ${plugin.type}`);
+  }
+  const caps = release.capabilities ?? plugin.capabilities;
+  const risk = highestRisk(caps, run.host.serverLine);
+  if (RISK_TIERS.indexOf(risk) > RISK_TIERS.indexOf(limits.maxRisk)) {
+    const over = caps.filter((c) => RISK_TIERS.indexOf(serverLineProfile(run.host.serverLine).capabilities.get(c) ?? 'host') > RISK_TIERS.indexOf(limits.maxRisk));
+    policyFail('PUBLISHER_LIMIT', `${plugin.id} ${release.version} needs ${risk} risk (${over.join(', ')}); the policy allows ${pub.id} at most ${limits.maxRisk}`);
+  }
+  // The operator key(s) valid when the release was published (DESIGN §4.1: judge by publish time).
+  const at = release.published_at !== undefined ? Date.parse(release.published_at) : now;
+  const inWindow = publisherKeysAt(pub, at);
+  if (inWindow.length === 0) {
+    policyFail('PUBLISHER_UNTRUSTED', `no key the policy trusts for ${pub.id} was valid at ${new Date(at).toISOString()} (${release.published_at ? 'the release publish time' : 'now'})`);
+  }
+  const live = inWindow.filter((k) => revokedKeyEntry(run.verified!.revocations, k.publicKey) === undefined);
+  if (live.length === 0) {
+    policyFail('RELEASE_REVOKED', `every policy key of ${pub.id} valid at the publish time is on the index's revocation list`);
+  }
+  run.publisher = pub;
+  run.candidateKeys = live;
+  run.steps.push({
+    step: 'publisher',
+    ok: true,
+    detail: `${pub.id} trusted (${live.length} key(s) valid at ${release.published_at ? 'publish time' : 'now'}); ${run.channel}, ${plugin.type}, risk ${risk} ≤ ${limits.maxRisk}`,
+  });
+}
+
+// ---- step 4: manifest ---------------------------------------------------------
+
+/** DESIGN §5 step 4 "manifest": capped fetch, strict decode, parity validation, equal to the index, signed. */
+async function stepManifest(run: Run): Promise<void> {
+  const { policy } = run.opts;
+  const plugin = run.plugin!;
+  const release = run.release!;
+  const line = run.host.serverLine;
+  const chunks: Uint8Array[] = [];
+  const size = await fetchCapped(run, release.manifest_url, policy.limits.maxManifestBytes, 'manifest', async (c) => {
+    chunks.push(Uint8Array.from(c));
+  });
+  const bytes = concatBytes(chunks, size);
+  const digest = sha256Hex(bytes);
+  // (id, version) is not unique (interop §G): the index's manifest digest pins the file.
+  if (release.manifest_sha256 !== undefined && release.manifest_sha256 !== digest) {
+    integrityFail('MANIFEST_INDEX_MISMATCH', `manifest sha256 ${digest} differs from the index's manifest_sha256 ${release.manifest_sha256}`);
+  }
+  const decoded = decodeManifest(bytes);
+  if (!decoded.ok) integrityFail('MANIFEST_DECODE', decoded.message);
+  const m = (decoded as { manifest: Manifest }).manifest;
+  const invalid = validateManifest(m, { serverLine: line });
+  if (invalid !== null) integrityFail('MANIFEST_INVALID', invalid);
+  // Equal to the index entry (interop §I.7): id, publisher, type, version, capabilities, digest, signature bytes.
+  const problems = checkReleaseAgainstManifest(plugin, release, m);
+  if (problems.length > 0) {
+    integrityFail('MANIFEST_INDEX_MISMATCH', problems.map((p) => p.message).join('; '), problems);
+  }
+  // Signature under the operator's key for this publisher (interop §C.5), with the index digest as the artifact's.
+  let verdict: VerifyManifestResult | undefined;
+  let signer: PublisherKey | undefined;
+  for (const key of run.candidateKeys!) {
+    const r = verifyDecodedManifest(m, { sha256Hex: release.artifact_sha256 }, singleKeyTrust(plugin.publisher, key), { serverLine: line });
+    if (r.ok && r.signed) {
+      signer = key;
+      verdict = r;
+      break;
+    }
+    verdict ??= r;
+  }
+  if (signer === undefined) {
+    const v = verdict!;
+    if (v.ok) integrityFail('MANIFEST_SIGNATURE_REQUIRED', `manifest of ${plugin.id} ${release.version} is unsigned; an install requires the publisher's signature`);
+    const f = v as Extract<VerifyManifestResult, { ok: false }>;
+    integrityFail(f.code, `${f.message} (manifest of ${plugin.id} ${release.version}, ${run.candidateKeys!.length} operator key(s) tried)`);
+  }
+  run.manifestBytes = bytes;
+  run.manifestSha256 = digest;
+  run.manifest = m;
+  run.publisherKey = signer!;
+  run.steps.push({
+    step: 'manifest',
+    ok: true,
+    detail: `${size} bytes, sha256 ${digest}; ${m.schema === MANIFEST_SCHEMA_V2 ? 'v2' : 'v1'}; equal to the index entry; signed by ${plugin.publisher} key ${signer!.keyid.slice(0, 16)}…`,
+  });
+}
+
+function singleKeyTrust(publisher: string, key: PublisherKey) {
+  return { trustedPublishers: new Map([[publisher, key.publicKey]]), allowUnsignedHostRisk: false };
+}
+
+// ---- step 5: artifact ---------------------------------------------------------
+
+/** DESIGN §5 step 5 "artifact": capped stream, SHA-256 equal to index and manifest digests. */
+async function stepArtifact(run: Run): Promise<void> {
+  const { policy } = run.opts;
+  const release = run.release!;
+  const spool = await (run.opts.spool ?? createMemorySpool)();
+  run.spool = spool;
+  const hash = createSha256();
+  const size = await fetchCapped(run, release.artifact_url, policy.limits.maxArtifactBytes, 'artifact', async (c) => {
+    hash.update(c);
+    await spool.write(c);
+  });
+  await spool.finish();
+  const got = hash.digestHex();
+  if (got !== release.artifact_sha256) {
+    integrityFail('ARTIFACT_DIGEST_MISMATCH', `artifact sha256 ${got} differs from the index and manifest digest ${release.artifact_sha256}`, { got, want: release.artifact_sha256 });
+  }
+  // The server's whole VerifyManifest with the real digest (what it will run at load).
+  const m = run.manifest!;
+  const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverLine: run.host.serverLine });
+  if (!r.ok) integrityFail(r.code === 'MANIFEST_DIGEST_MISMATCH' ? 'ARTIFACT_DIGEST_MISMATCH' : r.code, r.message);
+  if (manifestArtifactDigest(m).toLowerCase() !== got) {
+    integrityFail('ARTIFACT_DIGEST_MISMATCH', `artifact sha256 ${got} differs from the manifest digest ${manifestArtifactDigest(m)}`);
+  }
+  run.artifactSha256 = got;
+  run.steps.push({ step: 'artifact', ok: true, detail: `${size} bytes, sha256 ${got} = index = manifest; server VerifyManifest passes` });
+}
+
+// ---- step 6: capabilities -----------------------------------------------------
+
+/** DESIGN §5 step 6 "capabilities": risk tiers, type rules, policy patterns. */
+function stepCapabilities(run: Run): void {
+  const m = run.manifest!;
+  const profile = serverLineProfile(run.host.serverLine);
+  const out: SummaryCapability[] = [];
+  for (const name of m.capabilities ?? []) {
+    const risk = profile.capabilities.get(name);
+    if (risk === undefined) policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to the ${profile.line} server line`);
+    // Type rules (interop §C.4), re-stated here so the refusal is explicit.
+    if (m.type !== 'system' && risk === 'host' && !profile.hostRiskExemptForNonSystem.has(name)) {
+      policyFail('CAPABILITY_DENIED', `capability ${name} requires a system plugin (${m.type} plugins may not hold host-risk capabilities)`);
+    }
+    if (m.type === 'worker' && !profile.workerCapabilities.has(name)) {
+      policyFail('CAPABILITY_DENIED', `capability ${name} is not available to worker plugins`);
+    }
+    const decision = capabilityDecision(run.opts.policy, name);
+    if (!decision.allowed) policyFail('CAPABILITY_DENIED', `capability ${name} is refused by the install policy (${decision.rule})`);
+    out.push({ name, risk: risk!, meaning: capabilityMeaning(name) ?? 'No description is available.', allowedBy: decision.rule });
+  }
+  run.capabilities = out;
+  run.steps.push({ step: 'capabilities', ok: true, detail: out.map((c) => `${c.name} (${c.risk})`).join(', ') });
+}
+
+// ---- step 7: runner -----------------------------------------------------------
+
+/** DESIGN §5 step 7 "runner": host compatibility, bundle rules, wasm and worker checks. */
+async function stepRunner(run: Run): Promise<void> {
+  const m = run.manifest!;
+  const compat = checkHostCompatibility(m, run.host);
+  run.compat = compat;
+  if (!compat.ok) {
+    if (compat.code === 'RUNNER_UNAVAILABLE') policyFail('RUNNER_UNAVAILABLE', compat.message!);
+    policyFail('RUNNER_INCOMPATIBLE', compat.message!);
+  }
+  const spool = run.spool!;
+  const r = await checkArtifactRunnable(m, () => spool.read(), run.host, {
+    ...(compat.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: compat.runtimeEntrypoint } : {}),
+    ...(compat.uiEntrypoint !== undefined ? { uiEntrypoint: compat.uiEntrypoint } : {}),
+  });
+  if (!r.ok) {
+    if (r.code === 'RUNNER_INCOMPATIBLE') policyFail(r.code, r.message);
+    integrityFail(r.code, r.message);
+  }
+  run.runnerChecks = (r as { details: string[] }).details;
+  run.steps.push({
+    step: 'runner',
+    ok: true,
+    detail: [`${compat.findings.length} compatibility rule(s) hold`, ...run.runnerChecks].join('; '),
+  });
+}
+
+// ---- step 8: decision ---------------------------------------------------------
+
+/** DESIGN §5 step 8 "decision": nothing is placed without the operator's approval. */
+async function stepDecision(run: Run, summary: ApprovalSummary): Promise<boolean> {
+  const approve = run.opts.approve;
+  if (approve === undefined) {
+    run.steps.push({ step: 'decision', ok: true, detail: 'not asked (dry run): nothing will be placed' });
+    return false;
+  }
+  const yes = (await approve(summary)) === true;
+  if (!yes) policyFail('APPROVAL_REQUIRED', `the operator did not approve the capabilities of ${summary.plugin.id} ${summary.version}`);
+  run.steps.push({ step: 'decision', ok: true, detail: 'approved by the operator' });
+  return true;
+}
+
+// ---- helpers -------------------------------------------------------------------
+
+/**
+ * Fetch a URL through the injected fetcher, re-checking the cap on every
+ * chunk (the fetcher's own cap is not trusted), passing chunks to `sink`.
+ */
+async function fetchCapped(
+  run: Run,
+  url: string,
+  maxBytes: number,
+  purpose: FetchPurpose,
+  sink: (chunk: Uint8Array) => Promise<void>,
+): Promise<number> {
+  const onProgress = run.opts.onProgress;
+  let received = 0;
+  let sinkFailed = false;
+  try {
+    const res = await run.opts.fetcher.fetch(url, {
+      maxBytes,
+      purpose,
+      ...(onProgress ? { onProgress: (n: number, total: number | undefined) => onProgress(purpose, n, total) } : {}),
+    });
+    if (res.contentLength !== undefined && res.contentLength > maxBytes) {
+      throw fetchError('FETCH_TOO_LARGE', `${purpose} at ${url} declares ${res.contentLength} bytes, above the cap of ${maxBytes}`);
+    }
+    for await (const chunk of res.body) {
+      if (!(chunk instanceof Uint8Array)) throw fetchError('FETCH_FAILED', `${purpose} fetcher yielded a non-byte chunk`);
+      received += chunk.length;
+      if (received > maxBytes) throw fetchError('FETCH_TOO_LARGE', `${purpose} at ${url} exceeds the cap of ${maxBytes} bytes`);
+      try {
+        await sink(chunk);
+      } catch (err) {
+        // The sink is the caller's storage (the spool): its failure is an IO error, not a verdict.
+        sinkFailed = true;
+        throw err;
+      }
+    }
+  } catch (e) {
+    if (e instanceof StepFailure || sinkFailed) throw e;
+    if ((e instanceof VerificationError || e instanceof PolicyError) && e.code.startsWith('FETCH_')) throw new StepFailure(e);
+    if (e instanceof LatticeIndexError && (e instanceof VerificationError || e instanceof PolicyError)) throw new StepFailure(e);
+    const message = e instanceof Error ? e.message : String(e);
+    throw new StepFailure(fetchError('FETCH_FAILED', `fetching the ${purpose} at ${url} failed: ${message}`) as VerificationError);
+  }
+  return received;
+}
+
+
+/** The approval summary (DESIGN §5 step 6) from what the run established. */
+function buildSummary(run: Run): ApprovalSummary {
+  const plugin = run.plugin!;
+  const release = run.release!;
+  const verified = run.verified!;
+  const pub = run.publisher!;
+  const indexPub = verified.index.publishers.find((p) => p.id === plugin.publisher);
+  const caps = run.capabilities ?? [];
+  const risk: RiskTier = caps.reduce<RiskTier>((a, c) => (RISK_TIERS.indexOf(c.risk) > RISK_TIERS.indexOf(a) ? c.risk : a), 'read');
+  const compat = run.compat;
+  return {
+    plugin: { id: plugin.id, name: plugin.name, type: plugin.type, ...(plugin.summary ? { summary: plugin.summary } : {}) },
+    version: release.version,
+    channel: run.channel!,
+    publisher: {
+      id: pub.id,
+      name: indexPub?.name ?? pub.id,
+      keyid: run.publisherKey?.keyid ?? keyId(run.candidateKeys![0]!.publicKey),
+      limits: { maxRisk: pub.limits.maxRisk, channels: [...pub.limits.channels], types: [...pub.limits.types] },
+    },
+    capabilities: caps,
+    highestRisk: risk,
+    artifact: { url: release.artifact_url, sha256: run.artifactSha256 ?? release.artifact_sha256, bytes: run.spool?.size ?? 0 },
+    manifest: {
+      url: release.manifest_url,
+      sha256: run.manifestSha256 ?? '',
+      schema: run.manifest?.schema === MANIFEST_SCHEMA_V2 ? 'v2' : 'v1',
+      payloadSha256: run.manifest ? sha256Hex(manifestPayloadFor(run)) : '',
+    },
+    index: {
+      generation: verified.generation,
+      expiresAt: verified.expiresAt,
+      payloadSha256: verified.payloadSha256,
+      signers: verified.signers.map((s) => ({ keyid: s.keyid, ...(s.label ? { label: s.label } : {}) })),
+    },
+    compatibility: {
+      platform: run.host.platform,
+      protocol: compat?.protocol ?? '',
+      ...(compat?.runtimeEntrypoint ? { entrypoint: compat.runtimeEntrypoint } : {}),
+      findings: compat?.findings ?? [],
+      checks: run.runnerChecks ?? [],
+    },
+  };
+}
+
+function manifestPayloadFor(run: Run): Uint8Array {
+  return manifestSigningPayload(run.manifest!, { serverLine: run.host.serverLine });
+}

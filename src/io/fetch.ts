@@ -1,0 +1,574 @@
+/**
+ * The HTTPS fetcher of the install pipeline (DESIGN §5 "Fetching"): the
+ * real {@link InstallFetcher} behind `lattice-index install`.
+ *
+ * Rules, each enforced here (and each with its code):
+ *
+ * | rule | code |
+ * |---|---|
+ * | `https:` only; no userinfo, query or fragment (not even a bare `?`/`#`); a host | `FETCH_URL_REFUSED` |
+ * | plain HTTP only with the explicit **test** option `allowLoopbackHttp`, and only to a loopback host (`127.0.0.0/8`, `::1`, `localhost`) | `FETCH_URL_REFUSED` |
+ * | every address a name resolves to is checked **before** connecting (custom `lookup` in the connection), and the address actually connected is checked again; private, loopback, link-local and other special-purpose ranges (IPv4 and IPv6, IPv4-mapped, NAT64 and 6to4 forms) are refused unless the policy allows private addresses; unspecified, multicast and reserved-for-future addresses are refused always | `FETCH_ADDRESS_REFUSED` |
+ * | at most `maxRedirects` redirects; each target passes the URL rules again and never drops from TLS to plain HTTP | `FETCH_REDIRECT_REFUSED` |
+ * | connect timeout (TCP + TLS); read timeout while waiting for headers and for each body chunk (time spent by the consumer does not count) | `FETCH_TIMEOUT` |
+ * | `Content-Length` above the cap is refused before reading; the cap is enforced again on every chunk while streaming; no content encoding (no decompression bombs) | `FETCH_TOO_LARGE`, `FETCH_FAILED` |
+ * | anything else (status ≠ 200, connection reset, TLS failure, short body) | `FETCH_FAILED` |
+ *
+ * About `allowLoopbackHttp`: it exists so tests, the demo and the benchmark
+ * can serve an index on 127.0.0.1 without TLS. Index URLs must be `https:`
+ * (the index validator), so with this option an `https://` URL whose host is
+ * a loopback literal or `localhost` is spoken to **over plain HTTP**. It is
+ * never set by a policy file; the CLI flag is named `--test-loopback-http`.
+ *
+ * {@link fetchAndHash} streams a URL through SHA-256 (`node:crypto`) into a sink.
+ *
+ * @module
+ */
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import dns from 'node:dns';
+import net from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
+import { LatticeIndexError } from '../core/errors.js';
+import { createSha256Node } from '../crypto/node.js';
+import type { InstallLimits } from '../domain/install/policy.js';
+import { fetchError, type FetchedBody, type FetchRequest, type InstallFetcher } from '../domain/install/transport.js';
+import { concatBytes } from '../core/bytes.js';
+
+/** A resolver: name → every address (tests inject one; default `dns.lookup` with `all`). */
+export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
+
+/** Options of {@link createHttpsFetcher}. */
+export interface HttpsFetcherOptions {
+  /** TCP + TLS connect timeout, ms. */
+  connectTimeoutMs: number;
+  /** Longest wait for headers or for the next body chunk, ms. */
+  readTimeoutMs: number;
+  /** Most redirects followed. */
+  maxRedirects: number;
+  /** Allow private, loopback and link-local addresses (policy `limits.allow_private_addresses`). */
+  allowPrivateAddresses: boolean;
+  /**
+   * TEST ONLY: plain HTTP to loopback hosts (see the module comment). Default
+   * false; never read from a policy.
+   */
+  allowLoopbackHttp?: boolean;
+  /** Name resolution (default: `dns.lookup(name, { all: true })`). */
+  resolve?: Resolver;
+  /** Extra trusted CA certificates (PEM), e.g. a test server's. */
+  ca?: string;
+  /** User-Agent header. */
+  userAgent?: string;
+}
+
+/**
+ * Fetcher options from the policy's limits.
+ *
+ * @param limits - the policy's `limits`.
+ * @param extra - test options (`allowLoopbackHttp`, `resolve`, `ca`).
+ * @returns options for {@link createHttpsFetcher}.
+ * @example
+ * ```ts
+ * const fetcher = createHttpsFetcher(fetcherOptionsFromLimits(policy.limits));
+ * ```
+ */
+export function fetcherOptionsFromLimits(limits: InstallLimits, extra: Partial<HttpsFetcherOptions> = {}): HttpsFetcherOptions {
+  return {
+    connectTimeoutMs: limits.connectTimeoutMs,
+    readTimeoutMs: limits.readTimeoutMs,
+    maxRedirects: limits.maxRedirects,
+    allowPrivateAddresses: limits.allowPrivateAddresses,
+    ...extra,
+  };
+}
+
+// ---- addresses -----------------------------------------------------------------
+
+/** How an address is treated. */
+export type AddressKind = 'public' | 'loopback' | 'private' | 'link-local' | 'special' | 'unusable';
+
+/** Classification of one IP address. */
+export interface AddressClass {
+  kind: AddressKind;
+  /** The range that decided it, e.g. `10.0.0.0/8 (private)`. */
+  range: string;
+}
+
+type V4Range = [number, number, AddressKind, string];
+/** IPv4 special-purpose ranges (IANA registry, RFC 6890 and successors). */
+const V4_RANGES: readonly V4Range[] = [
+  [0x00000000, 8, 'unusable', '0.0.0.0/8 (this network)'],
+  [0x0a000000, 8, 'private', '10.0.0.0/8 (private)'],
+  [0x64400000, 10, 'private', '100.64.0.0/10 (shared address space)'],
+  [0x7f000000, 8, 'loopback', '127.0.0.0/8 (loopback)'],
+  [0xa9fe0000, 16, 'link-local', '169.254.0.0/16 (link-local)'],
+  [0xac100000, 12, 'private', '172.16.0.0/12 (private)'],
+  [0xc0000000, 24, 'special', '192.0.0.0/24 (IETF protocol assignments)'],
+  [0xc0000200, 24, 'special', '192.0.2.0/24 (documentation)'],
+  [0xc0586300, 24, 'special', '192.88.99.0/24 (6to4 relay anycast)'],
+  [0xc0a80000, 16, 'private', '192.168.0.0/16 (private)'],
+  [0xc6120000, 15, 'special', '198.18.0.0/15 (benchmarking)'],
+  [0xc6336400, 24, 'special', '198.51.100.0/24 (documentation)'],
+  [0xcb007100, 24, 'special', '203.0.113.0/24 (documentation)'],
+  [0xe0000000, 4, 'unusable', '224.0.0.0/4 (multicast)'],
+  [0xf0000000, 4, 'unusable', '240.0.0.0/4 (reserved, broadcast)'],
+];
+
+function parseV4(s: string): number | undefined {
+  if (!net.isIPv4(s)) return undefined;
+  const p = s.split('.').map(Number);
+  return (((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]!) >>> 0;
+}
+
+function classifyV4(n: number, prefix = ''): AddressClass {
+  for (const [base, bits, kind, range] of V4_RANGES) {
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    if ((n & mask) >>> 0 === base) return { kind, range: prefix + range };
+  }
+  return { kind: 'public', range: prefix + 'public IPv4' };
+}
+
+/** Eight 16-bit groups of an IPv6 address (embedded dotted quad allowed), or undefined. */
+function parseV6(s: string): number[] | undefined {
+  if (!net.isIPv6(s) || s.includes('%')) return undefined;
+  let text = s.toLowerCase();
+  let tail: number[] = [];
+  const lastColon = text.lastIndexOf(':');
+  const last = text.slice(lastColon + 1);
+  if (last.includes('.')) {
+    const v4 = parseV4(last);
+    if (v4 === undefined) return undefined;
+    tail = [v4 >>> 16, v4 & 0xffff];
+    text = text.slice(0, lastColon + 1); // ends with ':'
+    if (!text.endsWith('::')) text = text.slice(0, -1);
+  }
+  const parse = (h: string): number[] => (h === '' ? [] : h.split(':').map((x) => parseInt(x, 16)));
+  const halves = text.split('::');
+  let groups: number[];
+  if (halves.length === 1) groups = [...parse(halves[0]!), ...tail];
+  else {
+    const head = parse(halves[0]!);
+    const rest = parse(halves[1]!);
+    const fill = 8 - head.length - rest.length - tail.length;
+    if (fill < 0) return undefined;
+    groups = [...head, ...new Array<number>(fill).fill(0), ...rest, ...tail];
+  }
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+function classifyV6(g: number[]): AddressClass {
+  const v4of = (hi: number, lo: number): number => ((hi << 16) >>> 0) + lo;
+  const zeros = (from: number, to: number): boolean => g.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 8)) return { kind: 'unusable', range: '::/128 (unspecified)' };
+  if (zeros(0, 7) && g[7] === 1) return { kind: 'loopback', range: '::1/128 (loopback)' };
+  if (zeros(0, 5) && g[5] === 0xffff) return classifyV4(v4of(g[6]!, g[7]!), 'IPv4-mapped ');
+  if (zeros(0, 6)) return { kind: 'special', range: '::/96 (IPv4-compatible, deprecated)' };
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return classifyV4(v4of(g[6]!, g[7]!), 'NAT64 ');
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return { kind: 'private', range: '64:ff9b:1::/48 (local-use NAT64)' };
+  if (g[0] === 0x100 && zeros(1, 4)) return { kind: 'special', range: '100::/64 (discard-only)' };
+  if (g[0] === 0x2001 && g[1]! < 0x200) return { kind: 'special', range: '2001::/23 (IETF protocol assignments, Teredo)' };
+  if (g[0] === 0x2001 && g[1] === 0xdb8) return { kind: 'special', range: '2001:db8::/32 (documentation)' };
+  if (g[0] === 0x2002) return classifyV4(v4of(g[1]!, g[2]!), '6to4 ');
+  if ((g[0]! & 0xfe00) === 0xfc00) return { kind: 'private', range: 'fc00::/7 (unique local)' };
+  if ((g[0]! & 0xffc0) === 0xfe80) return { kind: 'link-local', range: 'fe80::/10 (link-local)' };
+  if ((g[0]! & 0xffc0) === 0xfec0) return { kind: 'private', range: 'fec0::/10 (site-local, deprecated)' };
+  if ((g[0]! & 0xff00) === 0xff00) return { kind: 'unusable', range: 'ff00::/8 (multicast)' };
+  if ((g[0]! & 0xe000) !== 0x2000) return { kind: 'special', range: 'outside 2000::/3 (not global unicast)' };
+  return { kind: 'public', range: 'public IPv6' };
+}
+
+/**
+ * Classify an IP address (IPv4, IPv6, IPv4-mapped IPv6).
+ *
+ * @param ip - the address text (no brackets).
+ * @returns its kind and range; text that is no IP address (or carries a zone id) is `unusable`.
+ * @example
+ * ```ts
+ * classifyAddress('169.254.169.254'); // { kind: 'link-local', range: '169.254.0.0/16 (link-local)' }
+ * classifyAddress('::ffff:10.0.0.1'); // { kind: 'private', range: 'IPv4-mapped 10.0.0.0/8 (private)' }
+ * ```
+ */
+export function classifyAddress(ip: string): AddressClass {
+  const v4 = parseV4(ip);
+  if (v4 !== undefined) return classifyV4(v4);
+  const v6 = parseV6(ip);
+  if (v6 !== undefined) return classifyV6(v6);
+  return { kind: 'unusable', range: 'not an IP address (or has a zone id)' };
+}
+
+/** Whether a connection to `ip` is allowed; `loopbackOk` is the test flag for a loopback host. */
+function addressRefusal(ip: string, allowPrivate: boolean, loopbackOk: boolean): string | undefined {
+  const c = classifyAddress(ip);
+  if (c.kind === 'public') return undefined;
+  if (c.kind === 'unusable') return `${ip} is in ${c.range}`;
+  if (allowPrivate) return undefined;
+  if (c.kind === 'loopback' && loopbackOk) return undefined;
+  return `${ip} is in ${c.range}; the policy does not allow private, loopback or link-local addresses`;
+}
+
+// ---- URLs ------------------------------------------------------------------------
+
+/** A URL that passed {@link checkFetchUrl}. */
+export interface CheckedUrl {
+  url: URL;
+  /** Host for the connection (IPv6 without brackets). */
+  host: string;
+  port: number;
+  /** Speak plain HTTP (test option, loopback only). */
+  plain: boolean;
+  /** The host is a loopback literal or `localhost`. */
+  loopbackHost: boolean;
+}
+
+function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const c = classifyAddress(host);
+  return c.kind === 'loopback';
+}
+
+/**
+ * The URL rules of DESIGN §5 "Fetching".
+ *
+ * @param text - the URL.
+ * @param allowLoopbackHttp - the test option.
+ * @returns the checked URL, or a message saying what is wrong.
+ * @example
+ * ```ts
+ * checkFetchUrl('https://user@example.org/x', false); // { ok: false, message: '… userinfo …' }
+ * ```
+ */
+export function checkFetchUrl(text: string, allowLoopbackHttp = false): { ok: true; checked: CheckedUrl } | { ok: false; message: string } {
+  if (typeof text !== 'string' || text.length > 2048) return { ok: false, message: 'URL must be a string of at most 2048 characters' };
+  if (/[\s\\\u0000-\u001f\u007f]/.test(text)) return { ok: false, message: `URL ${JSON.stringify(text.slice(0, 100))} contains whitespace, a backslash or a control character` };
+  if (text.includes('?')) return { ok: false, message: `URL ${JSON.stringify(text)} has a query (refused)` };
+  if (text.includes('#')) return { ok: false, message: `URL ${JSON.stringify(text)} has a fragment (refused)` };
+  const scheme = /^(https?):\/\/[^/]/.exec(text)?.[1];
+  if (scheme === undefined) return { ok: false, message: `URL ${JSON.stringify(text)} is not an https:// URL with a host` };
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, message: `URL ${JSON.stringify(text)} does not parse` };
+  }
+  if (url.username !== '' || url.password !== '') return { ok: false, message: `URL ${JSON.stringify(url.host)} carries userinfo (refused)` };
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  if (host === '') return { ok: false, message: `URL ${JSON.stringify(text)} has no host` };
+  const loopbackHost = isLoopbackHost(host);
+  let plain = false;
+  if (scheme === 'http') {
+    if (!allowLoopbackHttp) return { ok: false, message: `URL ${JSON.stringify(text)} is plain http; only https is fetched` };
+    if (!loopbackHost) return { ok: false, message: `URL ${JSON.stringify(text)} is plain http to a non-loopback host; the test option allows loopback only` };
+    plain = true;
+  } else if (allowLoopbackHttp && loopbackHost) {
+    plain = true; // test option: TLS-less loopback (module comment)
+  }
+  const port = url.port !== '' ? Number(url.port) : scheme === 'http' ? 80 : 443;
+  return { ok: true, checked: { url, host, port, plain, loopbackHost } };
+}
+
+// ---- the fetcher ---------------------------------------------------------------------
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Create the HTTPS fetcher.
+ *
+ * @param opts - timeouts, redirect and address rules, test options.
+ * @returns an {@link InstallFetcher}.
+ * @example
+ * ```ts
+ * const fetcher = createHttpsFetcher(fetcherOptionsFromLimits(policy.limits));
+ * const { body } = await fetcher.fetch(url, { maxBytes: 1 << 20, purpose: 'manifest' });
+ * ```
+ */
+export function createHttpsFetcher(opts: HttpsFetcherOptions): InstallFetcher {
+  const resolve: Resolver = opts.resolve ?? defaultResolver;
+  return {
+    async fetch(urlText: string, request: FetchRequest): Promise<FetchedBody> {
+      const first = checkFetchUrl(urlText, opts.allowLoopbackHttp === true);
+      if (!first.ok) throw fetchError('FETCH_URL_REFUSED', first.message);
+      let current = first.checked;
+      for (let redirects = 0; ; redirects++) {
+        const res = await requestOnce(current, opts, resolve, request);
+        const status = res.statusCode ?? 0;
+        if (REDIRECT_STATUSES.has(status)) {
+          const location = res.headers.location;
+          res.destroy();
+          if (redirects >= opts.maxRedirects) {
+            throw fetchError('FETCH_REDIRECT_REFUSED', `more than ${opts.maxRedirects} redirect(s) fetching ${urlText}`);
+          }
+          if (typeof location !== 'string' || location === '') throw fetchError('FETCH_REDIRECT_REFUSED', `redirect ${status} without a Location from ${current.url.href}`);
+          let target: string;
+          try {
+            target = new URL(location, current.url).href;
+          } catch {
+            throw fetchError('FETCH_REDIRECT_REFUSED', `redirect to an unparsable Location ${JSON.stringify(location.slice(0, 200))}`);
+          }
+          if (location.includes('#') || location.includes('?')) {
+            throw fetchError('FETCH_REDIRECT_REFUSED', `redirect to ${JSON.stringify(target)} carries a query or fragment`);
+          }
+          const next = checkFetchUrl(target, opts.allowLoopbackHttp === true);
+          if (!next.ok) throw fetchError('FETCH_REDIRECT_REFUSED', `redirect refused: ${next.message}`);
+          if (!current.plain && next.checked.plain) throw fetchError('FETCH_REDIRECT_REFUSED', `redirect from TLS to plain HTTP (${target}) refused`);
+          current = next.checked;
+          continue;
+        }
+        if (status !== 200) {
+          res.destroy();
+          throw fetchError('FETCH_FAILED', `${request.purpose} at ${current.url.href}: HTTP ${status}, expected 200`);
+        }
+        const encoding = res.headers['content-encoding'];
+        if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+          res.destroy();
+          throw fetchError('FETCH_FAILED', `${request.purpose} at ${current.url.href} is sent with content-encoding ${encoding}; only identity is accepted`);
+        }
+        let contentLength: number | undefined;
+        const cl = res.headers['content-length'];
+        if (cl !== undefined) {
+          if (!/^[0-9]{1,15}$/.test(cl)) {
+            res.destroy();
+            throw fetchError('FETCH_FAILED', `${request.purpose} at ${current.url.href} has a malformed Content-Length`);
+          }
+          contentLength = Number(cl);
+          if (contentLength > request.maxBytes) {
+            res.destroy();
+            throw fetchError('FETCH_TOO_LARGE', `${request.purpose} at ${current.url.href} declares ${contentLength} bytes, above the cap of ${request.maxBytes}`);
+          }
+        }
+        return {
+          body: streamBody(res, current.url.href, request, contentLength, opts.readTimeoutMs),
+          ...(contentLength !== undefined ? { contentLength } : {}),
+          finalUrl: current.url.href,
+        };
+      }
+    },
+  };
+}
+
+const defaultResolver: Resolver = async (hostname) => {
+  const r = await dns.promises.lookup(hostname, { all: true, verbatim: true });
+  return r.map((a) => ({ address: a.address, family: a.family }));
+};
+
+/** One request: connect (with the address rules and connect timeout) and wait for headers (read timeout). */
+function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Resolver, request: FetchRequest): Promise<IncomingMessage> {
+  const allowPrivate = opts.allowPrivateAddresses;
+  const loopbackOk = opts.allowLoopbackHttp === true && target.loopbackHost;
+  // A literal address is judged before any connection is made.
+  if (net.isIP(target.host) !== 0) {
+    const refusal = addressRefusal(target.host, allowPrivate, loopbackOk);
+    if (refusal) return Promise.reject(fetchError('FETCH_ADDRESS_REFUSED', `refusing to connect to ${target.url.host}: ${refusal}`));
+  }
+  // Names: every resolved address must pass before the connection is made.
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    resolve(hostname).then(
+      (addresses) => {
+        if (addresses.length === 0) {
+          const e = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+          callback(e as NodeJS.ErrnoException, '', 4);
+          return;
+        }
+        for (const a of addresses) {
+          const refusal = addressRefusal(a.address, allowPrivate, loopbackOk);
+          if (refusal) {
+            callback(fetchError('FETCH_ADDRESS_REFUSED', `refusing to connect to ${hostname}: it resolves to ${refusal}`) as unknown as NodeJS.ErrnoException, '', 4);
+            return;
+          }
+        }
+        const family = typeof options === 'object' && options !== null && typeof options.family === 'number' ? options.family : 0;
+        const usable = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
+        if ((options as { all?: boolean }).all) {
+          (callback as unknown as (err: null, list: { address: string; family: number }[]) => void)(null, usable);
+        } else {
+          const a = usable[0] ?? addresses[0]!;
+          callback(null, a.address, a.family);
+        }
+      },
+      (err: unknown) => callback(err as NodeJS.ErrnoException, '', 4),
+    );
+  };
+  return new Promise<IncomingMessage>((resolvePromise, reject) => {
+    let settled = false;
+    const fail = (e: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      clearTimeout(headerTimer);
+      req.destroy();
+      reject(toFetchError(e, target.url.href, request.purpose));
+    };
+    const options = {
+      host: target.host,
+      port: target.port,
+      path: target.url.pathname,
+      method: 'GET',
+      agent: false as const,
+      lookup,
+      headers: { accept: '*/*', 'accept-encoding': 'identity', 'user-agent': opts.userAgent ?? 'lattice-index' },
+      ...(opts.ca !== undefined && !target.plain ? { ca: opts.ca } : {}),
+      ...(!target.plain && net.isIP(target.host) === 0 ? { servername: target.host } : {}),
+    };
+    const req: ClientRequest = target.plain ? http.request(options) : https.request(options);
+    req.on('error', fail);
+    let headerTimer: NodeJS.Timeout | undefined;
+    const connectTimer = setTimeout(
+      () => fail(fetchError('FETCH_TIMEOUT', `connecting to ${target.url.host} took longer than ${opts.connectTimeoutMs} ms`)),
+      opts.connectTimeoutMs,
+    );
+    req.on('socket', (socket: Socket) => {
+      const connected = (): void => {
+        clearTimeout(connectTimer);
+        // The address actually connected is judged again.
+        const remote = socket.remoteAddress;
+        const refusal = remote === undefined ? 'no remote address' : addressRefusal(remote, allowPrivate, loopbackOk);
+        if (refusal) {
+          fail(fetchError('FETCH_ADDRESS_REFUSED', `connected to ${target.url.host} at ${refusal}`));
+          return;
+        }
+        headerTimer = setTimeout(
+          () => fail(fetchError('FETCH_TIMEOUT', `${target.url.href} sent no response headers within ${opts.readTimeoutMs} ms`)),
+          opts.readTimeoutMs,
+        );
+      };
+      if (target.plain) {
+        if (socket.connecting) socket.once('connect', connected);
+        else connected();
+      } else {
+        socket.once('secureConnect', connected);
+      }
+    });
+    req.on('response', (res: IncomingMessage) => {
+      if (settled) {
+        res.destroy();
+        return;
+      }
+      settled = true;
+      clearTimeout(connectTimer);
+      clearTimeout(headerTimer);
+      res.on('error', () => {}); // observed through the body iterator
+      resolvePromise(res);
+    });
+    req.end();
+  });
+}
+
+/**
+ * The body as chunks: cap on every chunk, read timeout per wait, progress,
+ * length check. The read timeout runs only while this generator waits for
+ * the next chunk (one timer, re-armed; time the consumer spends between
+ * chunks does not count — a slow disk is not a stalled server).
+ */
+async function* streamBody(
+  res: IncomingMessage,
+  url: string,
+  request: FetchRequest,
+  contentLength: number | undefined,
+  readTimeoutMs: number,
+): AsyncGenerator<Uint8Array> {
+  const it = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let received = 0;
+  let waiting = false;
+  let timedOut: LatticeIndexError | undefined;
+  const timer = setTimeout(function onTimeout() {
+    if (!waiting) {
+      timer.refresh();
+      return;
+    }
+    timedOut = fetchError('FETCH_TIMEOUT', `${request.purpose} at ${url}: no data for ${readTimeoutMs} ms`);
+    res.destroy(timedOut);
+  }, readTimeoutMs);
+  try {
+    for (;;) {
+      waiting = true;
+      timer.refresh();
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        throw timedOut ?? toFetchError(e, url, request.purpose);
+      } finally {
+        waiting = false;
+      }
+      if (r.done) break;
+      const chunk = r.value;
+      received += chunk.length;
+      if (received > request.maxBytes) {
+        throw fetchError('FETCH_TOO_LARGE', `${request.purpose} at ${url} exceeds the cap of ${request.maxBytes} bytes`);
+      }
+      request.onProgress?.(received, contentLength);
+      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+    if (timedOut) throw timedOut;
+    if (!res.complete || (contentLength !== undefined && received !== contentLength)) {
+      throw fetchError('FETCH_FAILED', `${request.purpose} at ${url} ended after ${received} of ${contentLength ?? 'unknown'} bytes`);
+    }
+  } finally {
+    clearTimeout(timer);
+    res.destroy();
+  }
+}
+
+function toFetchError(e: unknown, url: string, purpose: string): LatticeIndexError {
+  if (e instanceof LatticeIndexError) return e;
+  const err = e as NodeJS.ErrnoException;
+  return fetchError('FETCH_FAILED', `fetching the ${purpose} at ${url} failed: ${err?.code ? `${err.code} ` : ''}${err?.message ?? String(e)}`);
+}
+
+// ---- helpers for callers ------------------------------------------------------------------
+
+/**
+ * Fetch a whole (small) document into memory.
+ *
+ * @param fetcher - any fetcher.
+ * @param url - the URL.
+ * @param request - cap and purpose.
+ * @returns the bytes.
+ * @throws a coded fetch error.
+ * @example
+ * ```ts
+ * const indexBytes = await fetchBytes(fetcher, url, { maxBytes: policy.limits.maxIndexBytes, purpose: 'index' });
+ * ```
+ */
+export async function fetchBytes(fetcher: InstallFetcher, url: string, request: FetchRequest): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  const res = await fetcher.fetch(url, request);
+  for await (const c of res.body) {
+    n += c.length;
+    if (n > request.maxBytes) throw fetchError('FETCH_TOO_LARGE', `${request.purpose} at ${url} exceeds the cap of ${request.maxBytes} bytes`);
+    chunks.push(Uint8Array.from(c));
+  }
+  return concatBytes(chunks, n);
+}
+
+/**
+ * Stream a URL through SHA-256 (`node:crypto`) into an optional sink.
+ *
+ * @param fetcher - any fetcher.
+ * @param url - the URL.
+ * @param request - cap and purpose.
+ * @param sink - receives each chunk after it is hashed.
+ * @returns byte count and lowercase hex digest.
+ * @throws a coded fetch error, or what `sink` throws.
+ * @example
+ * ```ts
+ * const { bytes, sha256Hex } = await fetchAndHash(fetcher, url, { maxBytes, purpose: 'artifact' });
+ * ```
+ */
+export async function fetchAndHash(
+  fetcher: InstallFetcher,
+  url: string,
+  request: FetchRequest,
+  sink?: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<{ bytes: number; sha256Hex: string }> {
+  const hash = createSha256Node();
+  let n = 0;
+  const res = await fetcher.fetch(url, request);
+  for await (const c of res.body) {
+    n += c.length;
+    if (n > request.maxBytes) throw fetchError('FETCH_TOO_LARGE', `${request.purpose} at ${url} exceeds the cap of ${request.maxBytes} bytes`);
+    hash.update(c);
+    if (sink) await sink(c);
+  }
+  return { bytes: n, sha256Hex: hash.digestHex() };
+}

@@ -1,0 +1,233 @@
+/**
+ * `runInstall` — the IO around `verifyInstall` (DESIGN §5): read the
+ * rollback state, obtain the index (file or URL), stage the artifact in the
+ * plugin directory, run the pipeline, store the new rollback state, place the
+ * plugin atomically when approved, and append an audit record.
+ *
+ * Order and guarantees:
+ * 1. `recoverPluginDir` finishes or undoes an interrupted earlier run (not in
+ *    a dry run, which changes nothing).
+ * 2. The state file is read; a damaged one fails closed (`INDEX_STATE_INVALID`).
+ * 3. The index is read (`readFileBounded`) or fetched (the same fetcher, capped
+ *    at `limits.max_index_bytes`).
+ * 4. `verifyInstall` streams the artifact into `<dir>/.staging-…/artifact`
+ *    (a dry run spools into a temporary directory instead).
+ * 5. When step 1 (index) passed, the new state is written atomically — only
+ *    forward, only from a signed index — even if a later step refused.
+ * 6. Only when every step passed **and** the operator approved is the stage
+ *    committed; otherwise it is removed, and the plugin directory is exactly
+ *    as before.
+ * 7. Every outcome but a dry run is appended to the audit log.
+ *
+ * @module
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PolicyError, VerificationError, type LatticeIndexError } from '../core/errors.js';
+import { formatRFC3339UTC } from '../core/rules.js';
+import type { ReleaseChannel } from '../core/index/types.js';
+import type { IndexState } from '../domain/index/state.js';
+import { verifyInstall, type VerifyInstallResult } from '../domain/install/pipeline.js';
+import type { HostProfile, InstallPolicy } from '../domain/install/policy.js';
+import type { ApprovalSummary } from '../domain/install/summary.js';
+import type { FetchPurpose, InstallFetcher } from '../domain/install/transport.js';
+import { appendAuditRecord } from './audit-log.js';
+import { fetchBytes } from './fetch.js';
+import { readFileBounded } from './files.js';
+import { readIndexStateFile, writeIndexStateFile } from './index-state.js';
+import { createFileSpool, openPluginStage, recoverPluginDir, type PlacementHooks, type PlacementResult, type RecoveryReport } from './placement.js';
+
+/** Options of {@link runInstall}. */
+export interface RunInstallOptions {
+  policy: InstallPolicy;
+  /** Directory relative `state_file` / `audit_log` paths are resolved against (the policy file's). */
+  policyDir: string;
+  /** The index: a file path, or an `https://` URL fetched with `fetcher`. */
+  indexSource: string;
+  pluginId: string;
+  channel?: ReleaseChannel;
+  /** Pin one release version (`id@version`). */
+  version?: string;
+  /** The server's plugin directory (must exist). */
+  pluginDir: string;
+  fetcher: InstallFetcher;
+  now: number;
+  /** Verify everything, write nothing (no state, no placement, no audit record). */
+  dryRun?: boolean;
+  /** Asked with the summary after step 7; omit only with `dryRun`. */
+  approve?: (summary: ApprovalSummary) => boolean | Promise<boolean>;
+  /** How the approval was given, for the audit record (`tty`, `--yes`). */
+  approvedBy?: string;
+  onProgress?: (purpose: FetchPurpose, received: number, total: number | undefined) => void;
+  host?: Partial<HostProfile>;
+  /** Test hooks of the placement. */
+  placementHooks?: PlacementHooks;
+}
+
+/** What {@link runInstall} did. */
+export interface RunInstallReport {
+  result: VerifyInstallResult;
+  /** Set when the plugin was placed. */
+  placed?: PlacementResult;
+  /** Set when placement failed after approval (the result is then ok, this is the error). */
+  placementError?: LatticeIndexError;
+  /** What recovery of an earlier interrupted run did. */
+  recovery?: RecoveryReport;
+  /** Absolute path of the state file, and whether it was written. */
+  statePath: string;
+  stateWritten: boolean;
+  /** Absolute path of the audit log, and whether a record was appended. */
+  auditPath: string;
+  audited: boolean;
+}
+
+/**
+ * Resolve a policy path (`state_file`, `audit_log`) against the policy's directory.
+ *
+ * @param policyDir - directory of the policy file.
+ * @param p - the path as written in the policy.
+ * @returns an absolute path.
+ * @example
+ * ```ts
+ * policyPath('/etc/lattice', 'index-state.json'); // '/etc/lattice/index-state.json'
+ * ```
+ */
+export function policyPath(policyDir: string, p: string): string {
+  return path.resolve(policyDir, p);
+}
+
+/**
+ * Read the index from a file or URL.
+ *
+ * @param source - a path, or an `http(s)://` URL.
+ * @param fetcher - used for URLs.
+ * @param maxBytes - the cap.
+ * @returns the bytes.
+ * @throws a coded fetch error, or {@link InputError} for an unreadable file.
+ * @example
+ * ```ts
+ * const bytes = await readIndexSource('index/plugins.json', fetcher, policy.limits.maxIndexBytes);
+ * ```
+ */
+export async function readIndexSource(source: string, fetcher: InstallFetcher, maxBytes: number): Promise<Uint8Array> {
+  if (/^https?:\/\//i.test(source)) return fetchBytes(fetcher, source, { maxBytes, purpose: 'index' });
+  return readFileBounded(source, maxBytes);
+}
+
+/**
+ * Verify and (when approved) place one plugin; see the module comment.
+ *
+ * @param opts - policy, index, plugin, directory, fetcher, clock, approval.
+ * @returns the report; `report.result.ok === false` carries the coded refusal.
+ * @throws {InputError} for unreadable inputs (policy paths, plugin directory, index file),
+ *   {@link VerificationError} `INDEX_STATE_INVALID` for a damaged state file.
+ * @example
+ * ```ts
+ * const report = await runInstall({ policy, policyDir, indexSource, pluginId, pluginDir, fetcher, now: Date.now(), approve: () => true });
+ * ```
+ */
+export async function runInstall(opts: RunInstallOptions): Promise<RunInstallReport> {
+  const statePath = policyPath(opts.policyDir, opts.policy.stateFile);
+  const auditPath = policyPath(opts.policyDir, opts.policy.auditLog);
+  const dryRun = opts.dryRun === true;
+  const report: Omit<RunInstallReport, 'result'> = { statePath, stateWritten: false, auditPath, audited: false };
+
+  if (!dryRun) report.recovery = await recoverPluginDir(opts.pluginDir);
+  const state: IndexState | undefined = await readIndexStateFile(statePath);
+
+  let indexBytes: Uint8Array;
+  try {
+    indexBytes = await readIndexSource(opts.indexSource, opts.fetcher, opts.policy.limits.maxIndexBytes);
+  } catch (e) {
+    if (!(e instanceof VerificationError || e instanceof PolicyError)) throw e;
+    const result: VerifyInstallResult = { ok: false, steps: [{ step: 'index', ok: false, detail: `${e.message} [${e.code}]` }], error: e, nextState: undefined };
+    if (!dryRun) await audit(opts, auditPath, result, report);
+    return { ...report, result };
+  }
+
+  // Where the artifact goes: the stage in the plugin directory, or (dry run) a temporary directory.
+  const stage = dryRun ? undefined : await openPluginStage(opts.pluginDir);
+  const tmp = dryRun ? await fs.mkdtemp(path.join(os.tmpdir(), 'lattice-dry-run-')) : undefined;
+  let result: VerifyInstallResult;
+  try {
+    result = await verifyInstall({
+      indexBytes,
+      policy: opts.policy,
+      pluginId: opts.pluginId,
+      ...(opts.channel !== undefined ? { channel: opts.channel } : {}),
+      ...(opts.version !== undefined ? { version: opts.version } : {}),
+      fetcher: opts.fetcher,
+      now: opts.now,
+      ...(state !== undefined ? { state } : {}),
+      ...(opts.host !== undefined ? { host: opts.host } : {}),
+      spool: stage ? stage.spool : () => createFileSpool(path.join(tmp!, 'artifact')),
+      ...(!dryRun && opts.approve !== undefined ? { approve: opts.approve } : {}),
+      ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
+    });
+  } catch (e) {
+    await stage?.abort();
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+
+  try {
+    // The index was genuine and current: the rollback state moves forward (never back).
+    if (!dryRun && result.nextState !== undefined) {
+      await writeIndexStateFile(statePath, result.nextState, opts.now);
+      report.stateWritten = true;
+    }
+    if (result.ok && result.approved && stage !== undefined) {
+      try {
+        report.placed = await stage.commit(result.candidate.plugin.id, result.candidate.manifestBytes, opts.placementHooks);
+      } catch (e) {
+        if (!(e instanceof VerificationError)) throw e;
+        report.placementError = e;
+      }
+    } else if (result.ok) {
+      await result.candidate.artifact.discard();
+    }
+  } finally {
+    await stage?.abort();
+    if (tmp) await fs.rm(tmp, { recursive: true, force: true });
+  }
+  if (!dryRun) await audit(opts, auditPath, result, report);
+  return { ...report, result };
+}
+
+async function audit(opts: RunInstallOptions, auditPath: string, result: VerifyInstallResult, report: Omit<RunInstallReport, 'result'>): Promise<void> {
+  const base = { time: formatRFC3339UTC(opts.now), plugin: opts.pluginId, ...(opts.version !== undefined ? { pinned_version: opts.version } : {}), channel: opts.channel ?? 'stable', index: opts.indexSource };
+  if (result.ok) {
+    const c = result.candidate;
+    const placed = report.placed !== undefined;
+    await appendAuditRecord(auditPath, {
+      ...base,
+      event: placed ? 'plugin.install' : 'plugin.install.failed',
+      outcome: placed ? (report.placed!.replaced ? 'replaced' : 'installed') : 'placement-failed',
+      ...(report.placementError ? { code: report.placementError.code, message: report.placementError.message } : {}),
+      version: c.release.version,
+      publisher: c.plugin.publisher,
+      publisher_keyid: c.publisherKey.keyid,
+      type: c.plugin.type,
+      capabilities: result.summary.capabilities.map((x) => ({ name: x.name, risk: x.risk })),
+      artifact_sha256: c.artifactSha256,
+      artifact_bytes: c.artifactBytes,
+      manifest_sha256: c.manifestSha256,
+      index_generation: c.index.generation ?? null,
+      index_payload_sha256: c.index.payloadSha256,
+      approved_by: opts.approvedBy ?? 'callback',
+      ...(report.placed ? { path: report.placed.path } : {}),
+    });
+  } else {
+    const failed = result.steps.filter((s) => !s.ok).pop();
+    await appendAuditRecord(auditPath, {
+      ...base,
+      event: 'plugin.install.refused',
+      outcome: 'refused',
+      step: failed?.step ?? 'index',
+      code: result.error.code,
+      message: result.error.message,
+    });
+  }
+  report.audited = true;
+}

@@ -1,0 +1,358 @@
+/**
+ * Atomic placement of a verified plugin into the server's plugin directory
+ * (DESIGN §5 step 8; loader layout interop §D.7: one sub-directory per
+ * plugin holding exactly `manifest.json` and `artifact`).
+ *
+ * Protocol:
+ * 1. {@link openPluginStage} makes `<dir>/.staging-<random>/` (0700). The
+ *    artifact is streamed straight into `artifact` there (the spool of the
+ *    pipeline, {@link PluginStage.spool}), written in 1 MiB batches and
+ *    fsynced — so a large bundle is never held in memory.
+ * 2. {@link PluginStage.commit}: `manifest.json` is written (O_EXCL, fsync),
+ *    the stage directory is fsynced, then renamed to `<dir>/<id>.plugin`.
+ *    An existing installation is first renamed aside to
+ *    `<dir>/.retired-<random>-<id>` and removed only after the new one is in
+ *    place; if the second rename fails, the old one is renamed back.
+ * 3. {@link PluginStage.abort} removes the stage (every refusal path).
+ *
+ * Crash safety: `<dir>/<id>.plugin` only ever appears by `rename(2)` of a
+ * complete, fsynced directory, so an interruption at any point leaves either
+ * the old installation, or the new one, or (between the two renames of a
+ * replacement) the old one parked under `.retired-…` — never a partial
+ * `<id>.plugin`. {@link recoverPluginDir} runs before every install: it
+ * renames a parked installation back when its `<id>.plugin` is missing,
+ * removes a parked one whose replacement completed, and removes leftover
+ * stages.
+ *
+ * Window to know about: between writing `manifest.json` into the stage and the
+ * rename (a few syscalls), and between the two renames of a replacement, a
+ * second complete plugin directory exists under a dot-name. The server loads
+ * plugins only at startup (interop §D.7); if it started in exactly that
+ * window it would see the id twice and reject **both** (fail closed), and
+ * the next install run's recovery clears it.
+ *
+ * One install at a time per plugin directory: a second run started
+ * meanwhile would treat the first one's stage as a leftover. Nothing unsafe
+ * follows — the first run's rename then fails and it reports
+ * `PLACEMENT_FAILED` with the old installation in place — but it fails.
+ *
+ * Files are written 0600 and directories 0700 (as the server's own bundle
+ * cache, interop §D.6): run the installer as the server's user.
+ *
+ * @module
+ */
+import { constants as fsConstants, createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { InputError, VerificationError } from '../core/errors.js';
+import { validPluginID } from '../core/rules.js';
+import type { ArtifactSpool } from '../domain/install/transport.js';
+import { describeFsError, syncDirectory } from './files.js';
+
+/** Prefix of stage directories. */
+export const STAGING_PREFIX = '.staging-';
+/** Prefix of parked (being replaced) installations. */
+export const RETIRED_PREFIX = '.retired-';
+/** Suffix of installation directories: `<id>.plugin`. */
+export const PLUGIN_DIR_SUFFIX = '.plugin';
+/** Name of the manifest file (interop §D.7). */
+export const MANIFEST_FILE = 'manifest.json';
+/** Name of the artifact file (interop §D.7: fixed; the manifest never names it). */
+export const ARTIFACT_FILE = 'artifact';
+
+const WRITE_BATCH = 1024 * 1024;
+
+/** Test hooks: run between the steps of a commit (to simulate an interruption). */
+export interface PlacementHooks {
+  /** After `manifest.json` is written and fsynced, before any rename. */
+  beforeRename?: () => void | Promise<void>;
+  /** After an old installation was parked, before the new one is renamed in. */
+  afterRetire?: () => void | Promise<void>;
+}
+
+/** What a commit did. */
+export interface PlacementResult {
+  /** `<dir>/<id>.plugin`. */
+  path: string;
+  /** Whether an existing installation was replaced. */
+  replaced: boolean;
+}
+
+/** A stage directory for one install. */
+export interface PluginStage {
+  /** `<dir>/.staging-<random>`. */
+  readonly dir: string;
+  /** The spool factory for `verifyInstall`: the artifact file in the stage (call once). */
+  readonly spool: () => Promise<ArtifactSpool>;
+  /**
+   * Place the stage as `<dir>/<id>.plugin` (see the module protocol).
+   * @throws {VerificationError} `PLACEMENT_FAILED` (the stage is removed; an old installation is kept).
+   */
+  commit(pluginId: string, manifestBytes: Uint8Array, hooks?: PlacementHooks): Promise<PlacementResult>;
+  /** Remove the stage (idempotent). */
+  abort(): Promise<void>;
+}
+
+function rand(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * Check that `dir` is an existing directory.
+ * @throws {InputError} `INPUT_UNREADABLE`.
+ */
+async function assertDirectory(dir: string): Promise<void> {
+  let st;
+  try {
+    st = await fs.stat(dir);
+  } catch (e) {
+    throw new InputError('INPUT_UNREADABLE', `plugin directory ${dir}: ${describeFsError(e)}`);
+  }
+  if (!st.isDirectory()) throw new InputError('INPUT_UNREADABLE', `plugin directory ${dir} is not a directory`);
+}
+
+/**
+ * Create a stage in the plugin directory.
+ *
+ * @param pluginDir - the server's plugin directory (must exist).
+ * @returns the stage.
+ * @throws {InputError} `INPUT_UNREADABLE` if the directory is missing or not writable.
+ * @example
+ * ```ts
+ * const stage = await openPluginStage(dir);
+ * const r = await verifyInstall({ ...opts, spool: stage.spool });
+ * if (r.ok && r.approved) await stage.commit(r.candidate.plugin.id, r.candidate.manifestBytes); else await stage.abort();
+ * ```
+ */
+export async function openPluginStage(pluginDir: string): Promise<PluginStage> {
+  await assertDirectory(pluginDir);
+  const dir = path.join(pluginDir, `${STAGING_PREFIX}${rand()}`);
+  try {
+    await fs.mkdir(dir, { mode: 0o700 });
+  } catch (e) {
+    throw new InputError('INPUT_UNREADABLE', `cannot create a stage in ${pluginDir}: ${describeFsError(e)}`);
+  }
+  let spool: ArtifactSpool | undefined;
+  let done = false;
+  const abort = async (): Promise<void> => {
+    if (done) return;
+    done = true;
+    await spool?.discard().catch(() => {});
+    await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+  };
+  return {
+    dir,
+    spool: async () => {
+      if (spool !== undefined) throw new Error('openPluginStage: the spool was already created');
+      spool = await createFileSpool(path.join(dir, ARTIFACT_FILE));
+      return spool;
+    },
+    abort,
+    async commit(pluginId: string, manifestBytes: Uint8Array, hooks: PlacementHooks = {}): Promise<PlacementResult> {
+      if (done) throw new Error('PluginStage.commit: the stage is closed');
+      if (!validPluginID(pluginId)) throw new TypeError(`commit: invalid plugin id ${JSON.stringify(pluginId)}`);
+      if (spool === undefined) throw new Error('PluginStage.commit: no artifact was written');
+      const target = path.join(pluginDir, `${pluginId}${PLUGIN_DIR_SUFFIX}`);
+      let retired: string | undefined;
+      let placed = false;
+      try {
+        await writeNewFile(path.join(dir, MANIFEST_FILE), manifestBytes);
+        await syncDirectory(dir);
+        await hooks.beforeRename?.();
+        if (await exists(target)) {
+          retired = path.join(pluginDir, `${RETIRED_PREFIX}${rand()}-${pluginId}`);
+          await fs.rename(target, retired);
+          await hooks.afterRetire?.();
+        }
+        await fs.rename(dir, target);
+        placed = true;
+        done = true;
+        await syncDirectory(pluginDir);
+      } catch (e) {
+        if (!placed) {
+          // Put a parked installation back, then drop the stage.
+          if (retired !== undefined) await fs.rename(retired, target).catch(() => {});
+          await abort();
+          throw new VerificationError('PLACEMENT_FAILED', `placing ${pluginId} in ${pluginDir} failed: ${describeFsError(e)}; nothing was changed`);
+        }
+        throw e;
+      }
+      if (retired !== undefined) await fs.rm(retired, { recursive: true, force: true }).catch(() => {});
+      return { path: target, replaced: retired !== undefined };
+    },
+  };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
+/** Write a new file (refusing an existing one), fsync, close. */
+async function writeNewFile(file: string, data: Uint8Array): Promise<void> {
+  const h = await fs.open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+  try {
+    await h.writeFile(data);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+/**
+ * A spool backed by a new file: chunks are gathered into 1 MiB batches and
+ * written with one write in flight while the next batch fills (network and
+ * disk overlap); `finish` waits, fsyncs and closes; `read` streams the file
+ * back.
+ *
+ * @param file - the path (must not exist).
+ * @returns the spool.
+ * @throws {InputError} `INPUT_UNREADABLE` if the file cannot be created.
+ * @example
+ * ```ts
+ * const spool = await createFileSpool('/tmp/x/artifact');
+ * ```
+ */
+export async function createFileSpool(file: string): Promise<ArtifactSpool> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    throw new InputError('INPUT_UNREADABLE', `cannot create ${file}: ${describeFsError(e)}`);
+  }
+  // Two batch buffers: one filling, one being written.
+  let filling: Buffer = Buffer.allocUnsafe(WRITE_BATCH);
+  let spare: Buffer | undefined = Buffer.allocUnsafe(WRITE_BATCH);
+  let buffered = 0;
+  let inFlight: Promise<void> | undefined;
+  let size = 0;
+  let finished = false;
+  let discarded = false;
+  const writeAll = async (buf: Buffer, length: number): Promise<void> => {
+    let off = 0;
+    while (off < length) {
+      const { bytesWritten } = await handle!.write(buf, off, length - off);
+      off += bytesWritten;
+    }
+  };
+  /** Start writing the filled batch; at most one write is in flight. */
+  const flush = async (): Promise<void> => {
+    if (inFlight) await inFlight;
+    inFlight = undefined;
+    if (buffered === 0) return;
+    const buf = filling;
+    const length = buffered;
+    filling = spare ?? Buffer.allocUnsafe(WRITE_BATCH);
+    spare = undefined;
+    buffered = 0;
+    inFlight = writeAll(buf, length).then(() => {
+      spare = buf;
+    });
+    inFlight.catch(() => {}); // observed by the next flush/finish
+  };
+  return {
+    async write(chunk: Uint8Array): Promise<void> {
+      if (finished || discarded) throw new Error('file spool: write after finish');
+      let off = 0;
+      while (off < chunk.length) {
+        const n = Math.min(chunk.length - off, WRITE_BATCH - buffered);
+        filling.set(chunk.subarray(off, off + n), buffered);
+        buffered += n;
+        off += n;
+        if (buffered === WRITE_BATCH) await flush();
+      }
+      size += chunk.length;
+    },
+    async finish(): Promise<void> {
+      if (finished) return;
+      await flush();
+      if (inFlight) await inFlight;
+      inFlight = undefined;
+      await handle!.sync();
+      await handle!.close();
+      handle = undefined;
+      filling = Buffer.alloc(0);
+      spare = undefined;
+      finished = true;
+    },
+    read(): AsyncIterable<Uint8Array> {
+      if (!finished) throw new Error('file spool: read before finish');
+      return (async function* () {
+        for await (const chunk of createReadStream(file, { highWaterMark: WRITE_BATCH })) {
+          const b = chunk as Buffer;
+          yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+        }
+      })();
+    },
+    async discard(): Promise<void> {
+      if (discarded) return;
+      discarded = true;
+      await inFlight?.catch(() => {});
+      await handle?.close().catch(() => {});
+      handle = undefined;
+      await fs.rm(file, { force: true }).catch(() => {});
+    },
+    get size(): number {
+      return size;
+    },
+  };
+}
+
+/** What {@link recoverPluginDir} did. */
+export interface RecoveryReport {
+  /** Leftover stages removed. */
+  removedStages: string[];
+  /** Parked installations renamed back (their replacement never landed). */
+  restored: string[];
+  /** Parked installations removed (their replacement completed). */
+  removedRetired: string[];
+}
+
+/**
+ * Finish or undo whatever an interrupted install left in the plugin directory
+ * (see the module comment). Runs before every install.
+ *
+ * @param pluginDir - the plugin directory.
+ * @returns what was done.
+ * @throws {InputError} `INPUT_UNREADABLE` if the directory cannot be read.
+ * @example
+ * ```ts
+ * const report = await recoverPluginDir(dir);
+ * ```
+ */
+export async function recoverPluginDir(pluginDir: string): Promise<RecoveryReport> {
+  await assertDirectory(pluginDir);
+  const report: RecoveryReport = { removedStages: [], restored: [], removedRetired: [] };
+  let names: string[];
+  try {
+    names = await fs.readdir(pluginDir);
+  } catch (e) {
+    throw new InputError('INPUT_UNREADABLE', `cannot list ${pluginDir}: ${describeFsError(e)}`);
+  }
+  for (const name of names.sort()) {
+    const full = path.join(pluginDir, name);
+    if (name.startsWith(STAGING_PREFIX) && /^[0-9a-f]{16}$/.test(name.slice(STAGING_PREFIX.length))) {
+      await fs.rm(full, { recursive: true, force: true });
+      report.removedStages.push(name);
+      continue;
+    }
+    const m = /^\.retired-[0-9a-f]{16}-(.+)$/.exec(name);
+    if (m && validPluginID(m[1]!)) {
+      const target = path.join(pluginDir, `${m[1]!}${PLUGIN_DIR_SUFFIX}`);
+      if (await exists(target)) {
+        await fs.rm(full, { recursive: true, force: true });
+        report.removedRetired.push(name);
+      } else {
+        await fs.rename(full, target);
+        report.restored.push(name);
+      }
+    }
+  }
+  if (report.removedStages.length + report.restored.length + report.removedRetired.length > 0) await syncDirectory(pluginDir);
+  return report;
+}
