@@ -1,0 +1,70 @@
+// Astro configuration of the catalog (DESIGN §8). Static output only; no
+// integration, font or CDN that needs the network.
+//
+// The index, its trusted keys and the site URL come from the environment and
+// are read by site/src/lib/settings.ts when the pages load the index; see that
+// module for the variables. Only build locations are decided here:
+//   LATTICE_SITE_OUT_DIR    output directory      (default site/dist)
+//   LATTICE_SITE_CACHE_DIR  Astro/Vite cache      (default node_modules/.cache/lattice-site)
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { defineConfig } from 'astro/config';
+
+// Astro's anonymous telemetry would phone home during builds; the catalog
+// build must not touch the network.
+process.env.ASTRO_TELEMETRY_DISABLED = '1';
+
+const siteRoot = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = path.resolve(siteRoot, '..');
+const env = process.env;
+// Relative LATTICE_INDEX_FILE paths resolve against the repository (site/src/lib/settings.ts).
+env.LATTICE_SITE_REPO_ROOT = repoRoot;
+
+function siteUrl() {
+  const v = env.LATTICE_SITE_URL?.trim();
+  return v ? v : 'http://127.0.0.1:4321/';
+}
+
+export default defineConfig({
+  root: siteRoot,
+  srcDir: path.join(siteRoot, 'src'),
+  publicDir: path.join(siteRoot, 'public'),
+  outDir: env.LATTICE_SITE_OUT_DIR ? path.resolve(env.LATTICE_SITE_OUT_DIR) : path.join(siteRoot, 'dist'),
+  cacheDir: env.LATTICE_SITE_CACHE_DIR ? path.resolve(env.LATTICE_SITE_CACHE_DIR) : path.join(repoRoot, 'node_modules/.cache/lattice-site'),
+  site: siteUrl(),
+  output: 'static',
+  integrations: [
+    {
+      // Local build step, no network: /api/plugins/<id>.json from the same
+      // verified index the pages rendered (site/src/lib/plugin-api.ts).
+      name: 'lattice-plugin-api',
+      // The pages' bundle registers the step when it loads the verified index
+      // (site/src/lib/load-index.ts); importing the TypeScript here instead would
+      // make Vite load the whole library a second time just for the config.
+      hooks: {
+        'astro:build:done': async ({ dir, logger }) => {
+          const step = globalThis[Symbol.for('@latticenet/plugin-index/site-build')];
+          if (typeof step?.writePluginApi !== 'function') {
+            throw new Error('catalog build: the pages never loaded the verified index, so /api/plugins/*.json cannot be written');
+          }
+          const n = await step.writePluginApi(fileURLToPath(dir));
+          logger.info(`wrote ${n} per-plugin JSON file(s)`);
+        },
+      },
+    },
+  ],
+  trailingSlash: 'ignore',
+  build: { format: 'directory', inlineStylesheets: 'never' },
+  compressHTML: true,
+  devToolbar: { enabled: false },
+  prefetch: false,
+  scopedStyleStrategy: 'class',
+  vite: {
+    // Keep Vite's dependency cache out of site/ (no nested node_modules).
+    cacheDir: env.LATTICE_SITE_CACHE_DIR ? path.resolve(env.LATTICE_SITE_CACHE_DIR, 'vite') : path.join(repoRoot, 'node_modules/.cache/lattice-site/vite'),
+    // The pages import the project's own src/ (outside the site root).
+    server: { fs: { allow: [repoRoot] } },
+    logLevel: 'warn',
+    build: { chunkSizeWarningLimit: 2048 },
+  },
+});

@@ -1,0 +1,118 @@
+/**
+ * The build's one read of the index: settings from the environment, the file's
+ * bytes, `verifyIndex` (DESIGN §8: "the build verifies the index first and
+ * refuses to publish an invalid one"), and the catalog model — computed once
+ * per build process and shared by every page.
+ *
+ * Node-only (reads the file system). Pages import {@link siteIndex}.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { buildCatalog, type CatalogModel } from './catalog.js';
+import { writePluginApi } from './plugin-api.js';
+import { SETTINGS_VARIABLES, readSiteSettings, type SiteSettings } from './settings.js';
+import { verificationSummary, verifyCatalogIndex, type VerificationSummary } from './verification.js';
+import type { VerifiedIndex } from '../../../src/domain/index/verify.js';
+
+/** Everything the pages need about the published index. */
+export interface SiteIndex {
+  readonly settings: SiteSettings;
+  /** The index file's bytes, published unchanged as `/plugins.json`. */
+  readonly bytes: Uint8Array;
+  readonly verified: VerifiedIndex;
+  /** What was verified, rendered into the pages and re-checked by the browser. */
+  readonly summary: VerificationSummary;
+  readonly model: CatalogModel;
+}
+
+/** Thrown when the index fails verification: the build stops with its code. */
+export class CatalogBuildError extends Error {
+  /** The stable error code from verifyIndex (e.g. `INDEX_SIGNATURE_INVALID`). */
+  readonly code: string;
+  constructor(code: string, message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.code = code;
+    this.name = 'CatalogBuildError';
+  }
+}
+
+/**
+ * Read, verify and model the index named by `settings`.
+ * @param settings - from {@link readSiteSettings}.
+ * @param now - the build's reference time (ms).
+ * @returns the verified index and its model.
+ * @throws {CatalogBuildError} with the verification code when the file is
+ *   unreadable (`INPUT_UNREADABLE`) or fails verification (an expired, tampered,
+ *   untrusted or invalid index never becomes a catalog).
+ */
+export function loadSiteIndex(settings: SiteSettings, now: number): SiteIndex {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(settings.indexFile));
+  } catch (e) {
+    throw new CatalogBuildError('INPUT_UNREADABLE', `catalog build refused: cannot read the index ${settings.indexFile}: ${(e as Error).message}`, e);
+  }
+  const trust = { keys: settings.trustedKeys, threshold: settings.threshold };
+  const r = verifyCatalogIndex(bytes, trust, now, true);
+  if (!r.ok) {
+    throw new CatalogBuildError(r.code, `catalog build refused: ${settings.indexFile} failed verification: ${r.code}: ${r.message}`, r.error);
+  }
+  return {
+    settings,
+    bytes,
+    verified: r.verified,
+    summary: verificationSummary(r.verified, trust, now),
+    model: buildCatalog(r.verified, { indexUrl: new URL('plugins.json', settings.siteUrl).href }),
+  };
+}
+
+// Found once by walking up; astro.config.mjs also records it in the environment.
+const FOUND_REPO_ROOT = findRepoRoot();
+function repoRoot(): string {
+  return process.env.LATTICE_SITE_REPO_ROOT ?? FOUND_REPO_ROOT;
+}
+// The cache lives on globalThis, keyed by the settings, so the index is read
+// and verified once per build process even if this module is instantiated
+// twice. BUILD_STEP is how astro.config.mjs's `astro:build:done` hook reaches
+// the verified index of this build to write /api/plugins/<id>.json.
+const CACHE = Symbol.for('@latticenet/plugin-index/site-index');
+const BUILD_STEP = Symbol.for('@latticenet/plugin-index/site-build');
+type Cache = { key: string; value: SiteIndex };
+const store = globalThis as unknown as Record<symbol, unknown>;
+
+/**
+ * The index of this build, loaded on first use from `process.env` settings.
+ * @throws {CatalogBuildError} see {@link loadSiteIndex}; {@link InputError} for bad settings.
+ */
+export function siteIndex(): SiteIndex {
+  // Every page asks; the raw variables are the cache key (parsed only on a miss).
+  const root = repoRoot();
+  const key = [root, ...SETTINGS_VARIABLES.map((v) => process.env[v] ?? '')].join('\u0000');
+  const cached = store[CACHE] as Cache | undefined;
+  if (cached !== undefined && cached.key === key) return cached.value;
+  const value = loadSiteIndex(readSiteSettings(process.env, root), Date.now());
+  store[CACHE] = { key, value } satisfies Cache;
+  store[BUILD_STEP] = { writePluginApi: (outDir: string) => writePluginApi(outDir, value) };
+  return value;
+}
+
+// The bundled module runs from a build chunk, so walk up to the directory
+// holding package.json + index/ rather than trusting a fixed relative path.
+function findRepoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 12; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === '@latticenet/plugin-index') return dir;
+    } catch {
+      // keep walking
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return process.cwd();
+}

@@ -1,0 +1,37 @@
+/**
+ * URLs of the catalog's pages and files, below the site's base path
+ * (`import.meta.env.BASE_URL`, `/` unless Astro's `base` is set). One place,
+ * so pages, the feed and the client scripts agree.
+ *
+ * @module
+ */
+
+/** Join the base path and a path below it. */
+function under(base: string, rest: string): string {
+  return `${base.endsWith('/') ? base : `${base}/`}${rest}`;
+}
+
+/** The catalog (home) page. */
+export const catalogPath = (base: string): string => under(base, '');
+/** A plugin page. */
+export const pluginPath = (base: string, id: string): string => under(base, `plugins/${encodeURIComponent(id)}/`);
+/** A publisher page. */
+export const publisherPath = (base: string, id: string): string => under(base, `publishers/${encodeURIComponent(id)}/`);
+/** The publisher list. */
+export const publishersPath = (base: string): string => under(base, 'publishers/');
+/** The capability reference; `#cap-…` anchors name each capability. */
+export const capabilitiesPath = (base: string): string => under(base, 'capabilities/');
+/** Anchor id of a capability on the reference page. */
+export const capabilityAnchor = (name: string): string => `cap-${name.replace(/[^a-z0-9-]/gi, '-')}`;
+/** The revocations page. */
+export const revocationsPath = (base: string): string => under(base, 'revocations/');
+/** The signed index, byte-identical to the file the build verified. */
+export const indexJsonPath = (base: string): string => under(base, 'plugins.json');
+/** Per-plugin JSON. */
+export const pluginJsonPath = (base: string, id: string): string => under(base, `api/plugins/${encodeURIComponent(id)}.json`);
+/** The Atom feed of releases. */
+export const FEED_FILE = 'feed.atom';
+export const feedPath = (base: string): string => under(base, FEED_FILE);
+/** The catalog filtered by one facet value (`/?cap=kv%3Aread`). */
+export const facetLink = (base: string, facet: string, value: string): string =>
+  `${under(base, '')}?${new URLSearchParams([[facet, value]]).toString()}`;

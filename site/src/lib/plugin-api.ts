@@ -1,0 +1,48 @@
+/**
+ * Writes `/api/plugins/<id>.json` for every plugin at the end of the build
+ * (the `astro:build:done` hook in astro.config.mjs, through the step
+ * load-index.ts registers). One file write per
+ * plugin instead of one Astro route per plugin: at 10k plugins the route
+ * machinery cost as much as the plugin pages themselves.
+ *
+ * Node-only.
+ *
+ * @module
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { validPluginID } from '../../../src/core/rules.js';
+import { pluginJson } from './plugin-json.js';
+import type { SiteIndex } from './load-index.js';
+
+/** Directory of the per-plugin JSON below the output root. */
+export const PLUGIN_API_DIR = 'api/plugins';
+
+/** Files written concurrently. */
+const CONCURRENCY = 32;
+
+/**
+ * Write the per-plugin JSON files.
+ * @param outDir - the build's output directory.
+ * @param site - the verified index and model of this build.
+ * @returns the number of files written.
+ * @throws TypeError for a plugin id that is not a valid id (cannot happen for a
+ *   verified index; checked because the id becomes a file name).
+ */
+export async function writePluginApi(outDir: string, site: SiteIndex): Promise<number> {
+  const dir = path.join(outDir, PLUGIN_API_DIR);
+  await mkdir(dir, { recursive: true });
+  const plugins = site.model.plugins;
+  for (const p of plugins) {
+    if (!validPluginID(p.id)) throw new TypeError(`refusing to write a file for plugin id ${JSON.stringify(p.id)}`);
+  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plugins.length) {
+      const p = plugins[next++]!;
+      await writeFile(path.join(dir, `${p.id}.json`), pluginJson(site, p.id));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, plugins.length) }, worker));
+  return plugins.length;
+}
