@@ -4,7 +4,10 @@
 # Idempotent; skips work that is already done. Needs root or passwordless sudo.
 set -euo pipefail
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# LATTICE_CHROMIUM names an existing Chromium-based browser instead (e.g. Chrome on GitHub runners).
+if [ -n "${LATTICE_CHROMIUM:-}" ] && [ -x "${LATTICE_CHROMIUM}" ]; then :; else
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
 command -v git >/dev/null 2>&1 || need+=(git)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""

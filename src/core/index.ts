@@ -13,3 +13,7 @@ export * from './server-line.js';
 export * from './rules.js';
 export * from './base64.js';
 export * from './index/validate.js';
+export * from './index/problems.js';
+export * from './index/types.js';
+export * from './version-range.js';
+export { goQuote } from './go-quote.js';

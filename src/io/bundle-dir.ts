@@ -22,6 +22,7 @@ import { InputError } from '../core/errors.js';
 import { goQuote, goQuoteBytes } from '../core/go-quote.js';
 import { resolveBundleLimits } from '../domain/bundle/limits.js';
 import { type BundleSourceEntry, type PackBundleOptions, packBundleEntries } from '../domain/bundle/pack.js';
+import { readInto } from './files.js';
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const SLASH = Buffer.from('/');
@@ -132,13 +133,7 @@ async function readRegularFile(abs: Buffer, rel: string, maxBytes: number): Prom
     }
     // One byte more than allowed, so a file that grows during the read is caught.
     const buf = new Uint8Array(st.size + 1);
-    let off = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, off, buf.length - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-      if (off === buf.length) break;
-    }
+    const off = await readInto(handle, buf);
     if (off > st.size) throw new InputError('BUNDLE_INVALID', `bundle source ${goQuote(rel)} changed while it was read`);
     return buf.slice(0, off);
   } finally {

@@ -36,18 +36,28 @@ export async function readFileBounded(file: string, maxBytes = DEFAULT_READ_LIMI
     }
     // Read at most maxBytes + 1 so a file that grows while we read is still caught.
     const buf = new Uint8Array(Math.min(st.size, maxBytes) + 1);
-    let off = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, off, buf.length - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-      if (off > maxBytes) throw new InputError('JSON_TOO_LARGE', `${file}: expected at most ${maxBytes} bytes, found more`);
-      if (off === buf.length) break;
-    }
+    const off = await readInto(handle, buf);
+    if (off > maxBytes) throw new InputError('JSON_TOO_LARGE', `${file}: expected at most ${maxBytes} bytes, found more`);
     return buf.subarray(0, off);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Fill `buf` from the start of an open file until it is full or the file ends.
+ * Callers size `buf` one byte larger than they accept, so a file that grows
+ * while it is read is caught.
+ * @returns the number of bytes read.
+ */
+export async function readInto(handle: fs.FileHandle, buf: Uint8Array): Promise<number> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesRead } = await handle.read(buf, off, buf.length - off, off);
+    if (bytesRead === 0) break;
+    off += bytesRead;
+  }
+  return off;
 }
 
 /** Options for {@link writeFileAtomic}. */

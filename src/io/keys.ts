@@ -17,7 +17,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../core/errors.js';
 import { decodeCanonicalBase64 } from '../core/base64.js';
-import { describeFsError, writeFileAtomic } from './files.js';
+import { describeFsError, readInto, writeFileAtomic } from './files.js';
 
 /** Length of an Ed25519 seed in bytes. */
 export const SEED_LENGTH = 32;
@@ -90,13 +90,7 @@ export async function readSeedFile(file: string): Promise<Uint8Array> {
       throw new InputError('KEY_INVALID', `key file ${file} must hold exactly ${SEED_LENGTH} bytes (a raw Ed25519 seed), found ${st.size} bytes`);
     }
     const buf = new Uint8Array(SEED_LENGTH + 1);
-    let off = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buf, off, buf.length - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-      if (off === buf.length) break;
-    }
+    const off = await readInto(handle, buf);
     if (off !== SEED_LENGTH) {
       buf.fill(0);
       throw new InputError('KEY_INVALID', `key file ${file} must hold exactly ${SEED_LENGTH} bytes (a raw Ed25519 seed)`);

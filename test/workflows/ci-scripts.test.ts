@@ -37,7 +37,8 @@ describe('lattice-index codeowners', () => {
     expect(runCli([...args, '--check']).status).toBe(0);
     const text = readFileSync(out, 'utf8');
     expect(text).toMatch(/^\/index\/plugins\/acme\.\*\.json\s+@acme\/release @LatticeNet\/plugin-index-maintainers$/m);
-    expect(text).toMatch(/^\/index\/publishers\/acme\.json\s+@acme\/release @LatticeNet\/plugin-index-maintainers$/m);
+    // Publisher files carry keys: maintainers only.
+    expect(text).toMatch(/^\/index\/publishers\/acme\.json\s+@LatticeNet\/plugin-index-maintainers$/m);
   });
 
   it('reports a malformed owner at its line and writes nothing', () => {

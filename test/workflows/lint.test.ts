@@ -184,3 +184,16 @@ describe('run-workflow refuses what it cannot run faithfully', () => {
     }
   });
 });
+
+describe('pr.yml runs the test suite', () => {
+  it('has a test job that installs the Debian packages and runs npm test on Node 20.19.0 and 22.x', async () => {
+    const { parse } = await import('yaml');
+    const { readFileSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const wf = parse(readFileSync(fileURLToPath(new URL('../../.github/workflows/pr.yml', import.meta.url)), 'utf8'));
+    const job = wf.jobs.test;
+    expect(job.strategy.matrix.node).toEqual(['20.19.0', '22.x']);
+    const runs = job.steps.filter((s: { run?: string }) => s.run).map((s: { run: string }) => s.run.trim());
+    expect(runs).toEqual(['bash scripts/setup-system.sh', 'npm ci', 'npm test']);
+  });
+});

@@ -57,7 +57,8 @@ describe('pr.yml and sign.yml, step by step (independent runs overlap)', () => {
   });
 
   const runPR = (ref: string) =>
-    runWorkflow(['.github/workflows/pr.yml', '--repo', snap.repo, '--ref', ref, '--github', 'base_ref=main', '--link-node-modules', ROOT]);
+    // The "check" job (index and publisher rules); the "test" job is npm test itself.
+    runWorkflow(['.github/workflows/pr.yml', '--job', 'check', '--repo', snap.repo, '--ref', ref, '--github', 'base_ref=main', '--link-node-modules', ROOT]);
 
   it.concurrent('a clean pull request passes every step', { timeout: 300_000 }, async () => {
     const r = await runPR('pr-clean');

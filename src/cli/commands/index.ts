@@ -17,6 +17,7 @@ import { codeownersCommand } from './codeowners.js';
 import { manifestCommand } from './manifest.js';
 import { bundleCommand } from './bundle.js';
 import { checkEntryCommand } from './check-entry.js';
+
 import { installCommand } from './install.js';
 import { candidatesCommand } from './candidates.js';
 import { policyCommand } from './policy.js';

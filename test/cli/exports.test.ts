@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './helpers.js';
+
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+
+/** Every npm package a built entry point pulls in (through its whole import graph). */
+async function packagesOf(entry: string, platform: 'node' | 'browser'): Promise<Set<string>> {
+  const r = await build({
+    entryPoints: [path.join(ROOT, entry)],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform,
+    format: 'esm',
+    logLevel: 'silent',
+  });
+  const pkgs = new Set<string>();
+  for (const input of Object.keys(r.metafile.inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) pkgs.add(m[1]!);
+  }
+  return pkgs;
+}
+
+describe('package exports (DESIGN §3)', () => {
+  it('every export target exists after the build', async () => {
+    const { existsSync } = await import('node:fs');
+    for (const [name, target] of Object.entries(pkg.exports as Record<string, string | { types: string; default: string }>)) {
+      if (typeof target === 'string') continue;
+      expect(existsSync(path.join(ROOT, target.default)), `${name} → ${target.default}`).toBe(true);
+      expect(existsSync(path.join(ROOT, target.types)), `${name} → ${target.types}`).toBe(true);
+    }
+  });
+  it('the server-facing entry points pull in no Astro, yargs or fast-glob', async () => {
+    for (const entry of ['dist/index.js', 'dist/node.js', 'dist/domain/install/index.js']) {
+      const pkgs = await packagesOf(entry, 'node');
+      for (const banned of ['astro', 'yargs', 'fast-glob', 'ajv']) expect([...pkgs], `${entry} pulls in ${banned}`).not.toContain(banned);
+    }
+  });
+  it('./core depends on no npm package at all, and core + crypto + index verification bundle for a browser', async () => {
+    expect([...(await packagesOf('dist/core/index.js', 'browser'))]).toEqual([]);
+    const crypto = await packagesOf('dist/crypto/index.js', 'browser');
+    expect([...crypto].sort()).toEqual(['@noble/ed25519', '@noble/hashes']);
+    const signing = await packagesOf('dist/domain/index/index.js', 'browser');
+    expect([...signing].sort()).toEqual(['@noble/ed25519', '@noble/hashes']);
+  });
+  it('the root entry exposes the verifiers a server needs', async () => {
+    const lib = await import(path.join(ROOT, 'dist/index.js'));
+    for (const fn of ['verifyIndex', 'verifyManifest', 'verifyInstall', 'parseInstallPolicy', 'inspectBundle', 'decodeManifest']) {
+      expect(typeof lib[fn], fn).toBe('function');
+    }
+  });
+});
