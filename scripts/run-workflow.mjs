@@ -33,7 +33,8 @@
  *   `steps.ID.outputs.NAME` and quoted literals. Anything else (and any job
  *   or step `if:`) stops the run: it fails closed rather than guess;
  * - `--link-node-modules DIR` links DIR/node_modules into the clone and skips
- *   a step that is exactly `npm ci` (no network in tests); any other step
+ *   a step that is exactly `npm ci` or `npm install --no-audit --no-fund` (no
+ *   network in tests); any other step
  *   that would install or prune packages is refused, so the linked tree is
  *   never modified.
  *
@@ -201,6 +202,8 @@ function runScript(shell, file, cwd, env, timeoutMs) {
 }
 
 const INSTALLS_RE = /\bnpm\s+(?:ci|install|i|uninstall|un|remove|rm|update|up|prune|dedupe|link)\b/;
+// The workflows' dependency install steps (skipped when node_modules is linked).
+const LOCKED_INSTALLS = new Set(['npm ci', 'npm install --no-audit --no-fund']);
 
 export async function runWorkflow(opts) {
   const started = Date.now();
@@ -315,7 +318,7 @@ export async function runWorkflow(opts) {
         continue;
       }
       const script = String(step.run);
-      if (opts.linkNodeModules && script.trim() === 'npm ci') {
+      if (opts.linkNodeModules && LOCKED_INSTALLS.has(script.trim())) {
         process.stdout.write(`run-workflow: ⏭ step ${n + 1}: ${name} — skipped (node_modules linked from ${opts.linkNodeModules})\n`);
         jobResult.steps.push({ name, run: script, status: 'skipped' });
         continue;
