@@ -17,3 +17,4 @@ export * from './index/problems.js';
 export * from './index/types.js';
 export * from './version-range.js';
 export { goQuote } from './go-quote.js';
+export { goPathClean } from './go-path.js';

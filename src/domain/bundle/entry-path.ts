@@ -13,6 +13,9 @@
  * @module
  */
 import { goQuoteBytes } from '../../core/go-quote.js';
+import { goPathClean } from '../../core/go-path.js';
+
+export { goPathClean };
 
 /** A string whose code units are bytes (0–255): the raw bytes of a Go string. */
 export type ByteString = string;
@@ -78,60 +81,7 @@ export function quoteByteString(s: ByteString): string {
   return goQuoteBytes(byteStringToBytes(s));
 }
 
-/**
- * Go `path.Clean` (lexical POSIX cleaning), ported line by line: collapse
- * `//`, drop `.` elements, resolve `..` against a preceding element, keep
- * leading `..` of a relative path, return `.` for an empty result.
- *
- * @param p - a byte string (or any text: only `/` and `.` are special)
- * @returns the cleaned path
- * @example goPathClean('a//b/./c/..') // 'a/b'
- * @example goPathClean('../a') // '../a'
- */
-export function goPathClean(p: string): string {
-  if (p === '') return '.';
-  const rooted = p.charCodeAt(0) === SLASH;
-  const n = p.length;
-  // `out` plays Go's lazybuf: a growing buffer with a write index `w`.
-  const out: string[] = [];
-  let r = 0;
-  let dotdot = 0;
-  if (rooted) {
-    out.push('/');
-    r = 1;
-    dotdot = 1;
-  }
-  while (r < n) {
-    const c = p.charCodeAt(r);
-    if (c === SLASH) {
-      r++; // empty path element
-    } else if (c === DOT && (r + 1 === n || p.charCodeAt(r + 1) === SLASH)) {
-      r++; // . element
-    } else if (c === DOT && p.charCodeAt(r + 1) === DOT && (r + 2 === n || p.charCodeAt(r + 2) === SLASH)) {
-      r += 2; // .. element: remove to last /
-      if (out.length > dotdot) {
-        // Go: `out.w--; for out.w > dotdot && out.index(out.w) != '/' { out.w-- }` —
-        // drop characters up to and including the slash before the element.
-        let removed = out.pop();
-        while (out.length > dotdot && removed !== '/') removed = out.pop();
-      } else if (!rooted) {
-        // cannot backtrack, but not rooted, so append .. element
-        if (out.length > 0) out.push('/');
-        out.push('.', '.');
-        dotdot = out.length;
-      }
-    } else {
-      // real path element; add slash if needed
-      if ((rooted && out.length !== 1) || (!rooted && out.length !== 0)) out.push('/');
-      for (; r < n && p.charCodeAt(r) !== SLASH; r++) out.push(p[r]!);
-    }
-  }
-  if (out.length === 0) return '.';
-  return out.join('');
-}
-
 const SLASH = 0x2f;
-const DOT = 0x2e;
 const BACKSLASH = 0x5c;
 
 /** Limits that apply to a single name (a subset of `BundleLimits`). */

@@ -16,6 +16,9 @@ import { DEFAULT_SERVER_LINE, serverLineProfile } from '../../core/server-line.j
 import type { ServerLine, ServerLineProfile } from '../../core/server-line.js';
 import { goTrimSpace, hasControl, validPluginID } from '../../core/rules.js';
 import { invalidVersionTerm } from '../../core/version-range.js';
+import { goPathClean } from '../../core/go-path.js';
+
+export { goPathClean };
 import { compareUTF8, goQuote, utf8Length } from './go-json.js';
 import { MANIFEST_SCHEMA_V2, effectiveMethods } from './model.js';
 import type { InvokeBudgetSpec, Manifest } from './model.js';
@@ -394,28 +397,6 @@ export function safeBundlePath(p: string): boolean {
   if (p === '' || hasControl(p) || p.includes('\\') || p.startsWith('/')) return false;
   const c = goPathClean(p);
   return c === p && c !== '.' && c !== '..' && !c.startsWith('../');
-}
-
-/**
- * Go `path.Clean` (lexical POSIX cleaning).
- * @example goPathClean('a/./b/../c/') // 'a/c'
- */
-export function goPathClean(p: string): string {
-  if (p === '') return '.';
-  const rooted = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!rooted) out.push('..');
-      continue;
-    }
-    out.push(part);
-  }
-  const joined = out.join('/');
-  if (rooted) return '/' + joined;
-  return joined === '' ? '.' : joined;
 }
 
 /** Go `path.Ext`: from the last `.` of the final element, or `''`. */
