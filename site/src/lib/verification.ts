@@ -14,10 +14,10 @@
  * the page shows the key fingerprint so a visitor can compare it with the
  * one they trust.
  *
- * No trusted key configured: `verifyIndex` needs at least one key, so the
- * catalog passes a fresh random 32-byte key nobody holds a private key for —
- * no signature can count, an `official` index fails the threshold (fail
- * closed) and a `draft` is accepted as unsigned with every other step run.
+ * No trusted key configured: the catalog passes an empty key set, which
+ * `verifyIndex` accepts together with `allowDraft` — no signature can count,
+ * an `official` index fails the threshold (fail closed) and a `draft` is
+ * accepted as unsigned with every other step run.
  *
  * Browser-safe: imports `src/core` and `src/domain/index/verify.ts` only.
  *
@@ -70,18 +70,12 @@ export type BrowserVerdict =
     }
   | { readonly ok: false; readonly code: string; readonly headline: string; readonly message: string };
 
-function randomUntrustedKey(): Uint8Array {
-  const key = new Uint8Array(32);
-  globalThis.crypto.getRandomValues(key);
-  return key;
-}
-
 /**
  * The `IndexTrust` for configured keys (see the module comment for "no key").
  * @throws {TypeError} for a key that is not canonical base64 of 32 bytes (settings are checked before).
  */
 export function catalogIndexTrust(trust: CatalogTrust): IndexTrust {
-  if (trust.keys.length === 0) return { keys: [{ publicKey: randomUntrustedKey(), label: 'no trusted key configured' }], threshold: 1 };
+  if (trust.keys.length === 0) return { keys: [], threshold: 1 };
   return {
     keys: trust.keys.map((k) => {
       const publicKey = decodeCanonicalBase64(k, 32);

@@ -72,7 +72,7 @@ export const MAX_TRUST_LABEL_LENGTH = 100;
  * keys[0].keyid; // '3f1c…'
  * ```
  */
-export function resolveIndexTrust(trust: IndexTrust): ResolvedTrustedKey[] {
+export function resolveIndexTrust(trust: IndexTrust, opts: { allowNoKeys?: boolean } = {}): ResolvedTrustedKey[] {
   if (trust === null || typeof trust !== 'object' || !Array.isArray(trust.keys)) {
     throw new InputError('INPUT_INVALID', 'index trust must be { keys: TrustedIndexKey[], threshold: number }');
   }
@@ -95,6 +95,9 @@ export function resolveIndexTrust(trust: IndexTrust): ResolvedTrustedKey[] {
     if (typeof k?.label === 'string') resolved.label = k.label;
     out.push(resolved);
   }
+  // No keys at all is allowed only where the caller accepts unsigned drafts:
+  // then no signature can count and nothing official can pass (fail closed).
+  if (out.length === 0 && opts.allowNoKeys === true) return out;
   if (threshold > out.length) {
     throw new InputError(
       'INPUT_INVALID',

@@ -149,6 +149,8 @@ export function maxSignatureChecks(n: number): number {
  *   `steps` lists every sub-step attempted.
  * @throws {InputError} `INPUT_INVALID` for a malformed `trust` (not 32-byte
  *   keys, a threshold not in 1..distinct keys) — a caller bug, not a verdict.
+ *   With `allowDraft`, `keys` may be empty: then no signature can count, an
+ *   `official` index fails the threshold, and a draft passes as unsigned.
  * @throws {TypeError} if `bytes` is not a `Uint8Array` or `opts.now` is not finite.
  * @example
  * ```ts
@@ -162,7 +164,8 @@ export function verifyIndex(bytes: Uint8Array, trust: IndexTrust, opts: VerifyIn
   if (opts === null || typeof opts !== 'object' || typeof opts.now !== 'number' || !Number.isFinite(opts.now)) {
     throw new TypeError('verifyIndex: opts.now must be a finite number of milliseconds since the epoch');
   }
-  const trusted = resolveIndexTrust(trust);
+  // With allowDraft an empty key set is coherent: only an unsigned draft can pass.
+  const trusted = resolveIndexTrust(trust, { allowNoKeys: opts.allowDraft === true });
   const steps: VerifyStep[] = [];
   const pass = (step: string, detail: string): void => {
     steps.push({ step, ok: true, detail });
