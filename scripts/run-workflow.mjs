@@ -33,7 +33,7 @@
  *   `steps.ID.outputs.NAME` and quoted literals. Anything else (and any job
  *   or step `if:`) stops the run: it fails closed rather than guess;
  * - `--link-node-modules DIR` links DIR/node_modules into the clone and skips
- *   a step that is exactly `npm ci` or `npm install --no-audit --no-fund` (no
+ *   a step that is exactly `npm ci` or `npm ci --no-audit --no-fund` (no
  *   network in tests); any other step
  *   that would install or prune packages is refused, so the linked tree is
  *   never modified.
@@ -203,7 +203,7 @@ function runScript(shell, file, cwd, env, timeoutMs) {
 
 const INSTALLS_RE = /\bnpm\s+(?:ci|install|i|uninstall|un|remove|rm|update|up|prune|dedupe|link)\b/;
 // The workflows' dependency install steps (skipped when node_modules is linked).
-const LOCKED_INSTALLS = new Set(['npm ci', 'npm install --no-audit --no-fund']);
+const LOCKED_INSTALLS = new Set(['npm ci', 'npm ci --no-audit --no-fund']);
 
 export async function runWorkflow(opts) {
   const started = Date.now();

@@ -59,7 +59,7 @@ describe('workflow files', () => {
     expect(steps[0].uses).toMatch(/^actions\/checkout@/);
     expect(steps[0].with).toEqual({ 'fetch-depth': 0, 'persist-credentials': false });
     expect(steps[1].with['node-version']).toBe('${{ matrix.node }}');
-    expect(steps[2].run).toBe('npm install --no-audit --no-fund');
+    expect(steps[2].run).toBe('npm ci --no-audit --no-fund');
     expect(steps[3].run).toContain('npm run ci:pr');
     expect(steps[3].env.PR_BASE_REF).toBe('origin/${{ github.base_ref }}');
   });
@@ -86,7 +86,7 @@ describe('workflow files', () => {
     expect(wf.permissions).toEqual({});
     expect(wf.jobs.build.permissions).toEqual({ contents: 'read' });
     expect(wf.jobs.deploy.permissions).toEqual({ pages: 'write', 'id-token': 'write' });
-    expect(wf.jobs.build.steps.map((s: any) => s.run).filter(Boolean)).toEqual(['npm install --no-audit --no-fund', 'npm run ci:deploy']);
+    expect(wf.jobs.build.steps.map((s: any) => s.run).filter(Boolean)).toEqual(['npm ci --no-audit --no-fund', 'npm run ci:deploy']);
     expect(wf.on.workflow_run.workflows).toEqual([load('sign.yml').name]);
   });
 });
@@ -109,7 +109,7 @@ describe('lint-workflows catches each rule', () => {
     ['checkout keeps credentials', (s) => s.replace('          persist-credentials: false\n', ''), /persist-credentials: false/, 'checkout'],
     ['no Node floor in the matrix', (s) => s.replace("node: ['20.19.0', '22.x']", "node: ['22.x']"), /exact minimum Node version 20\.19\.0/, 'node'],
     ['duplicate key', (s) => s.replace('    runs-on: ubuntu-latest\n', '    runs-on: ubuntu-latest\n    runs-on: ubuntu-latest\n'), /.+/, 'yaml'],
-    ['step with uses and run', (s) => s.replace('      - name: Install dependencies\n        run: npm install --no-audit --no-fund', '      - name: Install dependencies\n        uses: ./local\n        run: npm install --no-audit --no-fund'), /exactly one of "uses" and "run"/, 'structure'],
+    ['step with uses and run', (s) => s.replace('      - name: Install dependencies\n        run: npm ci --no-audit --no-fund', '      - name: Install dependencies\n        uses: ./local\n        run: npm ci --no-audit --no-fund'), /exactly one of "uses" and "run"/, 'structure'],
     ['unknown job key', (s) => s.replace('    timeout-minutes: 20', '    timeout-minutes: 20\n    runs_on: x'), /unknown key "runs_on"/, 'structure'],
     ['missing timeout', (s) => s.replace('    timeout-minutes: 20\n', ''), /has no timeout-minutes/, 'structure'],
     ['bad cron', (s) => s.replace('  pull_request:\n    branches: [main]\n', "  pull_request:\n    branches: [main]\n  schedule:\n    - cron: '0 4 * *'\n"), /five fields/, 'events'],
@@ -194,6 +194,6 @@ describe('pr.yml runs the test suite', () => {
     const job = wf.jobs.test;
     expect(job.strategy.matrix.node).toEqual(['20.19.0', '22.x']);
     const runs = job.steps.filter((s: { run?: string }) => s.run).map((s: { run: string }) => s.run.trim());
-    expect(runs).toEqual(['bash scripts/setup-system.sh', 'npm install --no-audit --no-fund', 'npm test']);
+    expect(runs).toEqual(['bash scripts/setup-system.sh', 'npm ci --no-audit --no-fund', 'npm test']);
   });
 });
