@@ -6,6 +6,17 @@
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
+// src/core/limits.ts
+var MiB = 1024 * 1024;
+var INDEX_MAX_BYTES = 64 * MiB;
+var ENTRY_MAX_BYTES = 4 * MiB;
+var REVOCATIONS_MAX_BYTES = 16 * MiB;
+var MANIFEST_MAX_BYTES = 1 * MiB;
+var BUNDLE_MAX_BYTES = 64 * MiB;
+var LOCAL_ARTIFACT_MAX_BYTES = 1024 * MiB;
+var POLICY_MAX_BYTES = 1 * MiB;
+var CODEOWNERS_MAX_BYTES = 1 * MiB;
+
 // src/core/json/strict.ts
 var DEFAULT_JSON_LIMITS = Object.freeze({
   maxBytes: 16 * 1024 * 1024,
@@ -1707,7 +1718,7 @@ function fraction(s) {
 }
 
 // src/cli/index-check.ts
-var MAX_INDEX_BYTES = 64 * 1024 * 1024;
+var MAX_INDEX_BYTES = INDEX_MAX_BYTES;
 function checkIndexBytes(bytes, serverLine) {
   const parsed = parseJSONStrict(bytes, { maxBytes: MAX_INDEX_BYTES });
   if (!parsed.ok) {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { INDEX_MAX_BYTES } from '../core/limits.js';
 import { parseJSONStrict } from '../core/json/strict.js';
 import { locatePointer } from '../core/json/locate.js';
 import { validateIndex } from '../core/index/validate.js';
@@ -23,8 +24,8 @@ export type IndexFileCheck =
   | { kind: 'not-json'; problem: LocatedProblem }
   | { kind: 'checked'; problems: LocatedProblem[]; value: unknown };
 
-/** Largest index the validator reads (64 MiB). */
-export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+/** Largest index the validator reads. */
+export const MAX_INDEX_BYTES = INDEX_MAX_BYTES;
 
 /**
  * Strict-parse and validate index bytes; every problem is located in the text.

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CliOutput } from './context.js';
 
 /** A progress reporter: call with bytes received and the total when known; `done()` ends the line. */
 export interface ProgressBar {
@@ -27,7 +28,7 @@ function mib(n: number): string {
  * bar.update(1 << 20, 64 << 20); bar.done();
  * ```
  */
-export function createProgressBar(stream: NodeJS.WriteStream, label: string): ProgressBar {
+export function createProgressBar(stream: CliOutput, label: string): ProgressBar {
   const tty = stream.isTTY === true;
   let last = 0;
   let drawn = false;

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 /** Streams the prompt reads and writes (injected in tests). */
 export interface PromptIO {
   input: NodeJS.ReadableStream;
-  output: NodeJS.WritableStream;
+  output: { write(chunk: string): unknown };
 }
 
 /**

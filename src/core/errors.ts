@@ -40,6 +40,7 @@ export const ERROR_CODES = {
 
   // ---- index validation (core/index) -------------------------------------
   INDEX_INVALID: 'the index does not satisfy the index format',
+  INDEX_TOO_LARGE: 'the index is larger than the byte cap verifiers apply',
 
   // ---- index signing and verification (domain/index) ---------------------
   INDEX_SIGNATURE_THRESHOLD: 'fewer distinct trusted keys signed the index than the threshold requires',
@@ -57,9 +58,13 @@ export const ERROR_CODES = {
   KEY_INVALID: 'a key is not a 32-byte Ed25519 key or seed',
   KEY_FILE_EXISTS: 'refusing to overwrite an existing key file',
 
-  // ---- command input (io, cli) --------------------------------------------
-  INPUT_UNREADABLE: 'a file or directory cannot be read or written',
+  // ---- command line, input and output (io, cli) -----------------------------
+  USAGE_ERROR: 'the command line is malformed: an unknown, repeated, value-less or mistyped option',
+  INPUT_NOT_FOUND: 'an input file or directory does not exist',
+  INPUT_UNREADABLE: 'an input file or directory cannot be read (not a regular file, permission, I/O error)',
   INPUT_INVALID: 'a command argument or input file is malformed',
+  OUTPUT_UNWRITABLE: 'an output file or directory cannot be written',
+  OUTPUT_EXISTS: 'refusing to overwrite an existing output file',
 
   // ---- manifest (domain/manifest) ----------------------------------------
   MANIFEST_DECODE: 'the manifest cannot be decoded (strict decoding)',

@@ -5,23 +5,29 @@
  *
  * @module
  */
+import { ENTRY_MAX_BYTES } from '../core/limits.js';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import fg from 'fast-glob';
 import { parseJSONStrict } from '../core/json/strict.js';
 import type { EntryFile, EntryProblem, IndexSources } from '../domain/index/assemble.js';
-import { readFileBounded } from './files.js';
+import { InputError } from '../core/errors.js';
+import { assertDirectory, readFileBounded } from './files.js';
 
-/** Largest entry file read (4 MiB): a plugin entry is a few KiB. */
-export const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
+/** Largest entry file read: a plugin entry is a few KiB. */
+export const MAX_ENTRY_BYTES = ENTRY_MAX_BYTES;
 
 /**
  * Load the entry files below `indexDir`.
  * @param indexDir - the `index/` directory.
  * @param displayRoot - paths in problems are shown relative to this directory.
  * @returns the parsed sources and the problems of files that did not parse.
+ * @throws {InputError} `INPUT_NOT_FOUND` / `INPUT_UNREADABLE` when `indexDir`
+ *   is missing or not a directory; `INPUT_INVALID` when it holds no entry
+ *   file at all (a mistyped `--index-dir` must not build an empty index).
  */
 export async function loadIndexSources(indexDir: string, displayRoot = process.cwd()): Promise<{ sources: IndexSources; problems: EntryProblem[] }> {
+  await assertDirectory(indexDir, 'index directory');
   const problems: EntryProblem[] = [];
   const show = (abs: string) => path.relative(displayRoot, abs).split(path.sep).join('/') || abs;
   const read = async (abs: string): Promise<EntryFile | undefined> => {
@@ -49,6 +55,9 @@ export async function loadIndexSources(indexDir: string, displayRoot = process.c
   let revocations: EntryFile | undefined;
   const revPath = path.join(indexDir, 'revocations.json');
   if (await exists(revPath)) revocations = await read(revPath);
+  if (publishers.length + plugins.length === 0 && problems.length === 0) {
+    throw new InputError('INPUT_INVALID', `index directory ${indexDir} holds no entry files: expected publishers/*.json and plugins/*.json below it`);
+  }
   return { sources: { publishers, plugins, ...(revocations ? { revocations } : {}) }, problems };
 }
 
@@ -64,11 +73,11 @@ async function exists(p: string): Promise<boolean> {
 /**
  * "Now" for reproducible builds: `SOURCE_DATE_EPOCH` (whole seconds) when set,
  * otherwise the clock.
- * @throws Error with a one-line message when the variable is not a non-negative integer.
+ * @throws {InputError} `INPUT_INVALID` when the variable is not a non-negative integer.
  */
 export function buildTime(env: NodeJS.ProcessEnv = process.env): number {
   const v = env.SOURCE_DATE_EPOCH;
   if (v === undefined || v === '') return Date.now();
-  if (!/^\d{1,12}$/.test(v)) throw new RangeError(`SOURCE_DATE_EPOCH must be whole seconds since 1970, found ${JSON.stringify(v)}`);
+  if (!/^\d{1,12}$/.test(v)) throw new InputError('INPUT_INVALID', `SOURCE_DATE_EPOCH must be whole seconds since 1970, found ${JSON.stringify(v)}`);
   return Number(v) * 1000;
 }

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { promises as fs } from 'node:fs';
-import { VerificationError } from '../core/errors.js';
+import { InputError, VerificationError } from '../core/errors.js';
+import { parseJSONStrict } from '../core/json/strict.js';
 import { MAX_INDEX_STATE_BYTES, parseIndexState, serializeIndexState, type IndexState } from '../domain/index/state.js';
 import { readFileBounded, writeFileAtomic } from './files.js';
 
@@ -27,18 +27,17 @@ import { readFileBounded, writeFileAtomic } from './files.js';
  * ```
  */
 export async function readIndexStateFile(file: string): Promise<IndexState | undefined> {
-  try {
-    await fs.lstat(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new VerificationError('INDEX_STATE_INVALID', `cannot read rollback state ${file}: ${(e as Error).message}`);
-  }
   let bytes: Uint8Array;
   try {
-    bytes = await readFileBounded(file, MAX_INDEX_STATE_BYTES);
+    bytes = await readFileBounded(file, MAX_INDEX_STATE_BYTES, 'rollback state');
   } catch (e) {
-    throw new VerificationError('INDEX_STATE_INVALID', `cannot read rollback state: ${(e as Error).message}`);
+    // Only a missing file means "no state yet"; anything else fails closed.
+    if (e instanceof InputError && e.code === 'INPUT_NOT_FOUND') return undefined;
+    throw e;
   }
+  // Not strict JSON: unreadable input (exit 2), with the parser's code; JSON of the wrong shape: INDEX_STATE_INVALID.
+  const json = parseJSONStrict(bytes, { maxBytes: MAX_INDEX_STATE_BYTES, maxDepth: 2 });
+  if (!json.ok) throw new InputError(json.error.code, `${file}:${json.error.line}:${json.error.column}: rollback state is not strict JSON: ${json.error.message}`);
   const r = parseIndexState(bytes);
   if (!r.ok) throw new VerificationError('INDEX_STATE_INVALID', `${file}: ${r.error.message}`);
   return r.document.state;

@@ -13,11 +13,10 @@
  *
  * @module
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../core/errors.js';
 import { decodeCanonicalBase64 } from '../core/base64.js';
-import { describeFsError, readInto, writeFileAtomic } from './files.js';
+import { openInputFile, readInto, writeFileAtomic } from './files.js';
 
 /** Length of an Ed25519 seed in bytes. */
 export const SEED_LENGTH = 32;
@@ -55,7 +54,12 @@ export async function writeSeedFile(file: string, seed: Uint8Array): Promise<voi
   if (!(seed instanceof Uint8Array) || seed.length !== SEED_LENGTH) {
     throw new InputError('KEY_INVALID', `a seed must be ${SEED_LENGTH} bytes`);
   }
-  await writeFileAtomic(file, seed, { mode: 0o600, exclusive: true });
+  try {
+    await writeFileAtomic(file, seed, { mode: 0o600, exclusive: true });
+  } catch (e) {
+    if (e instanceof InputError && e.code === 'OUTPUT_EXISTS') throw new InputError('KEY_FILE_EXISTS', `refusing to overwrite existing key file ${file}`);
+    throw e;
+  }
 }
 
 /**
@@ -73,15 +77,9 @@ export async function writeSeedFile(file: string, seed: Uint8Array): Promise<voi
  * ```
  */
 export async function readSeedFile(file: string): Promise<Uint8Array> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, fsConstants.O_RDONLY);
-  } catch (e) {
-    throw new InputError('INPUT_UNREADABLE', `cannot read key file ${file}: ${describeFsError(e)}`);
-  }
+  const { handle } = await openInputFile(file, 'key file');
   try {
     const st = await handle.stat();
-    if (!st.isFile()) throw new InputError('INPUT_UNREADABLE', `cannot read key file ${file}: expected a regular file`);
     if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
       const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
       throw new InputError('KEY_INVALID', `key file ${file} is accessible by group or others (mode ${mode}); run: chmod 600 ${file}`);
@@ -139,6 +137,7 @@ export function readSeedEnv(name: string, env: NodeJS.ProcessEnv = process.env):
  * @param file - the `--key` (or `--old-key`) file, if given.
  * @param envName - the `--key-env` (or `--old-key-env`) variable, if given.
  * @param flags - the option names, for the message when neither or both are given.
+ * @param env - the environment `envName` is read from (default `process.env`).
  * @returns the 32-byte seed.
  * @throws {InputError} as {@link readSeedFile} / {@link readSeedEnv}, or
  *   `INPUT_INVALID` when neither or both are given.
@@ -147,9 +146,9 @@ export function readSeedEnv(name: string, env: NodeJS.ProcessEnv = process.env):
  * const seed = await loadSeed(args.key, args['key-env'], ['--key', '--key-env']);
  * ```
  */
-export async function loadSeed(file: string | undefined, envName: string | undefined, flags: [string, string]): Promise<Uint8Array> {
+export async function loadSeed(file: string | undefined, envName: string | undefined, flags: [string, string], env: NodeJS.ProcessEnv = process.env): Promise<Uint8Array> {
   if ((file === undefined) === (envName === undefined)) {
     throw new InputError('INPUT_INVALID', `expected exactly one of ${flags[0]} FILE or ${flags[1]} VAR`);
   }
-  return file !== undefined ? readSeedFile(file) : readSeedEnv(envName!);
+  return file !== undefined ? readSeedFile(file) : readSeedEnv(envName!, env);
 }

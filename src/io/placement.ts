@@ -41,13 +41,13 @@
  *
  * @module
  */
-import { constants as fsConstants, createReadStream, promises as fs } from 'node:fs';
+import { constants as fsConstants, createReadStream, promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InputError, VerificationError } from '../core/errors.js';
 import { validPluginID } from '../core/rules.js';
 import type { ArtifactSpool } from '../domain/install/transport.js';
-import { describeFsError, syncDirectory } from './files.js';
+import { assertDirectory, describeFsError, syncDirectory } from './files.js';
 
 /** Prefix of stage directories. */
 export const STAGING_PREFIX = '.staging-';
@@ -97,18 +97,28 @@ function rand(): string {
   return randomBytes(8).toString('hex');
 }
 
+/** Stages of this process that are neither committed nor removed yet. */
+const openStages = new Set<string>();
+
 /**
- * Check that `dir` is an existing directory.
- * @throws {InputError} `INPUT_UNREADABLE`.
+ * Remove this process's open stages, synchronously — for a signal handler
+ * (Ctrl-C during `install`) that must not leave a `.staging-*` behind. The
+ * plugin directory itself is never touched: `<id>.plugin` only appears by
+ * rename of a complete stage.
+ *
+ * @returns the stages removed.
  */
-async function assertDirectory(dir: string): Promise<void> {
-  let st;
-  try {
-    st = await fs.stat(dir);
-  } catch (e) {
-    throw new InputError('INPUT_UNREADABLE', `plugin directory ${dir}: ${describeFsError(e)}`);
+export function removeOpenStagesSync(): string[] {
+  const removed = [...openStages];
+  for (const dir of removed) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort: the next install's recovery removes what is left
+    }
+    openStages.delete(dir);
   }
-  if (!st.isDirectory()) throw new InputError('INPUT_UNREADABLE', `plugin directory ${dir} is not a directory`);
+  return removed;
 }
 
 /**
@@ -125,13 +135,14 @@ async function assertDirectory(dir: string): Promise<void> {
  * ```
  */
 export async function openPluginStage(pluginDir: string): Promise<PluginStage> {
-  await assertDirectory(pluginDir);
+  await assertDirectory(pluginDir, 'plugin directory');
   const dir = path.join(pluginDir, `${STAGING_PREFIX}${rand()}`);
   try {
     await fs.mkdir(dir, { mode: 0o700 });
   } catch (e) {
     throw new InputError('INPUT_UNREADABLE', `cannot create a stage in ${pluginDir}: ${describeFsError(e)}`);
   }
+  openStages.add(dir);
   let spool: ArtifactSpool | undefined;
   let done = false;
   const abort = async (): Promise<void> => {
@@ -139,6 +150,7 @@ export async function openPluginStage(pluginDir: string): Promise<PluginStage> {
     done = true;
     await spool?.discard().catch(() => {});
     await fs.rm(dir, { recursive: true, force: true }).catch(() => {});
+    openStages.delete(dir);
   };
   return {
     dir,
@@ -167,6 +179,7 @@ export async function openPluginStage(pluginDir: string): Promise<PluginStage> {
         await fs.rename(dir, target);
         placed = true;
         done = true;
+        openStages.delete(dir);
         await syncDirectory(pluginDir);
       } catch (e) {
         if (!placed) {
@@ -326,7 +339,7 @@ export interface RecoveryReport {
  * ```
  */
 export async function recoverPluginDir(pluginDir: string): Promise<RecoveryReport> {
-  await assertDirectory(pluginDir);
+  await assertDirectory(pluginDir, 'plugin directory');
   const report: RecoveryReport = { removedStages: [], restored: [], removedRetired: [] };
   let names: string[];
   try {

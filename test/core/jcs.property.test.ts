@@ -1,4 +1,6 @@
-import canonicalizeReference from 'canonicalize';
+import canonicalizePackage from 'canonicalize';
+// canonicalize 2.x is CommonJS: its module.exports is the function its types call `default`.
+const canonicalizeReference = canonicalizePackage as unknown as (value: unknown) => string | undefined;
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';

@@ -114,13 +114,13 @@ describe.skipIf(!BUILT)('lattice-index install / candidates (built CLI)', () => 
     ]);
   });
 
-  it('an invalid policy: every problem, one line each, exit 2', async () => {
+  it('an invalid policy: every problem, one line each, exit 1 (read and judged)', async () => {
     const doc = policyDoc();
     doc.host.platform = 'x';
     doc.limits.max_redirects = 99;
     writeFileSync(policyFile, JSON.stringify(doc));
     const r = await cli(['install', 'acme.hello', '--index', indexUrl, '--policy', policyFile, '--plugin-dir', env.pluginDir, '--yes', '--test-loopback-http', ...NOW]);
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
     expect(r.stderr).toContain('/limits/max_redirects');
     expect(r.stderr).toMatch(/\/host\/platform.*\[INSTALL_POLICY_INVALID\]/);
   });
@@ -147,7 +147,7 @@ describe.skipIf(!BUILT)('lattice-index policy (built CLI)', () => {
     }
     const again = await cli(args);
     expect(again.status).toBe(2);
-    expect(again.stderr).toContain('[KEY_FILE_EXISTS]');
+    expect(again.stderr).toContain('[OUTPUT_EXISTS]');
     const check = await cli(['policy', 'check', out]);
     expect(check.status, check.stderr).toBe(0);
     expect(check.stdout).toContain('drafts refused');

@@ -6,7 +6,6 @@
  * repositories, with the payload bytes and verdicts the Go server computes:
  * see PROVENANCE.json and EXPECTED.json there).
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,17 +20,10 @@ import {
 import { CLI, ROOT, runCli, tempDir } from '../cli/helpers.js';
 import { EXPECTED, LATTICE, SYNTHETIC, manifestBytes, payloadBytes, readJSON } from './helpers.js';
 
-/** Run the built CLI asynchronously, stdout as raw bytes (payloads are compared byte for byte). */
-function runCliBytes(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } });
-    const out: Buffer[] = [];
-    const errs: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => errs.push(d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(errs).toString('utf8') }));
-  });
+/** Run the CLI in-process, stdout as raw bytes (payloads are compared byte for byte). */
+async function runCliBytes(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
+  const r = await runCli(args, { env });
+  return { status: r.status, stdout: r.stdoutBytes, stderr: r.stderr };
 }
 
 /** Map with bounded concurrency (each item spawns a node process). */
@@ -95,26 +87,39 @@ describe('manifest payload', () => {
     expect(dflt.stderr).toMatch(/warning: .*differs per server line/);
   });
 
-  it('a decode failure exits 1 with Go\'s decode error (source: synthetic d04)', async () => {
+  it('a file that is not one JSON text exits 2 with Go\'s decode error and the parser\'s code (source: synthetic d04)', async () => {
     const d04 = SYNTHETIC.find((s) => s.file === 'd04-trailing.json')!;
     const r = await runCliBytes(['manifest', 'payload', syntheticPath(d04.file)]);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stdout.length).toBe(0);
-    expect(r.stderr).toBe(`lattice-index: ${syntheticPath(d04.file)}: ${d04.go_decode_error} [MANIFEST_DECODE]\n`);
+    expect(r.stderr).toBe(`lattice-index: ${syntheticPath(d04.file)}: ${d04.go_decode_error} [JSON_TRAILING_DATA]\n`);
   });
 
-  it('an unreadable file exits 2', async () => {
+  it('JSON the decoder refuses exits 1 with Go\'s decode error', async () => {
+    const t = tempDir('lattice-manifest-payload-');
+    try {
+      const f = path.join(t.dir, 'unknown-field.json');
+      writeFileSync(f, '{"id":"x.y","name":"n","type":"system","bogus":1}');
+      const r = await runCliBytes(['manifest', 'payload', f]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`lattice-index: ${f}: decode manifest: json: unknown field "bogus" [MANIFEST_DECODE]\n`);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('a missing file exits 2', async () => {
     const r = await runCliBytes(['manifest', 'payload', path.join(LATTICE, 'no-such.json')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('[INPUT_UNREADABLE]');
+    expect(r.stderr).toContain('[INPUT_NOT_FOUND]');
   });
 });
 
 describe('manifest check', () => {
   for (const line of ['main', 'integration'] as const) {
-    it(`reports every vector manifest as the Go server does on ${line} (source: vectors/lattice/EXPECTED.json go_${line})`, () => {
+    it(`reports every vector manifest as the Go server does on ${line} (source: vectors/lattice/EXPECTED.json go_${line})`, async () => {
       const files = EXPECTED.map((e) => manifestPath(e.file));
-      const r = runCli(['manifest', 'check', ...files, '--server-line', line]);
+      const r = await runCli(['manifest', 'check', ...files, '--server-line', line]);
       const okLines = r.stdout.split('\n').filter(Boolean);
       const badLines = r.stderr.split('\n').filter(Boolean);
       let failures = 0;
@@ -139,21 +144,21 @@ describe('manifest check', () => {
     });
   }
 
-  it('exits 0 when every file is loadable, 2 for an unreadable file', () => {
+  it('exits 0 when every file is loadable, 2 for an unreadable file', async () => {
     const good = EXPECTED.filter((e) => e.go_integration.decode_error === null && e.go_integration.validate_error === null).slice(0, 3);
-    const ok = runCli(['manifest', 'check', ...good.map((e) => manifestPath(e.file))]);
+    const ok = await runCli(['manifest', 'check', ...good.map((e) => manifestPath(e.file))]);
     expect(ok.status).toBe(0);
     expect(ok.stderr).toBe('');
     expect(ok.stdout.split('\n').filter(Boolean)).toHaveLength(3);
-    const missing = runCli(['manifest', 'check', manifestPath(good[0]!.file), path.join(LATTICE, 'no-such.json')]);
+    const missing = await runCli(['manifest', 'check', manifestPath(good[0]!.file), path.join(LATTICE, 'no-such.json')]);
     expect(missing.status).toBe(2);
     expect(missing.stdout.split('\n').filter(Boolean)).toHaveLength(1);
     expect(missing.stderr).toMatch(/no-such\.json: unreadable: /);
   });
 
-  it('exits 2 without a file (usage)', () => {
-    expect(runCli(['manifest', 'check']).status).toBe(2);
-    expect(runCli(['manifest']).status).toBe(2);
+  it('exits 2 without a file (usage)', async () => {
+    expect((await runCli(['manifest', 'check'])).status).toBe(2);
+    expect((await runCli(['manifest'])).status).toBe(2);
   });
 });
 
@@ -221,8 +226,8 @@ describe('manifest sign', () => {
   const outputs: string[] = [];
 
   /** Run and remember every output, to check the seed never appears. */
-  const run = (args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof runCli> => {
-    const r = runCli(args, { env });
+  const run = async (args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof runCli> => {
+    const r = await runCli(args, { env });
     outputs.push(r.stdout, r.stderr);
     return r;
   };
@@ -257,9 +262,9 @@ describe('manifest sign', () => {
     cleanup();
   });
 
-  it('round trip: sign --write fills the digest, writes the MarshalIndent form, verify accepts it', () => {
+  it('round trip: sign --write fills the digest, writes the MarshalIndent form, verify accepts it', async () => {
     const file = writeV2('fill.json', '');
-    const r = run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--write']);
+    const r = await run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--write']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`public_key_ed25519: ${publicKey}`);
@@ -277,30 +282,30 @@ describe('manifest sign', () => {
     expect(m.signature_ed25519).toBe(encodeBase64(signEd25519(seed, manifestSigningPayload(m))));
     expect(r.stderr).toContain(`payload: ${manifestSigningPayload(m).length} bytes`);
 
-    const v = run(['manifest', 'verify', file, '--key', publicKey, '--artifact', artifact]);
+    const v = await run(['manifest', 'verify', file, '--key', publicKey, '--artifact', artifact]);
     expect(v.status, v.stderr).toBe(0);
     expect(v.stdout).toContain('signed by acme');
     expect(v.stdout).toContain('digest checked against the artifact');
-    const noArtifact = run(['manifest', 'verify', file, '--key', publicKey]);
+    const noArtifact = await run(['manifest', 'verify', file, '--key', publicKey]);
     expect(noArtifact.status).toBe(0);
     expect(noArtifact.stdout).toContain('digest not checked: no --artifact');
     // Another artifact: the server's digest error.
     const other = path.join(dir, 'other.bin');
     writeFileSync(other, 'x');
-    const bad = run(['manifest', 'verify', file, '--key', publicKey, '--artifact', other]);
+    const bad = await run(['manifest', 'verify', file, '--key', publicKey, '--artifact', other]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe(`lattice-index: digest mismatch: got ${sha256Hex(new TextEncoder().encode('x'))} [MANIFEST_DIGEST_MISMATCH]\n`);
     // Another key: invalid signature.
     const otherKey = encodeBase64(publicKeyFromSeed(new Uint8Array(32).fill(9)));
-    const wrong = run(['manifest', 'verify', file, '--key', otherKey, '--artifact', artifact]);
+    const wrong = await run(['manifest', 'verify', file, '--key', otherKey, '--artifact', artifact]);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toBe('lattice-index: invalid signature [MANIFEST_SIGNATURE_INVALID]\n');
   });
 
-  it('without --write prints the signed manifest to stdout and leaves the file alone; --key-env works', () => {
+  it('without --write prints the signed manifest to stdout and leaves the file alone; --key-env works', async () => {
     const file = writeV2('stdout.json', artifactSha);
     const before = readFileSync(file, 'utf8');
-    const r = run(['manifest', 'sign', file, '--key-env', 'LATTICE_TEST_SEED', '--artifact', artifact], { LATTICE_TEST_SEED: encodeBase64(seed) });
+    const r = await run(['manifest', 'sign', file, '--key-env', 'LATTICE_TEST_SEED', '--artifact', artifact], { LATTICE_TEST_SEED: encodeBase64(seed) });
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(r.stderr).toContain('(matches --artifact)');
@@ -309,47 +314,47 @@ describe('manifest sign', () => {
     if (decoded.ok) expect(r.stdout).toBe(marshalManifestIndent(decoded.manifest));
     const signedFile = path.join(dir, 'stdout.signed.json');
     writeFileSync(signedFile, r.stdout);
-    expect(run(['manifest', 'verify', signedFile, '--key', publicKey, '--artifact', artifact]).status).toBe(0);
+    expect((await run(['manifest', 'verify', signedFile, '--key', publicKey, '--artifact', artifact])).status).toBe(0);
   });
 
-  it('a different digest fails without --update-digest and is replaced with it', () => {
+  it('a different digest fails without --update-digest and is replaced with it', async () => {
     const file = writeV2('mismatch.json', 'ab'.repeat(32));
     const before = readFileSync(file, 'utf8');
-    const r = run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--write']);
+    const r = await run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--write']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/\[MANIFEST_DIGEST_MISMATCH\]\n$/);
     expect(r.stderr).toContain('--update-digest');
     expect(readFileSync(file, 'utf8')).toBe(before);
 
-    const u = run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--update-digest', '--write']);
+    const u = await run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--update-digest', '--write']);
     expect(u.status, u.stderr).toBe(0);
     expect(u.stderr).toContain(`digest_sha256: ${artifactSha} (replaced from --artifact)`);
     const m = decodeManifest(readFileSync(file));
     expect(m.ok && m.manifest.bundle?.digest_sha256).toBe(artifactSha);
-    expect(run(['manifest', 'verify', file, '--key', publicKey, '--artifact', artifact]).status).toBe(0);
+    expect((await run(['manifest', 'verify', file, '--key', publicKey, '--artifact', artifact])).status).toBe(0);
   });
 
-  it('an equal digest in upper case is kept (the server compares case-insensitively)', () => {
+  it('an equal digest in upper case is kept (the server compares case-insensitively)', async () => {
     const file = writeV2('upper.json', artifactSha.toUpperCase());
-    const r = run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--write']);
+    const r = await run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--write']);
     expect(r.status, r.stderr).toBe(0);
     const m = decodeManifest(readFileSync(file));
     expect(m.ok && m.manifest.bundle?.digest_sha256).toBe(artifactSha.toUpperCase());
-    expect(run(['manifest', 'verify', file, '--key', publicKey, '--artifact', artifact]).status).toBe(0);
+    expect((await run(['manifest', 'verify', file, '--key', publicKey, '--artifact', artifact])).status).toBe(0);
   });
 
-  it('refuses: no digest and no artifact, --update-digest without --artifact, an invalid manifest, no publisher, a readable key file', () => {
+  it('refuses: no digest and no artifact, --update-digest without --artifact, an invalid manifest, no publisher, a readable key file', async () => {
     const empty = writeV2('empty.json', '');
-    const r1 = run(['manifest', 'sign', empty, '--key', seedFile]);
+    const r1 = await run(['manifest', 'sign', empty, '--key', seedFile]);
     expect(r1.status).toBe(1);
     expect(r1.stderr).toContain('[MANIFEST_INVALID]');
-    expect(run(['manifest', 'sign', empty, '--key', seedFile, '--update-digest']).status).toBe(2);
+    expect((await run(['manifest', 'sign', empty, '--key', seedFile, '--update-digest'])).status).toBe(2);
 
     const invalid = writeV2('invalid.json', '');
     const j = JSON.parse(readFileSync(invalid, 'utf8')) as Record<string, unknown>;
     j.capabilities = ['no:such'];
     writeFileSync(invalid, JSON.stringify(j));
-    const r2 = run(['manifest', 'sign', invalid, '--key', seedFile, '--artifact', artifact, '--write']);
+    const r2 = await run(['manifest', 'sign', invalid, '--key', seedFile, '--artifact', artifact, '--write']);
     expect(r2.status).toBe(1);
     expect(r2.stderr).toContain('capability "no:such" is not recognized [MANIFEST_INVALID]');
 
@@ -357,26 +362,26 @@ describe('manifest sign', () => {
     const k = JSON.parse(readFileSync(nopub, 'utf8')) as Record<string, unknown>;
     delete k.publisher;
     writeFileSync(nopub, JSON.stringify(k));
-    const r3 = run(['manifest', 'sign', nopub, '--key', seedFile, '--artifact', artifact]);
+    const r3 = await run(['manifest', 'sign', nopub, '--key', seedFile, '--artifact', artifact]);
     expect(r3.status).toBe(1);
     expect(r3.stderr).toContain('[MANIFEST_SIGNATURE_REQUIRED]');
 
     const loose = path.join(dir, 'loose.seed');
     writeFileSync(loose, seed);
     chmodSync(loose, 0o644);
-    const r4 = run(['manifest', 'sign', writeV2('loose.json', ''), '--key', loose, '--artifact', artifact]);
+    const r4 = await run(['manifest', 'sign', writeV2('loose.json', ''), '--key', loose, '--artifact', artifact]);
     expect(r4.status).toBe(2);
     expect(r4.stderr).toContain('[KEY_INVALID]');
 
     // Unknown key: we read strictly, unlike pluginsign.
     const unknown = writeV2('unknown.json', '');
     writeFileSync(unknown, readFileSync(unknown, 'utf8').replace('{', '{"extra": 1,'));
-    const r5 = run(['manifest', 'sign', unknown, '--key', seedFile, '--artifact', artifact]);
+    const r5 = await run(['manifest', 'sign', unknown, '--key', seedFile, '--artifact', artifact]);
     expect(r5.status).toBe(1);
     expect(r5.stderr).toContain('decode manifest: json: unknown field "extra" [MANIFEST_DECODE]');
   });
 
-  it('a v1 manifest with dependencies needs an explicit --server-line, and the signature is for that line', () => {
+  it('a v1 manifest with dependencies needs an explicit --server-line, and the signature is for that line', async () => {
     const v1 = JSON.parse(readFileSync(syntheticPath('s12-v1-deps.json'), 'utf8')) as Record<string, unknown>;
     v1.publisher = 'acme';
     v1.id = 'acme.old-plugin';
@@ -384,14 +389,14 @@ describe('manifest sign', () => {
     // Dependency ids must be valid and not the plugin itself; keep s12's.
     const file = path.join(dir, 'v1deps.json');
     writeFileSync(file, JSON.stringify(v1));
-    const refused = run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact]);
+    const refused = await run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact]);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain('--server-line');
 
-    const signed = run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--server-line', 'main', '--write']);
+    const signed = await run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--server-line', 'main', '--write']);
     expect(signed.status, signed.stderr).toBe(0);
-    expect(run(['manifest', 'verify', file, '--key', publicKey, '--artifact', artifact, '--server-line', 'main']).status).toBe(0);
-    const onIntegration = run(['manifest', 'verify', file, '--key', publicKey, '--artifact', artifact, '--server-line', 'integration']);
+    expect((await run(['manifest', 'verify', file, '--key', publicKey, '--artifact', artifact, '--server-line', 'main'])).status).toBe(0);
+    const onIntegration = await run(['manifest', 'verify', file, '--key', publicKey, '--artifact', artifact, '--server-line', 'integration']);
     expect(onIntegration.status).toBe(1);
     expect(onIntegration.stderr).toBe('lattice-index: invalid signature [MANIFEST_SIGNATURE_INVALID]\n');
   });
@@ -406,7 +411,7 @@ describe('check-entry', () => {
   let artifactSha: string;
   let signature: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     ({ dir, cleanup } = tempDir('lattice-check-entry-'));
     const seed = new Uint8Array(32).fill(42);
     seedFile = path.join(dir, 'k.seed');
@@ -423,7 +428,7 @@ describe('check-entry', () => {
     const text = JSON.stringify(src).replaceAll('latticenet.netguard/', 'acme.netguard/');
     manifestFile = path.join(dir, 'manifest.json');
     writeFileSync(manifestFile, text);
-    const r = runCli(['manifest', 'sign', manifestFile, '--key', seedFile, '--artifact', artifact, '--update-digest', '--write']);
+    const r = await runCli(['manifest', 'sign', manifestFile, '--key', seedFile, '--artifact', artifact, '--update-digest', '--write']);
     expect(r.status, r.stderr).toBe(0);
     const m = decodeManifest(readFileSync(manifestFile));
     if (!m.ok) throw new Error(m.message);
@@ -463,23 +468,23 @@ describe('check-entry', () => {
     return { file, text };
   };
 
-  it('a consistent entry passes, with and without --artifact', () => {
+  it('a consistent entry passes, with and without --artifact', async () => {
     const { file } = writeEntry('ok.json', entry());
-    const r = runCli(['check-entry', file, '--manifest', manifestFile, '--artifact', artifact]);
+    const r = await runCli(['check-entry', file, '--manifest', manifestFile, '--artifact', artifact]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('matches');
-    const n = runCli(['check-entry', file, '--manifest', manifestFile]);
+    const n = await runCli(['check-entry', file, '--manifest', manifestFile]);
     expect(n.status).toBe(0);
     expect(n.stdout).toContain('artifact not checked');
   });
 
-  it('locates each problem on the line of the entry that is wrong', () => {
+  it('locates each problem on the line of the entry that is wrong', async () => {
     const { file, text } = writeEntry('bad.json', entry({
       capabilities: ['node:read', 'task:run'],
       artifact_sha256: 'cd'.repeat(32),
       manifest_sha256: 'ef'.repeat(32),
     }));
-    const r = runCli(['check-entry', file, '--manifest', manifestFile, '--artifact', artifact]);
+    const r = await runCli(['check-entry', file, '--manifest', manifestFile, '--artifact', artifact]);
     expect(r.status).toBe(1);
     const lines = r.stderr.split('\n').filter(Boolean);
     const at = (pointer: string): string => {
@@ -498,28 +503,28 @@ describe('check-entry', () => {
     // The line numbers are real lines of the file, not all the same.
     const lineOf = (p: string) => locatePointer(text, p)!.line;
     expect(new Set([lineOf('/releases/0/capabilities'), lineOf('/releases/0/artifact_sha256'), lineOf('/releases/0/manifest_sha256')]).size).toBe(3);
-    expect(lines.at(-1)).toBe('lattice-index: check-entry: 4 problem(s)');
+    expect(lines.at(-1)).toBe('lattice-index: check-entry: 4 problem(s) [MANIFEST_INDEX_MISMATCH]');
   });
 
-  it('a different signature, type or a missing release is reported', () => {
+  it('a different signature, type or a missing release is reported', async () => {
     const otherSig = encodeBase64(new Uint8Array(64).fill(1));
     const base = entry({ signature_ed25519: otherSig });
     base.type = 'wasm';
     const { file } = writeEntry('sig.json', base);
-    const r = runCli(['check-entry', file, '--manifest', manifestFile]);
+    const r = await runCli(['check-entry', file, '--manifest', manifestFile]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('[MANIFEST_INDEX_MISMATCH at /releases/0/signature_ed25519]');
     expect(r.stderr).toContain('[MANIFEST_INDEX_MISMATCH at /type]');
-    const missing = runCli(['check-entry', file, '--manifest', manifestFile, '--version', '9.9.9']);
+    const missing = await runCli(['check-entry', file, '--manifest', manifestFile, '--version', '9.9.9']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('the entry has no release "9.9.9" [MANIFEST_INDEX_MISMATCH at /releases]');
   });
 
-  it('an entry that is not JSON exits 2, located', () => {
+  it('an entry that is not JSON exits 2, located', async () => {
     const file = path.join(dir, 'broken.json');
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, '{\n  "id": "x",\n  "id": "y"\n}\n');
-    const r = runCli(['check-entry', file, '--manifest', manifestFile]);
+    const r = await runCli(['check-entry', file, '--manifest', manifestFile]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/broken\.json:3:\d+: not strict JSON/);
   });

@@ -67,9 +67,9 @@ function add(r: { manifest: string; artifact: string }, extra: string[] = [], en
 }
 
 describe('lattice-index add', () => {
-  it('creates a plugin entry from a verified manifest', () => {
+  it('creates a plugin entry from a verified manifest', async () => {
     const r1 = release('1.0.0');
-    const r = add(r1, ['--json']);
+    const r = await add(r1, ['--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, created: true, plugin: 'acme.tool', version: '1.0.0', channel: 'stable' });
@@ -95,7 +95,7 @@ describe('lattice-index add', () => {
       }],
     });
     // The result builds into a valid index…
-    const b = runCli(['build', '--out', repo.path('built.json')], { cwd: repo.dir });
+    const b = await runCli(['build', '--out', repo.path('built.json')], { cwd: repo.dir });
     expect(b.stderr).toBe('');
     expect(b.status).toBe(0);
     // …and the change passes pr-check (new plugin of an existing publisher).
@@ -103,15 +103,15 @@ describe('lattice-index add', () => {
     repo.remove('scratch/1.0.0.tar.gz');
     repo.remove('built.json');
     repo.head();
-    const c = repo.checkJSON();
+    const c = await repo.checkJSON();
     expect(c.report.findings).toEqual([]);
     expect(c.status).toBe(0);
   });
 
-  it('prepends a newer release and moves the channel and latest', () => {
-    add(release('1.0.0'));
+  it('prepends a newer release and moves the channel and latest', async () => {
+    await add(release('1.0.0'));
     const r2 = release('1.1.0', { capabilities: ['kv:read'] });
-    const r = add(r2);
+    const r = await add(r2);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/updated — acme\.tool 1\.1\.0 on stable/);
     const entry = JSON.parse(repo.read(TOOL));
@@ -121,9 +121,9 @@ describe('lattice-index add', () => {
     expect(entry.capabilities).toEqual(['kv:read']);
   });
 
-  it('puts an -alpha prerelease on the alpha channel by default', () => {
-    add(release('1.0.0'));
-    const r = add(release('1.1.0-alpha.1'));
+  it('puts an -alpha prerelease on the alpha channel by default', async () => {
+    await add(release('1.0.0'));
+    const r = await add(release('1.1.0-alpha.1'));
     expect(r.status).toBe(0);
     const entry = JSON.parse(repo.read(TOOL));
     expect(entry.channels).toEqual({ stable: '1.0.0', alpha: '1.1.0-alpha.1' });
@@ -131,60 +131,60 @@ describe('lattice-index add', () => {
     expect(entry.releases[0].channel).toBe('alpha');
   });
 
-  it('refuses an existing version (published releases are immutable) and writes nothing', () => {
-    add(release('1.0.0'));
+  it('refuses an existing version (published releases are immutable) and writes nothing', async () => {
+    await add(release('1.0.0'));
     const before = repo.read(TOOL);
     const again = release('1.0.0', { artifact: 'a different build' });
-    const r = add(again);
+    const r = await add(again);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/\[PR_RULE\]/);
     expect(r.stderr).toMatch(/PR_RELEASE_MODIFIED/);
     expect(repo.read(TOOL)).toBe(before);
   });
 
-  it('refuses a version that does not grow its channel', () => {
-    add(release('1.2.0'));
-    const r = add(release('1.1.0'));
+  it('refuses a version that does not grow its channel', async () => {
+    await add(release('1.2.0'));
+    const r = await add(release('1.1.0'));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/PR_VERSION_NOT_INCREASING/);
   });
 
-  it('refuses a manifest not signed by the publisher\'s key', () => {
-    const r = add(release('1.0.0', { signWith: randomBytes(32) }));
+  it('refuses a manifest not signed by the publisher\'s key', async () => {
+    const r = await add(release('1.0.0', { signWith: randomBytes(32) }));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/\[MANIFEST_SIGNATURE_INVALID\]/);
     expect(existsSync(repo.path(TOOL))).toBe(false);
   });
 
-  it('refuses an artifact whose digest differs from the manifest', () => {
+  it('refuses an artifact whose digest differs from the manifest', async () => {
     const r1 = release('1.0.0');
     writeFileSync(r1.artifact, 'substituted bytes');
-    const r = add(r1);
+    const r = await add(r1);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/\[MANIFEST_DIGEST_MISMATCH\]/);
     expect(existsSync(repo.path(TOOL))).toBe(false);
   });
 
-  it('refuses a type change of a published plugin', () => {
-    add(release('1.0.0'));
-    const r = add(release('1.1.0', { type: 'worker', capabilities: ['kv:read'] }));
+  it('refuses a type change of a published plugin', async () => {
+    await add(release('1.0.0'));
+    const r = await add(release('1.1.0', { type: 'worker', capabilities: ['kv:read'] }));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/PR_PLUGIN_TYPE_CHANGED/);
   });
 
-  it('needs the publisher file, and https URLs (exit 2)', () => {
+  it('needs the publisher file, and https URLs (exit 2)', async () => {
     repo.remove('index/publishers/acme.json');
-    const r = add(release('1.0.0'));
+    const r = await add(release('1.0.0'));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/publisher acme has no file/);
-    const bad = runCli(['add', '--manifest', 'x', '--artifact', 'y', '--manifest-url', 'http://example.org/m.json', '--artifact-url', 'https://example.org/a'], { cwd: repo.dir });
+    const bad = await runCli(['add', '--manifest', 'x', '--artifact', 'y', '--manifest-url', 'http://example.org/m.json', '--artifact-url', 'https://example.org/a'], { cwd: repo.dir });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--manifest-url must be an https:\/\/ URL/);
   });
 
-  it('does not write an entry that would not validate', () => {
+  it('does not write an entry that would not validate', async () => {
     // an "-alpha" version forced onto stable breaks the prerelease rule
-    const r = add(release('2.0.0-alpha.1'), ['--channel', 'stable']);
+    const r = await add(release('2.0.0-alpha.1'), ['--channel', 'stable']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/add refused/);
     expect(existsSync(repo.path(TOOL))).toBe(false);

@@ -163,13 +163,13 @@ export class ScenarioRepo {
   }
 
   /** Run pr-check (base main, head pr) with the built CLI. */
-  check(extra: string[] = [], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  check(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return runCli(['pr-check', '--base', 'main', '--head', 'pr', '--repo', this.dir, ...extra], { env: { GITHUB_STEP_SUMMARY: '', ...env } });
   }
 
   /** Run pr-check --json and parse it. */
-  checkJSON(): { status: number | null; report: any } {
-    const r = this.check(['--json']);
+  async checkJSON(): Promise<{ status: number | null; report: any }> {
+    const r = await this.check(['--json']);
     return { status: r.status, report: JSON.parse(r.stdout) };
   }
 

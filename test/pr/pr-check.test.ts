@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { annotations, fakeBase64, fakeSha, json, lineOf, plugin, publisher, release, ScenarioRepo } from './helpers.js';
-import { tempDir } from '../cli/helpers.js';
+import { runCli, tempDir } from '../cli/helpers.js';
 
 let repo: ScenarioRepo;
 beforeEach(() => {
@@ -24,40 +24,40 @@ function only(stdout: string, rule: string) {
 }
 
 describe('pr-check: passing changes', () => {
-  it('a new stable release of the publisher\'s own plugin passes (exit 0, no annotation)', () => {
+  it('a new stable release of the publisher\'s own plugin passes (exit 0, no annotation)', async () => {
     repo.edit(TOOL, (p) => {
       p.releases.unshift(release('acme.tool', { version: '1.2.0', channel: 'stable' }));
       p.channels.stable = '1.2.0';
       p.latest = '1.2.0';
     });
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(annotations(r.stdout)).toEqual([]);
     expect(r.stdout).toMatch(/pr-check: ok/);
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(0);
     expect(j.report).toMatchObject({ status: 'ok', exitCode: 0, publishers: ['acme'], findings: [] });
     expect(j.report.touched).toEqual([{ file: TOOL, change: 'modified', publishers: ['acme'] }]);
   });
 
-  it('no change at all passes', () => {
+  it('no change at all passes', async () => {
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(0);
     expect(j.report.status).toBe('ok');
     expect(j.report.touched).toEqual([]);
   });
 
-  it('a new plugin in the publisher\'s namespace and a revocation of its own release pass', () => {
+  it('a new plugin in the publisher\'s namespace and a revocation of its own release pass', async () => {
     repo.write('index/plugins/acme.second.json', json(plugin('acme.second', 'acme', [{ version: '0.1.0', channel: 'stable' }])));
     repo.edit('index/revocations.json', (r) => {
       r.releases.push({ plugin: 'acme.tool', version: '1.0.0', reason: 'crashes on start', revoked_at: '2026-11-01T00:00:00Z' });
       r.artifacts.push({ sha256: fakeSha('acme.tool@1.0.0'), reason: 'same build', revoked_at: '2026-11-01T00:00:00Z' });
     });
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.report.findings).toEqual([]);
     expect(j.status).toBe(0);
     expect(j.report.publishers).toEqual(['acme']);
@@ -65,7 +65,7 @@ describe('pr-check: passing changes', () => {
 });
 
 describe('pr-check: errors (exit 1)', () => {
-  it('a PR touching two publishers fails on each touched entry, at its publisher member', () => {
+  it('a PR touching two publishers fails on each touched entry, at its publisher member', async () => {
     const tool = repo.edit(TOOL, (p) => {
       p.summary = 'changed';
     });
@@ -73,7 +73,7 @@ describe('pr-check: errors (exit 1)', () => {
       p.summary = 'changed too';
     });
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.status).toBe(1);
     const a = only(r.stdout, 'PR_MULTIPLE_PUBLISHERS');
     expect(a.map((x) => [x.kind, x.file, x.line])).toEqual([
@@ -81,7 +81,7 @@ describe('pr-check: errors (exit 1)', () => {
       ['error', HELLO, lineOf(hello, '"publisher"')],
     ]);
     expect(a[0]!.message).toContain('acme, demo');
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     expect(j.report.status).toBe('failed');
     expect(j.report.publishers).toEqual(['acme', 'demo']);
@@ -89,25 +89,25 @@ describe('pr-check: errors (exit 1)', () => {
       .toEqual([[TOOL, lineOf(tool, '"publisher"'), 'error'], [HELLO, lineOf(hello, '"publisher"'), 'error']]);
   });
 
-  it('a modified published release fails at the changed member', () => {
+  it('a modified published release fails at the changed member', async () => {
     const newSha = fakeSha('tampered');
     const tool = repo.edit(TOOL, (p) => {
       p.releases[1].artifact_sha256 = newSha;
     });
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.status).toBe(1);
     const a = only(r.stdout, 'PR_RELEASE_MODIFIED');
     expect(a).toHaveLength(1);
     expect(a[0]).toMatchObject({ kind: 'error', file: TOOL, line: lineOf(tool, newSha) });
     expect(a[0]!.message).toContain('revoke 1.0.0');
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.report.findings).toEqual([
       expect.objectContaining({ rule: 'PR_RELEASE_MODIFIED', file: TOOL, line: lineOf(tool, newSha), pointer: '/releases/1/artifact_sha256', severity: 'error' }),
     ]);
   });
 
-  it('changing the plugin default capabilities modifies a published release without its own list', () => {
+  it('changing the plugin default capabilities modifies a published release without its own list', async () => {
     repo.edit(TOOL, (p) => {
       delete p.releases[1].capabilities;
       p.channels = { stable: '1.0.0' };
@@ -119,38 +119,38 @@ describe('pr-check: errors (exit 1)', () => {
       p.capabilities = ['kv:read', 'node:read'];
     });
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     expect(j.report.findings).toEqual([
       expect.objectContaining({ rule: 'PR_RELEASE_MODIFIED', file: TOOL, pointer: '/capabilities', line: lineOf(tool, '"capabilities"') }),
     ]);
   });
 
-  it('a version going backwards in its channel fails at the new version', () => {
+  it('a version going backwards in its channel fails at the new version', async () => {
     const tool = repo.edit(TOOL, (p) => {
       p.releases.unshift(release('acme.tool', { version: '0.9.0', channel: 'stable' }));
     });
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.status).toBe(1);
     const a = only(r.stdout, 'PR_VERSION_NOT_INCREASING');
     expect(a.map((x) => [x.file, x.line])).toEqual([[TOOL, lineOf(tool, '"0.9.0"')]]);
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.report.findings.map((f: any) => f.rule)).toEqual(['PR_VERSION_NOT_INCREASING']);
     expect(j.report.findings[0].pointer).toBe('/releases/0/version');
   });
 
-  it('an equal version spelled differently (1.0 vs 1.0.0) does not grow the channel', () => {
+  it('an equal version spelled differently (1.0 vs 1.0.0) does not grow the channel', async () => {
     repo.edit(TOOL, (p) => {
       p.releases.unshift(release('acme.tool', { version: '1.0', channel: 'stable' }));
     });
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     expect(j.report.findings.map((f: any) => f.rule)).toEqual(['PR_VERSION_NOT_INCREASING']);
   });
 
-  it('a channel moving back fails at the channel', () => {
+  it('a channel moving back fails at the channel', async () => {
     repo.edit(TOOL, (p) => {
       p.releases.unshift(release('acme.tool', { version: '1.2.0', channel: 'stable' }));
       p.channels.stable = '1.2.0';
@@ -163,32 +163,32 @@ describe('pr-check: errors (exit 1)', () => {
       p.latest = '1.0.0';
     });
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     expect(j.report.findings).toEqual([
       expect.objectContaining({ rule: 'PR_CHANNEL_BACKWARDS', file: TOOL, line: lineOf(tool, '"stable": "1.0.0"') }),
     ]);
   });
 
-  it('a plugin id outside the publisher namespace fails at the id', () => {
+  it('a plugin id outside the publisher namespace fails at the id', async () => {
     const text = repo.write('index/plugins/other.tool.json', json(plugin('other.tool', 'acme', [{ version: '1.0.0', channel: 'stable' }])));
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.status).toBe(1);
     const a = only(r.stdout, 'PR_NAMESPACE');
     expect(a.map((x) => [x.kind, x.file, x.line])).toEqual([['error', 'index/plugins/other.tool.json', lineOf(text, '"id"')]]);
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     // The validator's PLUGIN_NAMESPACE at the same place is not repeated.
     expect(j.report.findings.map((f: any) => f.rule)).toEqual(['PR_NAMESPACE']);
   });
 
-  it('a plugin id inside a more specific publisher\'s namespace fails', () => {
+  it('a plugin id inside a more specific publisher\'s namespace fails', async () => {
     repo.write('index/publishers/acme.labs.json', json(publisher('acme.labs')));
     repo.commitAll('base 2: publisher acme.labs');
     repo.git('branch', '-f', 'main', 'HEAD');
     const text = repo.write('index/plugins/acme.labs.thing.json', json(plugin('acme.labs.thing', 'acme', [{ version: '1.0.0', channel: 'stable' }])));
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     expect(j.report.findings).toEqual([
       expect.objectContaining({ rule: 'PR_NAMESPACE', file: 'index/plugins/acme.labs.thing.json', line: lineOf(text, '"id"') }),
@@ -196,38 +196,38 @@ describe('pr-check: errors (exit 1)', () => {
     expect(j.report.findings[0].message).toContain('acme.labs');
   });
 
-  it('a hand-edited index/plugins.json fails at the first changed line', () => {
+  it('a hand-edited index/plugins.json fails at the first changed line', async () => {
     const before = repo.read('index/plugins.json');
     const after = before.replace('"status": "draft"', '"status": "official"');
     expect(after).not.toBe(before);
     repo.write('index/plugins.json', after);
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.status).toBe(1);
     const a = only(r.stdout, 'PR_GENERATED_INDEX_EDITED');
     expect(a.map((x) => [x.kind, x.file, x.line])).toEqual([['error', 'index/plugins.json', lineOf(after, '"status": "official"')]]);
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.report.findings.map((f: any) => [f.rule, f.file])).toEqual([['PR_GENERATED_INDEX_EDITED', 'index/plugins.json']]);
   });
 
-  it('a channel pointing at a release of the other channel fails at the channel', () => {
+  it('a channel pointing at a release of the other channel fails at the channel', async () => {
     const tool = repo.edit(TOOL, (p) => {
       p.releases.unshift(release('acme.tool', { version: '1.2.0', channel: 'stable' }));
       p.channels.alpha = '1.2.0';
     });
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.status).toBe(1);
     const a = only(r.stdout, 'PR_CHANNEL_RELEASE_MISMATCH');
     expect(a.map((x) => [x.file, x.line])).toEqual([[TOOL, lineOf(tool, '"alpha": "1.2.0"')]]);
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     const rules = j.report.findings.map((f: any) => f.rule);
     expect(rules).toContain('PR_CHANNEL_RELEASE_MISMATCH');
     // The validator's own rule for the same place is reported by its code, not twice.
     expect(j.report.findings.filter((f: any) => f.problemCode === 'PLUGIN_CHANNEL_RELEASE_MISMATCH')).toEqual([]);
   });
 
-  it('an invalid entry fails with the validator\'s problem, located at its line', () => {
+  it('an invalid entry fails with the validator\'s problem, located at its line', async () => {
     const bad = 'ABC123';
     const tool = repo.edit(TOOL, (p) => {
       const r = release('acme.tool', { version: '1.2.0', channel: 'stable' });
@@ -237,33 +237,33 @@ describe('pr-check: errors (exit 1)', () => {
       p.latest = '1.2.0';
     });
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.status).toBe(1);
     const a = only(r.stdout, 'PR_ENTRY_INVALID');
     expect(a).toHaveLength(1);
     expect(a[0]).toMatchObject({ kind: 'error', file: TOOL, line: lineOf(tool, bad) });
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.report.findings).toEqual([
       expect.objectContaining({ rule: 'PR_ENTRY_INVALID', file: TOOL, line: lineOf(tool, bad), pointer: '/releases/0/artifact_sha256' }),
     ]);
     expect(j.report.findings[0].problemCode).toMatch(/^RELEASE_/);
   });
 
-  it('an entry that is not JSON fails at the parser\'s line', () => {
+  it('an entry that is not JSON fails at the parser\'s line', async () => {
     const text = '{\n  "id": "acme.tool",\n  "id": "acme.tool"\n}\n';
     repo.write(TOOL, text);
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     const f = j.report.findings.find((x: any) => x.rule === 'PR_ENTRY_INVALID');
     expect(f).toMatchObject({ file: TOOL, line: 3, problemCode: 'JSON_DUPLICATE_KEY' });
   });
 
-  it('a change that breaks an untouched entry is reported there', () => {
+  it('a change that breaks an untouched entry is reported there', async () => {
     // Removing a key the other entries rely on: deleting publisher acme leaves acme.tool without publisher.
     repo.remove('index/publishers/acme.json');
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     const text = repo.read(TOOL);
     expect(j.report.findings).toEqual(expect.arrayContaining([
@@ -272,7 +272,7 @@ describe('pr-check: errors (exit 1)', () => {
     ]));
   });
 
-  it('removing a published release, deleting a plugin and changing its type fail', () => {
+  it('removing a published release, deleting a plugin and changing its type fail', async () => {
     const tool = repo.edit(TOOL, (p) => {
       p.releases.splice(0, 1);
       delete p.channels.alpha;
@@ -280,7 +280,7 @@ describe('pr-check: errors (exit 1)', () => {
     });
     repo.remove('index/plugins/demo.counter.json');
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     const got = j.report.findings.filter((f: any) => f.rule !== 'PR_MULTIPLE_PUBLISHERS').map((f: any) => [f.rule, f.file, f.line]);
     expect(got).toEqual(expect.arrayContaining([
@@ -290,7 +290,7 @@ describe('pr-check: errors (exit 1)', () => {
     ]));
   });
 
-  it('removing a revocation fails', () => {
+  it('removing a revocation fails', async () => {
     repo.edit('index/revocations.json', (r) => {
       r.keys.push({ publisher: 'acme', public_key_ed25519: fakeBase64('old acme key', 32), reason: 'leaked', revoked_at: '2026-10-01T00:00:00Z' });
     });
@@ -300,18 +300,18 @@ describe('pr-check: errors (exit 1)', () => {
       r.keys = [];
     });
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     expect(j.report.findings).toEqual([
       expect.objectContaining({ rule: 'PR_REVOCATION_REMOVED', file: 'index/revocations.json', line: lineOf(text, '"keys"') }),
     ]);
   });
 
-  it('files below index/ outside the layout, and symlinks, fail', () => {
+  it('files below index/ outside the layout, and symlinks, fail', async () => {
     repo.write('index/plugins/notes.txt', 'hello\n');
     repo.symlink('acme.tool.json', path.join('index/plugins', 'acme.alias.json'));
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     expect(j.report.findings.map((f: any) => [f.rule, f.file])).toEqual([
       ['PR_UNEXPECTED_FILE', 'index/plugins/acme.alias.json'],
@@ -322,56 +322,56 @@ describe('pr-check: errors (exit 1)', () => {
 });
 
 describe('pr-check: needs maintainer review (exit 3, not a failure)', () => {
-  it('a new publisher is a review item, not an error', () => {
+  it('a new publisher is a review item, not an error', async () => {
     const pub = repo.write('index/publishers/newco.json', json(publisher('newco')));
     repo.write('index/plugins/newco.widget.json', json(plugin('newco.widget', 'newco', [{ version: '1.0.0', channel: 'stable' }])));
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.status).toBe(3);
     const a = annotations(r.stdout);
     expect(a.map((x) => [x.kind, x.file, x.line, x.title])).toEqual([['warning', 'index/publishers/newco.json', lineOf(pub, '"id"'), 'PR_NEW_PUBLISHER']]);
     expect(r.stdout).toMatch(/needs maintainer review/);
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(3);
     expect(j.report).toMatchObject({ status: 'review', exitCode: 3, publishers: ['newco'] });
     expect(j.report.findings.every((f: any) => f.severity === 'review')).toBe(true);
   });
 
-  it('a key change is a review item at the key', () => {
+  it('a key change is a review item at the key', async () => {
     const newKey = fakeBase64('acme next key', 32);
     const text = repo.edit('index/publishers/acme.json', (p) => {
       p.public_key_ed25519 = newKey;
     });
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.status).toBe(3);
     expect(annotations(r.stdout).map((x) => [x.kind, x.file, x.line, x.title])).toEqual([
       ['warning', 'index/publishers/acme.json', lineOf(text, newKey), 'PR_PUBLISHER_KEY_CHANGED'],
     ]);
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.report.findings.map((f: any) => [f.rule, f.severity])).toEqual([['PR_PUBLISHER_KEY_CHANGED', 'review']]);
   });
 
-  it('a change outside the index is a review item', () => {
+  it('a change outside the index is a review item', async () => {
     repo.write('README.md', '# scratch, edited\n');
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(3);
     expect(j.report.findings.map((f: any) => [f.rule, f.file, f.line])).toEqual([['PR_OUTSIDE_INDEX', 'README.md', 1]]);
   });
 
-  it('an error and a review item together fail (exit 1)', () => {
+  it('an error and a review item together fail (exit 1)', async () => {
     repo.write('index/publishers/newco.json', json(publisher('newco')));
     repo.write('index/plugins.json', repo.read('index/plugins.json') + ' ');
     repo.head();
-    const j = repo.checkJSON();
+    const j = await repo.checkJSON();
     expect(j.status).toBe(1);
     expect(j.report.findings.map((f: any) => f.severity).sort()).toEqual(['error', 'review']);
   });
 });
 
 describe('pr-check: output and input handling', () => {
-  it('appends a Markdown summary to $GITHUB_STEP_SUMMARY', () => {
+  it('appends a Markdown summary to $GITHUB_STEP_SUMMARY', async () => {
     const t = tempDir();
     try {
       const summary = path.join(t.dir, 'summary.md');
@@ -380,7 +380,7 @@ describe('pr-check: output and input handling', () => {
         p.releases.unshift(release('acme.tool', { version: '0.9.0', channel: 'stable' }));
       });
       repo.head();
-      const r = repo.check([], { GITHUB_STEP_SUMMARY: summary });
+      const r = await repo.check([], { GITHUB_STEP_SUMMARY: summary });
       expect(r.status).toBe(1);
       const md = readFileSync(summary, 'utf8');
       expect(md.startsWith('# earlier step\n')).toBe(true);
@@ -392,21 +392,21 @@ describe('pr-check: output and input handling', () => {
     }
   });
 
-  it('refuses refs that could be options or ranges, and unknown refs (exit 2)', () => {
+  it('refuses refs that could be options or ranges, and unknown refs (exit 2)', async () => {
     for (const bad of ['--output=x', 'main..pr', 'main:index', 'no-such-branch']) {
-      const r = repo.check([`--base=${bad}`]);
+      const r = await runCli(['pr-check', `--base=${bad}`, '--head', 'pr', '--repo', repo.dir], { env: { GITHUB_STEP_SUMMARY: '' } });
       expect(r.status, bad).toBe(2);
       expect(r.stderr.trim().split('\n'), bad).toHaveLength(1);
       expect(r.stderr).toContain('INPUT_INVALID');
     }
   });
 
-  it('escapes annotation properties and data so a file name cannot forge a second command', () => {
+  it('escapes annotation properties and data so a file name cannot forge a second command', async () => {
     // git allows newlines, commas and colons in file names; they reach both file= and the message.
     const evil = 'notes\n::error file=x::forged,a:b.md';
     repo.write(evil, 'x\n');
     repo.head();
-    const r = repo.check();
+    const r = await repo.check();
     expect(r.status).toBe(3);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('::'));
     expect(lines).toHaveLength(1);

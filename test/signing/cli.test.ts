@@ -26,8 +26,8 @@ function ensureBuilt(): void {
 const transcript: string[] = [];
 let tmp: { dir: string; cleanup: () => void };
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = runCli(args, { cwd: tmp.dir, env });
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = await runCli(args, { cwd: tmp.dir, env });
   transcript.push(r.stdout, r.stderr);
   return r;
 }
@@ -36,8 +36,8 @@ const seedBytes = (name: string) => new Uint8Array(readFileSync(file(name)));
 const json = (s: string) => JSON.parse(s) as Record<string, unknown>;
 
 /** keygen → { file, public key, keyid } */
-function keygen(name: string): { pub: string; keyid: string } {
-  const r = cli(['keygen', '--out', name, '--json']);
+async function keygen(name: string): Promise<{ pub: string; keyid: string }> {
+  const r = await cli(['keygen', '--out', name, '--json']);
   expect(r.status).toBe(0);
   const out = json(r.stdout);
   return { pub: out.public_key_ed25519 as string, keyid: out.keyid as string };
@@ -51,14 +51,14 @@ beforeAll(() => {
 afterAll(() => tmp?.cleanup());
 
 describe('keygen', () => {
-  it('writes a 32-byte seed with mode 0600, prints public key and keyid, refuses to overwrite', () => {
-    const r = cli(['keygen', '--out', 'a.seed']);
+  it('writes a 32-byte seed with mode 0600, prints public key and keyid, refuses to overwrite', async () => {
+    const r = await cli(['keygen', '--out', 'a.seed']);
     expect(r.status).toBe(0);
     expect(statSync(file('a.seed')).mode & 0o777).toBe(0o600);
     expect(statSync(file('a.seed')).size).toBe(32);
     expect(r.stdout).toMatch(/^public_key_ed25519: [A-Za-z0-9+/]{43}=$/m);
     expect(r.stdout).toMatch(/^keyid: [0-9a-f]{64}$/m);
-    const again = cli(['keygen', '--out', 'a.seed']);
+    const again = await cli(['keygen', '--out', 'a.seed']);
     expect(again.status).toBe(2);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
     expect(again.stderr).toContain('[KEY_FILE_EXISTS]');
@@ -68,47 +68,47 @@ describe('keygen', () => {
 describe('sign → verify round trip', () => {
   let A: { pub: string; keyid: string };
   let B: { pub: string; keyid: string };
-  beforeAll(() => {
-    A = keygen('ci-a.seed');
-    B = keygen('ci-b.seed');
+  beforeAll(async () => {
+    A = await keygen('ci-a.seed');
+    B = await keygen('ci-b.seed');
   });
 
-  it('build a draft, sign it official, verify with --key and with --policy', () => {
-    expect(cli(['build', '--expires-in', '30']).status).toBe(0);
-    const s = cli(['sign', 'index/plugins.json', '--key', 'ci-a.seed', '--publisher', 'demo', '--official']);
+  it('build a draft, sign it official, verify with --key and with --policy', async () => {
+    expect((await cli(['build', '--expires-in', '30'])).status).toBe(0);
+    const s = await cli(['sign', 'index/plugins.json', '--key', 'ci-a.seed', '--publisher', 'demo', '--official']);
     expect(s.status).toBe(0);
     expect(s.stdout).toContain(`signed by keyid ${A.keyid}`);
     const signed = json(readFileSync(file('index/plugins.json'), 'utf8'));
     expect(signed.status).toBe('official');
     expect(signed.signatures).toEqual([{ publisher: 'demo', keyid: A.keyid, signature_ed25519: expect.stringMatching(/^[A-Za-z0-9+/]{86}==$/) }]);
 
-    const v = cli(['verify', 'index/plugins.json', '--key', A.pub]);
+    const v = await cli(['verify', 'index/plugins.json', '--key', A.pub]);
     expect(v.status).toBe(0);
     expect(v.stdout).toMatch(/^status: official$/m);
     expect(v.stdout).toContain(`signer: ${A.keyid} (publisher demo)`);
     expect(v.stderr).toBe('');
 
     writeFileSync(file('policy.json'), JSON.stringify({ schema: 'lattice.plugin.install-policy.v1', index: { trusted_keys: [{ public_key_ed25519: A.pub, label: 'ci' }], threshold: 1 } }));
-    const p = cli(['verify', 'index/plugins.json', '--policy', 'policy.json', '--json']);
+    const p = await cli(['verify', 'index/plugins.json', '--policy', 'policy.json', '--json']);
     expect(p.status).toBe(0);
     const out = json(p.stdout);
     expect(out).toMatchObject({ ok: true, status: 'official', signed: true, signers: [{ keyid: A.keyid, publisher: 'demo', label: 'ci' }] });
     expect((out.steps as { step: string }[]).map((x) => x.step)).toContain('index.rollback');
   });
 
-  it('a second signer via --key-env keeps the first signature; threshold 2 verifies', () => {
+  it('a second signer via --key-env keeps the first signature; threshold 2 verifies', async () => {
     const env = { LATTICE_TEST_SEED: encodeBase64(seedBytes('ci-b.seed')) };
-    const s = cli(['sign', 'index/plugins.json', '--key-env', 'LATTICE_TEST_SEED', '--publisher', 'demo'], env);
+    const s = await cli(['sign', 'index/plugins.json', '--key-env', 'LATTICE_TEST_SEED', '--publisher', 'demo'], env);
     expect(s.status).toBe(0);
     expect(s.stderr).toBe('');
     const sigs = json(readFileSync(file('index/plugins.json'), 'utf8')).signatures as { keyid: string }[];
     expect(sigs.map((x) => x.keyid)).toEqual([A.keyid, B.keyid].sort());
     // Options before the positional: a repeated --key must not swallow INDEX.
-    expect(cli(['verify', '--key', A.pub, '--key', B.pub, '--threshold', '2', 'index/plugins.json']).status).toBe(0);
+    expect((await cli(['verify', '--key', A.pub, '--key', B.pub, '--threshold', '2', 'index/plugins.json'])).status).toBe(0);
   });
 
-  it('verify failures: untrusted key, threshold, tampering, expiry — exit 1, one line with the code', () => {
-    const C = keygen('ci-c.seed');
+  it('verify failures: untrusted key, threshold, tampering, expiry — exit 1, one line with the code', async () => {
+    const C = await keygen('ci-c.seed');
     const cases: [string[], string][] = [
       [['verify', 'index/plugins.json', '--key', C.pub], 'INDEX_UNTRUSTED_KEY'],
       // A signed, C did not: one of two distinct trusted keys.
@@ -116,7 +116,7 @@ describe('sign → verify round trip', () => {
       [['verify', 'index/plugins.json', '--key', A.pub, '--now', '2099-01-01T00:00:00Z'], 'INDEX_EXPIRED'],
     ];
     for (const [args, code] of cases) {
-      const r = cli(args);
+      const r = await cli(args);
       expect(r.stderr).toContain(`[${code}]`);
       expect(r.status).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -124,13 +124,13 @@ describe('sign → verify round trip', () => {
     }
     const tampered = readFileSync(file('index/plugins.json'), 'utf8').replace('"Lattice Index Demo"', '"Lattice Index Demo!"');
     writeFileSync(file('tampered.json'), tampered);
-    const t = cli(['verify', 'tampered.json', '--key', A.pub, '--json']);
+    const t = await cli(['verify', 'tampered.json', '--key', A.pub, '--json']);
     expect(t.status).toBe(1);
     expect(json(t.stdout)).toMatchObject({ ok: false, code: 'INDEX_SIGNATURE_INVALID', error: 'VerificationError' });
     expect(t.stderr).toContain('[INDEX_SIGNATURE_INVALID]');
   });
 
-  it('usage errors exit 2: no trust, both trust sources, threshold above the keys, --threshold with --policy, bad --now', () => {
+  it('usage errors exit 2: no trust, both trust sources, threshold above the keys, --threshold with --policy, bad --now', async () => {
     for (const args of [
       ['verify', 'index/plugins.json'],
       ['verify', 'index/plugins.json', '--policy', 'policy.json', '--key', A.pub],
@@ -141,7 +141,7 @@ describe('sign → verify round trip', () => {
       ['verify', 'index/plugins.json', '--key', 'not-a-key'],
       ['verify', 'missing.json', '--key', A.pub],
     ]) {
-      const r = cli(args);
+      const r = await cli(args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
@@ -149,74 +149,74 @@ describe('sign → verify round trip', () => {
 });
 
 describe('rollback state through the CLI', () => {
-  it('--state is created, moves forward, refuses an older index and is not touched on failure', () => {
-    const A = keygen('state-a.seed');
-    const sign = () => {
-      expect(cli(['build', '--expires-in', '30', '--refresh']).status).toBe(0);
-      expect(cli(['sign', 'index/plugins.json', '--key', 'state-a.seed', '--publisher', 'demo', '--official']).status).toBe(0);
+  it('--state is created, moves forward, refuses an older index and is not touched on failure', async () => {
+    const A = await keygen('state-a.seed');
+    const sign = async () => {
+      expect((await cli(['build', '--expires-in', '30', '--refresh'])).status).toBe(0);
+      expect((await cli(['sign', 'index/plugins.json', '--key', 'state-a.seed', '--publisher', 'demo', '--official'])).status).toBe(0);
       return readFileSync(file('index/plugins.json'));
     };
-    const older = sign();
+    const older = await sign();
     const olderGeneration = json(older.toString()).generation as number;
-    expect(cli(['verify', 'index/plugins.json', '--key', A.pub, '--state', 'state.json']).stdout).toContain(`state: created at generation ${olderGeneration}`);
-    sign();
-    const v = cli(['verify', 'index/plugins.json', '--key', A.pub, '--state', 'state.json']);
+    expect((await cli(['verify', 'index/plugins.json', '--key', A.pub, '--state', 'state.json'])).stdout).toContain(`state: created at generation ${olderGeneration}`);
+    await sign();
+    const v = await cli(['verify', 'index/plugins.json', '--key', A.pub, '--state', 'state.json']);
     expect(v.stdout).toContain(`state: generation ${olderGeneration} → ${olderGeneration + 1}`);
     const stateBefore = readFileSync(file('state.json'), 'utf8');
     expect(json(stateBefore)).toMatchObject({ schema: 'lattice.plugin.index-state.v1', generation: olderGeneration + 1 });
 
     writeFileSync(file('older.json'), older);
-    const r = cli(['verify', 'older.json', '--key', A.pub, '--state', 'state.json']);
+    const r = await cli(['verify', 'older.json', '--key', A.pub, '--state', 'state.json']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('[INDEX_ROLLBACK]');
     expect(readFileSync(file('state.json'), 'utf8')).toBe(stateBefore);
 
     writeFileSync(file('bad-state.json'), '{"schema":"lattice.plugin.index-state.v1","generation":"1"}');
-    const bad = cli(['verify', 'index/plugins.json', '--key', A.pub, '--state', 'bad-state.json']);
+    const bad = await cli(['verify', 'index/plugins.json', '--key', A.pub, '--state', 'bad-state.json']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('[INDEX_STATE_INVALID]');
   });
 });
 
 describe('sign refusals', () => {
-  it('official without expires_at, unlisted publisher, invalid index, bad key sources', () => {
-    keygen('refuse.seed');
-    expect(cli(['build', '--refresh']).status).toBe(0); // no --expires-in: no expires_at
-    let r = cli(['sign', 'index/plugins.json', '--key', 'refuse.seed', '--publisher', 'demo', '--official']);
+  it('official without expires_at, unlisted publisher, invalid index, bad key sources', async () => {
+    await keygen('refuse.seed');
+    expect((await cli(['build', '--refresh'])).status).toBe(0); // no --expires-in: no expires_at
+    let r = await cli(['sign', 'index/plugins.json', '--key', 'refuse.seed', '--publisher', 'demo', '--official']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('build --expires-in');
     expect(r.stderr).toContain('[INPUT_INVALID]');
 
-    r = cli(['sign', 'index/plugins.json', '--key', 'refuse.seed', '--publisher', 'nobody']);
+    r = await cli(['sign', 'index/plugins.json', '--key', 'refuse.seed', '--publisher', 'nobody']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('is not listed');
 
     writeFileSync(file('invalid.json'), JSON.stringify({ schema: 'lattice.plugin.index.v1', status: 'draft' }));
-    r = cli(['sign', 'invalid.json', '--key', 'refuse.seed', '--publisher', 'demo']);
+    r = await cli(['sign', 'invalid.json', '--key', 'refuse.seed', '--publisher', 'demo']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('[INDEX_INVALID]');
 
-    r = cli(['sign', 'index/plugins.json', '--key-env', 'LATTICE_TEST_SEED', '--publisher', 'demo'], { LATTICE_TEST_SEED: 'bm90IGEgc2VlZA==' });
+    r = await cli(['sign', 'index/plugins.json', '--key-env', 'LATTICE_TEST_SEED', '--publisher', 'demo'], { LATTICE_TEST_SEED: 'bm90IGEgc2VlZA==' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('environment variable LATTICE_TEST_SEED');
     expect(r.stderr).not.toContain('bm90IGEgc2VlZA');
 
     chmodSync(file('refuse.seed'), 0o644);
-    r = cli(['sign', 'index/plugins.json', '--key', 'refuse.seed', '--publisher', 'demo']);
+    r = await cli(['sign', 'index/plugins.json', '--key', 'refuse.seed', '--publisher', 'demo']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('[KEY_INVALID]');
     chmodSync(file('refuse.seed'), 0o600);
 
-    r = cli(['sign', 'index/plugins.json', '--key', 'refuse.seed', '--key-env', 'X', '--publisher', 'demo']);
+    r = await cli(['sign', 'index/plugins.json', '--key', 'refuse.seed', '--key-env', 'X', '--publisher', 'demo']);
     expect(r.status).toBe(2);
   });
 
-  it('making a co-signed draft official drops the stale signature with a warning', () => {
-    keygen('draft-a.seed');
-    keygen('draft-b.seed');
-    expect(cli(['build', '--expires-in', '30', '--refresh']).status).toBe(0);
-    expect(cli(['sign', 'index/plugins.json', '--key', 'draft-a.seed', '--publisher', 'demo']).status).toBe(0);
-    const r = cli(['sign', 'index/plugins.json', '--key', 'draft-b.seed', '--publisher', 'demo', '--official']);
+  it('making a co-signed draft official drops the stale signature with a warning', async () => {
+    await keygen('draft-a.seed');
+    await keygen('draft-b.seed');
+    expect((await cli(['build', '--expires-in', '30', '--refresh'])).status).toBe(0);
+    expect((await cli(['sign', 'index/plugins.json', '--key', 'draft-a.seed', '--publisher', 'demo'])).status).toBe(0);
+    const r = await cli(['sign', 'index/plugins.json', '--key', 'draft-b.seed', '--publisher', 'demo', '--official']);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/^lattice-index: warning: dropped the signature of keyid [0-9a-f]{64}/);
     expect((json(readFileSync(file('index/plugins.json'), 'utf8')).signatures as unknown[]).length).toBe(1);
@@ -224,16 +224,16 @@ describe('sign refusals', () => {
 });
 
 describe('revoke', () => {
-  it('adds, deduplicates and validates; verify lists the revoked items', () => {
-    const A = keygen('rev-a.seed');
-    let r = cli(['revoke', '--release', 'demo.hello@1.0.0', '--reason', 'broken build', '--at', '2026-08-01T00:00:00Z']);
+  it('adds, deduplicates and validates; verify lists the revoked items', async () => {
+    const A = await keygen('rev-a.seed');
+    let r = await cli(['revoke', '--release', 'demo.hello@1.0.0', '--reason', 'broken build', '--at', '2026-08-01T00:00:00Z']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('revoked release demo.hello@1.0.0');
-    r = cli(['revoke', '--release', 'demo.hello@1.0.0', '--reason', 'again']);
+    r = await cli(['revoke', '--release', 'demo.hello@1.0.0', '--reason', 'again']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('already revoked');
-    expect(cli(['revoke', '--artifact', 'AB'.repeat(32), '--reason', 'malware']).status).toBe(0);
-    expect(cli(['revoke', '--key', A.pub, '--publisher', 'demo', '--reason', 'lost laptop']).status).toBe(0);
+    expect((await cli(['revoke', '--artifact', 'AB'.repeat(32), '--reason', 'malware'])).status).toBe(0);
+    expect((await cli(['revoke', '--key', A.pub, '--publisher', 'demo', '--reason', 'lost laptop'])).status).toBe(0);
     const list = json(readFileSync(file('index/revocations.json'), 'utf8'));
     expect((list.releases as unknown[]).length).toBe(1);
     expect((list.artifacts as { sha256: string }[])[0]!.sha256).toBe('ab'.repeat(32));
@@ -246,17 +246,17 @@ describe('revoke', () => {
       ['revoke', '--release', 'demo.hello@1.0.0', '--artifact', 'ab'.repeat(32), '--reason', 'x'],
       ['revoke', '--release', 'demo.hello@1.0.0', '--reason', '   '],
     ]) {
-      expect(cli(args).status, args.join(' ')).toBe(2);
+      expect((await cli(args)).status, args.join(' ')).toBe(2);
     }
 
     // Signing with the revoked key is refused; another key publishes the list.
-    expect(cli(['build', '--expires-in', '30']).status).toBe(0);
-    r = cli(['sign', 'index/plugins.json', '--key', 'rev-a.seed', '--publisher', 'demo', '--official']);
+    expect((await cli(['build', '--expires-in', '30'])).status).toBe(0);
+    r = await cli(['sign', 'index/plugins.json', '--key', 'rev-a.seed', '--publisher', 'demo', '--official']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('[KEY_REVOKED]');
-    const B = keygen('rev-b.seed');
-    expect(cli(['sign', 'index/plugins.json', '--key', 'rev-b.seed', '--publisher', 'demo', '--official']).status).toBe(0);
-    const v = cli(['verify', 'index/plugins.json', '--key', B.pub]);
+    const B = await keygen('rev-b.seed');
+    expect((await cli(['sign', 'index/plugins.json', '--key', 'rev-b.seed', '--publisher', 'demo', '--official'])).status).toBe(0);
+    const v = await cli(['verify', 'index/plugins.json', '--key', B.pub]);
     expect(v.status).toBe(0);
     expect(v.stdout).toContain('revocations: 1 release(s), 1 artifact(s), 1 key(s)');
     expect(v.stdout).toContain('revoked release: demo.hello@1.0.0 at 2026-08-01T00:00:00Z: broken build');
@@ -265,18 +265,18 @@ describe('revoke', () => {
 });
 
 describe('rotate-key', () => {
-  it('rotates the demo publisher key with a statement signed by the old key; the index still builds, signs and verifies', () => {
-    const old = keygen('pub-old.seed');
-    const next = keygen('pub-new.seed');
+  it('rotates the demo publisher key with a statement signed by the old key; the index still builds, signs and verifies', async () => {
+    const old = await keygen('pub-old.seed');
+    const next = await keygen('pub-new.seed');
     const entryFile = file('index/publishers/demo.json');
     const entry = json(readFileSync(entryFile, 'utf8'));
     writeFileSync(entryFile, JSON.stringify({ ...entry, public_key_ed25519: old.pub }, null, 2) + '\n');
 
-    let r = cli(['rotate-key', '--publisher-file', 'index/publishers/demo.json', '--old-key', 'pub-new.seed', '--new-public-key', next.pub]);
+    let r = await cli(['rotate-key', '--publisher-file', 'index/publishers/demo.json', '--old-key', 'pub-new.seed', '--new-public-key', next.pub]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('[KEY_INVALID]');
 
-    r = cli(['rotate-key', '--publisher-file', 'index/publishers/demo.json', '--old-key', 'pub-old.seed', '--new-public-key', next.pub, '--at', '2026-09-01T00:00:00Z']);
+    r = await cli(['rotate-key', '--publisher-file', 'index/publishers/demo.json', '--old-key', 'pub-old.seed', '--new-public-key', next.pub, '--at', '2026-09-01T00:00:00Z']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`rotated from keyid ${old.keyid} to ${next.keyid}`);
     const rotated = json(readFileSync(entryFile, 'utf8'));
@@ -285,10 +285,10 @@ describe('rotate-key', () => {
       { public_key_ed25519: old.pub, valid_from: '1970-01-01T00:00:00Z', valid_until: '2026-09-01T00:00:00Z', rotation_signature_ed25519: expect.any(String) },
     ]);
 
-    const A = keygen('rot-index.seed');
-    expect(cli(['build', '--expires-in', '30']).status).toBe(0);
-    expect(cli(['sign', 'index/plugins.json', '--key', 'rot-index.seed', '--publisher', 'demo', '--official']).status).toBe(0);
-    const v = cli(['verify', 'index/plugins.json', '--key', A.pub, '--json']);
+    const A = await keygen('rot-index.seed');
+    expect((await cli(['build', '--expires-in', '30'])).status).toBe(0);
+    expect((await cli(['sign', 'index/plugins.json', '--key', 'rot-index.seed', '--publisher', 'demo', '--official'])).status).toBe(0);
+    const v = await cli(['verify', 'index/plugins.json', '--key', A.pub, '--json']);
     expect(v.status).toBe(0);
     expect((json(v.stdout).steps as { step: string; detail: string }[]).find((s) => s.step === 'index.key-history')!.detail).toMatch(/^1 rotation/);
 
@@ -297,8 +297,8 @@ describe('rotate-key', () => {
     const history = forged.key_history as Record<string, string>[];
     history[0]!.valid_until = '2026-09-02T00:00:00Z'; // the statement no longer matches
     writeFileSync(entryFile, JSON.stringify(forged, null, 2) + '\n');
-    expect(cli(['build', '--expires-in', '30']).status).toBe(0);
-    const s = cli(['sign', 'index/plugins.json', '--key', 'rot-index.seed', '--publisher', 'demo', '--official']);
+    expect((await cli(['build', '--expires-in', '30'])).status).toBe(0);
+    const s = await cli(['sign', 'index/plugins.json', '--key', 'rot-index.seed', '--publisher', 'demo', '--official']);
     expect(s.status).toBe(1);
     expect(s.stderr).toContain('[KEY_ROTATION_INVALID]');
   });

@@ -79,7 +79,7 @@ describe('key files', () => {
     expectNoSecret(e, seed);
 
     e = await caught(() => readSeedFile(path.join(dir, 'missing.seed')));
-    expect(e.code).toBe('INPUT_UNREADABLE');
+    expect(e.code).toBe('INPUT_NOT_FOUND');
   });
 
   it('loadSeed wants exactly one of the two sources', async () => {
@@ -121,13 +121,16 @@ describe('state file', () => {
     await writeIndexStateFile(file, { generation: 4, payloadSha256: 'c'.repeat(64) }, Date.UTC(2026, 0, 1));
     expect(await readIndexStateFile(file)).toEqual({ generation: 4, payloadSha256: 'c'.repeat(64) });
   });
-  it('malformed or unreadable → VerificationError INDEX_STATE_INVALID', async () => {
+  it('malformed → VerificationError INDEX_STATE_INVALID; not JSON or not a file → the input codes (fail closed either way)', async () => {
     const file = path.join(dir, 'state.json');
     writeFileSync(file, '{"schema":"lattice.plugin.index-state.v1"}');
     let e = await caught(() => readIndexStateFile(file));
     expect(e).toBeInstanceOf(VerificationError);
     expect(e.code).toBe('INDEX_STATE_INVALID');
+    writeFileSync(file, '{"schema":');
+    e = await caught(() => readIndexStateFile(file));
+    expect(e.code).toBe('JSON_SYNTAX');
     e = await caught(() => readIndexStateFile(dir)); // a directory
-    expect(e.code).toBe('INDEX_STATE_INVALID');
+    expect(e.code).toBe('INPUT_UNREADABLE');
   });
 });

@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import canonicalizeReference from 'canonicalize';
+import canonicalizePackage from 'canonicalize';
+// canonicalize 2.x is CommonJS: its module.exports is the function its types call `default`.
+const canonicalizeReference = canonicalizePackage as unknown as (value: unknown) => string | undefined;
 import { InputError, VerificationError } from '../../src/core/errors.js';
 import { parseJSONStrict } from '../../src/core/json/strict.js';
 import { INDEX_SIGNING_PREFIX, indexPayloadSha256, indexSigningPayload } from '../../src/domain/index/payload.js';

@@ -3,7 +3,9 @@
  * docs/FORMAT.md "Publisher" and "Revocations").
  */
 import { describe, expect, it } from 'vitest';
-import canonicalizeReference from 'canonicalize';
+import canonicalizePackage from 'canonicalize';
+// canonicalize 2.x is CommonJS: its module.exports is the function its types call `default`.
+const canonicalizeReference = canonicalizePackage as unknown as (value: unknown) => string | undefined;
 import { InputError, VerificationError } from '../../src/core/errors.js';
 import { encodeBase64 } from '../../src/core/base64.js';
 import type { IndexPublisher } from '../../src/core/index/types.js';

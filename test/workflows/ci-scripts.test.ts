@@ -16,37 +16,37 @@ describe('lattice-index codeowners', () => {
   });
   afterEach(() => t.cleanup());
 
-  it('the committed .github/CODEOWNERS is current', () => {
-    const r = runCli(['codeowners', '--check']);
+  it('the committed .github/CODEOWNERS is current', async () => {
+    const r = await runCli(['codeowners', '--check']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\.github\/CODEOWNERS: up to date/);
   });
 
-  it('--check fails when a publisher changes, and a regeneration fixes it', () => {
+  it('--check fails when a publisher changes, and a regeneration fixes it', async () => {
     const index = copyIndex(t.dir);
     const out = path.join(t.dir, 'CODEOWNERS');
     writeFileSync(out, readFileSync(path.join(ROOT, '.github/CODEOWNERS')));
     const args = ['codeowners', '--index-dir', index, '--out', out];
-    expect(runCli([...args, '--check']).status).toBe(0);
+    expect((await runCli([...args, '--check'])).status).toBe(0);
     writeFileSync(path.join(index, 'publishers/acme.json'), JSON.stringify({ id: 'acme', name: 'Acme', public_key_ed25519: Buffer.alloc(32, 1).toString('base64'), github_owners: ['@acme/release'] }, null, 2));
-    const stale = runCli([...args, '--check']);
+    const stale = await runCli([...args, '--check']);
     expect(stale.status).toBe(1);
     expect(stale.stderr).toMatch(/CODEOWNERS: stale — regenerate it with `npm run codeowners`/);
-    expect(runCli(args).status).toBe(0);
-    expect(runCli([...args, '--check']).status).toBe(0);
+    expect((await runCli(args)).status).toBe(0);
+    expect((await runCli([...args, '--check'])).status).toBe(0);
     const text = readFileSync(out, 'utf8');
     expect(text).toMatch(/^\/index\/plugins\/acme\.\*\.json\s+@acme\/release @LatticeNet\/plugin-index-maintainers$/m);
     // Publisher files carry keys: maintainers only.
     expect(text).toMatch(/^\/index\/publishers\/acme\.json\s+@LatticeNet\/plugin-index-maintainers$/m);
   });
 
-  it('reports a malformed owner at its line and writes nothing', () => {
+  it('reports a malformed owner at its line and writes nothing', async () => {
     const index = copyIndex(t.dir);
     const text = JSON.stringify({ id: 'acme', name: 'Acme', public_key_ed25519: Buffer.alloc(32, 1).toString('base64'), github_owners: ['acme-without-at'] }, null, 2);
     writeFileSync(path.join(index, 'publishers/acme.json'), text);
     const out = path.join(t.dir, 'CODEOWNERS');
-    const r = runCli(['codeowners', '--index-dir', index, '--out', out]);
+    const r = await runCli(['codeowners', '--index-dir', index, '--out', out]);
     expect(r.status).toBe(1);
     const line = text.split('\n').findIndex((l) => l.includes('acme-without-at')) + 1;
     expect(r.stderr).toMatch(new RegExp(`publishers/acme\\.json:${line}:\\d+: publisher acme github_owners\\[0\\] must be a GitHub @user or @org/team`));

@@ -23,9 +23,9 @@ beforeAll(() => {
 });
 afterAll(() => snap?.cleanup());
 
-function branch(name: string, edit: (repo: string) => void): void {
+async function branch(name: string, edit: (repo: string) => void | Promise<void>): Promise<void> {
   git(snap.repo, 'checkout', '-q', '-b', name, 'main');
-  edit(snap.repo);
+  await edit(snap.repo);
   git(snap.repo, 'add', '-A');
   git(snap.repo, 'commit', '-q', '-m', name);
   git(snap.repo, 'checkout', '-q', 'main');
@@ -40,17 +40,17 @@ function editJSON(file: string, fn: (v: any) => void): void {
 const pluginFile = (repo: string) => path.join(repo, 'index/plugins/demo.hello.json');
 
 describe('pr.yml and sign.yml, step by step (independent runs overlap)', () => {
-  beforeAll(() => {
-    branch('pr-clean', (repo) => editJSON(pluginFile(repo), (p) => (p.summary = 'A clearer summary.')));
-    branch('pr-review', (repo) => {
+  beforeAll(async () => {
+    await branch('pr-clean', (repo) => editJSON(pluginFile(repo), (p) => (p.summary = 'A clearer summary.')));
+    await branch('pr-review', async (repo) => {
       writeFileSync(path.join(repo, 'index/publishers/newco.json'), JSON.stringify({
         id: 'newco', name: 'NewCo', public_key_ed25519: Buffer.alloc(32, 7).toString('base64'),
       }, null, 2) + '\n');
       // a new publisher changes the generated CODEOWNERS too
-      const r = runCli(['codeowners', '--index-dir', path.join(repo, 'index'), '--out', path.join(repo, '.github/CODEOWNERS')]);
+      const r = await runCli(['codeowners', '--index-dir', path.join(repo, 'index'), '--out', path.join(repo, '.github/CODEOWNERS')]);
       if (r.status !== 0) throw new Error(r.stderr);
     });
-    branch('pr-bad', (repo) => {
+    await branch('pr-bad', (repo) => {
       const f = path.join(repo, 'index/plugins.json');
       writeFileSync(f, readFileSync(f, 'utf8').replace('"status": "draft"', '"status": "example"'));
     });
@@ -116,12 +116,12 @@ describe('pr.yml and sign.yml, step by step (independent runs overlap)', () => {
     expect(originLog(w1)[0]).toBe(`index: sign generation ${idx1.generation}`);
     const f1 = path.join(w1, 'signed.json');
     writeFileSync(f1, signed1);
-    const v = runCli(['verify', f1, '--key', pub]);
+    const v = await runCli(['verify', f1, '--key', pub]);
     expect(v.stderr).toBe('');
     expect(v.status).toBe(0);
     // …and not with another key.
     const other = Buffer.from(publicKeyFromSeed(randomBytes(32))).toString('base64');
-    expect(runCli(['verify', f1, '--key', other]).status).toBe(1);
+    expect((await runCli(['verify', f1, '--key', other])).status).toBe(1);
 
     // 2. the daily run, nothing changed: no commit; 3. the daily run 25 days later
     // (expires_at within 10 days): a new generation. Both start from run 1's origin.

@@ -5,15 +5,14 @@
  * @module
  */
 import path from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
-import { InputError } from '../../core/errors.js';
-import { parseJSONStrict } from '../../core/json/strict.js';
+import { InputError, VerificationError } from '../../core/errors.js';
 import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { assembleIndex, serializeIndex } from '../../domain/index/assemble.js';
-import { readFileBounded, writeFileAtomic } from '../../io/files.js';
+import { checkOutputPath, readStrictJSONFile, writeFileAtomic } from '../../io/files.js';
 import { buildTime, loadIndexSources } from '../../io/index-sources.js';
 import { formatProblem, MAX_INDEX_BYTES } from '../index-check.js';
-import { EXIT, err, out } from '../run.js';
+import { cliEnv, err, EXIT, out, outJSON, setExitCode } from '../run.js';
+import { defineCommand } from '../spec.js';
 
 interface BuildArgs {
   'index-dir': string;
@@ -24,42 +23,35 @@ interface BuildArgs {
   json: boolean;
 }
 
-export const buildCommand: CommandModule<object, BuildArgs> = {
-  command: 'build',
-  describe: 'Assemble index/plugins.json from index/publishers/*.json, index/plugins/*.json and index/revocations.json',
-  builder: (y: Argv) =>
-    y
-      .option('index-dir', { type: 'string', default: 'index', describe: 'directory holding the entry files' })
-      .option('out', { type: 'string', describe: 'output file (default <index-dir>/plugins.json)' })
-      .option('expires-in', { type: 'number', describe: 'set expires_at this many days after generated_at' })
-      .option('refresh', { type: 'boolean', default: false, describe: 'start a new generation even if nothing changed (re-signing before expiry)' })
-      .option('server-line', { choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<BuildArgs>,
-  handler: async (args) => {
+export const buildCommand = defineCommand<BuildArgs>({
+  name: 'build',
+  options: {
+    'index-dir': { type: 'string', default: 'index', describe: 'directory holding the entry files' },
+    out: { type: 'string', describe: 'output file (default <index-dir>/plugins.json)' },
+    'expires-in': { type: 'number', describe: 'set expires_at this many days after generated_at' },
+    refresh: { type: 'boolean', default: false, describe: 'start a new generation even if nothing changed (re-signing before expiry)' },
+    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
+    json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
+  },
+  run: async (args) => {
     const indexDir = args['index-dir'];
     const outFile = args.out ?? path.join(indexDir, 'plugins.json');
     if (args['expires-in'] !== undefined && !(Number.isFinite(args['expires-in']) && args['expires-in'] > 0 && args['expires-in'] <= 3660)) {
       throw new InputError('INPUT_INVALID', `--expires-in must be a number of days between 0 and 3660, found ${args['expires-in']}`);
     }
-    let now: number;
-    try {
-      now = buildTime();
-    } catch (e) {
-      throw new InputError('INPUT_INVALID', (e as Error).message);
-    }
+    const now = buildTime(cliEnv());
     const { sources, problems: readProblems } = await loadIndexSources(indexDir);
+    // The previous index continues the generation. Only a missing file starts
+    // at generation 1: anything else (unreadable, a looping link, not JSON)
+    // stops the build — restarting at 1 would roll every operator back.
     let previous: unknown;
     try {
-      const prevBytes = await readFileBounded(outFile, MAX_INDEX_BYTES);
-      const r = parseJSONStrict(prevBytes, { maxBytes: MAX_INDEX_BYTES });
-      if (!r.ok) {
-        throw new InputError('INPUT_INVALID', `${outFile} is not valid JSON (${r.error.message}); cannot continue its generation — fix or remove it`);
-      }
-      previous = r.value;
+      previous = (await readStrictJSONFile(outFile, MAX_INDEX_BYTES)).value;
     } catch (e) {
-      if (!(e instanceof InputError) || e.code !== 'INPUT_UNREADABLE') throw e;
+      if (!(e instanceof InputError) || e.code !== 'INPUT_NOT_FOUND') throw e;
       previous = undefined; // first build
     }
+    await checkOutputPath(outFile);
     const result = assembleIndex(sources, {
       now,
       previous,
@@ -70,13 +62,20 @@ export const buildCommand: CommandModule<object, BuildArgs> = {
     });
     const problems = [...readProblems, ...result.problems];
     if (problems.length > 0) {
-      if (args.json) out(JSON.stringify({ ok: false, problems }, null, 2));
+      const message = `build refused: ${problems.length} problem(s); ${outFile} was not written`;
+      if (args.json) outJSON({ ok: false, code: 'INDEX_INVALID', message, exit: EXIT.INVALID, problems });
       else for (const p of problems) err(formatProblem(p.file, p));
-      if (!args.json) err(`lattice-index: build refused: ${problems.length} problem(s); ${outFile} was not written`);
-      process.exitCode = EXIT.INVALID;
+      err(`lattice-index: ${message} [INDEX_INVALID]`);
+      setExitCode(EXIT.INVALID);
       return;
     }
-    if (result.changed) await writeFileAtomic(outFile, serializeIndex(result.index));
+    const text = serializeIndex(result.index);
+    const size = Buffer.byteLength(text, 'utf8');
+    if (size > MAX_INDEX_BYTES) {
+      // Verifiers and installers refuse an index over this cap (core/limits.ts): never write one.
+      throw new VerificationError('INDEX_TOO_LARGE', `the index would be ${size} bytes, over the ${MAX_INDEX_BYTES}-byte cap every verifier applies; ${outFile} was not written`);
+    }
+    if (result.changed) await writeFileAtomic(outFile, text);
     const summary = {
       ok: true,
       file: outFile,
@@ -85,8 +84,8 @@ export const buildCommand: CommandModule<object, BuildArgs> = {
       publishers: (result.index.publishers as unknown[]).length,
       plugins: (result.index.plugins as unknown[]).length,
     };
-    if (args.json) out(JSON.stringify(summary, null, 2));
+    if (args.json) outJSON(summary);
     else
       out(`${outFile}: ${result.changed ? 'built' : 'unchanged'}, generation ${summary.generation} (${summary.publishers} publishers, ${summary.plugins} plugins)`);
   },
-};
+});

@@ -13,15 +13,14 @@
  *
  * @module
  */
-import type { Argv, CommandModule } from 'yargs';
 import { listCandidates } from '../../domain/install/candidates.js';
 import { verifyIndexForInstall } from '../../domain/install/pipeline.js';
 import { createHttpsFetcher, fetcherOptionsFromLimits } from '../../io/fetch.js';
 import { readIndexStateFile } from '../../io/index-state.js';
 import { policyPath, readIndexSource } from '../../io/install.js';
-import { err, oneLine, out } from '../run.js';
-import { loadInstallPolicy, printSteps } from './install.js';
-import { parseTimeFlag } from './verify.js';
+import { err, EXIT, exitCodeFor, oneLine, out, outJSON } from '../run.js';
+import { defineCommand } from '../spec.js';
+import { loadInstallPolicy, parseTimeFlag, printSteps } from '../inputs.js';
 
 interface CandidatesArgs {
   index: string;
@@ -31,17 +30,16 @@ interface CandidatesArgs {
   'test-loopback-http': boolean;
 }
 
-export const candidatesCommand: CommandModule<object, CandidatesArgs> = {
-  command: 'candidates',
-  describe: 'List what this host could install from a verified index, and why not the rest',
-  builder: (y: Argv) =>
-    y
-      .option('index', { type: 'string', demandOption: true, describe: 'the signed index: an https:// URL or a file' })
-      .option('policy', { type: 'string', demandOption: true, describe: 'install policy file' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the list as JSON' })
-      .option('now', { type: 'string', describe: 'reference time (RFC 3339 UTC) instead of the clock' })
-      .option('test-loopback-http', { type: 'boolean', default: false, hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' }) as unknown as Argv<CandidatesArgs>,
-  handler: async (args) => {
+export const candidatesCommand = defineCommand<CandidatesArgs>({
+  name: 'candidates',
+  options: {
+    index: { type: 'string', required: true, describe: 'the signed index: an https:// URL or a file' },
+    policy: { type: 'string', required: true, describe: 'install policy file' },
+    json: { type: 'boolean', default: false, describe: 'print the list as JSON' },
+    now: { type: 'string', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
+    'test-loopback-http': { type: 'boolean', default: false, hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
+  },
+  run: async (args) => {
     const now = parseTimeFlag('--now', args.now);
     const { policy, policyDir } = await loadInstallPolicy(args.policy);
     const fetcher = createHttpsFetcher(fetcherOptionsFromLimits(policy.limits, { allowLoopbackHttp: args['test-loopback-http'] }));
@@ -49,12 +47,13 @@ export const candidatesCommand: CommandModule<object, CandidatesArgs> = {
     const bytes = await readIndexSource(args.index, fetcher, policy.limits.maxIndexBytes);
     const r = verifyIndexForInstall(bytes, policy, now, state);
     if (!r.ok) {
-      if (!args.json) printSteps(r.steps, err);
+      if (args.json) outJSON({ ok: false, index: args.index, code: r.error.code, message: r.error.message, exit: exitCodeFor(r.error.code), steps: r.steps });
+      else if (exitCodeFor(r.error.code) !== EXIT.USAGE) printSteps(r.steps, err);
       throw r.error;
     }
     const list = listCandidates(r.verified, policy, now);
     if (args.json) {
-      out(JSON.stringify({ ok: true, index: args.index, generation: r.verified.generation ?? null, candidates: list }, null, 2));
+      outJSON({ ok: true, index: args.index, generation: r.verified.generation ?? null, candidates: list });
       return;
     }
     const n = list.filter((c) => c.installable).length;
@@ -64,4 +63,4 @@ export const candidatesCommand: CommandModule<object, CandidatesArgs> = {
       out(c.installable ? `  yes ${head}: ${oneLine(c.reason)}` : `  no  ${head}: [${c.code}] ${oneLine(c.reason)}`);
     }
   },
-};
+});

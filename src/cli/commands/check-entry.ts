@@ -26,8 +26,7 @@
  *
  * @module
  */
-import type { Argv, CommandModule } from 'yargs';
-import { InputError } from '../../core/errors.js';
+import { InputError, VerificationError } from '../../core/errors.js';
 import { goQuote } from '../../core/go-quote.js';
 import { locatePointer } from '../../core/json/locate.js';
 import { parseJSONStrict } from '../../core/json/strict.js';
@@ -44,8 +43,9 @@ import type { ConsistencyPlugin, ConsistencyRelease } from '../../domain/manifes
 import { readFileBounded } from '../../io/files.js';
 import { MAX_ENTRY_BYTES } from '../../io/index-sources.js';
 import { formatProblem, type LocatedProblem } from '../index-check.js';
-import { EXIT, err, out } from '../run.js';
-import { hashArtifactFile, readManifestFile } from './manifest.js';
+import { EXIT, err, out, outJSON, setExitCode } from '../run.js';
+import { defineCommand } from '../spec.js';
+import { hashArtifactFile, readManifestFile } from '../inputs.js';
 
 interface CheckEntryArgs {
   plugin: string;
@@ -61,27 +61,26 @@ interface FileProblem extends LocatedProblem {
   file: string;
 }
 
-export const checkEntryCommand: CommandModule<object, CheckEntryArgs> = {
-  command: 'check-entry <plugin>',
-  describe: 'Check that an index plugin entry release matches its signed manifest (and artifact): digest, signature, capabilities, type',
-  builder: (y: Argv) =>
-    y
-      // `--version` names the release here, not the program version.
-      .version(false)
-      .positional('plugin', { type: 'string', demandOption: true, describe: 'the plugin entry file (index/plugins/<id>.json)' })
-      .option('manifest', { type: 'string', demandOption: true, describe: 'the signed manifest the release names' })
-      .option('artifact', { type: 'string', describe: 'the artifact (v2: the .tar.gz bundle); its SHA-256 must equal the index and manifest digests' })
-      .option('version', { type: 'string', describe: 'the release to check (default: the manifest version)' })
-      .option('server-line', { choices: SERVER_LINES, describe: `server line whose validation rules apply (default ${DEFAULT_SERVER_LINE})` })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
-      .epilogue('Exit 0 consistent; 1 any problem (one line each: file:line:col: message [CODE at /pointer]); 2 usage or unreadable input.') as unknown as Argv<CheckEntryArgs>,
-  handler: async (args) => {
+export const checkEntryCommand = defineCommand<CheckEntryArgs>({
+  name: 'check-entry',
+  positionals: [
+    { name: 'plugin', describe: 'the plugin entry file (index/plugins/<id>.json)' },
+  ],
+  options: {
+    manifest: { type: 'string', required: true, describe: 'the signed manifest the release names' },
+    artifact: { type: 'string', describe: 'the artifact (v2: the .tar.gz bundle); its SHA-256 must equal the index and manifest digests' },
+    version: { type: 'string', describe: 'the release to check (default: the manifest version)' },
+    'server-line': { type: 'string', choices: SERVER_LINES, describe: `server line whose validation rules apply (default ${DEFAULT_SERVER_LINE})` },
+    json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
+  },
+  epilog: 'Exit 0 consistent; 1 any problem (one line each: file:line:col: message [CODE at /pointer]); 2 usage or unreadable input.',
+  run: async (args) => {
     const line = args['server-line'] ?? DEFAULT_SERVER_LINE;
     const entryBytes = await readFileBounded(args.plugin, MAX_ENTRY_BYTES);
     const parsed = parseJSONStrict(entryBytes, { maxBytes: MAX_ENTRY_BYTES });
     if (!parsed.ok) {
       const e = parsed.error;
-      throw new InputError('INPUT_INVALID', `${args.plugin}:${e.line}:${e.column}: not strict JSON: ${e.message} [${e.code}]`);
+      throw new InputError(e.code, `${args.plugin}:${e.line}:${e.column}: not strict JSON: ${e.message}`);
     }
     const entryText = new TextDecoder().decode(entryBytes);
     const plugin = entryShape(parsed.value, args.plugin, entryText);
@@ -140,24 +139,25 @@ export const checkEntryCommand: CommandModule<object, CheckEntryArgs> = {
     }
 
     if (args.json) {
-      out(JSON.stringify({
+      outJSON({
         ok: problems.length === 0,
+        ...(problems.length > 0 ? { code: problems[0]!.code, message: `${problems.length} problem(s); first: ${formatProblem(problems[0]!.file, problems[0]!)}`, exit: EXIT.INVALID } : {}),
         file: args.plugin,
         manifest: args.manifest,
         version,
         release_index: j >= 0 ? j : null,
         artifact_checked: artifactSha256 !== undefined,
         problems,
-      }, null, 2));
+      });
     } else if (problems.length === 0) {
       out(`${args.plugin}: release ${version} matches ${args.manifest}${artifactSha256 !== undefined ? ` and ${args.artifact}` : ' (artifact not checked: no --artifact)'}`);
     } else {
       for (const p of problems) err(formatProblem(p.file, p));
-      err(`lattice-index: check-entry: ${problems.length} problem(s)`);
     }
-    if (problems.length > 0) process.exitCode = EXIT.INVALID;
+    if (problems.length > 0) err(`lattice-index: check-entry: ${problems.length} problem(s) [${problems[0]!.code}]`);
+    if (problems.length > 0) setExitCode(EXIT.INVALID);
   },
-};
+});
 
 /** The entry as the consistency check reads it (plus `manifest_sha256`). */
 interface EntryShape extends ConsistencyPlugin {
@@ -167,12 +167,12 @@ interface EntryShape extends ConsistencyPlugin {
 /**
  * Check the members the consistency check reads have the right JSON types
  * (the full entry rules are `lattice-index validate`/`build`'s job).
- * @throws {InputError} `INPUT_INVALID`, located in the file.
+ * @throws {VerificationError} `INDEX_INVALID`, located in the file.
  */
 function entryShape(v: JSONValue, file: string, text: string): EntryShape {
   const bad = (pointer: string, what: string): never => {
     const at = locatePointer(text, pointer);
-    throw new InputError('INPUT_INVALID', `${file}${at ? `:${at.line}:${at.column}` : ''}: ${what} [at ${pointer || '/'}]`);
+    throw new VerificationError('INDEX_INVALID', `${file}${at ? `:${at.line}:${at.column}` : ''}: ${what} [at ${pointer || '/'}]`);
   };
   const isObj = (x: JSONValue | undefined): x is JSONObject => x !== null && typeof x === 'object' && !Array.isArray(x);
   const strings = (x: JSONValue | undefined): boolean => Array.isArray(x) && x.every((s) => typeof s === 'string');

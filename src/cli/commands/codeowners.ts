@@ -4,16 +4,16 @@
  * fail (exit 1) when the committed file differs from what would be generated.
  * @module
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../core/errors.js';
+import { CODEOWNERS_MAX_BYTES } from '../../core/limits.js';
 import { locatePointer } from '../../core/json/locate.js';
 import { DEFAULT_MAINTAINERS, GITHUB_OWNER_RE, renderCodeowners } from '../../domain/pr/codeowners.js';
 import { readFileBounded, writeFileAtomic } from '../../io/files.js';
 import { loadIndexSources } from '../../io/index-sources.js';
 import { formatProblem } from '../index-check.js';
-import { EXIT, err, out } from '../run.js';
+import { EXIT, err, out, setExitCode } from '../run.js';
+import { defineCommand } from '../spec.js';
 
 interface CodeownersArgs {
   'index-dir': string;
@@ -22,16 +22,15 @@ interface CodeownersArgs {
   check: boolean;
 }
 
-export const codeownersCommand: CommandModule<object, CodeownersArgs> = {
-  command: 'codeowners',
-  describe: 'Generate .github/CODEOWNERS from the publisher files (--check: exit 1 when the committed file is stale)',
-  builder: (y: Argv) =>
-    y
-      .option('index-dir', { type: 'string', default: 'index', describe: 'directory holding the entry files' })
-      .option('out', { type: 'string', default: '.github/CODEOWNERS', describe: 'the CODEOWNERS file' })
-      .option('maintainers', { type: 'string', default: DEFAULT_MAINTAINERS, describe: 'GitHub @org/team that owns everything' })
-      .option('check', { type: 'boolean', default: false, describe: 'compare with the existing file instead of writing it' }) as unknown as Argv<CodeownersArgs>,
-  handler: async (args) => {
+export const codeownersCommand = defineCommand<CodeownersArgs>({
+  name: 'codeowners',
+  options: {
+    'index-dir': { type: 'string', default: 'index', describe: 'directory holding the entry files' },
+    out: { type: 'string', default: '.github/CODEOWNERS', describe: 'the CODEOWNERS file' },
+    maintainers: { type: 'string', default: DEFAULT_MAINTAINERS, describe: 'GitHub @org/team that owns everything' },
+    check: { type: 'boolean', default: false, describe: 'compare with the existing file instead of writing it' },
+  },
+  run: async (args) => {
     if (!GITHUB_OWNER_RE.test(args.maintainers)) {
       throw new InputError('INPUT_INVALID', `--maintainers must be a GitHub @user or @org/team, found ${JSON.stringify(args.maintainers)}`);
     }
@@ -52,26 +51,25 @@ export const codeownersCommand: CommandModule<object, CodeownersArgs> = {
         }
       }
       err(`lattice-index: ${args.out} was not ${args.check ? 'checked' : 'written'}`);
-      process.exitCode = EXIT.INVALID;
+      setExitCode(EXIT.INVALID);
       return;
     }
     if (args.check) {
       let current: string | undefined;
       try {
-        current = new TextDecoder().decode(await readFileBounded(args.out, 1024 * 1024));
+        current = new TextDecoder().decode(await readFileBounded(args.out, CODEOWNERS_MAX_BYTES));
       } catch (e) {
-        if (!(e instanceof InputError) || e.code !== 'INPUT_UNREADABLE') throw e;
+        if (!(e instanceof InputError) || e.code !== 'INPUT_NOT_FOUND') throw e;
       }
       if (current !== rendered.text) {
         err(`${args.out}: ${current === undefined ? 'missing' : 'stale'} — regenerate it with \`npm run codeowners\` (lattice-index codeowners) and commit it`);
-        process.exitCode = EXIT.INVALID;
+        setExitCode(EXIT.INVALID);
         return;
       }
       out(`${args.out}: up to date (${publishers.length} publishers)`);
       return;
     }
-    await fs.mkdir(path.dirname(path.resolve(args.out)), { recursive: true });
     await writeFileAtomic(args.out, rendered.text);
     out(`${args.out}: written (${publishers.length} publishers)`);
   },
-};
+});

@@ -19,21 +19,19 @@
  *
  * @module
  */
-import path from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
 import type { ReleaseChannel } from '../../core/index/types.js';
-import { MAX_INSTALL_POLICY_BYTES, parseInstallPolicy, type InstallPolicy } from '../../domain/install/policy.js';
-import { formatApprovalSummary, type ApprovalSummary } from '../../domain/install/summary.js';
-import type { InstallStep } from '../../domain/install/pipeline.js';
-import { createHttpsFetcher, fetcherOptionsFromLimits } from '../../io/fetch.js';
-import { readFileBounded } from '../../io/files.js';
-import { runInstall } from '../../io/install.js';
-import { createProgressBar, type ProgressBar } from '../progress.js';
-import { promptYesNo } from '../prompt.js';
-import { err, oneLine, out } from '../run.js';
-import { parseTimeFlag } from './verify.js';
 import { InputError } from '../../core/errors.js';
 import { validIndexVersion, validPluginID } from '../../core/rules.js';
+import { formatApprovalSummary, type ApprovalSummary } from '../../domain/install/summary.js';
+import { createHttpsFetcher, fetcherOptionsFromLimits } from '../../io/fetch.js';
+import { assertDirectory } from '../../io/files.js';
+import { runInstall } from '../../io/install.js';
+import { removeOpenStagesSync } from '../../io/placement.js';
+import { loadInstallPolicy, parseTimeFlag, printSteps } from '../inputs.js';
+import { createProgressBar, type ProgressBar } from '../progress.js';
+import { promptYesNo } from '../prompt.js';
+import { cliIo, err, EXIT, exitCodeFor, out, outJSON } from '../run.js';
+import { defineCommand } from '../spec.js';
 
 interface InstallArgs {
   plugin: string;
@@ -49,64 +47,70 @@ interface InstallArgs {
 }
 
 /**
- * Read and parse the install policy file, printing every problem to stderr.
+ * Split `ID` or `ID@VERSION`.
  *
- * @param file - the policy path.
- * @returns the policy and its directory.
- * @throws {InputError} `INPUT_UNREADABLE` or `INSTALL_POLICY_INVALID`.
+ * @param spec - the positional as given.
+ * @throws {InputError} `INPUT_INVALID` for anything else.
  */
-export async function loadInstallPolicy(file: string): Promise<{ policy: InstallPolicy; policyDir: string }> {
-  const bytes = await readFileBounded(file, MAX_INSTALL_POLICY_BYTES);
-  const r = parseInstallPolicy(bytes);
-  if (!r.ok) {
-    for (const p of r.problems.slice(1)) err(`${file}: ${p.instancePath || '/'}: ${p.message}`);
-    throw r.error;
+export function parsePluginSpec(spec: string): { pluginId: string; version?: string } {
+  const at = spec.lastIndexOf('@');
+  const pluginId = at > 0 ? spec.slice(0, at) : spec;
+  const version = at > 0 ? spec.slice(at + 1) : undefined;
+  if (!validPluginID(pluginId) || (version !== undefined && !validIndexVersion(version))) {
+    throw new InputError('INPUT_INVALID', `expected a plugin id or id@version, found ${JSON.stringify(spec)}`);
   }
-  return { policy: r.policy, policyDir: path.dirname(path.resolve(file)) };
+  return { pluginId, ...(version !== undefined ? { version } : {}) };
 }
 
 /**
- * Print the pipeline's steps, one line each.
- *
- * @param steps - the recorded steps.
- * @param write - where to print.
+ * While `fn` runs, Ctrl-C (SIGINT) or SIGTERM removes this process's
+ * unfinished stage before exiting (130 / 143): an interrupted install leaves
+ * no `.staging-*` behind. A committed installation is never undone.
  */
-export function printSteps(steps: readonly InstallStep[], write: (line: string) => void): void {
-  for (const s of steps) {
-    if (s.step.includes('.') && s.ok) continue; // sub-steps: only failures
-    write(`${s.ok ? 'ok  ' : 'FAIL'} ${s.step}: ${oneLine(s.detail)}`);
+async function withInterruptCleanup<T>(fn: () => Promise<T>): Promise<T> {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const removed = removeOpenStagesSync();
+    err(`lattice-index: interrupted (${signal})${removed.length > 0 ? `; removed the unfinished stage` : ''}; nothing was installed`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
-export const installCommand: CommandModule<object, InstallArgs> = {
-  command: 'install <plugin>',
-  describe: 'Verify a plugin end to end (index, publisher, manifest, artifact, capabilities, runner) and place it after approval',
-  builder: (y: Argv) =>
-    y
-      .positional('plugin', { type: 'string', demandOption: true, describe: 'plugin id (acme.tool: the channel\'s current release) or id@version (exactly that release)' })
-      .option('index', { type: 'string', demandOption: true, describe: 'the signed index: an https:// URL or a file' })
-      .option('policy', { type: 'string', demandOption: true, describe: 'install policy file (lattice.plugin.install-policy.v1)' })
-      .option('plugin-dir', { type: 'string', demandOption: true, describe: "the server's plugin directory (must exist)" })
-      .option('channel', { choices: ['stable', 'alpha'] as const, describe: 'release channel (default stable; alpha must be asked for and allowed)' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'verify everything, write nothing' })
-      .option('yes', { type: 'boolean', default: false, describe: 'approve without asking (required without a TTY)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout (texts go to stderr)' })
-      .option('now', { type: 'string', describe: 'reference time (RFC 3339 UTC) instead of the clock' })
-      .option('test-loopback-http', { type: 'boolean', default: false, hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' }) as unknown as Argv<InstallArgs>,
-  handler: async (args) => {
+export const installCommand = defineCommand<InstallArgs>({
+  name: 'install',
+  positionals: [
+    { name: 'plugin', describe: "ID (the channel's current release) or ID@VERSION (exactly that release)" },
+  ],
+  options: {
+    index: { type: 'string', value: 'URL|FILE', required: true, describe: 'the signed index: an https:// URL or a file' },
+    policy: { type: 'string', value: 'FILE', required: true, describe: 'install policy file (lattice.plugin.install-policy.v1)' },
+    'plugin-dir': { type: 'string', value: 'DIR', required: true, describe: "the server's plugin directory (must exist)" },
+    channel: { type: 'string', choices: ['stable', 'alpha'], describe: 'release channel (default stable; alpha must be asked for and allowed)' },
+    'dry-run': { type: 'boolean', describe: 'verify everything, write nothing' },
+    yes: { type: 'boolean', describe: 'approve without asking (required without a TTY)' },
+    json: { type: 'boolean', describe: 'print the result as JSON on stdout (texts go to stderr)' },
+    now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
+    'test-loopback-http': { type: 'boolean', hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
+  },
+  run: async (args) => {
+    // Every input is checked before the first side effect.
     const now = parseTimeFlag('--now', args.now);
-    const at = args.plugin.lastIndexOf('@');
-    const pluginId = at > 0 ? args.plugin.slice(0, at) : args.plugin;
-    const pinnedVersion = at > 0 ? args.plugin.slice(at + 1) : undefined;
-    if (!validPluginID(pluginId) || (pinnedVersion !== undefined && !validIndexVersion(pinnedVersion))) {
-      throw new InputError('INPUT_INVALID', `expected a plugin id or id@version, found ${JSON.stringify(args.plugin)}`);
-    }
+    const { pluginId, version: pinnedVersion } = parsePluginSpec(args.plugin);
     const { policy, policyDir } = await loadInstallPolicy(args.policy);
+    await assertDirectory(args['plugin-dir'], 'plugin directory');
     const loopback = args['test-loopback-http'];
     if (loopback) err('lattice-index: TEST MODE: plain HTTP to loopback addresses is allowed (--test-loopback-http); never use this in production');
     const fetcher = createHttpsFetcher(fetcherOptionsFromLimits(policy.limits, { allowLoopbackHttp: loopback }));
     const text = args.json ? err : out;
-    const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+    const io = cliIo();
+    const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
     let bar: ProgressBar | undefined;
     const approve = async (summary: ApprovalSummary): Promise<boolean> => {
       text(formatApprovalSummary(summary));
@@ -118,50 +122,48 @@ export const installCommand: CommandModule<object, InstallArgs> = {
         err('lattice-index: no TTY to ask for approval; review with --dry-run, then approve with --yes');
         return false;
       }
-      return promptYesNo('Grant these capabilities? [y/N] ', { input: process.stdin, output: process.stderr });
+      return promptYesNo('Grant these capabilities? [y/N] ', { input: io.stdin, output: io.stderr });
     };
-    const report = await runInstall({
-      policy,
-      policyDir,
-      indexSource: args.index,
-      pluginId,
-      ...(pinnedVersion !== undefined ? { version: pinnedVersion } : {}),
-      ...(args.channel !== undefined ? { channel: args.channel } : {}),
-      pluginDir: args['plugin-dir'],
-      fetcher,
-      now,
-      dryRun: args['dry-run'],
-      approve,
-      approvedBy: args.yes ? '--yes' : 'tty',
-      onProgress: (purpose, received, total) => {
-        if (purpose !== 'artifact' || args.json) return;
-        bar ??= createProgressBar(process.stderr, 'downloading artifact');
-        bar.update(received, total);
-      },
-    });
+    const report = await withInterruptCleanup(() =>
+      runInstall({
+        policy,
+        policyDir,
+        indexSource: args.index,
+        pluginId,
+        ...(pinnedVersion !== undefined ? { version: pinnedVersion } : {}),
+        ...(args.channel !== undefined ? { channel: args.channel } : {}),
+        pluginDir: args['plugin-dir'],
+        fetcher,
+        now,
+        dryRun: args['dry-run'],
+        approve,
+        approvedBy: args.yes ? '--yes' : 'tty',
+        onProgress: (purpose, received, total) => {
+          if (purpose !== 'artifact' || args.json) return;
+          bar ??= createProgressBar(io.stderr, 'downloading artifact');
+          bar.update(received, total);
+        },
+      }),
+    );
     bar?.done();
     const r = report.result;
     if (args.json) {
-      out(
-        JSON.stringify(
-          {
-            ok: r.ok && report.placementError === undefined,
-            plugin: args.plugin,
-            dry_run: args['dry-run'],
-            ...(r.ok ? { approved: r.approved, summary: r.summary } : { code: r.error.code, error: r.error.name, message: r.error.message }),
-            ...(report.placed ? { placed: report.placed } : {}),
-            ...(report.placementError ? { code: report.placementError.code, message: report.placementError.message } : {}),
-            state: { path: report.statePath, written: report.stateWritten },
-            audit: { path: report.auditPath, appended: report.audited },
-            steps: r.steps,
-          },
-          null,
-          2,
-        ),
-      );
+      const failure = !r.ok ? r.error : report.placementError;
+      outJSON({
+        ok: failure === undefined,
+        plugin: args.plugin,
+        dry_run: args['dry-run'],
+        ...(r.ok ? { approved: r.approved, summary: r.summary } : {}),
+        ...(failure !== undefined ? { code: failure.code, error: failure.name, message: failure.message, exit: exitCodeFor(failure.code) } : {}),
+        ...(report.placed ? { placed: report.placed } : {}),
+        state: { path: report.statePath, written: report.stateWritten },
+        audit: { path: report.auditPath, appended: report.audited },
+        steps: r.steps,
+      });
     }
     if (!r.ok) {
-      if (!args.json) printSteps(r.steps, err);
+      // Unreadable input is one line; a verdict shows the steps that led to it.
+      if (!args.json && exitCodeFor(r.error.code) !== EXIT.USAGE) printSteps(r.steps, err);
       throw r.error;
     }
     if (report.placementError) throw report.placementError;
@@ -174,4 +176,4 @@ export const installCommand: CommandModule<object, InstallArgs> = {
     text(`${placed.replaced ? 'replaced' : 'installed'} ${args.plugin} ${r.summary.version} → ${placed.path}`);
     text(`artifact sha256 ${r.candidate.artifactSha256}; audit record appended to ${report.auditPath}`);
   },
-};
+});

@@ -7,25 +7,24 @@
  *
  * @module
  */
-import type { Argv, CommandModule } from 'yargs';
 import { encodeBase64 } from '../../core/base64.js';
 import { keyId, publicKeyFromSeed } from '../../crypto/index.js';
 import { generateSeed, writeSeedFile } from '../../io/keys.js';
-import { out } from '../run.js';
+import { out, outJSON } from '../run.js';
+import { defineCommand } from '../spec.js';
 
 interface KeygenArgs {
   out: string;
   json: boolean;
 }
 
-export const keygenCommand: CommandModule<object, KeygenArgs> = {
-  command: 'keygen',
-  describe: 'Create an Ed25519 signing key file (32-byte seed, mode 0600) and print its public key and keyid',
-  builder: (y: Argv) =>
-    y
-      .option('out', { type: 'string', demandOption: true, describe: 'the new key file (refuses to overwrite)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<KeygenArgs>,
-  handler: async (args) => {
+export const keygenCommand = defineCommand<KeygenArgs>({
+  name: 'keygen',
+  options: {
+    out: { type: 'string', required: true, describe: 'the new key file (refuses to overwrite)' },
+    json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
+  },
+  run: async (args) => {
     const seed = generateSeed();
     let publicKey: Uint8Array;
     try {
@@ -37,11 +36,11 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
     const b64 = encodeBase64(publicKey);
     const keyid = keyId(publicKey);
     if (args.json) {
-      out(JSON.stringify({ ok: true, file: args.out, public_key_ed25519: b64, keyid }, null, 2));
+      outJSON({ ok: true, file: args.out, public_key_ed25519: b64, keyid });
       return;
     }
     out(`${args.out}: new Ed25519 key (seed, mode 0600)`);
     out(`public_key_ed25519: ${b64}`);
     out(`keyid: ${keyid}`);
   },
-};
+});

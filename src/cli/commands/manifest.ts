@@ -20,79 +20,36 @@
  *
  * @module
  */
-import { createReadStream } from 'node:fs';
-import type { Argv, CommandModule } from 'yargs';
 import { encodeBase64, goDecodePublicKey } from '../../core/base64.js';
 import { InputError, PolicyError, VerificationError } from '../../core/errors.js';
 import { goQuote } from '../../core/go-quote.js';
+import { MANIFEST_MAX_BYTES, POLICY_MAX_BYTES } from '../../core/limits.js';
 import { validPluginID } from '../../core/rules.js';
 import { DEFAULT_SERVER_LINE, SERVER_LINES, type ServerLine } from '../../core/server-line.js';
-import { createSha256, keyId, publicKeyFromSeed, sha256Hex, signEd25519, verifyEd25519 } from '../../crypto/index.js';
+import { keyId, sha256Hex } from '../../crypto/index.js';
 import {
   MANIFEST_SCHEMA_V2,
   decodeManifest,
   manifestArtifactDigest,
+  manifestProblemPointer,
   manifestSigningPayload,
+  manifestTemplate,
   marshalManifestIndent,
   parseServerTrustPolicy,
-  v1PayloadAmbiguity,
+  signManifest,
   validateManifest,
   verifyDecodedManifest,
   verifyManifest,
 } from '../../domain/manifest/index.js';
-import type { Manifest, TrustPolicy, VerifyManifestResult } from '../../domain/manifest/index.js';
-import { describeFsError, readFileBounded, writeFileAtomic } from '../../io/files.js';
+import { PLUGIN_TYPES } from '../../domain/manifest/index.js';
+import type { Manifest, PluginType, SignedManifest, TrustPolicy, VerifyManifestResult } from '../../domain/manifest/index.js';
+import { checkOutputPath, readFileBounded, writeFileAtomic } from '../../io/files.js';
 import { loadSeed } from '../../io/keys.js';
-import { EXIT, err, oneLine, out } from '../run.js';
-
-/** Largest manifest read (1 MiB: real manifests are a few KiB). */
-export const MAX_MANIFEST_BYTES = 1024 * 1024;
-/** Largest artifact hashed (1 GiB; streamed, never held in memory). v2 bundles are capped at 64 MiB by the server anyway. */
-export const MAX_ARTIFACT_BYTES = 1024 * 1024 * 1024;
-/** Largest server trust policy read (1 MiB). */
-const MAX_TRUST_POLICY_BYTES = 1024 * 1024;
+import { hashArtifactFile, readManifestFile } from '../inputs.js';
+import { cliEnv, err, EXIT, exitCodeFor, oneLine, out, outJSON, setExitCode, writeStdout } from '../run.js';
+import { defineCommand, type CommandGroupSpec } from '../spec.js';
 
 const HEX64_RE = /^[0-9a-fA-F]{64}$/;
-
-/**
- * SHA-256 of a file, streamed, with a size cap.
- *
- * @param file - the artifact path.
- * @returns lowercase hex SHA-256.
- * @throws {InputError} `INPUT_UNREADABLE` if it cannot be read, `INPUT_INVALID` if larger than {@link MAX_ARTIFACT_BYTES}.
- * @example const hex = await hashArtifactFile('dist/demo.hello-1.0.0.tar.gz');
- */
-export async function hashArtifactFile(file: string): Promise<string> {
-  const h = createSha256();
-  let size = 0;
-  try {
-    for await (const chunk of createReadStream(file)) {
-      const bytes = chunk as Buffer;
-      size += bytes.length;
-      if (size > MAX_ARTIFACT_BYTES) throw new InputError('INPUT_INVALID', `${file}: larger than ${MAX_ARTIFACT_BYTES} bytes`);
-      h.update(bytes);
-    }
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError('INPUT_UNREADABLE', `cannot read ${file}: ${describeFsError(e)}`);
-  }
-  return h.digestHex();
-}
-
-/**
- * Read and strictly decode a manifest file.
- *
- * @param file - the manifest path.
- * @param opts - `legacyComponentKey` to accept legacy-07 `component_key` (payload only).
- * @returns the manifest and the file bytes.
- * @throws {InputError} if unreadable; {@link VerificationError} `MANIFEST_DECODE` with the decoder's text.
- */
-export async function readManifestFile(file: string, opts: { legacyComponentKey?: boolean } = {}): Promise<{ manifest: Manifest; bytes: Uint8Array }> {
-  const bytes = await readFileBounded(file, MAX_MANIFEST_BYTES);
-  const decoded = decodeManifest(bytes, opts.legacyComponentKey ? { legacyComponentKey: true } : {});
-  if (!decoded.ok) throw new VerificationError('MANIFEST_DECODE', `${file}: ${decoded.message}`);
-  return { manifest: decoded.manifest, bytes };
-}
 
 /** True when a v1 manifest has dependencies: its payload then differs between server lines (§B.1). */
 function payloadDependsOnLine(m: Manifest): boolean {
@@ -106,6 +63,7 @@ function verdictError(r: Extract<VerifyManifestResult, { ok: false }>, prefix = 
 }
 
 const serverLineOption = {
+  type: 'string',
   choices: SERVER_LINES,
   describe: `server line whose payload and validation rules apply (default ${DEFAULT_SERVER_LINE})`,
 } as const;
@@ -120,24 +78,24 @@ interface PayloadArgs {
   'legacy-component-key': boolean;
 }
 
-const payloadCommand: CommandModule<object, PayloadArgs> = {
-  command: 'payload <file>',
+const payloadCommand = defineCommand<PayloadArgs>({
+  name: 'manifest payload',
   describe: 'Write the exact signing-payload bytes of a manifest to stdout (no newline added)',
-  builder: (y: Argv) =>
-    y
-      .positional('file', { type: 'string', demandOption: true, describe: 'the manifest (read strictly)' })
-      .option('server-line', serverLineOption)
-      .option('legacy-component-key', {
+  positionals: [
+    { name: 'file', describe: 'the manifest (read strictly)' },
+  ],
+  options: {
+      'server-line': serverLineOption,
+    'legacy-component-key': {
         type: 'boolean',
         default: false,
         describe: 'accept ui.views[].component_key (legacy-07 manifests only; current servers reject it)',
-      })
-      .epilogue(
-        'The payload is defined for any manifest that decodes; it is not validated (use `manifest check`). ' +
+      },
+  },
+  epilog: 'The payload is defined for any manifest that decodes; it is not validated (use `manifest check`). ' +
           'A v1 manifest with dependencies has a different payload on each server line (interop §B.1): ' +
           'without --server-line the integration payload is written and a warning is printed.',
-      ) as unknown as Argv<PayloadArgs>,
-  handler: async (args) => {
+  run: async (args) => {
     const { manifest } = await readManifestFile(args.file, { legacyComponentKey: args['legacy-component-key'] });
     if (payloadDependsOnLine(manifest) && args['server-line'] === undefined) {
       err(`lattice-index: warning: ${args.file}: a v1 payload with dependencies differs per server line; writing the ${DEFAULT_SERVER_LINE} payload (pass --server-line)`);
@@ -145,14 +103,8 @@ const payloadCommand: CommandModule<object, PayloadArgs> = {
     const payload = manifestSigningPayload(manifest, { serverLine: args['server-line'] ?? DEFAULT_SERVER_LINE });
     await writeStdout(payload);
   },
-};
+});
 
-/** Write bytes to stdout and wait until they are handed to the OS. */
-function writeStdout(bytes: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => {
-    process.stdout.write(bytes, (e) => (e ? reject(e) : resolve()));
-  });
-}
 
 // ---------------------------------------------------------------------------
 // manifest verify
@@ -168,22 +120,23 @@ interface VerifyArgs {
   json: boolean;
 }
 
-const verifyCommand: CommandModule<object, VerifyArgs> = {
-  command: 'verify <file>',
+const verifyCommand = defineCommand<VerifyArgs>({
+  name: 'manifest verify',
   describe: "Verify a manifest as the server does (VerifyManifest): validation, artifact digest, publisher signature",
-  builder: (y: Argv) =>
-    y
-      .positional('file', { type: 'string', demandOption: true, describe: 'the manifest (read strictly)' })
-      .option('key', { type: 'string', describe: 'the publisher public key (base64, read as the server reads trust-policy keys)' })
-      .option('publisher', { type: 'string', describe: 'publisher id the --key belongs to (default: the manifest publisher)' })
-      .option('trust-policy', { type: 'string', describe: 'a server trust policy file (trusted_publishers) instead of --key' })
-      .option('artifact', { type: 'string', describe: 'the artifact (v2: the .tar.gz bundle); without it the digest is not checked' })
-      .option('server-line', serverLineOption)
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
-      .conflicts('key', 'trust-policy')
-      .conflicts('publisher', 'trust-policy')
-      .epilogue('Exit 0 verified; 1 with the server\'s exact error text and a stable code; 2 usage or unreadable input.') as unknown as Argv<VerifyArgs>,
-  handler: async (args) => {
+  positionals: [
+    { name: 'file', describe: 'the manifest (read strictly)' },
+  ],
+  options: {
+    key: { type: 'string', describe: 'the publisher public key (base64, read as the server reads trust-policy keys)' },
+    publisher: { type: 'string', describe: 'publisher id the --key belongs to (default: the manifest publisher)' },
+    'trust-policy': { type: 'string', describe: 'a server trust policy file (trusted_publishers) instead of --key' },
+    artifact: { type: 'string', describe: 'the artifact (v2: the .tar.gz bundle); without it the digest is not checked' },
+      'server-line': serverLineOption,
+    json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
+  },
+  conflicts: [['key', 'trust-policy'], ['publisher', 'trust-policy']],
+  epilog: 'Exit 0 verified; 1 with the server\'s exact error text and a stable code; 2 usage or unreadable input.',
+  run: async (args) => {
     const line = args['server-line'] ?? DEFAULT_SERVER_LINE;
     const { manifest, bytes } = await readManifestFile(args.file);
     const trust = await loadTrust(args, manifest.publisher);
@@ -200,16 +153,12 @@ const verifyCommand: CommandModule<object, VerifyArgs> = {
       verdict = verifyDecodedManifest(manifest, { sha256Hex: standIn }, trust, { serverLine: line });
     }
     if (!verdict.ok) {
-      if (args.json) {
-        out(JSON.stringify({ ok: false, file: args.file, code: verdict.code, error: verdict.message, digest_checked: args.artifact !== undefined }, null, 2));
-        process.exitCode = EXIT.INVALID;
-        return;
-      }
+      if (args.json) outJSON({ ok: false, file: args.file, code: verdict.code, message: verdict.message, exit: exitCodeFor(verdict.code), digest_checked: args.artifact !== undefined });
       throw verdictError(verdict);
     }
     const digestNote = args.artifact !== undefined ? 'digest checked against the artifact' : 'digest not checked: no --artifact';
     if (args.json) {
-      out(JSON.stringify({
+      outJSON({
         ok: true,
         file: args.file,
         id: verdict.manifest.id,
@@ -220,7 +169,7 @@ const verifyCommand: CommandModule<object, VerifyArgs> = {
         payload_sha256: verdict.payloadSha256,
         digest_checked: args.artifact !== undefined,
         server_line: line,
-      }, null, 2));
+      });
       return;
     }
     const who = verdict.signed ? `signed by ${verdict.publisher}` : 'unsigned (accepted: no publisher, no host-risk capability)';
@@ -228,13 +177,13 @@ const verifyCommand: CommandModule<object, VerifyArgs> = {
     out(`payload_sha256: ${verdict.payloadSha256}`);
     out(digestNote);
   },
-};
+});
 
 /** The trust policy from `--trust-policy FILE` or `--key B64` (+ `--publisher`). */
 async function loadTrust(args: VerifyArgs, manifestPublisher: string): Promise<TrustPolicy> {
   if (args['trust-policy'] !== undefined) {
-    const r = parseServerTrustPolicy(await readFileBounded(args['trust-policy'], MAX_TRUST_POLICY_BYTES));
-    if (!r.ok) throw new InputError('INPUT_INVALID', `${args['trust-policy']}: ${r.message}`);
+    const r = parseServerTrustPolicy(await readFileBounded(args['trust-policy'], POLICY_MAX_BYTES, 'trust policy'));
+    if (!r.ok) throw new InputError(r.notJSON ?? r.code, `${args['trust-policy']}: ${r.message}`);
     return r.policy;
   }
   if (args.key === undefined) throw new InputError('INPUT_INVALID', 'expected --key B64 or --trust-policy FILE');
@@ -262,140 +211,79 @@ interface SignArgs {
   'server-line'?: ServerLine;
 }
 
-const signCommand: CommandModule<object, SignArgs> = {
-  command: 'sign <file>',
+const signCommand = defineCommand<SignArgs>({
+  name: 'manifest sign',
   describe: "Sign a manifest with a publisher seed (like the server's cmd/pluginsign) and print or --write the signed manifest",
-  builder: (y: Argv) =>
-    y
-      .positional('file', { type: 'string', demandOption: true, describe: 'the manifest (read strictly, unlike pluginsign\'s lenient read)' })
-      .option('key', { type: 'string', describe: 'key file holding the 32-byte publisher seed (mode 0600)' })
-      .option('key-env', { type: 'string', describe: 'environment variable holding the seed as canonical base64 (for CI secrets)' })
-      .option('artifact', { type: 'string', describe: 'the artifact (v2: the .tar.gz bundle): its SHA-256 fills or checks the digest' })
-      .option('update-digest', { type: 'boolean', default: false, describe: 'replace a digest that differs from the artifact\'s' })
-      .option('write', { type: 'boolean', default: false, describe: 'write the signed manifest atomically over FILE instead of stdout' })
-      .option('server-line', {
+  positionals: [
+    { name: 'file', describe: 'the manifest (read strictly, unlike pluginsign\'s lenient read)' },
+  ],
+  options: {
+    key: { type: 'string', describe: 'key file holding the 32-byte publisher seed (mode 0600)' },
+    'key-env': { type: 'string', describe: 'environment variable holding the seed as canonical base64 (for CI secrets)' },
+    artifact: { type: 'string', describe: 'the artifact (v2: the .tar.gz bundle): its SHA-256 fills or checks the digest' },
+    'update-digest': { type: 'boolean', default: false, describe: 'replace a digest that differs from the artifact\'s' },
+    write: { type: 'boolean', default: false, describe: 'write the signed manifest atomically over FILE instead of stdout' },
+    'server-line': {
         ...serverLineOption,
         describe: `server line whose payload and validation rules apply (default ${DEFAULT_SERVER_LINE}; required for v1 manifests with dependencies)`,
-      })
-      .epilogue(
-        'Steps (interop §C.7 pluginsign): strict decode (pluginsign reads leniently; we refuse unknown, duplicate or ' +
+      },
+  },
+  epilog: 'Steps (interop §C.7 pluginsign): strict decode (pluginsign reads leniently; we refuse unknown, duplicate or ' +
           'case-variant keys); with --artifact the digest (v2 bundle.digest_sha256, v1 digest_sha256) is filled when ' +
           'empty, replaced only with --update-digest, otherwise a mismatch fails; the manifest must pass the server\'s ' +
           'validation; the signing payload is signed, the signature self-verified and written as padded base64; the ' +
           'output is Go\'s MarshalIndent form plus a newline; finally the output bytes are verified like the server ' +
           'does (against the artifact when given). The public key, digest, signature and payload length go to stderr; ' +
           'the seed is never printed.',
-      ) as unknown as Argv<SignArgs>,
-  handler: async (args) => {
+  run: async (args) => {
     if (args['update-digest'] && args.artifact === undefined) {
       throw new InputError('INPUT_INVALID', '--update-digest needs --artifact FILE');
     }
-    const { manifest: m } = await readManifestFile(args.file);
+    const { manifest } = await readManifestFile(args.file);
     const line = args['server-line'] ?? DEFAULT_SERVER_LINE;
-
     // A v1 payload with dependencies differs per server line (§B.1, §I.4):
     // refuse to guess which one the signature is for.
-    if (payloadDependsOnLine(m) && args['server-line'] === undefined) {
+    if (payloadDependsOnLine(manifest) && args['server-line'] === undefined) {
       throw new InputError(
         'INPUT_INVALID',
         `${args.file}: a v1 manifest with dependencies has a different signing payload on each server line; pass --server-line main or --server-line integration`,
       );
     }
-
-    // pluginsign step 2: the digest from the artifact.
-    let artifactSha256: string | undefined;
-    let digestAction: 'kept' | 'filled' | 'replaced' | undefined;
-    if (args.artifact !== undefined) {
-      artifactSha256 = await hashArtifactFile(args.artifact);
-      digestAction = applyArtifactDigest(m, artifactSha256, args['update-digest'], args.file);
-    }
-    const digest = manifestArtifactDigest(m);
-    if (digest === '') {
-      throw new VerificationError('MANIFEST_INVALID', `${args.file}: manifest signature requires an artifact digest (pass --artifact FILE)`);
-    }
-
-    // Refuse to sign what the server would not load (fail closed; pluginsign finds out only after writing).
-    const invalid = validateManifest(m, { serverLine: line });
-    if (invalid !== null) throw new VerificationError('MANIFEST_INVALID', `${args.file}: ${invalid}`);
-    const ambiguous = v1PayloadAmbiguity(m);
-    if (ambiguous !== null) {
-      throw new VerificationError('MANIFEST_INVALID', `${args.file}: manifest v1 field ${ambiguous} contains a newline (ambiguous signing payload)`);
-    }
-    if (m.publisher === '') throw new VerificationError('MANIFEST_SIGNATURE_REQUIRED', `${args.file}: manifest signature requires publisher`);
-    if (!HEX64_RE.test(digest)) throw new VerificationError('MANIFEST_INVALID', `${args.file}: invalid digest_sha256 ${goQuote(digest)}`);
-
-    // pluginsign step 3: sign the payload, self-verify, padded std base64.
-    const payload = manifestSigningPayload(m, { serverLine: line });
-    const seed = await loadSeed(args.key, args['key-env'], ['--key', '--key-env']);
-    let publicKey: Uint8Array;
-    let signature: Uint8Array;
+    if (args.write) await checkOutputPath(args.file);
+    const artifactSha256 = args.artifact !== undefined ? await hashArtifactFile(args.artifact) : undefined;
+    const seed = await loadSeed(args.key, args['key-env'], ['--key', '--key-env'], cliEnv());
+    let signed: SignedManifest;
     try {
-      publicKey = publicKeyFromSeed(seed);
-      signature = signEd25519(seed, payload);
+      signed = signManifest(manifest, seed, {
+        serverLine: line,
+        name: args.file,
+        updateDigest: args['update-digest'],
+        ...(artifactSha256 !== undefined ? { artifactSha256 } : {}),
+      });
     } finally {
       seed.fill(0);
     }
-    if (!verifyEd25519(publicKey, payload, signature)) {
-      throw new VerificationError('MANIFEST_SIGNATURE_INVALID', 'self-verification of the new signature failed');
-    }
-    m.signature_ed25519 = encodeBase64(signature);
-
-    // pluginsign step 4: MarshalIndent + "\n".
-    const text = marshalManifestIndent(m);
-    const outBytes = new TextEncoder().encode(text);
-
-    // pluginsign step 6 (done before anything is emitted): the output verifies as the server would.
-    const trust: TrustPolicy = { trustedPublishers: new Map([[m.publisher, publicKey]]), allowUnsignedHostRisk: false };
-    const check = (bytes: Uint8Array): void => {
-      const r = verifyManifest(bytes, { sha256Hex: artifactSha256 ?? digest.toLowerCase() }, trust, { serverLine: line });
-      if (!r.ok) throw verdictError(r, `${args.file}: the signed manifest does not verify: `);
-    };
-    check(outBytes);
 
     if (args.write) {
-      await writeFileAtomic(args.file, outBytes);
-      const written = await readFileBounded(args.file, MAX_MANIFEST_BYTES);
-      if (Buffer.compare(Buffer.from(written), Buffer.from(outBytes)) !== 0) {
+      await writeFileAtomic(args.file, signed.bytes);
+      const written = await readFileBounded(args.file, MANIFEST_MAX_BYTES);
+      if (Buffer.compare(Buffer.from(written), Buffer.from(signed.bytes)) !== 0) {
         throw new VerificationError('MANIFEST_SIGNATURE_INVALID', `${args.file}: the file changed after it was written`);
       }
-      check(written);
     } else {
-      await writeStdout(outBytes);
+      await writeStdout(signed.bytes);
     }
 
     // pluginsign step 5: the facts, on stderr (stdout may be the manifest).
-    err(`public_key_ed25519: ${encodeBase64(publicKey)}`);
-    err(`keyid: ${keyId(publicKey)}`);
+    err(`public_key_ed25519: ${encodeBase64(signed.publicKey)}`);
+    err(`keyid: ${keyId(signed.publicKey)}`);
     const digestNote = { kept: 'matches --artifact', filled: 'filled from --artifact', replaced: 'replaced from --artifact' };
-    err(`digest_sha256: ${digest} (${digestAction !== undefined ? digestNote[digestAction] : 'artifact not checked: no --artifact'})`);
-    err(`signature_ed25519: ${m.signature_ed25519}`);
-    err(`payload: ${payload.length} bytes, sha256 ${sha256Hex(payload)} (server line ${line})`);
+    err(`digest_sha256: ${signed.digest} (${signed.digestAction !== undefined ? digestNote[signed.digestAction] : 'artifact not checked: no --artifact'})`);
+    err(`signature_ed25519: ${signed.manifest.signature_ed25519}`);
+    err(`payload: ${signed.payload.length} bytes, sha256 ${sha256Hex(signed.payload)} (server line ${line})`);
     if (args.write) err(`${args.file}: signed and written`);
   },
-};
-
-/**
- * pluginsign's digest rule (§C.7 step 2): fill an empty digest; keep an equal
- * one (hex case-insensitively, as the server compares); replace a different
- * one only when asked; otherwise fail.
- */
-function applyArtifactDigest(m: Manifest, sha: string, update: boolean, file: string): 'kept' | 'filled' | 'replaced' {
-  const isV2 = m.schema === MANIFEST_SCHEMA_V2;
-  if (isV2 && m.bundle === null) {
-    throw new VerificationError('MANIFEST_INVALID', `${file}: manifest v2 bundle is required`);
-  }
-  const current = isV2 ? m.bundle!.digest_sha256 : m.digest_sha256;
-  if (current !== '' && current.toLowerCase() === sha) return 'kept';
-  if (current !== '' && !update) {
-    throw new VerificationError(
-      'MANIFEST_DIGEST_MISMATCH',
-      `${file}: digest mismatch: the manifest has ${current}, the artifact is ${sha} (pass --update-digest to replace it)`,
-    );
-  }
-  if (isV2) m.bundle = { ...m.bundle!, digest_sha256: sha };
-  else m.digest_sha256 = sha;
-  return current === '' ? 'filled' : 'replaced';
-}
+});
 
 // ---------------------------------------------------------------------------
 // manifest check
@@ -406,26 +294,26 @@ interface CheckArgs {
   'server-line'?: ServerLine;
 }
 
-const checkCommand: CommandModule<object, CheckArgs> = {
-  command: 'check <files..>',
+const checkCommand = defineCommand<CheckArgs>({
+  name: 'manifest check',
   describe: 'Would the server load these manifests? (like lattice-plugin-manifest-check: decode + validate, no trust)',
-  builder: (y: Argv) =>
-    y
-      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'manifest files' })
-      .option('server-line', serverLineOption)
-      .epilogue(
-        'stdout per success: "<path>: ok id=<id> version=<version> schema=<schema or legacy>"; ' +
+  positionals: [
+    { name: 'files', variadic: true, describe: 'manifest files' },
+  ],
+  options: {
+      'server-line': serverLineOption,
+  },
+  epilog: 'stdout per success: "<path>: ok id=<id> version=<version> schema=<schema or legacy>"; ' +
           'stderr per failure: "<path>: invalid: <server error>". No trust, digest or signature is checked. ' +
           'Exit 0 all ok; 1 any invalid; 2 usage error or an unreadable file.',
-      ) as unknown as Argv<CheckArgs>,
-  handler: async (args) => {
+  run: async (args) => {
     const line = args['server-line'] ?? DEFAULT_SERVER_LINE;
     let invalid = false;
     let unreadable = false;
     for (const file of args.files) {
       let bytes: Uint8Array;
       try {
-        bytes = await readFileBounded(file, MAX_MANIFEST_BYTES);
+        bytes = await readFileBounded(file, MANIFEST_MAX_BYTES);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         err(`${file}: unreadable: ${oneLine(e.message)}`);
@@ -434,33 +322,87 @@ const checkCommand: CommandModule<object, CheckArgs> = {
       }
       // §C.7: DecodeManifest + ValidateManifest, nothing else.
       const decoded = decodeManifest(bytes);
+      if (!decoded.ok && decoded.notJSON !== undefined) {
+        // Not strict JSON text: unreadable input (exit 2), as in every command.
+        err(`${file}: unreadable: ${oneLine(decoded.message)} [${decoded.notJSON}]`);
+        unreadable = true;
+        continue;
+      }
       const problem = decoded.ok ? validateManifest(decoded.manifest, { serverLine: line }) : decoded.message;
       if (!decoded.ok || problem !== null) {
-        err(`${file}: invalid: ${oneLine(problem ?? '')}`);
+        const at = decoded.ok ? manifestProblemPointer(decoded.manifest, problem!) : decoded.pointer || undefined;
+        err(`${file}: invalid: ${oneLine(problem ?? '')}${at !== undefined ? ` [at ${at}]` : ''}`);
         invalid = true;
         continue;
       }
       const m = decoded.manifest;
       out(`${file}: ok id=${m.id} version=${m.version} schema=${m.schema || 'legacy'}`);
     }
-    process.exitCode = unreadable ? EXIT.USAGE : invalid ? EXIT.INVALID : EXIT.OK;
+    setExitCode(unreadable ? EXIT.USAGE : invalid ? EXIT.INVALID : EXIT.OK);
   },
-};
+});
+
+// ---------------------------------------------------------------------------
+// manifest init
+// ---------------------------------------------------------------------------
+
+interface InitArgs {
+  out: string;
+  id: string;
+  name: string;
+  publisher?: string;
+  type: PluginType;
+  version: string;
+  capability: string[];
+  platform: string[];
+  'server-line'?: ServerLine;
+}
+
+const initCommand = defineCommand<InitArgs>({
+  name: 'manifest init',
+  describe: 'Write a starting v2 manifest that the server accepts once `manifest sign --artifact` fills its digest',
+  options: {
+    out: { type: 'string', value: 'FILE', required: true, describe: 'the manifest to create (never overwritten)' },
+    id: { type: 'string', value: 'ID', required: true, describe: 'plugin id: <publisher>.<name>, e.g. acme.tool' },
+    name: { type: 'string', value: 'TEXT', required: true, describe: 'display name (printable, at most 80 bytes)' },
+    publisher: { type: 'string', value: 'ID', describe: 'publisher id (default: the id before its first dot)' },
+    type: { type: 'string', choices: PLUGIN_TYPES, default: 'system', describe: 'plugin type' },
+    version: { type: 'string', value: 'VERSION', default: '0.1.0', describe: 'release version' },
+    capability: { type: 'string', value: 'CAP', multiple: true, describe: 'a capability the plugin needs, e.g. kv:read' },
+    platform: { type: 'string', value: 'OS/ARCH', multiple: true, describe: 'a runtime platform (default: linux/amd64 and linux/arm64)' },
+    'server-line': serverLineOption,
+  },
+  epilog:
+    'Then: build the bundle (lattice-index bundle pack DIR --out BUNDLE), sign with ' +
+    '`lattice-index manifest sign FILE --key SEED --artifact BUNDLE --write`, and add the release (CONTRIBUTING.md).',
+  run: async (args) => {
+    const dot = args.id.indexOf('.');
+    const publisher = args.publisher ?? (dot > 0 ? args.id.slice(0, dot) : '');
+    if (!validPluginID(args.id) || dot <= 0) throw new InputError('INPUT_INVALID', `--id must be <publisher>.<name> (lowercase letters, digits, '.', '-'), found ${JSON.stringify(args.id)}`);
+    if (!validPluginID(publisher)) throw new InputError('INPUT_INVALID', `--publisher must be a publisher id, found ${JSON.stringify(publisher)}`);
+    const platforms = args.platform.length > 0 ? args.platform : ['linux/amd64', 'linux/arm64'];
+    for (const p of platforms) if (!/^[a-z0-9]+\/[a-z0-9][a-z0-9_]*$/.test(p)) throw new InputError('INPUT_INVALID', `--platform must look like linux/amd64, found ${JSON.stringify(p)}`);
+    await checkOutputPath(args.out);
+    const m = manifestTemplate({ id: args.id, name: args.name, publisher, type: args.type, version: args.version, capabilities: args.capability, platforms });
+    // The template must be one the server loads once its digest is filled in.
+    const probe = { ...m, bundle: { ...m.bundle!, digest_sha256: '0'.repeat(64) } };
+    const invalid = validateManifest(probe, { serverLine: args['server-line'] ?? DEFAULT_SERVER_LINE });
+    if (invalid !== null) {
+      const at = manifestProblemPointer(probe, invalid);
+      throw new VerificationError('MANIFEST_INVALID', `the manifest would be invalid: ${invalid}${at !== undefined ? ` (at ${at})` : ''}`);
+    }
+    await writeFileAtomic(args.out, marshalManifestIndent(m), { exclusive: true });
+    out(`${args.out}: written — ${m.id} ${m.version} (${m.type}); next: lattice-index manifest sign ${args.out} --key SEED --artifact BUNDLE --write`);
+  },
+});
 
 // ---------------------------------------------------------------------------
 // the group
 // ---------------------------------------------------------------------------
 
 /** `lattice-index manifest <payload|verify|sign|check>`. */
-export const manifestCommand: CommandModule<object, object> = {
-  command: 'manifest <command>',
-  describe: 'Publisher tools for Lattice plugin manifests: payload, verify, sign, check',
-  builder: (y: Argv) =>
-    y
-      .command(payloadCommand)
-      .command(verifyCommand)
-      .command(signCommand)
-      .command(checkCommand)
-      .demandCommand(1, 'expected a manifest subcommand: payload, verify, sign or check'),
-  handler: () => {},
+export const manifestCommand: CommandGroupSpec = {
+  name: 'manifest',
+  describe: '',
+  subcommands: [initCommand, payloadCommand, verifyCommand, signCommand, checkCommand],
 };

@@ -13,15 +13,15 @@
  *
  * @module
  */
-import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../core/errors.js';
 import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { MAX_INSTALL_POLICY_BYTES, parseInstallPolicy, serverTrustPolicyFrom, starterInstallPolicy } from '../../domain/install/policy.js';
 import { serializeServerTrustPolicy } from '../../domain/manifest/trust-policy.js';
-import { readFileBounded, writeFileAtomic } from '../../io/files.js';
+import { checkOutputPath, readFileBounded, writeFileAtomic } from '../../io/files.js';
 import { goPlatform } from '../../io/platform.js';
-import { err, out } from '../run.js';
-import { parseTimeFlag } from './verify.js';
+import { err, exitCodeFor, out, outJSON, writeStdout } from '../run.js';
+import { defineCommand, type CommandGroupSpec } from '../spec.js';
+import { loadInstallPolicy, parseTimeFlag } from '../inputs.js';
 
 interface InitArgs {
   out: string;
@@ -44,24 +44,25 @@ interface ExportArgs {
   now?: string;
 }
 
-const initCommand: CommandModule<object, InitArgs> = {
-  command: 'init',
+const initCommand = defineCommand<InitArgs>({
+  name: 'policy init',
   describe: 'Write a starting install policy with fail-closed defaults',
-  builder: (y: Argv) =>
-    y
-      .option('out', { type: 'string', demandOption: true, describe: 'file to create (never overwritten)' })
-      .option('index-key', { type: 'string', array: true, demandOption: true, describe: 'trusted index public key (canonical base64); repeatable' })
-      .option('threshold', { type: 'number', default: 1, describe: 'distinct index keys that must sign' })
-      .option('publisher', { type: 'string', array: true, describe: 'trusted publisher as ID=B64KEY; repeatable' })
-      .option('server-version', { type: 'string', demandOption: true, describe: "the Lattice server's version, e.g. 0.2.2" })
-      .option('server-line', { choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line' })
-      .option('platform', { type: 'string', describe: 'host <goos>/<goarch> (default: this machine)' }) as unknown as Argv<InitArgs>,
-  handler: async (args) => {
+  options: {
+    out: { type: 'string', required: true, describe: 'file to create (never overwritten)' },
+    'index-key': { type: 'string', multiple: true, required: true, describe: 'trusted index public key (canonical base64); repeatable' },
+    threshold: { type: 'number', default: 1, describe: 'distinct index keys that must sign' },
+    publisher: { type: 'string', multiple: true, describe: 'trusted publisher as ID=B64KEY; repeatable' },
+    'server-version': { type: 'string', required: true, describe: "the Lattice server's version, e.g. 0.2.2" },
+    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line' },
+    platform: { type: 'string', describe: 'host <goos>/<goarch> (default: this machine)' },
+  },
+  run: async (args) => {
     const publishers = (args.publisher ?? []).map((p) => {
       const eq = p.indexOf('=');
       if (eq <= 0) throw new InputError('INPUT_INVALID', `--publisher must be ID=B64KEY, found ${JSON.stringify(p)}`);
       return { id: p.slice(0, eq), key: p.slice(eq + 1) };
     });
+    await checkOutputPath(args.out);
     const doc = starterInstallPolicy({
       indexKeys: args['index-key'],
       threshold: args.threshold,
@@ -73,21 +74,28 @@ const initCommand: CommandModule<object, InitArgs> = {
     await writeFileAtomic(args.out, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600, exclusive: true });
     out(`wrote ${args.out}: review host.runners, host.sandboxes and publishers before the first install`);
   },
-};
+});
 
-const checkCommand: CommandModule<object, CheckArgs> = {
-  command: 'check <file>',
+const checkCommand = defineCommand<CheckArgs>({
+  name: 'policy check',
   describe: 'Check an install policy; list every problem',
-  builder: (y: Argv) =>
-    y
-      .positional('file', { type: 'string', demandOption: true })
-      .option('json', { type: 'boolean', default: false, describe: 'print the problems as JSON' }) as unknown as Argv<CheckArgs>,
-  handler: async (args) => {
-    const r = parseInstallPolicy(await readFileBounded(args.file, MAX_INSTALL_POLICY_BYTES));
+  positionals: [
+    { name: 'file', describe: 'the install policy file' },
+  ],
+  options: {
+    json: { type: 'boolean', default: false, describe: 'print the problems as JSON' },
+  },
+  run: async (args) => {
+    const r = parseInstallPolicy(await readFileBounded(args.file, MAX_INSTALL_POLICY_BYTES, 'install policy'));
+    if (!r.ok && r.notJSON !== undefined) throw new InputError(r.notJSON, `${args.file}: ${r.error.message}`);
     if (args.json) {
-      out(JSON.stringify(r.ok ? { ok: true, file: args.file, problems: [] } : { ok: false, file: args.file, problems: r.problems }, null, 2));
-      if (!r.ok) process.exitCode = 1;
-      return;
+      // The same verdict and exit code as the text output; the problems in full.
+      if (r.ok) {
+        outJSON({ ok: true, file: args.file, problems: [] });
+        return;
+      }
+      outJSON({ ok: false, file: args.file, code: r.error.code, message: r.error.message, exit: exitCodeFor(r.error.code), problems: r.problems });
+      throw r.error;
     }
     if (r.ok) {
       const p = r.policy;
@@ -101,34 +109,36 @@ const checkCommand: CommandModule<object, CheckArgs> = {
     for (const problem of r.problems) err(`${args.file}: ${problem.instancePath || '/'}: ${problem.message} [${problem.keyword}]`);
     throw r.error;
   },
-};
+});
 
-const exportCommand: CommandModule<object, ExportArgs> = {
-  command: 'export-server-trust <file>',
+const exportCommand = defineCommand<ExportArgs>({
+  name: 'policy export-server-trust',
   describe: "Write the server's trust policy (trusted_publishers) for the policy's trusted publishers",
-  builder: (y: Argv) =>
-    y
-      .positional('file', { type: 'string', demandOption: true, describe: 'install policy file' })
-      .option('out', { type: 'string', describe: 'write here (atomically) instead of stdout' })
-      .option('now', { type: 'string', describe: 'reference time for key windows (RFC 3339 UTC)' }) as unknown as Argv<ExportArgs>,
-  handler: async (args) => {
-    const r = parseInstallPolicy(await readFileBounded(args.file, MAX_INSTALL_POLICY_BYTES));
-    if (!r.ok) throw r.error;
-    const { trust, skipped } = serverTrustPolicyFrom(r.policy, parseTimeFlag('--now', args.now));
+  positionals: [
+    { name: 'file', describe: 'install policy file' },
+  ],
+  options: {
+    out: { type: 'string', describe: 'write here (atomically) instead of stdout' },
+    now: { type: 'string', describe: 'reference time for key windows (RFC 3339 UTC)' },
+  },
+  run: async (args) => {
+    const now = parseTimeFlag('--now', args.now);
+    if (args.out !== undefined) await checkOutputPath(args.out);
+    const { policy } = await loadInstallPolicy(args.file);
+    const { trust, skipped } = serverTrustPolicyFrom(policy, now);
     for (const s of skipped) err(`lattice-index: publisher ${s.publisher} left out: ${s.reason}`);
     const text = serializeServerTrustPolicy(trust);
     if (args.out !== undefined) {
       await writeFileAtomic(args.out, text, { mode: 0o644 });
       err(`wrote ${args.out}: ${trust.trustedPublishers.size} trusted publisher(s)`);
     } else {
-      process.stdout.write(text);
+      await writeStdout(text);
     }
   },
-};
+});
 
-export const policyCommand: CommandModule<object, object> = {
-  command: 'policy <action>',
-  describe: 'Install policy: init, check, export-server-trust',
-  builder: (y: Argv) => y.command(initCommand).command(checkCommand).command(exportCommand).demandCommand(1, 'expected init, check or export-server-trust') as Argv,
-  handler: () => {},
+export const policyCommand: CommandGroupSpec = {
+  name: 'policy',
+  describe: '',
+  subcommands: [initCommand, checkCommand, exportCommand],
 };

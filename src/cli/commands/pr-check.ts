@@ -5,17 +5,15 @@
  * summary to `$GITHUB_STEP_SUMMARY`, exit 0 ok / 1 failed / 3 needs review.
  * @module
  */
-import { promises as fs } from 'node:fs';
-import type { Argv, CommandModule } from 'yargs';
-import { InputError } from '../../core/errors.js';
 import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { INDEX_DIR } from '../../domain/pr/layout.js';
 import { formatAnnotation, formatReportJSON, formatSummaryMarkdown, reportExitCode, reportHeadline } from '../../domain/pr/report.js';
 import { checkPullRequest } from '../../domain/pr/rules.js';
 import { changedPaths, mergeBase, readTreeSnapshot, repositoryRoot, resolveCommit } from '../../io/git.js';
 import { MAX_ENTRY_BYTES } from '../../io/index-sources.js';
-import { describeFsError } from '../../io/files.js';
-import { out } from '../run.js';
+import { appendToFile, checkOutputPath } from '../../io/files.js';
+import { cliEnv, out, setExitCode } from '../run.js';
+import { defineCommand } from '../spec.js';
 
 interface PrCheckArgs {
   base: string;
@@ -26,20 +24,21 @@ interface PrCheckArgs {
   'server-line': ServerLine;
 }
 
-export const prCheckCommand: CommandModule<object, PrCheckArgs> = {
-  command: 'pr-check',
-  describe: 'Check a pull request against the publisher rules (one publisher, namespace, immutable releases, growing versions, valid entries)',
-  builder: (y: Argv) =>
-    y
-      .option('base', { type: 'string', demandOption: true, describe: 'git ref of the target branch, e.g. origin/main' })
-      .option('head', { type: 'string', default: 'HEAD', describe: 'git ref of the pull request' })
-      .option('repo', { type: 'string', default: '.', describe: 'a directory inside the git repository' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON instead of annotations' })
-      .option('summary', { type: 'string', describe: 'append the Markdown summary to this file (default: $GITHUB_STEP_SUMMARY when set)' })
-      .option('server-line', { choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' })
-      .example('$0 pr-check --base origin/main --head HEAD', 'check the current branch against main')
-      .epilog('Exit codes: 0 passes, 1 breaks a rule, 3 passes but needs a maintainer\'s review, 2 usage error.') as unknown as Argv<PrCheckArgs>,
-  handler: async (args) => {
+export const prCheckCommand = defineCommand<PrCheckArgs>({
+  name: 'pr-check',
+  options: {
+    base: { type: 'string', required: true, describe: 'git ref of the target branch, e.g. origin/main' },
+    head: { type: 'string', default: 'HEAD', describe: 'git ref of the pull request' },
+    repo: { type: 'string', default: '.', describe: 'a directory inside the git repository' },
+    json: { type: 'boolean', default: false, describe: 'print the report as JSON instead of annotations' },
+    summary: { type: 'string', describe: 'append the Markdown summary to this file (default: $GITHUB_STEP_SUMMARY when set)' },
+    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
+  },
+  examples: [['$0 pr-check --base origin/main --head HEAD', 'check the current branch against main']],
+  epilog: 'Exit codes: 0 passes, 1 breaks a rule, 3 passes but needs a maintainer\'s review, 2 usage error.',
+  run: async (args) => {
+    const summaryFile = args.summary ?? (cliEnv().GITHUB_STEP_SUMMARY || undefined);
+    if (summaryFile !== undefined) await checkOutputPath(summaryFile);
     const root = await repositoryRoot(args.repo);
     const baseId = await resolveCommit(root, args.base);
     const headId = await resolveCommit(root, args.head);
@@ -66,14 +65,7 @@ export const prCheckCommand: CommandModule<object, PrCheckArgs> = {
       for (const f of report.findings) out(formatAnnotation(f));
       out(reportHeadline(report));
     }
-    const summaryFile = args.summary ?? (process.env.GITHUB_STEP_SUMMARY || undefined);
-    if (summaryFile !== undefined) {
-      try {
-        await fs.appendFile(summaryFile, formatSummaryMarkdown(report, { base: mb, head: headId }) + '\n');
-      } catch (e) {
-        throw new InputError('INPUT_UNREADABLE', `cannot append the summary to ${summaryFile}: ${describeFsError(e)}`);
-      }
-    }
-    process.exitCode = reportExitCode(report);
+    if (summaryFile !== undefined) await appendToFile(summaryFile, formatSummaryMarkdown(report, { base: mb, head: headId }) + '\n', 0o644);
+    setExitCode(reportExitCode(report));
   },
-};
+});

@@ -8,16 +8,16 @@
  *
  * @module
  */
-import { promises as fs } from 'node:fs';
-import type { Argv, CommandModule } from 'yargs';
-import { InputError } from '../../core/errors.js';
+import { InputError, VerificationError } from '../../core/errors.js';
+import { REVOCATIONS_MAX_BYTES } from '../../core/limits.js';
 import { decodeCanonicalBase64 } from '../../core/base64.js';
 import type { RevocationList } from '../../core/index/types.js';
 import { formatRFC3339UTC, hasControl, SHA256_HEX_ANY_CASE_RE, validIndexID, validIndexVersion } from '../../core/rules.js';
 import { addRevocation, validateRevocationList, type NewRevocation } from '../../domain/index/revocation.js';
-import { writeFileAtomic } from '../../io/files.js';
-import { out } from '../run.js';
-import { parseTimeFlag, readStrictJSONFile } from './verify.js';
+import { checkOutputPath, readStrictJSONFile, writeFileAtomic } from '../../io/files.js';
+import { out, outJSON } from '../run.js';
+import { defineCommand } from '../spec.js';
+import { parseTimeFlag } from '../inputs.js';
 
 interface RevokeArgs {
   release?: string;
@@ -32,23 +32,20 @@ interface RevokeArgs {
 
 /** Longest accepted reason. */
 const MAX_REASON_LENGTH = 1000;
-/** Largest revocations file read (16 MiB). */
-const MAX_REVOCATIONS_BYTES = 16 * 1024 * 1024;
 
-export const revokeCommand: CommandModule<object, RevokeArgs> = {
-  command: 'revoke',
-  describe: 'Revoke a release (ID@VERSION), an artifact digest or a publisher key in index/revocations.json',
-  builder: (y: Argv) =>
-    y
-      .option('release', { type: 'string', describe: 'revoke one release: PLUGIN_ID@VERSION' })
-      .option('artifact', { type: 'string', describe: 'revoke an artifact SHA-256 (64 hex digits)' })
-      .option('key', { type: 'string', describe: 'revoke a publisher public key (canonical base64); needs --publisher' })
-      .option('publisher', { type: 'string', describe: 'the publisher of the revoked --key' })
-      .option('reason', { type: 'string', demandOption: true, describe: 'why (shown to operators)' })
-      .option('file', { type: 'string', default: 'index/revocations.json', describe: 'the revocations file' })
-      .option('at', { type: 'string', describe: 'revocation time (RFC 3339 UTC; default now)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<RevokeArgs>,
-  handler: async (args) => {
+export const revokeCommand = defineCommand<RevokeArgs>({
+  name: 'revoke',
+  options: {
+    release: { type: 'string', describe: 'revoke one release: PLUGIN_ID@VERSION' },
+    artifact: { type: 'string', describe: 'revoke an artifact SHA-256 (64 hex digits)' },
+    key: { type: 'string', describe: 'revoke a publisher public key (canonical base64); needs --publisher' },
+    publisher: { type: 'string', describe: 'the publisher of the revoked --key' },
+    reason: { type: 'string', required: true, describe: 'why (shown to operators)' },
+    file: { type: 'string', default: 'index/revocations.json', describe: 'the revocations file' },
+    at: { type: 'string', describe: 'revocation time (RFC 3339 UTC; default now)' },
+    json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
+  },
+  run: async (args) => {
     const revocation = parseRevocation(args);
     const reason = args.reason.trim();
     if (reason === '' || reason.length > MAX_REASON_LENGTH || hasControl(reason)) {
@@ -58,15 +55,15 @@ export const revokeCommand: CommandModule<object, RevokeArgs> = {
     const list = await readRevocations(args.file);
     const r = addRevocation(list, revocation, reason, at);
     const problems = validateRevocationList(r.list);
-    if (problems.length > 0) throw new InputError('INPUT_INVALID', `the revocation would be invalid: ${problems[0]!.instancePath}: ${problems[0]!.message}`);
+    if (problems.length > 0) throw new VerificationError('INDEX_INVALID', `the revocation would be invalid: ${problems[0]!.instancePath}: ${problems[0]!.message}`);
     if (r.added) await writeFileAtomic(args.file, JSON.stringify(r.list, null, 2) + '\n');
     if (args.json) {
-      out(JSON.stringify({ ok: true, file: args.file, added: r.added, kind: revocation.kind, entry: r.entry }, null, 2));
+      outJSON({ ok: true, file: args.file, added: r.added, kind: revocation.kind, entry: r.entry });
       return;
     }
     out(`${args.file}: ${r.added ? 'revoked' : 'already revoked'} ${describeRevocation(revocation)} (revoked_at ${r.entry.revoked_at})`);
   },
-};
+});
 
 /** Exactly one of --release, --artifact, --key (+ --publisher), checked. */
 function parseRevocation(args: RevokeArgs): NewRevocation {
@@ -100,21 +97,21 @@ function parseRevocation(args: RevokeArgs): NewRevocation {
 
 /** The revocations file, strictly parsed and validated; missing = empty. */
 async function readRevocations(file: string): Promise<RevocationList> {
+  let value: unknown;
   try {
-    await fs.lstat(file);
+    ({ value } = await readStrictJSONFile(file, REVOCATIONS_MAX_BYTES));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { releases: [], artifacts: [], keys: [] };
+    // Only a missing file is an empty list; an unreadable one stops the command.
+    if (e instanceof InputError && e.code === 'INPUT_NOT_FOUND') return { releases: [], artifacts: [], keys: [] };
+    throw e;
   }
-  const value = await readStrictJSONFile(file, MAX_REVOCATIONS_BYTES);
+  await checkOutputPath(file);
   const problems = validateRevocationList(value);
   if (problems.length > 0) {
     const p = problems[0]!;
-    throw new InputError('INPUT_INVALID', `${file}: ${p.instancePath || '/'}: ${p.message} [${p.code}]`);
+    throw new VerificationError('INDEX_INVALID', `${file}: ${p.instancePath || '/'}: ${p.message} [${p.code}]`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InputError('INPUT_INVALID', `${file}: expected a revocations object`);
-  }
-  return value as unknown as RevocationList;
+  return value as RevocationList;
 }
 
 function describeRevocation(r: NewRevocation): string {

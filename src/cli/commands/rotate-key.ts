@@ -8,16 +8,16 @@
  *
  * @module
  */
-import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../core/errors.js';
 import { decodeCanonicalBase64 } from '../../core/base64.js';
 import { keyId } from '../../crypto/index.js';
 import { rotatePublisherKey } from '../../domain/index/rotation.js';
-import { writeFileAtomic } from '../../io/files.js';
+import { checkOutputPath, readStrictJSONFile, writeFileAtomic } from '../../io/files.js';
 import { MAX_ENTRY_BYTES } from '../../io/index-sources.js';
 import { loadSeed } from '../../io/keys.js';
-import { out } from '../run.js';
-import { parseTimeFlag, readStrictJSONFile } from './verify.js';
+import { cliEnv, out, outJSON } from '../run.js';
+import { defineCommand } from '../spec.js';
+import { parseTimeFlag } from '../inputs.js';
 
 interface RotateKeyArgs {
   'publisher-file': string;
@@ -29,19 +29,18 @@ interface RotateKeyArgs {
   json: boolean;
 }
 
-export const rotateKeyCommand: CommandModule<object, RotateKeyArgs> = {
-  command: 'rotate-key',
-  describe: 'Rotate a publisher key: retire the current key into key_history with a rotation statement signed by it',
-  builder: (y: Argv) =>
-    y
-      .option('publisher-file', { type: 'string', demandOption: true, describe: 'the publisher entry file (index/publishers/<id>.json), rewritten atomically' })
-      .option('old-key', { type: 'string', describe: 'key file with the seed of the current (retiring) key' })
-      .option('old-key-env', { type: 'string', describe: 'environment variable with the retiring seed as base64' })
-      .option('new-public-key', { type: 'string', demandOption: true, describe: 'the new public key (canonical base64 of 32 bytes)' })
-      .option('at', { type: 'string', describe: 'rotation time, RFC 3339 UTC (default now); ends the retiring key\'s window' })
-      .option('valid-from', { type: 'string', describe: 'first rotation only: start of the retiring key\'s window (default 1970-01-01T00:00:00Z)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<RotateKeyArgs>,
-  handler: async (args) => {
+export const rotateKeyCommand = defineCommand<RotateKeyArgs>({
+  name: 'rotate-key',
+  options: {
+    'publisher-file': { type: 'string', required: true, describe: 'the publisher entry file (index/publishers/<id>.json), rewritten atomically' },
+    'old-key': { type: 'string', describe: 'key file with the seed of the current (retiring) key' },
+    'old-key-env': { type: 'string', describe: 'environment variable with the retiring seed as base64' },
+    'new-public-key': { type: 'string', required: true, describe: 'the new public key (canonical base64 of 32 bytes)' },
+    at: { type: 'string', describe: 'rotation time, RFC 3339 UTC (default now); ends the retiring key\'s window' },
+    'valid-from': { type: 'string', describe: 'first rotation only: start of the retiring key\'s window (default 1970-01-01T00:00:00Z)' },
+    json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
+  },
+  run: async (args) => {
     const at = parseTimeFlag('--at', args.at);
     const validFrom = args['valid-from'] !== undefined ? parseTimeFlag('--valid-from', args['valid-from']) : undefined;
     const newKey = decodeCanonicalBase64(args['new-public-key'], 32);
@@ -49,8 +48,9 @@ export const rotateKeyCommand: CommandModule<object, RotateKeyArgs> = {
       throw new InputError('INPUT_INVALID', `--new-public-key must be canonical padded base64 of a 32-byte public key, found ${JSON.stringify(args['new-public-key'])}`);
     }
     const file = args['publisher-file'];
-    const entry = await readStrictJSONFile(file, MAX_ENTRY_BYTES);
-    const seed = await loadSeed(args['old-key'], args['old-key-env'], ['--old-key', '--old-key-env']);
+    const { value: entry } = await readStrictJSONFile(file, MAX_ENTRY_BYTES);
+    await checkOutputPath(file);
+    const seed = await loadSeed(args['old-key'], args['old-key-env'], ['--old-key', '--old-key-env'], cliEnv());
     let rotated;
     try {
       rotated = rotatePublisherKey(entry, seed, newKey, { at, ...(validFrom !== undefined ? { validFrom } : {}) });
@@ -62,10 +62,10 @@ export const rotateKeyCommand: CommandModule<object, RotateKeyArgs> = {
     const oldKeyid = keyId(decodeCanonicalBase64(retired.public_key_ed25519, 32)!);
     const newKeyid = keyId(newKey);
     if (args.json) {
-      out(JSON.stringify({ ok: true, file, publisher: rotated.id, previous_keyid: oldKeyid, keyid: newKeyid, rotated_at: retired.valid_until, key_history: rotated.key_history!.length }, null, 2));
+      outJSON({ ok: true, file, publisher: rotated.id, previous_keyid: oldKeyid, keyid: newKeyid, rotated_at: retired.valid_until, key_history: rotated.key_history!.length });
       return;
     }
     out(`${file}: publisher ${rotated.id} rotated from keyid ${oldKeyid} to ${newKeyid} at ${retired.valid_until}`);
     out(`key_history: ${rotated.key_history!.length} retired key(s); rebuild and sign the index to publish`);
   },
-};
+});

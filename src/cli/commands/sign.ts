@@ -13,14 +13,14 @@
  *
  * @module
  */
-import type { Argv, CommandModule } from 'yargs';
 import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { signIndex } from '../../domain/index/sign.js';
-import { writeFileAtomic } from '../../io/files.js';
+import { readStrictJSONFile, writeFileAtomic } from '../../io/files.js';
 import { loadSeed } from '../../io/keys.js';
 import { MAX_INDEX_BYTES } from '../index-check.js';
-import { err, oneLine, out } from '../run.js';
-import { parseTimeFlag, readStrictJSONFile } from './verify.js';
+import { cliEnv, err, oneLine, out, outJSON } from '../run.js';
+import { defineCommand } from '../spec.js';
+import { parseTimeFlag } from '../inputs.js';
 
 interface SignArgs {
   index: string;
@@ -33,23 +33,24 @@ interface SignArgs {
   json: boolean;
 }
 
-export const signCommand: CommandModule<object, SignArgs> = {
-  command: 'sign <index>',
-  describe: 'Sign an index with an Ed25519 seed (adds or replaces this key\'s signature); --official makes it installable',
-  builder: (y: Argv) =>
-    y
-      .positional('index', { type: 'string', demandOption: true, describe: 'the index file (e.g. index/plugins.json), rewritten atomically' })
-      .option('key', { type: 'string', describe: 'key file holding the 32-byte seed (mode 0600)' })
-      .option('key-env', { type: 'string', describe: 'environment variable holding the seed as base64 (for CI secrets)' })
-      .option('publisher', { type: 'string', demandOption: true, describe: 'publisher id listed in the index, recorded in the signature entry' })
-      .option('official', { type: 'boolean', default: false, describe: 'set status official (needs generation and expires_at: build --expires-in DAYS)' })
-      .option('now', { type: 'string', describe: 'reference time (RFC 3339 UTC) for the self-check instead of the clock' })
-      .option('server-line', { choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<SignArgs>,
-  handler: async (args) => {
+export const signCommand = defineCommand<SignArgs>({
+  name: 'sign',
+  positionals: [
+    { name: 'index', describe: 'the index file (e.g. index/plugins.json), rewritten atomically' },
+  ],
+  options: {
+    key: { type: 'string', describe: 'key file holding the 32-byte seed (mode 0600)' },
+    'key-env': { type: 'string', describe: 'environment variable holding the seed as base64 (for CI secrets)' },
+    publisher: { type: 'string', required: true, describe: 'publisher id listed in the index, recorded in the signature entry' },
+    official: { type: 'boolean', default: false, describe: 'set status official (needs generation and expires_at: build --expires-in DAYS)' },
+    now: { type: 'string', describe: 'reference time (RFC 3339 UTC) for the self-check instead of the clock' },
+    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
+    json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
+  },
+  run: async (args) => {
     const now = parseTimeFlag('--now', args.now);
-    const value = await readStrictJSONFile(args.index, MAX_INDEX_BYTES);
-    const seed = await loadSeed(args.key, args['key-env'], ['--key', '--key-env']);
+    const { value } = await readStrictJSONFile(args.index, MAX_INDEX_BYTES);
+    const seed = await loadSeed(args.key, args['key-env'], ['--key', '--key-env'], cliEnv());
     let result;
     try {
       result = signIndex(value, seed, { publisher: args.publisher, official: args.official, now, serverLine: args['server-line'] });
@@ -63,7 +64,7 @@ export const signCommand: CommandModule<object, SignArgs> = {
     const v = result.verified;
     const total = v.index.signatures.length;
     if (args.json) {
-      out(JSON.stringify({
+      outJSON({
         ok: true,
         file: args.index,
         status: v.status,
@@ -77,11 +78,11 @@ export const signCommand: CommandModule<object, SignArgs> = {
         signatures: total,
         kept: result.kept,
         dropped: result.dropped,
-      }, null, 2));
+      });
       return;
     }
     out(`${args.index}: signed by keyid ${result.keyid} (publisher ${args.publisher})${result.replaced ? ', replacing its earlier signature' : ''}`);
     out(`status: ${v.status}, generation: ${v.generation ?? 'none'}, expires_at: ${v.expiresAt ?? 'none'}, signatures: ${total}`);
     out(`payload_sha256: ${v.payloadSha256}`);
   },
-};
+});

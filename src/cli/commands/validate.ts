@@ -3,12 +3,12 @@
  * Exit 0 valid, 1 invalid (every problem printed, one per line), 2 unreadable or not JSON.
  * @module
  */
-import type { Argv, CommandModule } from 'yargs';
 import { readFileBounded } from '../../io/files.js';
 import { InputError } from '../../core/errors.js';
 import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { checkIndexBytes, formatProblem, MAX_INDEX_BYTES, type LocatedProblem } from '../index-check.js';
-import { EXIT, err, out } from '../run.js';
+import { EXIT, err, exitCodeFor, oneLine, out, outJSON, setExitCode } from '../run.js';
+import { defineCommand } from '../spec.js';
 
 interface ValidateArgs {
   files: string[];
@@ -16,16 +16,22 @@ interface ValidateArgs {
   'server-line': ServerLine;
 }
 
-export const validateCommand: CommandModule<object, ValidateArgs> = {
-  command: 'validate [files..]',
-  describe: 'Validate index files (default index/plugins.json) against the index format',
-  builder: (y: Argv) =>
-    y
-      .positional('files', { type: 'string', array: true, default: ['index/plugins.json'], describe: 'index files to validate' })
-      .option('json', { type: 'boolean', default: false, describe: 'print results as JSON' })
-      .option('server-line', { choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' }) as unknown as Argv<ValidateArgs>,
-  handler: async (args) => {
+export const validateCommand = defineCommand<ValidateArgs>({
+  name: 'validate',
+  positionals: [
+    { name: 'files', variadic: true, required: false, default: ['index/plugins.json'], describe: 'index files to validate' },
+  ],
+  options: {
+    json: { type: 'boolean', default: false, describe: 'print results as JSON' },
+    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
+  },
+  run: async (args) => {
     let worst: number = EXIT.OK;
+    let first: { code: string; message: string } | undefined;
+    const fail = (exit: number, code: string, message: string): void => {
+      if (exit > worst) worst = exit;
+      first ??= { code, message };
+    };
     const results: { file: string; ok: boolean; error?: LocatedProblem; problems: LocatedProblem[]; plugins?: number }[] = [];
     for (const file of args.files) {
       let bytes: Uint8Array;
@@ -34,27 +40,31 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         results.push({ file, ok: false, error: { instancePath: '', code: e.code, message: e.message }, problems: [] });
-        if (!args.json) err(`lattice-index: ${e.message}`);
-        worst = EXIT.USAGE;
+        if (!args.json) err(`lattice-index: ${e.message} [${e.code}]`);
+        fail(exitCodeFor(e.code), e.code, e.message);
         continue;
       }
       const r = checkIndexBytes(bytes, args['server-line']);
       if (r.kind === 'not-json') {
         results.push({ file, ok: false, error: r.problem, problems: [] });
-        if (!args.json) err(formatProblem(file, { ...r.problem, message: `not JSON: ${r.problem.message}` }));
-        worst = EXIT.USAGE;
+        const line = formatProblem(file, { ...r.problem, message: `not JSON: ${r.problem.message}` });
+        if (!args.json) err(line);
+        fail(EXIT.USAGE, r.problem.code, line);
         continue;
       }
-      const plugins = Array.isArray((r.value as { plugins?: unknown }).plugins) ? (r.value as { plugins: unknown[] }).plugins.length : 0;
+      const plugins = Array.isArray((r.value as { plugins?: unknown } | null)?.plugins) ? (r.value as { plugins: unknown[] }).plugins.length : 0;
       results.push({ file, ok: r.problems.length === 0, problems: r.problems, plugins });
       if (r.problems.length > 0) {
-        if (worst === EXIT.OK) worst = EXIT.INVALID;
         if (!args.json) for (const p of r.problems) err(formatProblem(file, p));
+        fail(EXIT.INVALID, 'INDEX_INVALID', `${file}: ${r.problems.length} problem(s); first: ${formatProblem(file, r.problems[0]!)}`);
       } else if (!args.json) {
         out(`${file}: ok (${plugins} plugins)`);
       }
     }
-    if (args.json) out(JSON.stringify(results, null, 2));
-    process.exitCode = worst;
+    if (args.json) {
+      outJSON({ ok: worst === EXIT.OK, ...(first ? { code: first.code, message: first.message, exit: worst } : {}), files: results });
+      if (first) err(`lattice-index: ${oneLine(first.message)} [${first.code}]`);
+    }
+    setExitCode(worst);
   },
-};
+});

@@ -12,25 +12,24 @@
  *
  * @module
  */
-import type { Argv, CommandModule } from 'yargs';
-import { InputError, type ErrorCode } from '../../core/errors.js';
-import { parseJSONStrict } from '../../core/json/strict.js';
-import type { JSONValue } from '../../core/json/types.js';
-import { isRFC3339UTC } from '../../core/rules.js';
+import { InputError } from '../../core/errors.js';
+import { POLICY_MAX_BYTES } from '../../core/limits.js';
 import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { nextIndexState } from '../../domain/index/state.js';
 import { indexTrustFromKeys, indexTrustFromPolicy, type IndexTrust } from '../../domain/index/trust.js';
 import { verifyIndex, type VerifiedIndex } from '../../domain/index/verify.js';
-import { readFileBounded } from '../../io/files.js';
+import { checkOutputPath, readFileBounded, readStrictJSONFile } from '../../io/files.js';
 import { readIndexStateFile, writeIndexStateFile } from '../../io/index-state.js';
 import { MAX_INDEX_BYTES } from '../index-check.js';
-import { oneLine, out } from '../run.js';
+import { exitCodeFor, oneLine, out, outJSON } from '../run.js';
+import { parseTimeFlag } from '../inputs.js';
+import { defineCommand } from '../spec.js';
 
 interface VerifyArgs {
   index: string;
   policy?: string;
-  /** One value, or an array when repeated (yargs collects repeats). */
-  key?: string | string[];
+  /** Every `--key` given. */
+  key: string[];
   threshold?: number;
   state?: string;
   now?: string;
@@ -39,60 +38,25 @@ interface VerifyArgs {
   json: boolean;
 }
 
-/** Largest install policy read (1 MiB). */
-const MAX_POLICY_BYTES = 1024 * 1024;
-
-/**
- * Parse an RFC 3339 UTC command-line time (`--now`, `--at`), or return the clock.
- *
- * @param flag - the option name, for the message.
- * @param value - the option value, if given.
- * @returns ms since the epoch.
- * @throws {InputError} `INPUT_INVALID` for a value that is not RFC 3339 UTC.
- */
-export function parseTimeFlag(flag: string, value: string | undefined): number {
-  if (value === undefined) return Date.now();
-  if (!isRFC3339UTC(value)) {
-    throw new InputError('INPUT_INVALID', `${flag} must be an RFC 3339 UTC timestamp like 2026-08-01T12:00:00Z, found ${JSON.stringify(value)}`);
-  }
-  return Date.parse(value);
-}
-
-/**
- * Read and strictly parse a JSON file.
- *
- * @param file - the path.
- * @param maxBytes - byte cap.
- * @param code - the code of the error when it is not strict JSON.
- * @returns the parsed value.
- * @throws {InputError} `INPUT_UNREADABLE`, `JSON_TOO_LARGE`, or `code`.
- */
-export async function readStrictJSONFile(file: string, maxBytes: number, code: ErrorCode = 'INPUT_INVALID'): Promise<JSONValue> {
-  const bytes = await readFileBounded(file, maxBytes);
-  const r = parseJSONStrict(bytes, { maxBytes });
-  if (!r.ok) {
-    throw new InputError(code, `${file}:${r.error.line}:${r.error.column}: not strict JSON: ${r.error.message} [${r.error.code}]`);
-  }
-  return r.value;
-}
-
-export const verifyCommand: CommandModule<object, VerifyArgs> = {
-  command: 'verify <index>',
-  describe: 'Verify a signed index with trusted keys: threshold, official, expiry, rollback (--state), key rotations',
-  builder: (y: Argv) =>
-    y
-      .positional('index', { type: 'string', demandOption: true, describe: 'the index file (e.g. index/plugins.json)' })
-      .option('policy', { type: 'string', describe: 'install policy file; its "index" member holds trusted_keys and threshold' })
-      .option('key', { type: 'string', describe: 'a trusted index public key (canonical base64); repeat for several' })
-      .option('threshold', { type: 'number', describe: 'distinct trusted keys that must sign (with --key; default 1)' })
-      .option('state', { type: 'string', describe: 'rollback state file: read, checked, updated atomically after success' })
-      .option('now', { type: 'string', describe: 'reference time (RFC 3339 UTC) instead of the clock' })
-      .option('allow-draft', { type: 'boolean', default: false, describe: 'accept a draft/example index, even unsigned (never updates --state then)' })
-      .option('server-line', { choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' }) as unknown as Argv<VerifyArgs>,
-  handler: async (args) => {
+export const verifyCommand = defineCommand<VerifyArgs>({
+  name: 'verify',
+  positionals: [
+    { name: 'index', describe: 'the index file (e.g. index/plugins.json)' },
+  ],
+  options: {
+    policy: { type: 'string', value: 'FILE', describe: 'install policy file; its "index" member holds trusted_keys and threshold' },
+    key: { type: 'string', value: 'B64', multiple: true, describe: 'a trusted index public key (canonical base64)' },
+    threshold: { type: 'number', describe: 'distinct trusted keys that must sign (with --key; default 1)' },
+    state: { type: 'string', value: 'FILE', describe: 'rollback state file: read, checked, updated atomically after success' },
+    now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
+    'allow-draft': { type: 'boolean', default: false, describe: 'accept a draft/example index, even unsigned (never updates --state then)' },
+    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
+    json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
+  },
+  run: async (args) => {
     const now = parseTimeFlag('--now', args.now);
     const trust = await loadTrust(args);
+    if (args.state !== undefined) await checkOutputPath(args.state);
     const state = args.state !== undefined ? await readIndexStateFile(args.state) : undefined;
     const bytes = await readFileBounded(args.index, MAX_INDEX_BYTES);
     const result = verifyIndex(bytes, trust, {
@@ -104,7 +68,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     });
     if (!result.ok) {
       if (args.json) {
-        out(JSON.stringify({ ok: false, file: args.index, code: result.error.code, error: result.error.name, message: result.error.message, steps: result.steps }, null, 2));
+        outJSON({ ok: false, file: args.index, code: result.error.code, error: result.error.name, message: result.error.message, exit: exitCodeFor(result.error.code), steps: result.steps });
       }
       throw result.error; // one line on stderr, exit 1 (run.ts)
     }
@@ -125,23 +89,22 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       }
     }
     if (args.json) {
-      out(JSON.stringify({ ok: true, file: args.index, ...summary(v, trust), state: stateNote, steps: result.steps }, null, 2));
+      outJSON({ ok: true, file: args.index, ...summary(v, trust), state: stateNote, steps: result.steps });
       return;
     }
     printSummary(args.index, v, trust, stateNote);
   },
-};
+});
 
 /** The trusted keys from --policy or --key (exactly one), checked strictly. */
 async function loadTrust(args: VerifyArgs): Promise<IndexTrust> {
-  // A plain repeatable option (not `array: true`, which would swallow the INDEX positional after it).
-  const keys = args.key === undefined ? [] : Array.isArray(args.key) ? args.key : [args.key];
+  const keys = args.key;
   if ((args.policy === undefined) === (keys.length === 0)) {
     throw new InputError('INPUT_INVALID', 'expected exactly one of --policy FILE or --key B64 (repeatable)');
   }
   if (args.policy !== undefined) {
     if (args.threshold !== undefined) throw new InputError('INPUT_INVALID', '--threshold applies to --key; with --policy the threshold comes from the policy');
-    return indexTrustFromPolicy(await readStrictJSONFile(args.policy, MAX_POLICY_BYTES, 'INSTALL_POLICY_INVALID'));
+    return indexTrustFromPolicy((await readStrictJSONFile(args.policy, POLICY_MAX_BYTES)).value);
   }
   const threshold = args.threshold ?? 1;
   return indexTrustFromKeys(keys, threshold);

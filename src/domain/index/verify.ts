@@ -59,13 +59,14 @@ import { normalizeRevocations, type NormalizedRevocations } from './revocation.j
 import { verifyPublisherKeyHistory } from './rotation.js';
 import { checkRollback, type IndexState } from './state.js';
 import { resolveIndexTrust, type IndexTrust, type ResolvedTrustedKey } from './trust.js';
+import { INDEX_MAX_BYTES } from '../../core/limits.js';
 
 export { indexSigningPayload } from './payload.js';
 export type { IndexTrust, TrustedIndexKey } from './trust.js';
 export type { IndexState } from './state.js';
 
 /** Default byte cap of an index (64 MiB, the CLI's cap too). */
-export const DEFAULT_INDEX_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_INDEX_MAX_BYTES = INDEX_MAX_BYTES;
 
 /** Options of {@link verifyIndex}. */
 export interface VerifyIndexOptions {

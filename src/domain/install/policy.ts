@@ -32,7 +32,8 @@
  *
  * @module
  */
-import { InputError } from '../../core/errors.js';
+import { BUNDLE_MAX_BYTES, INDEX_MAX_BYTES, MANIFEST_MAX_BYTES, POLICY_MAX_BYTES } from '../../core/limits.js';
+import { InputError, type ErrorCode } from '../../core/errors.js';
 import { decodeCanonicalBase64, encodeBase64 } from '../../core/base64.js';
 import { parseJSONStrict } from '../../core/json/strict.js';
 import { hasControl, isRFC3339UTC, isV2Version, validPluginID } from '../../core/rules.js';
@@ -55,7 +56,7 @@ const describeJSONValue60 = (v: unknown): string => describeJSONValue(v, 60);
 export const INSTALL_POLICY_SCHEMA = 'lattice.plugin.install-policy.v1';
 
 /** Largest policy file read (1 MiB). */
-export const MAX_INSTALL_POLICY_BYTES = 1024 * 1024;
+export const MAX_INSTALL_POLICY_BYTES = POLICY_MAX_BYTES;
 
 /** The publisher-map key that sets default limits (never trust). */
 export const DEFAULT_PUBLISHER_KEY = '*';
@@ -151,9 +152,9 @@ export interface InstallLimits {
 
 /** The defaults of every `limits` member. */
 export const DEFAULT_INSTALL_LIMITS: InstallLimits = Object.freeze({
-  maxIndexBytes: 64 * 1024 * 1024,
-  maxManifestBytes: 1024 * 1024,
-  maxArtifactBytes: 64 * 1024 * 1024,
+  maxIndexBytes: INDEX_MAX_BYTES,
+  maxManifestBytes: MANIFEST_MAX_BYTES,
+  maxArtifactBytes: BUNDLE_MAX_BYTES,
   connectTimeoutMs: 10_000,
   readTimeoutMs: 30_000,
   maxRedirects: 3,
@@ -202,7 +203,13 @@ export interface InstallPolicyProblem {
 /** Result of {@link parseInstallPolicy}: a bad policy never throws. */
 export type InstallPolicyParseResult =
   | { ok: true; policy: InstallPolicy }
-  | { ok: false; error: InputError; problems: InstallPolicyProblem[] };
+  | {
+      ok: false;
+      error: InputError;
+      problems: InstallPolicyProblem[];
+      /** Set when the bytes are not strict JSON at all: the parser's code (callers report unreadable input, not a bad policy). */
+      notJSON?: ErrorCode;
+    };
 
 // ---- grammar -----------------------------------------------------------------
 
@@ -367,7 +374,7 @@ export function parseInstallPolicy(input: Uint8Array | string | { value: unknown
         keyword: 'json',
         message: `not strict JSON: ${e.message} (line ${e.line}, column ${e.column}) [${e.code}]`,
       };
-      return failed([problem]);
+      return { ...failed([problem]), notJSON: e.code };
     }
     value = parsed.value;
   } else if (input !== null && typeof input === 'object' && 'value' in input) {
@@ -850,6 +857,9 @@ export function starterInstallPolicy(opts: StarterPolicyOptions): Record<string,
   const line = opts.serverLine ?? 'integration';
   const publishers: Record<string, unknown> = {};
   for (const p of opts.publishers ?? []) {
+    // '*' holds the default limits of unknown publishers and never keys; a repeated id would drop a key.
+    if (p.id === DEFAULT_PUBLISHER_KEY) throw new InputError('INPUT_INVALID', `publisher "*" is the default for unknown publishers and cannot hold a key; name the publisher`);
+    if (Object.prototype.hasOwnProperty.call(publishers, p.id)) throw new InputError('INPUT_INVALID', `publisher ${JSON.stringify(p.id)} is given twice; list each publisher once`);
     publishers[p.id] = { keys: [{ public_key_ed25519: p.key }], max_risk: 'write', channels: ['stable'], types: [...POLICY_PLUGIN_TYPES] };
   }
   publishers[DEFAULT_PUBLISHER_KEY] = { max_risk: 'write', channels: ['stable'], types: [...POLICY_PLUGIN_TYPES] };

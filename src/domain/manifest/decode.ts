@@ -30,6 +30,7 @@
  *
  * @module
  */
+import type { ErrorCode } from '../../core/errors.js';
 import { parseJSONStrict } from '../../core/json/strict.js';
 import type { JSONLimits, JSONObject, JSONValue } from '../../core/json/types.js';
 import { goQuote } from './go-json.js';
@@ -76,6 +77,12 @@ export type DecodeManifestResult =
       code: 'MANIFEST_DECODE';
       /** Go's `DecodeManifest` error text where Go fails too; our own text (same prefix) where only we reject. */
       message: string;
+      /**
+       * Set when the bytes are not strict JSON text at all (syntax, BOM, invalid
+       * UTF-8, duplicate keys, trailing data, …): the strict parser's code.
+       * Absent for JSON the manifest decoder refuses (types, unknown fields, fractions).
+       */
+      notJSON?: ErrorCode;
       /** RFC 6901 pointer to the offending value, when known. */
       pointer?: string;
     };
@@ -734,7 +741,11 @@ export function decodeManifest(input: Uint8Array | string, opts: DecodeManifestO
     throw new TypeError('decodeManifest expects a Uint8Array or a string');
   }
   const parsed = parseJSONStrict(input, { ...opts.limits, integersOnly: true });
-  if (!parsed.ok) return parseFailure(input, parsed.error);
+  if (!parsed.ok) {
+    const failure = parseFailure(input, parsed.error);
+    // A fractional number is JSON; Go fails on it as a type error, so it stays a decode verdict.
+    return !failure.ok && parsed.error.code !== 'JSON_NUMBER_NOT_INTEGER' ? { ...failure, notJSON: parsed.error.code } : failure;
+  }
   const root = parsed.value;
   const run = new DecoderRun();
   if (!isObject(root)) {

@@ -19,6 +19,8 @@
  *
  * @module
  */
+import type { ErrorCode } from '../../core/errors.js';
+import { POLICY_MAX_BYTES } from '../../core/limits.js';
 import { encodeBase64, goDecodePublicKey } from '../../core/base64.js';
 import { parseJSONStrict } from '../../core/json/strict.js';
 import type { JSONValue } from '../../core/json/types.js';
@@ -36,7 +38,13 @@ export interface TrustPolicy {
 /** Result of {@link parseServerTrustPolicy}. */
 export type ParseTrustPolicyResult =
   | { ok: true; policy: TrustPolicy }
-  | { ok: false; code: 'TRUST_POLICY_INVALID'; message: string };
+  | {
+      ok: false;
+      code: 'TRUST_POLICY_INVALID';
+      message: string;
+      /** Set when the bytes are not strict JSON at all: the parser's code. */
+      notJSON?: ErrorCode;
+    };
 
 /** The zero policy (no flag, empty path): trusts nobody, fail-closed (§C.1). */
 export function emptyTrustPolicy(): TrustPolicy {
@@ -68,12 +76,13 @@ export function parseServerTrustPolicy(input: Uint8Array | string): ParseTrustPo
   if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
     throw new TypeError('parseServerTrustPolicy expects a Uint8Array or a string');
   }
-  const bad = (message: string): ParseTrustPolicyResult => ({ ok: false, code: 'TRUST_POLICY_INVALID', message });
-  const parsed = parseJSONStrict(input, { maxBytes: 1024 * 1024 });
+  const bad = (message: string, notJSON?: ErrorCode): ParseTrustPolicyResult => ({ ok: false, code: 'TRUST_POLICY_INVALID', message, ...(notJSON ? { notJSON } : {}) });
+  const parsed = parseJSONStrict(input, { maxBytes: POLICY_MAX_BYTES });
   if (!parsed.ok) {
     const e = parsed.error;
-    if (e.code === 'JSON_TRAILING_DATA') return bad(PREFIX + 'unexpected trailing json value');
-    return bad(PREFIX + e.message + (e.pointer ? ` at ${e.pointer}` : ''));
+    const notJSON = e.code;
+    if (e.code === 'JSON_TRAILING_DATA') return bad(PREFIX + 'unexpected trailing json value', notJSON);
+    return bad(PREFIX + e.message + (e.pointer ? ` at ${e.pointer}` : ''), notJSON);
   }
   const root = parsed.value;
   if (root === null || typeof root !== 'object' || Array.isArray(root)) {

@@ -382,7 +382,7 @@ function serviceOwnedByPlugin(id: string, service: string): boolean {
 /**
  * Server `boundedContractValue` (§A.4.1): TrimSpace, non-empty, ≤ 128 bytes, no control runes.
  */
-function boundedContractValue(v: string): boolean {
+export function boundedContractValue(v: string): boolean {
   const t = goTrimSpace(v);
   return t !== '' && utf8Length(t) <= 128 && !hasControl(t);
 }
