@@ -35,7 +35,7 @@ const UTF8 = new TextEncoder();
 
 async function lib() {
   const mods = await Promise.all(
-    ['crypto/index.js', 'core/base64.js', 'domain/bundle/index.js', 'domain/manifest/index.js', 'domain/index/sign.js', 'core/rules.js', 'domain/install/policy.js'].map((m) => import(`${DIST}${m}`)),
+    ['crypto/index.js', 'core/base64.js', 'io/bundle.js', 'domain/manifest/index.js', 'domain/index/sign.js', 'core/rules.js', 'domain/install/policy.js'].map((m) => import(`${DIST}${m}`)),
   );
   return Object.assign({}, ...mods);
 }
@@ -70,9 +70,8 @@ async function buildRepo(L, mib, base, work) {
   };
   const d = L.decodeManifest(JSON.stringify(json));
   if (!d.ok) throw new Error(d.message);
-  const m = d.manifest;
-  m.signature_ed25519 = L.encodeBase64(L.signEd25519(new Uint8Array(publisherSeed), L.manifestSigningPayload(m)));
-  const manifestBytes = UTF8.encode(L.marshalManifestIndent(m));
+  const signedManifest = L.signManifest(d.manifest, new Uint8Array(publisherSeed), { artifactSha256: digest });
+  const manifestBytes = signedManifest.bytes;
   const now = Date.now();
   const doc = {
     schema: 'lattice.plugin.index.v1',
@@ -96,7 +95,7 @@ async function buildRepo(L, mib, base, work) {
             manifest_url: `${base}/${mib}/manifest.json`,
             artifact_url: `${base}/${mib}/bundle.tar.gz`,
             artifact_sha256: digest,
-            signature_ed25519: m.signature_ed25519,
+            signature_ed25519: signedManifest.manifest.signature_ed25519,
             manifest_sha256: L.sha256Hex(manifestBytes),
           },
         ],

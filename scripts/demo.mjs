@@ -37,7 +37,7 @@ async function lib() {
   const [crypto, base64, bundle, manifest, sign, rules, policy, keys, platform] = await Promise.all([
     import(`${DIST}crypto/index.js`),
     import(`${DIST}core/base64.js`),
-    import(`${DIST}domain/bundle/index.js`),
+    import(`${DIST}io/bundle.js`),
     import(`${DIST}domain/manifest/index.js`),
     import(`${DIST}domain/index/sign.js`),
     import(`${DIST}core/rules.js`),
@@ -149,11 +149,9 @@ export async function runDemo(opts = {}) {
       };
       const decoded = L.decodeManifest(JSON.stringify(json));
       if (!decoded.ok) throw new Error(`${name}: ${decoded.message}`);
-      const m = decoded.manifest;
-      const invalid = L.validateManifest(m);
-      if (invalid !== null) throw new Error(`${name}: ${invalid}`);
-      m.signature_ed25519 = L.encodeBase64(L.signEd25519(publisherSeed, L.manifestSigningPayload(m)));
-      const manifestBytes = UTF8.encode(L.marshalManifestIndent(m));
+      // The domain's signManifest: validated, signed, self-verified, MarshalIndent form.
+      const signed = L.signManifest(decoded.manifest, publisherSeed, { name, artifactSha256: digest });
+      const manifestBytes = signed.bytes;
       const prefix = `/${meta.id}/${meta.version}`;
       served.set(`${prefix}/manifest.json`, manifestBytes);
       served.set(`${prefix}/bundle.tar.gz`, artifact);
@@ -174,7 +172,7 @@ export async function runDemo(opts = {}) {
             manifest_url: `${base}${prefix}/manifest.json`,
             artifact_url: `${base}${prefix}/bundle.tar.gz`,
             artifact_sha256: digest,
-            signature_ed25519: m.signature_ed25519,
+            signature_ed25519: signed.manifest.signature_ed25519,
             published_at: L.formatRFC3339UTC(now),
             manifest_sha256: L.sha256Hex(manifestBytes),
           },

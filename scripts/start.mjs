@@ -11,8 +11,12 @@
 //    `build --out .lattice/site/plugins.json --expires-in 30 --refresh` then
 //    `sign … --official`.
 // 4. `astro build` of site/ with LATTICE_INDEX_FILE / LATTICE_INDEX_KEYS
-//    pointing at that copy and the key's public half (the build verifies it).
-// 5. Serve site/dist on 127.0.0.1 (scripts/serve-static.mjs).
+//    pointing at that copy and the key's public half (the build verifies it),
+//    and LATTICE_SITE_URL naming the port really served (unless set).
+// 5. Serve site/dist on 127.0.0.1 (scripts/serve-static.mjs). The port is
+//    taken FIRST, before any build step, so a busy port fails in a second,
+//    not after the two-minute build; the listening socket answers 503 while
+//    the catalog builds, then serves it.
 //
 // Options: --no-serve (build only: `npm run site:build`), --port N (or
 // LATTICE_SITE_PORT), --draft (skip signing: publish the draft with its banner).
@@ -40,6 +44,7 @@ function fail(message) {
   console.error(`start: ${message}`);
   process.exit(1);
 }
+process.on('SIGINT', () => process.exit(130));
 
 function run(title, args, env = {}) {
   console.log(`\n▸ ${title}`);
@@ -49,6 +54,19 @@ function run(title, args, env = {}) {
 
 if (!existsSync(CLI)) fail('dist/ is missing; run `npm run build` first (npm start does)');
 
+// 0. Take the port now (port 0 picks a free one), so LATTICE_SITE_URL names it.
+const { createStaticHandler, serveStatic } = await import('./serve-static.mjs');
+let served;
+if (serve) {
+  try {
+    served = await serveStatic({ root: path.join(ROOT, 'site/dist'), port, handler: (_req, res) => res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' }).end('The catalog is being built; try again in a moment.\n') });
+  } catch (e) {
+    fail(`cannot listen on 127.0.0.1:${port}: ${e.message} — pick another port with --port N or LATTICE_SITE_PORT (0 picks a free one)`);
+  }
+  console.log(`▸ listening on ${served.url} (the catalog is served there once it is built)`);
+}
+const siteUrl = process.env.LATTICE_SITE_URL?.trim() || (served ? served.url : `http://127.0.0.1:${port || 4321}/`);
+
 // 1. The committed index: assemble and validate.
 run('lattice-index build (index/plugins.json)', [CLI, 'build']);
 run('lattice-index validate index/plugins.json', [CLI, 'validate', 'index/plugins.json']);
@@ -56,11 +74,8 @@ run('lattice-index validate index/plugins.json', [CLI, 'validate', 'index/plugin
 // 2–3. A signed copy for the site.
 let indexFile = path.join(ROOT, 'index/plugins.json');
 let keys = '';
-const canSign = existsSync(path.join(ROOT, 'dist/cli/commands/keygen.js')) && existsSync(path.join(ROOT, 'dist/cli/commands/sign.js'));
 if (draftOnly) {
   console.log('\n▸ --draft: publishing the unsigned draft index');
-} else if (!canSign) {
-  console.log('\n▸ keygen/sign are not built yet: publishing the unsigned draft index');
 } else {
   const configured = process.env.LATTICE_INDEX_KEY_FILE?.trim();
   const keyFile = configured ? path.resolve(configured) : DEV_KEY;
@@ -88,18 +103,14 @@ run('astro build (site/ → site/dist)', [ASTRO, 'build', '--root', path.join(RO
   LATTICE_INDEX_FILE: indexFile,
   LATTICE_INDEX_KEYS: keys,
   LATTICE_INDEX_THRESHOLD: keys ? '1' : '',
+  LATTICE_SITE_URL: siteUrl,
   ASTRO_TELEMETRY_DISABLED: '1',
 });
 
-// 5. Serve.
-if (serve) {
-  const { serveStatic } = await import('./serve-static.mjs');
-  let served;
-  try {
-    served = await serveStatic({ root: path.join(ROOT, 'site/dist'), port });
-  } catch (e) {
-    fail(`cannot listen on 127.0.0.1:${port}: ${e.message} (set LATTICE_SITE_PORT or --port)`);
-  }
+// 5. Serve, on the socket taken in step 0.
+if (served) {
+  served.server.removeAllListeners('request');
+  served.server.on('request', createStaticHandler(path.join(ROOT, 'site/dist')));
   console.log(`\nCatalog: ${served.url}  (Ctrl-C to stop)`);
   const stop = () => served.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

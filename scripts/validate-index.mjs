@@ -672,6 +672,8 @@ function isHttpsUrl(s) {
   }
   return u.protocol === "https:" && u.hostname !== "" && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
 }
+var GITHUB_OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/;
+var MAX_GITHUB_OWNERS = 10;
 
 // src/core/base64.ts
 var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -1109,8 +1111,6 @@ function validatePublisher(out, p, i, publisherIds) {
     if (!isPublisherMember(k)) unknownMember(out, `/publishers/${i}`, k, `publisher ${jsText(id)}`, PUBLISHER_MEMBERS);
   }
 }
-var GITHUB_OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/;
-var MAX_GITHUB_OWNERS = 10;
 function validateGithubOwners(out, owners, i, id) {
   const path2 = `/publishers/${i}/github_owners`;
   if (!Array.isArray(owners) || owners.length === 0 || owners.length > MAX_GITHUB_OWNERS) {

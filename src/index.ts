@@ -14,14 +14,17 @@ export * from './domain/index/index.js';
 export * from './domain/manifest/index.js';
 export {
   inspectBundle,
+  inspectBundleWith,
+  nodeBundleCodec,
   packBundleEntries,
+  packBundleEntriesWith,
   packBundleTar,
   isRuntimeBinaryPath,
   DEFAULT_BUNDLE_LIMITS,
   resolveBundleLimits,
   normalizeEntryName,
-} from './domain/bundle/index.js';
-export type { BundleEntry, BundleInspection, InspectBundleOptions, BundleSourceEntry, PackBundleOptions, BundleLimits } from './domain/bundle/index.js';
+} from './io/bundle.js';
+export type { BundleCodec, BundleEntry, BundleInspection, InspectBundleOptions, BundleSourceEntry, PackBundleOptions, BundleLimits } from './domain/bundle/index.js';
 export * from './domain/install/index.js';
 export { VerificationError, PolicyError, InputError, ERROR_CODES, isErrorCode } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';

@@ -183,3 +183,13 @@ export function isHttpsUrlUpstream(s: unknown): boolean {
     return false;
   }
 }
+
+/**
+ * One GitHub owner as CODEOWNERS accepts it: `@user` (1–39 characters,
+ * alphanumeric or `-`, not starting with `-`) or `@org/team` (team slug
+ * `[A-Za-z0-9._-]`, 1–100 characters). Used by the index validator and the
+ * CODEOWNERS generator alike.
+ */
+export const GITHUB_OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/;
+/** Most GitHub owners one publisher may list. */
+export const MAX_GITHUB_OWNERS = 10;

@@ -21,7 +21,8 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import { goQuote, goQuoteBytes } from '../core/go-quote.js';
 import { resolveBundleLimits } from '../domain/bundle/limits.js';
-import { type BundleSourceEntry, type PackBundleOptions, packBundleEntries } from '../domain/bundle/pack.js';
+import type { BundleSourceEntry, PackBundleOptions } from '../domain/bundle/pack.js';
+import { packBundleEntries } from './bundle.js';
 import { readInto } from './files.js';
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -33,6 +33,7 @@ import type { HostProfile, InstallPolicy } from '../domain/install/policy.js';
 import type { ApprovalSummary } from '../domain/install/summary.js';
 import type { FetchPurpose, InstallFetcher } from '../domain/install/transport.js';
 import { appendAuditRecord } from './audit-log.js';
+import { nodeBundleCodec } from './bundle.js';
 import { fetchBytes } from './fetch.js';
 import { readFileBounded } from './files.js';
 import { readIndexStateFile, writeIndexStateFile } from './index-state.js';
@@ -158,6 +159,7 @@ export async function runInstall(opts: RunInstallOptions): Promise<RunInstallRep
       ...(opts.channel !== undefined ? { channel: opts.channel } : {}),
       ...(opts.version !== undefined ? { version: opts.version } : {}),
       fetcher: opts.fetcher,
+      codec: nodeBundleCodec,
       now: opts.now,
       ...(state !== undefined ? { state } : {}),
       ...(opts.host !== undefined ? { host: opts.host } : {}),
@@ -196,6 +198,9 @@ export async function runInstall(opts: RunInstallOptions): Promise<RunInstallRep
 }
 
 async function audit(opts: RunInstallOptions, auditPath: string, result: VerifyInstallResult, report: Omit<RunInstallReport, 'result'>): Promise<void> {
+  // An index that is not even strict JSON is unreadable input (the CLI exits 2), not a
+  // refusal of a candidate: nothing is recorded, like any other unreadable input.
+  if (!result.ok && result.error.code.startsWith('JSON_')) return;
   const base = { time: formatRFC3339UTC(opts.now), plugin: opts.pluginId, ...(opts.version !== undefined ? { pinned_version: opts.version } : {}), channel: opts.channel ?? 'stable', index: opts.indexSource };
   if (result.ok) {
     const c = result.candidate;

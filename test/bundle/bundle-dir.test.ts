@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { sha256Hex } from '../../src/crypto/index.js';
-import { inspectBundle, packBundleEntries } from '../../src/domain/bundle/index.js';
+import { inspectBundle, packBundleEntries } from '../../src/io/bundle.js';
 import { packBundleDirectory, readBundleDirectory } from '../../src/io/bundle-dir.js';
 
 let root: string;

@@ -5,7 +5,7 @@
  */
 import { createGzip, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { inspectBundle, type InspectBundleOptions } from '../../src/domain/bundle/index.js';
+import { inspectBundle, type InspectBundleOptions } from '../../src/io/bundle.js';
 import { sha256Hex } from '../../src/crypto/index.js';
 import { chunked, concat, dir, END, entry, file, gz, headerBlock, pax, paxRaw, tar, tgz } from './raw-tar.js';
 

@@ -4,7 +4,7 @@
  * `ok: false`, the code, and the server's exact message.
  */
 import { describe, expect, test } from 'vitest';
-import { inspectBundle, type InspectBundleOptions } from '../../src/domain/bundle/index.js';
+import { inspectBundle, type InspectBundleOptions } from '../../src/io/bundle.js';
 import { concat, dir, entry, file, gnuLong, gz, pax, tar, tgz } from './raw-tar.js';
 
 async function expectFail(

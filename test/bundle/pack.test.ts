@@ -13,7 +13,7 @@ import {
   inspectBundle,
   packBundleEntries,
   packBundleTar,
-} from '../../src/domain/bundle/index.js';
+} from '../../src/io/bundle.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

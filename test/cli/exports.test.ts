@@ -1,9 +1,11 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './helpers.js';
 
+const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
 /** Every npm package a built entry point pulls in (through its whole import graph). */
@@ -51,6 +53,35 @@ describe('package exports (DESIGN §3)', () => {
     const lib = await import(path.join(ROOT, 'dist/index.js'));
     for (const fn of ['verifyIndex', 'verifyManifest', 'verifyInstall', 'parseInstallPolicy', 'inspectBundle', 'decodeManifest']) {
       expect(typeof lib[fn], fn).toBe('function');
+    }
+  });
+});
+
+describe('layers (DESIGN §3): imports point downwards only', () => {
+  const { readdirSync, readFileSync: read } = require('node:fs') as typeof import('node:fs');
+  const files = (dir: string): string[] =>
+    readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    );
+  const imports = (file: string): string[] => [...read(path.join(ROOT, file), 'utf8').matchAll(/^(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
+  const layer = (file: string): string => file.split(path.sep)[1]!;
+  const ORDER = ['core', 'crypto', 'domain', 'io', 'cli'];
+
+  it('core, crypto (but its Node fast path) and domain import no node: module', () => {
+    for (const f of [...files('src/core'), ...files('src/crypto'), ...files('src/domain')]) {
+      if (f === path.join('src', 'crypto', 'node.ts')) continue;
+      expect(imports(f).filter((i) => i.startsWith('node:')), f).toEqual([]);
+    }
+  });
+  it('no layer imports from a layer above it', () => {
+    for (const dir of ORDER) {
+      for (const f of files(path.join('src', dir))) {
+        for (const i of imports(f).filter((x) => x.startsWith('.'))) {
+          const target = path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, f)), i)).split(path.sep);
+          if (target[0] !== 'src' || !ORDER.includes(target[1]!)) continue;
+          expect(ORDER.indexOf(target[1]!), `${f} imports ${i}`).toBeLessThanOrEqual(ORDER.indexOf(layer(f)));
+        }
+      }
     }
   });
 });

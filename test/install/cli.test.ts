@@ -5,7 +5,7 @@
  * The CLI runs as an asynchronous child: the server lives in this process.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -55,6 +55,36 @@ describe.skipIf(!BUILT)('lattice-index install / candidates (built CLI)', () => 
   });
   afterEach(() => env.cleanup());
   const NOW = ['--now', '2026-08-01T01:00:00Z'];
+
+  it('Ctrl-C (SIGINT) while the artifact downloads: exit 130, no .staging-* left, nothing installed', async () => {
+    // The artifact dribbles: a first chunk, then nothing — the install sits in the download with its stage open.
+    const path0 = '/acme.hello/1.0.0/bundle.tar.gz';
+    const body = server.files.get(path0)!;
+    server.routes.set(path0, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
+      res.write(Buffer.from(body.subarray(0, 16)));
+    });
+    const child = spawn(process.execPath, [CLI, 'install', 'acme.hello', '--index', indexUrl, '--policy', policyFile, '--plugin-dir', env.pluginDir, '--yes', '--test-loopback-http', ...NOW], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const staging = () => readdirSync(env.pluginDir).filter((n) => n.startsWith('.staging-'));
+    try {
+      for (let i = 0; i < 200 && staging().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(staging(), 'the stage exists while the artifact downloads').toHaveLength(1);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      server.routes.delete(path0);
+      child.kill('SIGKILL');
+    }
+    expect(stderr).toContain('interrupted (SIGINT)');
+    expect(staging()).toEqual([]);
+    expect(snapshotDir(env.pluginDir)).toEqual(before);
+  });
 
   it('without a TTY and without --yes: summary printed, refused (APPROVAL_REQUIRED), directory unchanged', async () => {
     const r = await cli(['install', 'acme.hello', '--index', indexUrl, '--policy', policyFile, '--plugin-dir', env.pluginDir, '--test-loopback-http', ...NOW]);

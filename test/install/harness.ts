@@ -15,7 +15,7 @@ import { encodeBase64 } from '../../src/core/base64.js';
 import { formatRFC3339UTC } from '../../src/core/rules.js';
 import type { IndexPlugin, IndexRelease, RevocationList } from '../../src/core/index/types.js';
 import { publicKeyFromSeed, sha256, sha256Hex, signEd25519 } from '../../src/crypto/index.js';
-import { packBundleEntries, type BundleSourceEntry } from '../../src/domain/bundle/index.js';
+import { packBundleEntries, type BundleSourceEntry } from '../../src/io/bundle.js';
 import { signIndex } from '../../src/domain/index/sign.js';
 import { decodeManifest, manifestSigningPayload, marshalManifestIndent } from '../../src/domain/manifest/index.js';
 import { parseInstallPolicy, type InstallPolicy } from '../../src/domain/install/policy.js';
@@ -85,7 +85,11 @@ export function manifestJSON(spec: ReleaseSpec, digest: string, entrypoints: Rec
   };
 }
 
-/** Sign a manifest JSON with a key label; returns the on-disk bytes (MarshalIndent form). */
+/**
+ * Sign a manifest JSON with a key label; returns the on-disk bytes (MarshalIndent form).
+ * Signs whatever it is given, like a hostile publisher would: attack tests need
+ * manifests that `signManifest` (the domain signer the CLI uses) refuses to sign.
+ */
 export function signManifestJSON(json: Record<string, unknown>, signer: string): Uint8Array {
   const decoded = decodeManifest(JSON.stringify(json));
   if (!decoded.ok) throw new Error(`test manifest does not decode: ${decoded.message}`);

@@ -142,7 +142,7 @@ describe('parseInstallPolicy', () => {
   it('policy init output keeps community host-risk, alpha and drafts off', () => {
     const doc = starterInstallPolicy({ indexKeys: [keyB64('index-ci')], serverVersion: '0.2.2', platform: 'linux/arm64' });
     const p = policyFrom(doc);
-    expect(p.defaultLimits).toEqual({ maxRisk: 'write', channels: ['stable'], types: ['system', 'wasm', 'worker'] });
+    expect(p.defaultLimits).toEqual({ maxRisk: 'write', channels: ['stable'], types: ['system', 'worker', 'wasm'] });
     expect(p.index.allowDraft).toBe(false);
     expect(p.host.runners).toEqual(['system']);
     expect(p.host.sandboxes).toEqual([]);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkHostCompatibility } from '../../src/domain/install/compat.js';
 import { checkArtifactRunnable, checkWasmModule, checkWorkerTemplate, WORKER_BLOCKED_PRIMITIVES } from '../../src/domain/install/runner.js';
-import { packBundleEntries } from '../../src/domain/bundle/index.js';
+import { nodeBundleCodec, packBundleEntries } from '../../src/io/bundle.js';
 import { sha256Hex } from '../../src/crypto/index.js';
 import type { HostProfile } from '../../src/domain/install/policy.js';
 import type { Manifest } from '../../src/domain/manifest/index.js';
@@ -166,16 +166,16 @@ describe('checkArtifactRunnable (bundle → wasm / worker sources)', () => {
 
   it('every .js/.mjs/.cjs file of a worker bundle is checked, not only the entrypoint', async () => {
     const ok = worker([{ path: 'bin/worker/worker.js', content: UTF8.encode('export default {};') }, { path: 'lib/util.mjs', content: UTF8.encode('export const x = 1;') }]);
-    expect(await checkArtifactRunnable(ok.m, replay(ok.artifact), host(), { runtimeEntrypoint: 'bin/worker/worker.js' })).toMatchObject({ ok: true });
+    expect(await checkArtifactRunnable(ok.m, replay(ok.artifact), host(), { codec: nodeBundleCodec, runtimeEntrypoint: 'bin/worker/worker.js' })).toMatchObject({ ok: true });
     const bad = worker([{ path: 'bin/worker/worker.js', content: UTF8.encode('export default {};') }, { path: 'lib/util.mjs', content: UTF8.encode('const cp = require("child_process");') }]);
-    const r = await checkArtifactRunnable(bad.m, replay(bad.artifact), host(), { runtimeEntrypoint: 'bin/worker/worker.js' });
+    const r = await checkArtifactRunnable(bad.m, replay(bad.artifact), host(), { codec: nodeBundleCodec, runtimeEntrypoint: 'bin/worker/worker.js' });
     expect(r).toMatchObject({ ok: false, code: 'RUNNER_INCOMPATIBLE' });
     if (!r.ok) expect(r.message).toContain('lib/util.mjs');
   });
 
   it('a declared entrypoint missing from the bundle is the server\'s BUNDLE_INVALID', async () => {
     const { artifact, m } = worker([{ path: 'bin/other.js', content: UTF8.encode('export default {};') }]);
-    const r = await checkArtifactRunnable(m, replay(artifact), host(), { runtimeEntrypoint: 'bin/worker/worker.js' });
+    const r = await checkArtifactRunnable(m, replay(artifact), host(), { codec: nodeBundleCodec, runtimeEntrypoint: 'bin/worker/worker.js' });
     expect(r).toMatchObject({ ok: false, code: 'BUNDLE_INVALID', message: 'declared runtime entrypoint "bin/worker/worker.js" is missing from bundle' });
   });
 });

@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCanonicalBase64 } from '../../src/core/base64.js';
 import { SERVER_LINES } from '../../src/core/server-line.js';
 import { sha256Hex } from '../../src/crypto/index.js';
-import { inspectBundle } from '../../src/domain/bundle/index.js';
+import { inspectBundle } from '../../src/io/bundle.js';
 import {
   checkReleaseAgainstManifest,
   decodeManifest,

@@ -167,7 +167,7 @@ async function browserVerdict(page: Page): Promise<{ state: string; keyids: stri
 
 // The build uses the default LATTICE_SITE_URL (http://127.0.0.1:4321/), so the
 // pinned command names that index URL.
-const HELLO_COMMAND = 'npx lattice-index install demo.hello@1.0.0 --index http://127.0.0.1:4321/plugins.json --policy "$LATTICE_INSTALL_POLICY" --plugin-dir "$LATTICE_PLUGIN_DIR"';
+const HELLO_COMMAND = 'lattice-index install demo.hello@1.0.0 --index http://127.0.0.1:4321/plugins.json --policy "$LATTICE_INSTALL_POLICY" --plugin-dir "$LATTICE_PLUGIN_DIR"';
 
 describe('catalog build', () => {
   it('publishes /plugins.json byte-identical to the verified index file', async () => {

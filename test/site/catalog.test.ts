@@ -47,7 +47,7 @@ describe('catalog model', () => {
     expect(hello.risk.tier).toBe('read');
     expect(model.pluginById.get('demo.counter')!.risk.words).toBe('Writes data — medium risk');
     expect(hello.heads[0]!.capabilities.map((c) => c.risk.words)).toEqual(['Read only — low risk', 'Read only — low risk']);
-    expect(hello.releases.find((r) => r.version === '1.0.0')!.installCommand).toBe('npx lattice-index install demo.hello@1.0.0 --policy "$LATTICE_INSTALL_POLICY" --plugin-dir "$LATTICE_PLUGIN_DIR"');
+    expect(hello.releases.find((r) => r.version === '1.0.0')!.installCommand).toBe('lattice-index install demo.hello@1.0.0 --policy "$LATTICE_INSTALL_POLICY" --plugin-dir "$LATTICE_PLUGIN_DIR"');
   });
 
   it('marks revoked releases (by release and by artifact digest)', () => {

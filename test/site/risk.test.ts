@@ -105,11 +105,24 @@ describe('loadable on server line (interop §C.3/§C.4)', () => {
 describe('install command', () => {
   it('pins id@version and names the alpha channel', () => {
     const tail = '--policy "$LATTICE_INSTALL_POLICY" --plugin-dir "$LATTICE_PLUGIN_DIR"';
-    expect(installCommand('demo.hello', '1.0.0', 'stable')).toBe(`npx lattice-index install demo.hello@1.0.0 ${tail}`);
+    expect(installCommand('demo.hello', '1.0.0', 'stable')).toBe(`lattice-index install demo.hello@1.0.0 ${tail}`);
     expect(installCommand('demo.hello', '1.1.0-alpha.1', 'alpha', 'https://p.example/plugins.json')).toBe(
-      `npx lattice-index install demo.hello@1.1.0-alpha.1 --channel alpha --index https://p.example/plugins.json ${tail}`,
+      `lattice-index install demo.hello@1.1.0-alpha.1 --channel alpha --index https://p.example/plugins.json ${tail}`,
     );
-    expect(installCommand('a.b', '1.0.0+build.5', 'stable')).toBe(`npx lattice-index install a.b@1.0.0+build.5 ${tail}`);
+    expect(installCommand('a.b', '1.0.0+build.5', 'stable')).toBe(`lattice-index install a.b@1.0.0+build.5 ${tail}`);
+  });
+
+  it('is a command line `lattice-index install` accepts, as copied (after the shell expands the two variables)', async () => {
+    const { installCommand: spec } = await import('../../src/cli/commands/install.js');
+    const { parseCommandLine } = await import('../../src/cli/spec.js');
+    for (const [channel, version] of [['stable', '1.0.0'], ['alpha', '1.1.0-alpha.1']] as const) {
+      const line = installCommand('demo.hello', version, channel, 'https://p.example/plugins.json');
+      // The shell: split on blanks, expand the two variables inside their double quotes.
+      const words = line.split(' ').map((w) => w.replace('"$LATTICE_INSTALL_POLICY"', '/etc/lattice/policy.json').replace('"$LATTICE_PLUGIN_DIR"', '/var/lib/lattice/plugins'));
+      expect(words.slice(0, 2)).toEqual(['lattice-index', 'install']);
+      const args = parseCommandLine(spec, words.slice(2));
+      expect(args).toMatchObject({ plugin: `demo.hello@${version}`, index: 'https://p.example/plugins.json', policy: '/etc/lattice/policy.json', 'plugin-dir': '/var/lib/lattice/plugins' });
+    }
   });
 
   it('quotes anything a shell would interpret', () => {

@@ -91,3 +91,22 @@ describe('serve-static', () => {
     expect((await get('/plugins.json', 'POST')).status).toBe(405);
   });
 });
+
+describe('npm start (scripts/start.mjs)', () => {
+  it('takes its port before anything is built: a busy port fails within seconds, naming the port and the way out', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const blocker = await serveStatic({ root, port: 0 });
+    try {
+      const port = new URL(blocker.url).port;
+      const started = Date.now();
+      const r = spawnSync(process.execPath, [path.join(__dirname, '../../scripts/start.mjs'), '--port', port], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(1);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+      expect(r.stderr).toContain('--port N or LATTICE_SITE_PORT');
+      expect(r.stdout).not.toContain('lattice-index build'); // no build step ran
+    } finally {
+      await blocker.close();
+    }
+  });
+});

@@ -10,8 +10,13 @@
  */
 import type { ReleaseChannel } from '../../../src/core/index/types.js';
 
-/** The command line tool operators run. */
-export const INSTALL_TOOL = 'npx lattice-index install';
+/**
+ * The command line tool operators run: the `lattice-index` binary of this
+ * project, installed as the README's "Get the CLI" says — never through
+ * `npx lattice-index`, which would fetch whatever an unknown party published
+ * under that unclaimed npm name.
+ */
+export const INSTALL_TOOL = 'lattice-index install';
 
 // Characters a POSIX shell passes through unquoted. Index ids and versions are
 // already limited to these by the validator; anything else gets quoted anyway.
@@ -37,7 +42,7 @@ export function shellQuote(arg: string): string {
  * @param indexUrl - absolute URL of the signed `plugins.json` (omitted: no `--index`).
  * @returns one shell line.
  * @example installCommand('demo.hello', '1.0.0', 'stable', 'https://x.example/plugins.json')
- * // 'npx lattice-index install demo.hello@1.0.0 --index https://x.example/plugins.json --policy "$LATTICE_INSTALL_POLICY" --plugin-dir "$LATTICE_PLUGIN_DIR"'
+ * // 'lattice-index install demo.hello@1.0.0 --index https://x.example/plugins.json --policy "$LATTICE_INSTALL_POLICY" --plugin-dir "$LATTICE_PLUGIN_DIR"'
  */
 export function installCommand(pluginId: string, version: string, channel: ReleaseChannel, indexUrl?: string): string {
   const parts = [INSTALL_TOOL, shellQuote(`${pluginId}@${version}`)];

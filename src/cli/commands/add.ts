@@ -22,6 +22,7 @@ import path from 'node:path';
 import { decodeCanonicalBase64, encodeBase64, goDecodeRawStdThenStd } from '../../core/base64.js';
 import { InputError, PolicyError, VerificationError } from '../../core/errors.js';
 import type { JSONObject } from '../../core/json/types.js';
+import { RELEASE_CHANNELS } from '../../core/index/types.js';
 import { parseJSONStrict } from '../../core/json/strict.js';
 import { INDEX_ID_RE, formatRFC3339UTC, isHttpsUrl, validPluginID } from '../../core/rules.js';
 import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
@@ -52,12 +53,12 @@ interface AddArgs {
 export const addCommand = defineCommand<AddArgs>({
   name: 'add',
   options: {
-    manifest: { type: 'string', required: true, describe: 'the signed manifest file' },
-    artifact: { type: 'string', required: true, describe: 'the artifact file (v2: the .tar.gz bundle)' },
-    'manifest-url': { type: 'string', required: true, describe: 'HTTPS URL the manifest is published at' },
-    'artifact-url': { type: 'string', required: true, describe: 'HTTPS URL the artifact is published at' },
-    channel: { type: 'string', choices: ['stable', 'alpha'], describe: 'release channel (default: alpha for an -alpha prerelease, else stable)' },
-    'index-dir': { type: 'string', default: 'index', describe: 'directory holding the entry files' },
+    manifest: { type: 'string', value: 'FILE', required: true, describe: 'the signed manifest file' },
+    artifact: { type: 'string', value: 'FILE', required: true, describe: 'the artifact file (v2: the .tar.gz bundle)' },
+    'manifest-url': { type: 'string', value: 'URL', required: true, describe: 'HTTPS URL the manifest is published at' },
+    'artifact-url': { type: 'string', value: 'URL', required: true, describe: 'HTTPS URL the artifact is published at' },
+    channel: { type: 'string', choices: RELEASE_CHANNELS, describe: 'release channel (default: alpha for an -alpha prerelease, else stable)' },
+    'index-dir': { type: 'string', value: 'DIR', default: 'index', describe: 'directory holding the entry files' },
     'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose rules apply' },
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },

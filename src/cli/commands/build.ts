@@ -26,8 +26,8 @@ interface BuildArgs {
 export const buildCommand = defineCommand<BuildArgs>({
   name: 'build',
   options: {
-    'index-dir': { type: 'string', default: 'index', describe: 'directory holding the entry files' },
-    out: { type: 'string', describe: 'output file (default <index-dir>/plugins.json)' },
+    'index-dir': { type: 'string', value: 'DIR', default: 'index', describe: 'directory holding the entry files' },
+    out: { type: 'string', value: 'FILE', describe: 'output file (default <index-dir>/plugins.json)' },
     'expires-in': { type: 'number', describe: 'set expires_at this many days after generated_at' },
     refresh: { type: 'boolean', default: false, describe: 'start a new generation even if nothing changed (re-signing before expiry)' },
     'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
@@ -44,6 +44,7 @@ export const buildCommand = defineCommand<BuildArgs>({
     // The previous index continues the generation. Only a missing file starts
     // at generation 1: anything else (unreadable, a looping link, not JSON)
     // stops the build — restarting at 1 would roll every operator back.
+    await checkOutputPath(outFile);
     let previous: unknown;
     try {
       previous = (await readStrictJSONFile(outFile, MAX_INDEX_BYTES)).value;
@@ -51,7 +52,6 @@ export const buildCommand = defineCommand<BuildArgs>({
       if (!(e instanceof InputError) || e.code !== 'INPUT_NOT_FOUND') throw e;
       previous = undefined; // first build
     }
-    await checkOutputPath(outFile);
     const result = assembleIndex(sources, {
       now,
       previous,

@@ -14,7 +14,7 @@
  */
 import { InputError, LatticeIndexError, VerificationError } from '../../core/errors.js';
 import { goQuote } from '../../core/go-quote.js';
-import { inspectBundle, type BundleInspection, type InspectBundleOptions } from '../../domain/bundle/index.js';
+import { inspectBundle, type BundleInspection, type InspectBundleOptions } from '../../io/bundle.js';
 import { MANIFEST_SCHEMA_V2 } from '../../domain/manifest/index.js';
 import { packBundleDirectory } from '../../io/bundle-dir.js';
 import { checkOutputPath, describeFsError, openInputFile, writeFileAtomic } from '../../io/files.js';
@@ -45,12 +45,14 @@ const inspectCommand = defineCommand<InspectArgs>({
   options: {
     platform: {
         type: 'string',
+        value: 'OS/ARCH',
         describe:
           'server platform <goos>/<goarch>: its runtime entrypoint must be a file of the bundle ' +
           '(from --manifest; without it, the convention bin/<goos>-<goarch>/plugin). Default with --manifest: linux/amd64',
       },
     manifest: {
         type: 'string',
+        value: 'FILE',
         describe: 'the manifest: take the runtime and ui entrypoints from it and compare bundle.digest_sha256 with the bundle',
       },
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
@@ -149,7 +151,7 @@ const packCommand = defineCommand<PackArgs>({
     { name: 'dir', describe: 'bundle root, e.g. holding bin/linux-amd64/plugin and ui/index.html' },
   ],
   options: {
-    out: { type: 'string', required: true, describe: 'the bundle file to write (atomically)' },
+    out: { type: 'string', value: 'FILE', required: true, describe: 'the bundle file to write (atomically)' },
     force: { type: 'boolean', default: false, describe: 'replace an existing --out file' },
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },

@@ -33,10 +33,10 @@ interface CandidatesArgs {
 export const candidatesCommand = defineCommand<CandidatesArgs>({
   name: 'candidates',
   options: {
-    index: { type: 'string', required: true, describe: 'the signed index: an https:// URL or a file' },
-    policy: { type: 'string', required: true, describe: 'install policy file' },
+    index: { type: 'string', value: 'URL|FILE', required: true, describe: 'the signed index: an https:// URL or a file' },
+    policy: { type: 'string', value: 'FILE', required: true, describe: 'install policy file' },
     json: { type: 'boolean', default: false, describe: 'print the list as JSON' },
-    now: { type: 'string', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
+    now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
     'test-loopback-http': { type: 'boolean', default: false, hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
   },
   run: async (args) => {

@@ -67,9 +67,9 @@ export const checkEntryCommand = defineCommand<CheckEntryArgs>({
     { name: 'plugin', describe: 'the plugin entry file (index/plugins/<id>.json)' },
   ],
   options: {
-    manifest: { type: 'string', required: true, describe: 'the signed manifest the release names' },
-    artifact: { type: 'string', describe: 'the artifact (v2: the .tar.gz bundle); its SHA-256 must equal the index and manifest digests' },
-    version: { type: 'string', describe: 'the release to check (default: the manifest version)' },
+    manifest: { type: 'string', value: 'FILE', required: true, describe: 'the signed manifest the release names' },
+    artifact: { type: 'string', value: 'FILE', describe: 'the artifact (v2: the .tar.gz bundle); its SHA-256 must equal the index and manifest digests' },
+    version: { type: 'string', value: 'VERSION', describe: 'the release to check (default: the manifest version)' },
     'server-line': { type: 'string', choices: SERVER_LINES, describe: `server line whose validation rules apply (default ${DEFAULT_SERVER_LINE})` },
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },

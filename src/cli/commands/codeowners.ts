@@ -25,9 +25,9 @@ interface CodeownersArgs {
 export const codeownersCommand = defineCommand<CodeownersArgs>({
   name: 'codeowners',
   options: {
-    'index-dir': { type: 'string', default: 'index', describe: 'directory holding the entry files' },
-    out: { type: 'string', default: '.github/CODEOWNERS', describe: 'the CODEOWNERS file' },
-    maintainers: { type: 'string', default: DEFAULT_MAINTAINERS, describe: 'GitHub @org/team that owns everything' },
+    'index-dir': { type: 'string', value: 'DIR', default: 'index', describe: 'directory holding the entry files' },
+    out: { type: 'string', value: 'FILE', default: '.github/CODEOWNERS', describe: 'the CODEOWNERS file' },
+    maintainers: { type: 'string', value: '@ORG/TEAM', default: DEFAULT_MAINTAINERS, describe: 'GitHub @org/team that owns everything' },
     check: { type: 'boolean', default: false, describe: 'compare with the existing file instead of writing it' },
   },
   run: async (args) => {

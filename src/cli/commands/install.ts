@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { ReleaseChannel } from '../../core/index/types.js';
+import { RELEASE_CHANNELS, type ReleaseChannel } from '../../core/index/types.js';
 import { InputError } from '../../core/errors.js';
 import { validIndexVersion, validPluginID } from '../../core/rules.js';
 import { formatApprovalSummary, type ApprovalSummary } from '../../domain/install/summary.js';
@@ -92,7 +92,7 @@ export const installCommand = defineCommand<InstallArgs>({
     index: { type: 'string', value: 'URL|FILE', required: true, describe: 'the signed index: an https:// URL or a file' },
     policy: { type: 'string', value: 'FILE', required: true, describe: 'install policy file (lattice.plugin.install-policy.v1)' },
     'plugin-dir': { type: 'string', value: 'DIR', required: true, describe: "the server's plugin directory (must exist)" },
-    channel: { type: 'string', choices: ['stable', 'alpha'], describe: 'release channel (default stable; alpha must be asked for and allowed)' },
+    channel: { type: 'string', choices: RELEASE_CHANNELS, describe: 'release channel (default stable; alpha must be asked for and allowed)' },
     'dry-run': { type: 'boolean', describe: 'verify everything, write nothing' },
     yes: { type: 'boolean', describe: 'approve without asking (required without a TTY)' },
     json: { type: 'boolean', describe: 'print the result as JSON on stdout (texts go to stderr)' },

@@ -21,7 +21,7 @@ interface KeygenArgs {
 export const keygenCommand = defineCommand<KeygenArgs>({
   name: 'keygen',
   options: {
-    out: { type: 'string', required: true, describe: 'the new key file (refuses to overwrite)' },
+    out: { type: 'string', value: 'FILE', required: true, describe: 'the new key file (refuses to overwrite)' },
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },
   run: async (args) => {

@@ -127,10 +127,10 @@ const verifyCommand = defineCommand<VerifyArgs>({
     { name: 'file', describe: 'the manifest (read strictly)' },
   ],
   options: {
-    key: { type: 'string', describe: 'the publisher public key (base64, read as the server reads trust-policy keys)' },
-    publisher: { type: 'string', describe: 'publisher id the --key belongs to (default: the manifest publisher)' },
-    'trust-policy': { type: 'string', describe: 'a server trust policy file (trusted_publishers) instead of --key' },
-    artifact: { type: 'string', describe: 'the artifact (v2: the .tar.gz bundle); without it the digest is not checked' },
+    key: { type: 'string', value: 'B64', describe: 'the publisher public key (base64, read as the server reads trust-policy keys)' },
+    publisher: { type: 'string', value: 'ID', describe: 'publisher id the --key belongs to (default: the manifest publisher)' },
+    'trust-policy': { type: 'string', value: 'FILE', describe: 'a server trust policy file (trusted_publishers) instead of --key' },
+    artifact: { type: 'string', value: 'FILE', describe: 'the artifact (v2: the .tar.gz bundle); without it the digest is not checked' },
       'server-line': serverLineOption,
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },
@@ -218,9 +218,9 @@ const signCommand = defineCommand<SignArgs>({
     { name: 'file', describe: 'the manifest (read strictly, unlike pluginsign\'s lenient read)' },
   ],
   options: {
-    key: { type: 'string', describe: 'key file holding the 32-byte publisher seed (mode 0600)' },
-    'key-env': { type: 'string', describe: 'environment variable holding the seed as canonical base64 (for CI secrets)' },
-    artifact: { type: 'string', describe: 'the artifact (v2: the .tar.gz bundle): its SHA-256 fills or checks the digest' },
+    key: { type: 'string', value: 'FILE', describe: 'key file holding the 32-byte publisher seed (mode 0600)' },
+    'key-env': { type: 'string', value: 'VAR', describe: 'environment variable holding the seed as canonical base64 (for CI secrets)' },
+    artifact: { type: 'string', value: 'FILE', describe: 'the artifact (v2: the .tar.gz bundle): its SHA-256 fills or checks the digest' },
     'update-digest': { type: 'boolean', default: false, describe: 'replace a digest that differs from the artifact\'s' },
     write: { type: 'boolean', default: false, describe: 'write the signed manifest atomically over FILE instead of stdout' },
     'server-line': {
@@ -316,7 +316,7 @@ const checkCommand = defineCommand<CheckArgs>({
         bytes = await readFileBounded(file, MANIFEST_MAX_BYTES);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
-        err(`${file}: unreadable: ${oneLine(e.message)}`);
+        err(`${file}: unreadable: ${oneLine(e.message)} [${e.code}]`);
         unreadable = true;
         continue;
       }
@@ -330,7 +330,7 @@ const checkCommand = defineCommand<CheckArgs>({
       }
       const problem = decoded.ok ? validateManifest(decoded.manifest, { serverLine: line }) : decoded.message;
       if (!decoded.ok || problem !== null) {
-        const at = decoded.ok ? manifestProblemPointer(decoded.manifest, problem!) : decoded.pointer || undefined;
+        const at = decoded.ok ? manifestProblemPointer(decoded.manifest, problem!) : undefined;
         err(`${file}: invalid: ${oneLine(problem ?? '')}${at !== undefined ? ` [at ${at}]` : ''}`);
         invalid = true;
         continue;

@@ -48,13 +48,13 @@ const initCommand = defineCommand<InitArgs>({
   name: 'policy init',
   describe: 'Write a starting install policy with fail-closed defaults',
   options: {
-    out: { type: 'string', required: true, describe: 'file to create (never overwritten)' },
-    'index-key': { type: 'string', multiple: true, required: true, describe: 'trusted index public key (canonical base64); repeatable' },
+    out: { type: 'string', value: 'FILE', required: true, describe: 'file to create (never overwritten)' },
+    'index-key': { type: 'string', value: 'B64', multiple: true, required: true, describe: 'trusted index public key (canonical base64); repeatable' },
     threshold: { type: 'number', default: 1, describe: 'distinct index keys that must sign' },
-    publisher: { type: 'string', multiple: true, describe: 'trusted publisher as ID=B64KEY; repeatable' },
-    'server-version': { type: 'string', required: true, describe: "the Lattice server's version, e.g. 0.2.2" },
+    publisher: { type: 'string', value: 'ID=B64', multiple: true, describe: 'trusted publisher as ID=B64KEY; repeatable' },
+    'server-version': { type: 'string', value: 'VERSION', required: true, describe: "the Lattice server's version, e.g. 0.2.2" },
     'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line' },
-    platform: { type: 'string', describe: 'host <goos>/<goarch> (default: this machine)' },
+    platform: { type: 'string', value: 'OS/ARCH', describe: 'host <goos>/<goarch> (default: this machine)' },
   },
   run: async (args) => {
     const publishers = (args.publisher ?? []).map((p) => {
@@ -118,8 +118,8 @@ const exportCommand = defineCommand<ExportArgs>({
     { name: 'file', describe: 'install policy file' },
   ],
   options: {
-    out: { type: 'string', describe: 'write here (atomically) instead of stdout' },
-    now: { type: 'string', describe: 'reference time for key windows (RFC 3339 UTC)' },
+    out: { type: 'string', value: 'FILE', describe: 'write here (atomically) instead of stdout' },
+    now: { type: 'string', value: 'RFC3339', describe: 'reference time for key windows (RFC 3339 UTC)' },
   },
   run: async (args) => {
     const now = parseTimeFlag('--now', args.now);

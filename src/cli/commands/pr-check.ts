@@ -27,11 +27,11 @@ interface PrCheckArgs {
 export const prCheckCommand = defineCommand<PrCheckArgs>({
   name: 'pr-check',
   options: {
-    base: { type: 'string', required: true, describe: 'git ref of the target branch, e.g. origin/main' },
-    head: { type: 'string', default: 'HEAD', describe: 'git ref of the pull request' },
-    repo: { type: 'string', default: '.', describe: 'a directory inside the git repository' },
+    base: { type: 'string', value: 'REF', required: true, describe: 'git ref of the target branch, e.g. origin/main' },
+    head: { type: 'string', value: 'REF', default: 'HEAD', describe: 'git ref of the pull request' },
+    repo: { type: 'string', value: 'DIR', default: '.', describe: 'a directory inside the git repository' },
     json: { type: 'boolean', default: false, describe: 'print the report as JSON instead of annotations' },
-    summary: { type: 'string', describe: 'append the Markdown summary to this file (default: $GITHUB_STEP_SUMMARY when set)' },
+    summary: { type: 'string', value: 'FILE', describe: 'append the Markdown summary to this file (default: $GITHUB_STEP_SUMMARY when set)' },
     'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
   },
   examples: [['$0 pr-check --base origin/main --head HEAD', 'check the current branch against main']],

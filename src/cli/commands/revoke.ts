@@ -36,13 +36,13 @@ const MAX_REASON_LENGTH = 1000;
 export const revokeCommand = defineCommand<RevokeArgs>({
   name: 'revoke',
   options: {
-    release: { type: 'string', describe: 'revoke one release: PLUGIN_ID@VERSION' },
-    artifact: { type: 'string', describe: 'revoke an artifact SHA-256 (64 hex digits)' },
-    key: { type: 'string', describe: 'revoke a publisher public key (canonical base64); needs --publisher' },
-    publisher: { type: 'string', describe: 'the publisher of the revoked --key' },
-    reason: { type: 'string', required: true, describe: 'why (shown to operators)' },
-    file: { type: 'string', default: 'index/revocations.json', describe: 'the revocations file' },
-    at: { type: 'string', describe: 'revocation time (RFC 3339 UTC; default now)' },
+    release: { type: 'string', value: 'ID@VERSION', describe: 'revoke one release: PLUGIN_ID@VERSION' },
+    artifact: { type: 'string', value: 'SHA256', describe: 'revoke an artifact SHA-256 (64 hex digits)' },
+    key: { type: 'string', value: 'B64', describe: 'revoke a publisher public key (canonical base64); needs --publisher' },
+    publisher: { type: 'string', value: 'ID', describe: 'the publisher of the revoked --key' },
+    reason: { type: 'string', value: 'TEXT', required: true, describe: 'why (shown to operators)' },
+    file: { type: 'string', value: 'FILE', default: 'index/revocations.json', describe: 'the revocations file' },
+    at: { type: 'string', value: 'RFC3339', describe: 'revocation time (RFC 3339 UTC; default now)' },
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },
   run: async (args) => {

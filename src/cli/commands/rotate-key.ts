@@ -32,12 +32,12 @@ interface RotateKeyArgs {
 export const rotateKeyCommand = defineCommand<RotateKeyArgs>({
   name: 'rotate-key',
   options: {
-    'publisher-file': { type: 'string', required: true, describe: 'the publisher entry file (index/publishers/<id>.json), rewritten atomically' },
-    'old-key': { type: 'string', describe: 'key file with the seed of the current (retiring) key' },
-    'old-key-env': { type: 'string', describe: 'environment variable with the retiring seed as base64' },
-    'new-public-key': { type: 'string', required: true, describe: 'the new public key (canonical base64 of 32 bytes)' },
-    at: { type: 'string', describe: 'rotation time, RFC 3339 UTC (default now); ends the retiring key\'s window' },
-    'valid-from': { type: 'string', describe: 'first rotation only: start of the retiring key\'s window (default 1970-01-01T00:00:00Z)' },
+    'publisher-file': { type: 'string', value: 'FILE', required: true, describe: 'the publisher entry file (index/publishers/<id>.json), rewritten atomically' },
+    'old-key': { type: 'string', value: 'FILE', describe: 'key file with the seed of the current (retiring) key' },
+    'old-key-env': { type: 'string', value: 'VAR', describe: 'environment variable with the retiring seed as base64' },
+    'new-public-key': { type: 'string', value: 'B64', required: true, describe: 'the new public key (canonical base64 of 32 bytes)' },
+    at: { type: 'string', value: 'RFC3339', describe: 'rotation time, RFC 3339 UTC (default now); ends the retiring key\'s window' },
+    'valid-from': { type: 'string', value: 'RFC3339', describe: 'first rotation only: start of the retiring key\'s window (default 1970-01-01T00:00:00Z)' },
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },
   run: async (args) => {

@@ -29,7 +29,9 @@
 import { VerificationError } from '../errors.js';
 import { isCanonicalBase64 } from '../base64.js';
 import {
+  GITHUB_OWNER_RE,
   INDEX_ID_RE,
+  MAX_GITHUB_OWNERS,
   INDEX_VERSION_RE,
   SHA256_HEX_RE,
   isAlphaPrerelease,
@@ -302,10 +304,6 @@ function validatePublisher(out: Problems, p: Obj, i: number, publisherIds: Set<s
   }
 }
 
-/** GitHub user or `org/team` handle, as CODEOWNERS accepts it. */
-export const GITHUB_OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/;
-/** Most owners one publisher may list. */
-export const MAX_GITHUB_OWNERS = 10;
 
 /** FORMAT.md "Publisher": 1–10 unique GitHub handles. */
 function validateGithubOwners(out: Problems, owners: unknown, i: number, id: unknown): void {

@@ -4,9 +4,11 @@
  *
  * @module
  */
-export { inspectBundle } from './inspect.js';
+export { inspectBundleWith } from './inspect.js';
 export type { BundleEntry, BundleInspection, InspectBundleOptions } from './inspect.js';
-export { isRuntimeBinaryPath, packBundleEntries, packBundleTar } from './pack.js';
+export { isRuntimeBinaryPath, packBundleEntriesWith, packBundleTar } from './pack.js';
+export { drainedOrClosed } from './codec.js';
+export type { BundleCodec, GunzipStream } from './codec.js';
 export type { BundleSourceEntry, PackBundleOptions } from './pack.js';
 export { DEFAULT_BUNDLE_LIMITS, resolveBundleLimits } from './limits.js';
 export type { BundleLimits } from './limits.js';

@@ -37,7 +37,7 @@
  *
  * @module
  */
-import { createGunzip, type Gunzip } from 'node:zlib';
+import { drainedOrClosed, type BundleCodec } from './codec.js';
 import { goQuote } from '../../core/go-quote.js';
 import { createSha256 } from '../../crypto/index.js';
 import {
@@ -126,7 +126,9 @@ class CompressedTooLarge extends Error {}
 
 /**
  * Applies the server's v2 bundle rules (interop §D.6) to a `.tar.gz`.
+ * (`src/io/bundle.ts` `inspectBundle` is this with Node's zlib.)
  *
+ * @param codec - the gzip codec (see ./codec.ts)
  * @param source - the compressed bundle: all its bytes, or an async iterable
  *   of chunks (e.g. a file or network stream); a stream is consumed to its
  *   end (counted and hashed, at most `maxCompressedBytes`), but decompressed
@@ -138,11 +140,12 @@ class CompressedTooLarge extends Error {}
  * @throws whatever the caller's source iterator throws
  * @example
  * ```ts
- * const r = await inspectBundle(bytes, { runtimeEntrypoint: 'bin/linux-amd64/plugin', uiEntrypoint: 'ui/index.html' });
+ * const r = await inspectBundleWith(nodeBundleCodec, bytes, { runtimeEntrypoint: 'bin/linux-amd64/plugin', uiEntrypoint: 'ui/index.html' });
  * if (!r.ok) console.error(r.code, r.message); // e.g. BUNDLE_INVALID bundle entry type 50 is not allowed for "bin/x"
  * ```
  */
-export async function inspectBundle(
+export async function inspectBundleWith(
+  codec: BundleCodec,
   source: Uint8Array | AsyncIterable<Uint8Array>,
   opts: InspectBundleOptions = {},
 ): Promise<BundleInspection> {
@@ -154,7 +157,7 @@ export async function inspectBundle(
   }
   const digest = createSha256();
   let compressedBytes = 0;
-  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  const gunzip = codec.gunzip();
   // Errors are observed through the async iterator below; this listener only
   // keeps a late error (after we stopped reading) from being "unhandled".
   gunzip.on('error', () => {});
@@ -262,20 +265,6 @@ function compressedTooLarge(size: number, limits: BundleLimits): Failure {
     code: 'BUNDLE_TOO_LARGE',
     message: `bundle compressed size ${size} exceeds limit ${limits.maxCompressedBytes}`,
   };
-}
-
-/** Resolves when `stream` can take more input, or has closed. */
-function drainedOrClosed(stream: Gunzip): Promise<void> {
-  if (stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
 }
 
 /** The per-header loop of §D.6 step 4, then step 5. */

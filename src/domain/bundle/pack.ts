@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { gzipSync } from 'node:zlib';
+import type { BundleCodec } from './codec.js';
 import { InputError } from '../../core/errors.js';
 import {
   type ByteString,
@@ -64,6 +64,7 @@ const GZIP_OS_UNKNOWN = 255;
 /**
  * Packs entries into the deterministic, uncompressed tar stream.
  *
+ * @param codec - the gzip codec (`src/io/bundle.ts` `packBundleEntries` binds Node's zlib)
  * @param entries - files and directories, in any order
  * @param opts - limits
  * @returns the tar bytes; identical for identical input (order-independent)
@@ -157,17 +158,17 @@ export function packBundleTar(entries: readonly BundleSourceEntry[], opts: PackB
  * @throws {TypeError} if an entry is malformed (caller bug)
  * @example
  * ```ts
- * const bundle = packBundleEntries([
+ * const bundle = packBundleEntriesWith(nodeBundleCodec, [
  *   { path: 'bin/linux-amd64/plugin', content: exe },
  *   { path: 'ui/index.html', content: html },
  * ]);
  * const digest = sha256Hex(bundle); // the manifest's bundle.digest_sha256
  * ```
  */
-export function packBundleEntries(entries: readonly BundleSourceEntry[], opts: PackBundleOptions = {}): Uint8Array {
+export function packBundleEntriesWith(codec: BundleCodec, entries: readonly BundleSourceEntry[], opts: PackBundleOptions = {}): Uint8Array {
   const limits = resolveBundleLimits(opts.limits);
   const tar = packBundleTar(entries, opts);
-  const gz = new Uint8Array(gzipSync(tar, { level: 9 }));
+  const gz = Uint8Array.from(codec.gzip(tar));
   // Node writes mtime 0 and no optional fields; pin XFL and OS to Go's values
   // so the header does not depend on the build platform (zlib's OS_CODE).
   gz[4] = gz[5] = gz[6] = gz[7] = 0;

@@ -11,7 +11,7 @@
  * @module
  */
 import type { PolicyError, VerificationError, ErrorCode } from '../../core/errors.js';
-import type { ReleaseChannel } from '../../core/index/types.js';
+import { RELEASE_CHANNELS, type ReleaseChannel } from '../../core/index/types.js';
 import type { VerifiedIndex } from '../index/verify.js';
 import { preflightCandidate } from './pipeline.js';
 import type { HostProfile, InstallPolicy } from './policy.js';
@@ -51,7 +51,7 @@ export function listCandidates(verified: VerifiedIndex, policy: InstallPolicy, n
   const out: CandidateEntry[] = [];
   const plugins = [...verified.index.plugins].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const p of plugins) {
-    for (const channel of ['stable', 'alpha'] as const) {
+    for (const channel of RELEASE_CHANNELS) {
       const version = p.channels[channel];
       if (version === undefined) continue;
       const r = preflightCandidate(verified, policy, p.id, channel, now, host);

@@ -47,6 +47,7 @@ import {
   type PublisherPolicy,
 } from './policy.js';
 import { checkArtifactRunnable } from './runner.js';
+import type { BundleCodec } from '../bundle/codec.js';
 import type { ApprovalSummary, SummaryCapability } from './summary.js';
 import {
   createMemorySpool,
@@ -88,6 +89,8 @@ export interface VerifyInstallOptions {
   version?: string;
   /** Fetches manifest and artifact URLs (cap enforced while streaming). */
   fetcher: InstallFetcher;
+  /** The gzip codec for v2 bundles (`nodeBundleCodec` from src/io/bundle.ts on Node); required to verify a v2 release. */
+  codec?: BundleCodec;
   /** "Now", ms since the epoch, fixed once per run (expiry, key windows). */
   now: number;
   /** The stored rollback state (omit on first use). */
@@ -627,7 +630,10 @@ async function stepRunner(run: Run): Promise<void> {
     policyFail('RUNNER_INCOMPATIBLE', compat.message!);
   }
   const spool = run.spool!;
+  const codec = run.opts.codec;
+  if (codec === undefined) throw new TypeError('verifyInstall: options.codec is required (nodeBundleCodec from src/io/bundle.ts on Node)');
   const r = await checkArtifactRunnable(m, () => spool.read(), run.host, {
+    codec,
     ...(compat.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: compat.runtimeEntrypoint } : {}),
     ...(compat.uiEntrypoint !== undefined ? { uiEntrypoint: compat.uiEntrypoint } : {}),
   });

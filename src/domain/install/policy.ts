@@ -45,7 +45,7 @@ import {
   type RiskTier,
   type ServerLine,
 } from '../../core/server-line.js';
-import type { PluginType, ReleaseChannel } from '../../core/index/types.js';
+import { PLUGIN_TYPES, RELEASE_CHANNELS, type PluginType, type ReleaseChannel } from '../../core/index/types.js';
 import { keyId } from '../../crypto/index.js';
 import { indexTrustFromPolicy, type IndexTrust } from '../index/trust.js';
 import type { TrustPolicy } from '../manifest/trust-policy.js';
@@ -62,11 +62,11 @@ export const MAX_INSTALL_POLICY_BYTES = POLICY_MAX_BYTES;
 export const DEFAULT_PUBLISHER_KEY = '*';
 
 /** Plugin types in the order messages name them. */
-export const POLICY_PLUGIN_TYPES: readonly PluginType[] = Object.freeze(['system', 'wasm', 'worker']);
+export const POLICY_PLUGIN_TYPES: readonly PluginType[] = PLUGIN_TYPES;
 /** Sandbox backends a host may offer (the non-system types run only inside one). */
 export const SANDBOX_BACKENDS: readonly SandboxBackend[] = Object.freeze(['wasm', 'worker']);
 /** Release channels in the order messages name them. */
-export const POLICY_CHANNELS: readonly ReleaseChannel[] = Object.freeze(['stable', 'alpha']);
+export const POLICY_CHANNELS: readonly ReleaseChannel[] = RELEASE_CHANNELS;
 
 /** A sandbox backend: the isolation a `wasm` or `worker` plugin runs in. */
 export type SandboxBackend = 'wasm' | 'worker';

@@ -31,9 +31,9 @@
  *
  * @module
  */
-import { createGunzip } from 'node:zlib';
 import { goQuote } from '../../core/go-quote.js';
-import { inspectBundle } from '../bundle/inspect.js';
+import { inspectBundleWith } from '../bundle/inspect.js';
+import { drainedOrClosed, type BundleCodec } from '../bundle/codec.js';
 import { resolveBundleLimits } from '../bundle/limits.js';
 import { normalizeEntryName, byteStringToText } from '../bundle/entry-path.js';
 import { ChunkReader, TarReader, TYPE } from '../bundle/tar.js';
@@ -168,6 +168,8 @@ function lineOf(text: string, offset: number): number {
 
 /** Options of {@link checkArtifactRunnable}. */
 export interface ArtifactRunnableOptions {
+  /** The gzip codec for v2 bundles (`nodeBundleCodec` from src/io/bundle.ts on Node). */
+  codec: BundleCodec;
   /** The host platform's runtime entrypoint (v2), from `checkHostCompatibility`. */
   runtimeEntrypoint?: string;
   /** The sandboxed UI entrypoint (v2), when declared. */
@@ -199,7 +201,7 @@ export async function checkArtifactRunnable(
   const v2 = m.schema === MANIFEST_SCHEMA_V2;
   if (v2) {
     // interop §D.6: the server's archive rules, with its messages.
-    const inspection = await inspectBundle(artifact(), {
+    const inspection = await inspectBundleWith(opts.codec, artifact(), {
       ...(opts.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: opts.runtimeEntrypoint } : {}),
       ...(opts.uiEntrypoint !== undefined ? { uiEntrypoint: opts.uiEntrypoint } : {}),
     });
@@ -210,7 +212,7 @@ export async function checkArtifactRunnable(
     let bytes: Uint8Array | undefined;
     if (v2) {
       if (opts.runtimeEntrypoint === undefined) return { ok: false, code: 'RUNNER_INCOMPATIBLE', message: 'wasm bundle has no entrypoint for the host platform' };
-      const files = await readBundleFiles(artifact(), (p) => p === opts.runtimeEntrypoint);
+      const files = await readBundleFiles(opts.codec, artifact(), (p) => p === opts.runtimeEntrypoint);
       bytes = files.get(opts.runtimeEntrypoint);
     } else {
       bytes = await readAll(artifact());
@@ -223,7 +225,7 @@ export async function checkArtifactRunnable(
     let sources: Map<string, Uint8Array>;
     if (v2) {
       const entry = opts.runtimeEntrypoint;
-      sources = await readBundleFiles(artifact(), (p) => p === entry || /\.(?:m|c)?js$/.test(p));
+      sources = await readBundleFiles(opts.codec, artifact(), (p) => p === entry || /\.(?:m|c)?js$/.test(p));
       if (entry !== undefined && !sources.has(entry)) return { ok: false, code: 'RUNNER_INCOMPATIBLE', message: `worker entrypoint ${goQuote(entry)} not found in the bundle` };
     } else {
       sources = new Map([['artifact', await readAll(artifact())]]);
@@ -255,26 +257,16 @@ async function readAll(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
  * limits bound the work, and any read error ends the listing (the missing
  * file is then reported by the caller).
  */
-async function readBundleFiles(source: AsyncIterable<Uint8Array>, want: (path: string) => boolean): Promise<Map<string, Uint8Array>> {
+async function readBundleFiles(codec: BundleCodec, source: AsyncIterable<Uint8Array>, want: (path: string) => boolean): Promise<Map<string, Uint8Array>> {
   const limits = resolveBundleLimits();
   const out = new Map<string, Uint8Array>();
-  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  const gunzip = codec.gunzip();
   gunzip.on('error', () => {});
   const pump = (async () => {
     try {
       for await (const chunk of source) {
         if (gunzip.destroyed) break;
-        if (!gunzip.write(chunk)) {
-          await new Promise<void>((resolve) => {
-            const done = (): void => {
-              gunzip.off('drain', done);
-              gunzip.off('close', done);
-              resolve();
-            };
-            gunzip.on('drain', done);
-            gunzip.on('close', done);
-          });
-        }
+        if (!gunzip.write(chunk)) await drainedOrClosed(gunzip);
       }
       if (!gunzip.destroyed) gunzip.end();
     } catch {

@@ -22,11 +22,13 @@
 export const MANIFEST_SCHEMA_V2 = 'lattice.plugin.manifest.v2';
 /** The only bundle format (§A.4.1 step 5). */
 export const BUNDLE_FORMAT_TAR_GZIP = 'tar+gzip';
-/** The plugin types the server knows (§A.4 step 5). */
-export const PLUGIN_TYPES: readonly PluginType[] = Object.freeze(['system', 'wasm', 'worker']);
-
-/** A plugin type. The model's `type` field stays a `string` because hostile input may hold anything. */
-export type PluginType = 'system' | 'wasm' | 'worker';
+/**
+ * The plugin types the server knows (§A.4 step 5) — one list, in core
+ * (src/core/index/types.ts). The model's `type` field stays a `string`
+ * because hostile input may hold anything.
+ */
+export { PLUGIN_TYPES, type PluginType } from '../../core/index/types.js';
+import type { PluginType } from '../../core/index/types.js';
 
 /** `BundleSpec` (§A.3.1). Neither field is omitempty. */
 export interface BundleSpec {

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { PLUGIN_TYPES } from '../../core/index/types.js';
 import { DEFAULT_SERVER_LINE, serverLineProfile } from '../../core/server-line.js';
 import type { ServerLine, ServerLineProfile } from '../../core/server-line.js';
 import { goTrimSpace, hasControl, validPluginID } from '../../core/rules.js';
@@ -47,7 +48,7 @@ const FORM_KINDS: ReadonlySet<string> = new Set(['text', 'int', 'select']);
 const ICONS: ReadonlySet<string> = new Set([
   '', 'Radar', 'Boxes', 'Store', 'ServerCog', 'DoorOpen', 'Users', 'Link', 'Gauge', 'Blocks', 'Shield', 'Spline',
 ]);
-const PLUGIN_TYPES: ReadonlySet<string> = new Set(['system', 'wasm', 'worker']);
+const PLUGIN_TYPE_SET: ReadonlySet<string> = new Set(PLUGIN_TYPES);
 const EFFECTS: ReadonlySet<string> = new Set(['read', 'write', 'plan']);
 const CAP_HTTP_OPERATOR_TARGET = 'http:operator-target';
 const CAP_RPC_CALL = 'rpc:call';
@@ -111,7 +112,7 @@ function validateCore(m: Manifest, profile: ServerLineProfile): void {
   // step 4
   if (m.publisher !== '' && !validPluginID(m.publisher)) fail(`invalid publisher ${goQuote(m.publisher)}`);
   // step 5
-  if (!PLUGIN_TYPES.has(m.type)) fail(`unsupported plugin type ${goQuote(m.type)}`);
+  if (!PLUGIN_TYPE_SET.has(m.type)) fail(`unsupported plugin type ${goQuote(m.type)}`);
   // step 6
   const caps = m.capabilities ?? [];
   if (caps.length === 0) fail('plugin must declare at least one capability');

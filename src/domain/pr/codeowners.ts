@@ -16,13 +16,8 @@
  * @module
  */
 
-/**
- * One GitHub owner: `@user` (1–39 characters, alphanumeric or `-`, not
- * starting with `-`) or `@org/team` (team slug `[A-Za-z0-9._-]+`).
- */
-export const GITHUB_OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]+)?$/;
-/** Most owners a publisher may list. */
-export const MAX_GITHUB_OWNERS = 10;
+import { GITHUB_OWNER_RE, MAX_GITHUB_OWNERS } from '../../core/rules.js';
+export { GITHUB_OWNER_RE, MAX_GITHUB_OWNERS };
 /** The maintainers team used when none is configured. */
 export const DEFAULT_MAINTAINERS = '@LatticeNet/plugin-index-maintainers';
 
