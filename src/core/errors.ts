@@ -94,13 +94,15 @@ export const ERROR_CODES = {
   RUNNER_INCOMPATIBLE: 'the plugin is not compatible with the host profile',
   APPROVAL_REQUIRED: 'the operator did not approve the capabilities',
   PLACEMENT_FAILED: 'the plugin could not be placed atomically',
+  PLUGIN_DIR_LOCKED: 'another run holds the plugin directory lock past the bounded wait',
 
   // ---- fetching (io/fetch) ------------------------------------------------
   FETCH_URL_REFUSED: 'the URL is not HTTPS or carries userinfo, query or fragment',
   FETCH_ADDRESS_REFUSED: 'the host resolves to a private, loopback or link-local address',
   FETCH_REDIRECT_REFUSED: 'a redirect leaves HTTPS or exceeds the redirect limit',
   FETCH_TOO_LARGE: 'the response exceeds its byte cap',
-  FETCH_TIMEOUT: 'the server did not answer in time',
+  FETCH_TIMEOUT: 'the server did not answer in time, or one fetch outlasted its deadline',
+  FETCH_TOO_SLOW: 'the average transfer rate fell below the policy floor after its grace period',
   FETCH_FAILED: 'the request failed',
 
   // ---- publisher PR rules (domain/pr) -------------------------------------

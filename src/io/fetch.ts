@@ -11,6 +11,8 @@
  * | every address a name resolves to is checked **before** connecting (custom `lookup` in the connection), and the address actually connected is checked again; private, loopback, link-local and other special-purpose ranges (IPv4 and IPv6, IPv4-mapped, NAT64 and 6to4 forms) are refused unless the policy allows private addresses; unspecified, multicast and reserved-for-future addresses are refused always | `FETCH_ADDRESS_REFUSED` |
  * | at most `maxRedirects` redirects; each target passes the URL rules again and never drops from TLS to plain HTTP | `FETCH_REDIRECT_REFUSED` |
  * | connect timeout (TCP + TLS); read timeout while waiting for headers and for each body chunk (time spent by the consumer does not count) | `FETCH_TIMEOUT` |
+ * | a deadline for the whole fetch — connect, redirects, headers and body together — so a server that trickles one byte just inside every read timeout cannot hold an install (TUF's "slow retrieval") | `FETCH_TIMEOUT` |
+ * | after a grace period, the average rate since the fetch began must stay at or above a floor | `FETCH_TOO_SLOW` |
  * | `Content-Length` above the cap is refused before reading; the cap is enforced again on every chunk while streaming; no content encoding (no decompression bombs) | `FETCH_TOO_LARGE`, `FETCH_FAILED` |
  * | anything else (status ≠ 200, connection reset, TLS failure, short body) | `FETCH_FAILED` |
  *
@@ -44,6 +46,12 @@ export interface HttpsFetcherOptions {
   connectTimeoutMs: number;
   /** Longest wait for headers or for the next body chunk, ms. */
   readTimeoutMs: number;
+  /** Deadline of one whole fetch (connect, redirects, headers, body), ms (default: none). */
+  fetchDeadlineMs?: number;
+  /** Slowest average rate accepted after {@link minRateGraceMs}, bytes/s (default 0: no floor). */
+  minBytesPerSecond?: number;
+  /** Time before the rate floor applies, ms (default 0). */
+  minRateGraceMs?: number;
   /** Most redirects followed. */
   maxRedirects: number;
   /** Allow private, loopback and link-local addresses (policy `limits.allow_private_addresses`). */
@@ -76,6 +84,9 @@ export function fetcherOptionsFromLimits(limits: InstallLimits, extra: Partial<H
   return {
     connectTimeoutMs: limits.connectTimeoutMs,
     readTimeoutMs: limits.readTimeoutMs,
+    fetchDeadlineMs: limits.fetchDeadlineMs,
+    minBytesPerSecond: limits.minBytesPerSecond,
+    minRateGraceMs: limits.minRateGraceMs,
     maxRedirects: limits.maxRedirects,
     allowPrivateAddresses: limits.allowPrivateAddresses,
     ...extra,
@@ -287,56 +298,63 @@ export function createHttpsFetcher(opts: HttpsFetcherOptions): InstallFetcher {
     async fetch(urlText: string, request: FetchRequest): Promise<FetchedBody> {
       const first = checkFetchUrl(urlText, opts.allowLoopbackHttp === true);
       if (!first.ok) throw fetchError('FETCH_URL_REFUSED', first.message);
+      const deadline = new FetchDeadline(opts, urlText, request.purpose);
       let current = first.checked;
       for (let redirects = 0; ; redirects++) {
-        const res = await requestOnce(current, opts, resolve, request);
+        let res: IncomingMessage;
+        try {
+          res = await requestOnce(current, opts, resolve, request, deadline);
+        } catch (e) {
+          deadline.end();
+          throw e;
+        }
         const status = res.statusCode ?? 0;
         if (REDIRECT_STATUSES.has(status)) {
           const location = res.headers.location;
           res.destroy();
           if (redirects >= opts.maxRedirects) {
-            throw fetchError('FETCH_REDIRECT_REFUSED', `more than ${opts.maxRedirects} redirect(s) fetching ${urlText}`);
+            throw deadline.fail('FETCH_REDIRECT_REFUSED', `more than ${opts.maxRedirects} redirect(s) fetching ${urlText}`);
           }
-          if (typeof location !== 'string' || location === '') throw fetchError('FETCH_REDIRECT_REFUSED', `redirect ${status} without a Location from ${current.url.href}`);
+          if (typeof location !== 'string' || location === '') throw deadline.fail('FETCH_REDIRECT_REFUSED', `redirect ${status} without a Location from ${current.url.href}`);
           let target: string;
           try {
             target = new URL(location, current.url).href;
           } catch {
-            throw fetchError('FETCH_REDIRECT_REFUSED', `redirect to an unparsable Location ${JSON.stringify(location.slice(0, 200))}`);
+            throw deadline.fail('FETCH_REDIRECT_REFUSED', `redirect to an unparsable Location ${JSON.stringify(location.slice(0, 200))}`);
           }
           if (location.includes('#') || location.includes('?')) {
-            throw fetchError('FETCH_REDIRECT_REFUSED', `redirect to ${JSON.stringify(target)} carries a query or fragment`);
+            throw deadline.fail('FETCH_REDIRECT_REFUSED', `redirect to ${JSON.stringify(target)} carries a query or fragment`);
           }
           const next = checkFetchUrl(target, opts.allowLoopbackHttp === true);
-          if (!next.ok) throw fetchError('FETCH_REDIRECT_REFUSED', `redirect refused: ${next.message}`);
-          if (!current.plain && next.checked.plain) throw fetchError('FETCH_REDIRECT_REFUSED', `redirect from TLS to plain HTTP (${target}) refused`);
+          if (!next.ok) throw deadline.fail('FETCH_REDIRECT_REFUSED', `redirect refused: ${next.message}`);
+          if (!current.plain && next.checked.plain) throw deadline.fail('FETCH_REDIRECT_REFUSED', `redirect from TLS to plain HTTP (${target}) refused`);
           current = next.checked;
           continue;
         }
         if (status !== 200) {
           res.destroy();
-          throw fetchError('FETCH_FAILED', `${request.purpose} at ${current.url.href}: HTTP ${status}, expected 200`);
+          throw deadline.fail('FETCH_FAILED', `${request.purpose} at ${current.url.href}: HTTP ${status}, expected 200`);
         }
         const encoding = res.headers['content-encoding'];
         if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
           res.destroy();
-          throw fetchError('FETCH_FAILED', `${request.purpose} at ${current.url.href} is sent with content-encoding ${encoding}; only identity is accepted`);
+          throw deadline.fail('FETCH_FAILED', `${request.purpose} at ${current.url.href} is sent with content-encoding ${encoding}; only identity is accepted`);
         }
         let contentLength: number | undefined;
         const cl = res.headers['content-length'];
         if (cl !== undefined) {
           if (!/^[0-9]{1,15}$/.test(cl)) {
             res.destroy();
-            throw fetchError('FETCH_FAILED', `${request.purpose} at ${current.url.href} has a malformed Content-Length`);
+            throw deadline.fail('FETCH_FAILED', `${request.purpose} at ${current.url.href} has a malformed Content-Length`);
           }
           contentLength = Number(cl);
           if (contentLength > request.maxBytes) {
             res.destroy();
-            throw fetchError('FETCH_TOO_LARGE', `${request.purpose} at ${current.url.href} declares ${contentLength} bytes, above the cap of ${request.maxBytes}`);
+            throw deadline.fail('FETCH_TOO_LARGE', `${request.purpose} at ${current.url.href} declares ${contentLength} bytes, above the cap of ${request.maxBytes}`);
           }
         }
         return {
-          body: streamBody(res, current.url.href, request, contentLength, opts.readTimeoutMs),
+          body: streamBody(res, current.url.href, request, contentLength, opts.readTimeoutMs, deadline),
           ...(contentLength !== undefined ? { contentLength } : {}),
           finalUrl: current.url.href,
         };
@@ -345,13 +363,76 @@ export function createHttpsFetcher(opts: HttpsFetcherOptions): InstallFetcher {
   };
 }
 
+/**
+ * The whole-fetch deadline and the rate floor of one fetch. The deadline
+ * timer runs from the first request to the last body byte, across
+ * redirects; when it fires it fails whatever is active (the request, then
+ * the body stream). The rate is checked on every chunk, against the time
+ * since the fetch began, once the grace period has passed.
+ */
+class FetchDeadline {
+  private readonly startedAt = performance.now();
+  private readonly timer: NodeJS.Timeout | undefined;
+  private onExpire: ((e: LatticeIndexError) => void) | undefined;
+  private expired: LatticeIndexError | undefined;
+
+  constructor(
+    private readonly opts: HttpsFetcherOptions,
+    private readonly url: string,
+    private readonly purpose: string,
+  ) {
+    const ms = opts.fetchDeadlineMs;
+    if (ms !== undefined && ms > 0) {
+      this.timer = setTimeout(() => {
+        this.expired = fetchError('FETCH_TIMEOUT', `${purpose} at ${url}: not complete within the deadline of ${ms} ms (limits.fetch_deadline_ms)`);
+        this.onExpire?.(this.expired);
+      }, ms);
+      this.timer.unref();
+    }
+  }
+
+  /** Send an expiry to `cb` (the active request or body); at once when already expired. */
+  watch(cb: (e: LatticeIndexError) => void): void {
+    this.onExpire = cb;
+    if (this.expired) cb(this.expired);
+  }
+
+  /**
+   * The rate floor: after the grace period, bytes received so far divided by
+   * the time since the fetch began must reach `minBytesPerSecond`.
+   * @throws `FETCH_TOO_SLOW`.
+   */
+  checkRate(received: number): void {
+    const floor = this.opts.minBytesPerSecond ?? 0;
+    if (floor <= 0) return;
+    const elapsed = performance.now() - this.startedAt;
+    if (elapsed <= (this.opts.minRateGraceMs ?? 0)) return;
+    const rate = received / (elapsed / 1000);
+    if (rate < floor) {
+      throw fetchError('FETCH_TOO_SLOW', `${this.purpose} at ${this.url}: ${received} bytes in ${Math.round(elapsed)} ms is ${rate.toFixed(1)} bytes/s, below the floor of ${floor} bytes/s (limits.min_bytes_per_second)`);
+    }
+  }
+
+  /** End the fetch and return its error. */
+  fail(code: Parameters<typeof fetchError>[0], message: string): LatticeIndexError {
+    this.end();
+    return fetchError(code, message);
+  }
+
+  /** Stop the deadline timer (the fetch finished or failed). */
+  end(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.onExpire = undefined;
+  }
+}
+
 const defaultResolver: Resolver = async (hostname) => {
   const r = await dns.promises.lookup(hostname, { all: true, verbatim: true });
   return r.map((a) => ({ address: a.address, family: a.family }));
 };
 
 /** One request: connect (with the address rules and connect timeout) and wait for headers (read timeout). */
-function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Resolver, request: FetchRequest): Promise<IncomingMessage> {
+function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Resolver, request: FetchRequest, deadline: FetchDeadline): Promise<IncomingMessage> {
   const allowPrivate = opts.allowPrivateAddresses;
   const loopbackOk = opts.allowLoopbackHttp === true && target.loopbackHost;
   // A literal address is judged before any connection is made.
@@ -410,6 +491,7 @@ function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Res
     };
     const req: ClientRequest = target.plain ? http.request(options) : https.request(options);
     req.on('error', fail);
+    deadline.watch(fail);
     let headerTimer: NodeJS.Timeout | undefined;
     const connectTimer = setTimeout(
       () => fail(fetchError('FETCH_TIMEOUT', `connecting to ${target.url.host} took longer than ${opts.connectTimeoutMs} ms`)),
@@ -464,11 +546,16 @@ async function* streamBody(
   request: FetchRequest,
   contentLength: number | undefined,
   readTimeoutMs: number,
+  deadline: FetchDeadline,
 ): AsyncGenerator<Uint8Array> {
   const it = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let received = 0;
   let waiting = false;
   let timedOut: LatticeIndexError | undefined;
+  deadline.watch((e) => {
+    timedOut = e;
+    res.destroy(e);
+  });
   const timer = setTimeout(function onTimeout() {
     if (!waiting) {
       timer.refresh();
@@ -495,6 +582,7 @@ async function* streamBody(
       if (received > request.maxBytes) {
         throw fetchError('FETCH_TOO_LARGE', `${request.purpose} at ${url} exceeds the cap of ${request.maxBytes} bytes`);
       }
+      deadline.checkRate(received);
       request.onProgress?.(received, contentLength);
       yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     }
@@ -504,6 +592,7 @@ async function* streamBody(
     }
   } finally {
     clearTimeout(timer);
+    deadline.end();
     res.destroy();
   }
 }

@@ -5,8 +5,10 @@
  * plugin atomically when approved, and append an audit record.
  *
  * Order and guarantees:
- * 1. `recoverPluginDir` finishes or undoes an interrupted earlier run (not in
- *    a dry run, which changes nothing).
+ * 0. The plugin directory's lock is taken (./plugin-dir-lock.ts; waits up to
+ *    `limits.lock_wait_ms` for another run, then `PLUGIN_DIR_LOCKED`), and
+ *    released at the end (not in a dry run, which changes nothing).
+ * 1. `recoverPluginDir` finishes or undoes an interrupted earlier run.
  * 2. The state file is read; a damaged one fails closed (`INDEX_STATE_INVALID`).
  * 3. The index is read (`readFileBounded`) or fetched (the same fetcher, capped
  *    at `limits.max_index_bytes`).
@@ -35,9 +37,10 @@ import type { FetchPurpose, InstallFetcher } from '../domain/install/transport.j
 import { appendAuditRecord } from './audit-log.js';
 import { nodeBundleCodec } from './bundle.js';
 import { fetchBytes } from './fetch.js';
-import { readFileBounded } from './files.js';
+import { assertDirectory, readFileBounded } from './files.js';
 import { readIndexStateFile, writeIndexStateFile } from './index-state.js';
 import { createFileSpool, openPluginStage, recoverPluginDir, type PlacementHooks, type PlacementResult, type RecoveryReport } from './placement.js';
+import { acquirePluginDirLock } from './plugin-dir-lock.js';
 
 /** Options of {@link runInstall}. */
 export interface RunInstallOptions {
@@ -134,6 +137,25 @@ export async function runInstall(opts: RunInstallOptions): Promise<RunInstallRep
   const dryRun = opts.dryRun === true;
   const report: Omit<RunInstallReport, 'result'> = { statePath, stateWritten: false, auditPath, audited: false };
 
+  // One writer per plugin directory; a dry run writes nothing and takes no lock.
+  if (!dryRun) await assertDirectory(opts.pluginDir, 'plugin directory');
+  const lock = dryRun
+    ? undefined
+    : await acquirePluginDirLock(opts.pluginDir, { command: `install ${opts.pluginId}`, waitMs: opts.policy.limits.lockWaitMs });
+  try {
+    return await installLocked(opts, report, statePath, auditPath, dryRun);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function installLocked(
+  opts: RunInstallOptions,
+  report: Omit<RunInstallReport, 'result'>,
+  statePath: string,
+  auditPath: string,
+  dryRun: boolean,
+): Promise<RunInstallReport> {
   if (!dryRun) report.recovery = await recoverPluginDir(opts.pluginDir);
   const state: IndexState | undefined = await readIndexStateFile(statePath);
 

@@ -31,10 +31,10 @@
  * window it would see the id twice and reject **both** (fail closed), and
  * the next install run's recovery clears it.
  *
- * One install at a time per plugin directory: a second run started
- * meanwhile would treat the first one's stage as a leftover. Nothing unsafe
- * follows — the first run's rename then fails and it reports
- * `PLACEMENT_FAILED` with the old installation in place — but it fails.
+ * One writer at a time per plugin directory: every command that changes it
+ * holds the directory's lock first (./plugin-dir-lock.ts). Stages are named
+ * `.staging-<pid>-<random>`, and recovery removes only those whose owner is
+ * gone.
  *
  * Files are written 0600 and directories 0700 (as the server's own bundle
  * cache, interop §D.6): run the installer as the server's user.
@@ -97,6 +97,16 @@ function rand(): string {
   return randomBytes(8).toString('hex');
 }
 
+/** `kill(pid, 0)`: no such process → false; permission denied → it exists. */
+function ownerAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Stages of this process that are neither committed nor removed yet. */
 const openStages = new Set<string>();
 
@@ -136,7 +146,8 @@ export function removeOpenStagesSync(): string[] {
  */
 export async function openPluginStage(pluginDir: string): Promise<PluginStage> {
   await assertDirectory(pluginDir, 'plugin directory');
-  const dir = path.join(pluginDir, `${STAGING_PREFIX}${rand()}`);
+  // The owner's pid is part of the name: recovery removes only stages whose owner is gone.
+  const dir = path.join(pluginDir, `${STAGING_PREFIX}${process.pid}-${rand()}`);
   try {
     await fs.mkdir(dir, { mode: 0o700 });
   } catch (e) {
@@ -349,7 +360,13 @@ export async function recoverPluginDir(pluginDir: string): Promise<RecoveryRepor
   }
   for (const name of names.sort()) {
     const full = path.join(pluginDir, name);
-    if (name.startsWith(STAGING_PREFIX) && /^[0-9a-f]{16}$/.test(name.slice(STAGING_PREFIX.length))) {
+    const stage = /^(?:(\d+)-)?[0-9a-f]{16}$/.exec(name.startsWith(STAGING_PREFIX) ? name.slice(STAGING_PREFIX.length) : '');
+    if (stage) {
+      // `.staging-<pid>-<random>`: left alone while its owner runs (a run that did
+      // not take the lock, or this run's own open stage); older unnamed stages have
+      // no owner to ask and are removed.
+      const pid = stage[1] === undefined ? undefined : Number(stage[1]);
+      if (openStages.has(full) || (pid !== undefined && pid !== process.pid && ownerAlive(pid))) continue;
       await fs.rm(full, { recursive: true, force: true });
       report.removedStages.push(name);
       continue;

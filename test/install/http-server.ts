@@ -91,6 +91,25 @@ export const hostile = {
     res.writeHead(200, { 'content-length': '1000000' });
     res.write('partial');
   },
+  /**
+   * Slow retrieval: headers, then `bytes` body bytes one at a time, one every
+   * `everyMs` — each gap far inside any read timeout, so only a deadline or a
+   * rate floor can stop it. Stops writing when the client goes away.
+   */
+  trickle: (bytes: Uint8Array, everyMs: number): Handler => (_req, res) => {
+    res.writeHead(200, { 'content-length': String(bytes.length) });
+    let i = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed || i >= bytes.length) {
+        clearInterval(timer);
+        if (!res.destroyed) res.end();
+        return;
+      }
+      res.write(Buffer.from(bytes.subarray(i, i + 1)));
+      i++;
+    }, everyMs);
+    res.on('close', () => clearInterval(timer));
+  },
   /** Accept the request and never send headers. */
   stallHeaders: (): Handler => () => {},
   redirect: (location: string, status = 302): Handler => (_req, res) => {

@@ -170,6 +170,46 @@ describe('fetcher: refusals', () => {
   });
 });
 
+describe('fetcher: slow retrieval (TUF) — the whole fetch has a deadline and a rate floor', () => {
+  const body = new Uint8Array(400).fill(0x61);
+  it('a server trickling one byte every 60 ms never trips the 400 ms read timeout, but fails the rate floor after its grace period (FETCH_TOO_SLOW)', async () => {
+    server.routes.set('/trickle-rate', hostile.trickle(body, 60));
+    try {
+      const started = Date.now();
+      const r = await codeOf(fetchBytes(fetcher({ minBytesPerSecond: 100, minRateGraceMs: 300 }), `${server.base}/trickle-rate`, { maxBytes: 1 << 20, purpose: 'artifact' }));
+      expect(r).toEqual({ cls: 'VerificationError', code: 'FETCH_TOO_SLOW' });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      server.routes.delete('/trickle-rate');
+    }
+  });
+  it('with the floor off, the deadline ends it (FETCH_TIMEOUT), headers and body counted together', async () => {
+    server.routes.set('/trickle-deadline', hostile.trickle(body, 60));
+    try {
+      const started = Date.now();
+      const r = await codeOf(fetchBytes(fetcher({ minBytesPerSecond: 0, fetchDeadlineMs: 500 }), `${server.base}/trickle-deadline`, { maxBytes: 1 << 20, purpose: 'artifact' }));
+      expect(r).toEqual({ cls: 'VerificationError', code: 'FETCH_TIMEOUT' });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      server.routes.delete('/trickle-deadline');
+    }
+  });
+  it('a deadline also covers a server that never sends headers within it', async () => {
+    server.routes.set('/stall-deadline', hostile.stallHeaders());
+    try {
+      const r = await codeOf(fetchBytes(fetcher({ readTimeoutMs: 5000, fetchDeadlineMs: 300 }), `${server.base}/stall-deadline`, { maxBytes: 1 << 20, purpose: 'index' }));
+      expect(r).toEqual({ cls: 'VerificationError', code: 'FETCH_TIMEOUT' });
+    } finally {
+      server.routes.delete('/stall-deadline');
+    }
+  });
+  it('the honest variant: a fast body passes the same floor and deadline', async () => {
+    server.files.set('/fast.bin', new Uint8Array(200_000).fill(0x62));
+    const bytes = await fetchBytes(fetcher({ minBytesPerSecond: 100, minRateGraceMs: 300, fetchDeadlineMs: 2000 }), `${server.base}/fast.bin`, { maxBytes: 1 << 20, purpose: 'artifact' });
+    expect(bytes.length).toBe(200_000);
+  });
+});
+
 describe('classifyAddress (IANA special-purpose registries)', () => {
   // Source: IANA IPv4/IPv6 Special-Purpose Address Registries (RFC 6890 and updates).
   const cases: [string, string][] = [
@@ -269,6 +309,24 @@ describe('install attacks over HTTP (code AND unchanged plugin directory)', () =
   it('stalled server (timeout)', async () => {
     server.routes.set(path('artifact'), hostile.stallBody());
     await expectRefused(fetcher(), VerificationError, 'FETCH_TIMEOUT', 'artifact');
+  });
+
+  it('slow retrieval of the artifact: refused (FETCH_TOO_SLOW), stage removed, plugin directory unchanged', async () => {
+    const artifact = repo.files.get(repo.plugins[0]!.releases[0]!.artifact_url)!;
+    server.routes.set(path('artifact'), hostile.trickle(artifact, 50));
+    await expectRefused(fetcher({ minBytesPerSecond: 200, minRateGraceMs: 250 }), VerificationError, 'FETCH_TOO_SLOW', 'artifact');
+  });
+
+  it('the policy carries the deadline and the floor to the fetcher (limits.fetch_deadline_ms)', async () => {
+    const { fetcherOptionsFromLimits } = await import('../../src/io/fetch.js');
+    const doc = policyDoc();
+    doc.limits.fetch_deadline_ms = 400;
+    doc.limits.min_bytes_per_second = 0;
+    const artifact = repo.files.get(repo.plugins[0]!.releases[0]!.artifact_url)!;
+    server.routes.set(path('artifact'), hostile.trickle(artifact, 50));
+    const policy = policyFrom(doc);
+    const f = createHttpsFetcher(fetcherOptionsFromLimits(policy.limits, { allowLoopbackHttp: true }));
+    await expectRefused(f, VerificationError, 'FETCH_TIMEOUT', 'artifact');
   });
 
   it('redirect to http', async () => {

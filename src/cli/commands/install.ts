@@ -27,6 +27,7 @@ import { createHttpsFetcher, fetcherOptionsFromLimits } from '../../io/fetch.js'
 import { assertDirectory } from '../../io/files.js';
 import { runInstall } from '../../io/install.js';
 import { removeOpenStagesSync } from '../../io/placement.js';
+import { releaseHeldLocksSync } from '../../io/plugin-dir-lock.js';
 import { loadInstallPolicy, parseTimeFlag, printSteps } from '../inputs.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
 import { promptYesNo } from '../prompt.js';
@@ -70,6 +71,7 @@ export function parsePluginSpec(spec: string): { pluginId: string; version?: str
 async function withInterruptCleanup<T>(fn: () => Promise<T>): Promise<T> {
   const onSignal = (signal: NodeJS.Signals): void => {
     const removed = removeOpenStagesSync();
+    releaseHeldLocksSync();
     err(`lattice-index: interrupted (${signal})${removed.length > 0 ? `; removed the unfinished stage` : ''}; nothing was installed`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };

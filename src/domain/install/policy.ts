@@ -146,8 +146,16 @@ export interface InstallLimits {
   readonly maxArtifactBytes: number;
   readonly connectTimeoutMs: number;
   readonly readTimeoutMs: number;
+  /** Deadline of one whole fetch (connect, redirects, headers, body), ms: a trickling server cannot hold an install. */
+  readonly fetchDeadlineMs: number;
+  /** Slowest average transfer rate accepted once {@link minRateGraceMs} has passed, bytes/s (0: no floor). */
+  readonly minBytesPerSecond: number;
+  /** Time before the rate floor applies, ms (connection set-up and slow starts). */
+  readonly minRateGraceMs: number;
   readonly maxRedirects: number;
   readonly allowPrivateAddresses: boolean;
+  /** Longest wait for another run's plugin-directory lock, ms (0: fail at once). */
+  readonly lockWaitMs: number;
 }
 
 /** The defaults of every `limits` member. */
@@ -157,8 +165,14 @@ export const DEFAULT_INSTALL_LIMITS: InstallLimits = Object.freeze({
   maxArtifactBytes: BUNDLE_MAX_BYTES,
   connectTimeoutMs: 10_000,
   readTimeoutMs: 30_000,
+  // 64 MiB at the 1 KiB/s floor would take 18 hours; the deadline bounds it. 15 minutes
+  // fetch 64 MiB at 75 KiB/s; slower links raise it in the policy.
+  fetchDeadlineMs: 900_000,
+  minBytesPerSecond: 1024,
+  minRateGraceMs: 20_000,
   maxRedirects: 3,
   allowPrivateAddresses: false,
+  lockWaitMs: 30_000,
 });
 
 /** Inclusive bounds of the numeric limits (a policy outside them is a mistake). */
@@ -168,7 +182,11 @@ const LIMIT_BOUNDS = Object.freeze({
   max_artifact_bytes: [1, 1024 * 1024 * 1024],
   connect_timeout_ms: [1, 600_000],
   read_timeout_ms: [1, 600_000],
+  fetch_deadline_ms: [1, 86_400_000],
+  min_bytes_per_second: [0, 1024 * 1024 * 1024],
+  min_rate_grace_ms: [0, 3_600_000],
   max_redirects: [0, 10],
+  lock_wait_ms: [0, 3_600_000],
 } as const);
 
 /** A parsed, checked install policy. */
@@ -810,8 +828,12 @@ function readLimits(v: unknown, c: Collector): InstallLimits | undefined {
     maxArtifactBytes: (out.max_artifact_bytes as number | undefined) ?? d.maxArtifactBytes,
     connectTimeoutMs: (out.connect_timeout_ms as number | undefined) ?? d.connectTimeoutMs,
     readTimeoutMs: (out.read_timeout_ms as number | undefined) ?? d.readTimeoutMs,
+    fetchDeadlineMs: (out.fetch_deadline_ms as number | undefined) ?? d.fetchDeadlineMs,
+    minBytesPerSecond: (out.min_bytes_per_second as number | undefined) ?? d.minBytesPerSecond,
+    minRateGraceMs: (out.min_rate_grace_ms as number | undefined) ?? d.minRateGraceMs,
     maxRedirects: (out.max_redirects as number | undefined) ?? d.maxRedirects,
     allowPrivateAddresses: v.allow_private_addresses === true,
+    lockWaitMs: (out.lock_wait_ms as number | undefined) ?? d.lockWaitMs,
   });
 }
 
@@ -890,8 +912,12 @@ export function starterInstallPolicy(opts: StarterPolicyOptions): Record<string,
       max_artifact_bytes: DEFAULT_INSTALL_LIMITS.maxArtifactBytes,
       connect_timeout_ms: DEFAULT_INSTALL_LIMITS.connectTimeoutMs,
       read_timeout_ms: DEFAULT_INSTALL_LIMITS.readTimeoutMs,
+      fetch_deadline_ms: DEFAULT_INSTALL_LIMITS.fetchDeadlineMs,
+      min_bytes_per_second: DEFAULT_INSTALL_LIMITS.minBytesPerSecond,
+      min_rate_grace_ms: DEFAULT_INSTALL_LIMITS.minRateGraceMs,
       max_redirects: DEFAULT_INSTALL_LIMITS.maxRedirects,
       allow_private_addresses: false,
+      lock_wait_ms: DEFAULT_INSTALL_LIMITS.lockWaitMs,
     },
     state_file: opts.stateFile ?? 'index-state.json',
     audit_log: opts.auditLog ?? 'install-audit.log',

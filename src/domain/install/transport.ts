@@ -118,7 +118,7 @@ export function createMemorySpool(): ArtifactSpool {
 /** Codes a fetch may fail with. */
 export type FetchErrorCode = Extract<
   ErrorCode,
-  'FETCH_URL_REFUSED' | 'FETCH_ADDRESS_REFUSED' | 'FETCH_REDIRECT_REFUSED' | 'FETCH_TOO_LARGE' | 'FETCH_TIMEOUT' | 'FETCH_FAILED'
+  'FETCH_URL_REFUSED' | 'FETCH_ADDRESS_REFUSED' | 'FETCH_REDIRECT_REFUSED' | 'FETCH_TOO_LARGE' | 'FETCH_TIMEOUT' | 'FETCH_TOO_SLOW' | 'FETCH_FAILED'
 >;
 
 /**
