@@ -79,6 +79,9 @@ export const ERROR_CODES = {
   // ---- bundle (domain/bundle) --------------------------------------------
   BUNDLE_INVALID: 'the tar+gzip bundle breaks an archive rule of the server',
   BUNDLE_TOO_LARGE: 'the bundle exceeds a size limit',
+  BUNDLE_SETID_MODE: 'stricter than the server: a bundle entry has setuid, setgid or sticky mode bits',
+  BUNDLE_CASE_COLLISION: 'stricter than the server: two bundle paths are one path on a case-insensitive filesystem',
+  BUNDLE_TRAILING_DATA: 'stricter than the server: data follows the tar end-of-archive marker',
 
   // ---- install pipeline (domain/install) ---------------------------------
   INSTALL_POLICY_INVALID: 'the install policy file is malformed',

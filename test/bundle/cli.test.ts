@@ -135,12 +135,13 @@ describe('bundle inspect', () => {
     expect(r.stdout).toMatch(new RegExp(`file +${html.length} ${sha256Hex(enc.encode(html))} ui/index.html\\n`));
     const j = await runCli(['bundle', 'inspect', bundle, '--json']);
     expect(j.status).toBe(0);
-    const v = JSON.parse(j.stdout) as { ok: boolean; files: number; digest_sha256: string; entries: { path: string; type: string; size: number; sha256: string | null }[] };
+    const v = JSON.parse(j.stdout) as { ok: boolean; files: number; digest_sha256: string; entries: { path: string; type: string; size: number; sha256: string | null }[]; stricter_than_server: unknown };
     expect(v.ok).toBe(true);
     expect(v.files).toBe(2);
     expect(v.digest_sha256).toBe(sha256Hex(readFileSync(bundle)));
-    expect(v.entries).toContainEqual({ path: 'ui/index.html', type: 'file', size: html.length, sha256: sha256Hex(enc.encode(html)) });
-    expect(v.entries).toContainEqual({ path: 'bin', type: 'dir', size: 0, sha256: null });
+    expect(v.entries).toContainEqual({ path: 'ui/index.html', type: 'file', size: html.length, mode: '0600', sha256: sha256Hex(enc.encode(html)) });
+    expect(v.stricter_than_server).toEqual({ setid_entries: [], case_collisions: [], trailing_bytes: expect.any(Number), trailing_non_zero_bytes: 0, install_refuses: false });
+    expect(v.entries).toContainEqual({ path: 'bin', type: 'dir', size: 0, mode: '0700', sha256: null });
   });
 
   it('exits 1 with the server\'s message when the platform entrypoint is missing', async () => {
@@ -205,5 +206,38 @@ describe('bundle inspect', () => {
     expect((await runCli(['bundle', 'inspect', path.join(root, 'missing.tar.gz')])).status).toBe(2);
     expect((await runCli(['bundle', 'inspect', root])).status).toBe(2);
     expect((await runCli(['bundle'])).status).toBe(2);
+  });
+});
+
+describe('bundle inspect: stricter than the server', () => {
+  it('accepts (exit 0, server parity) but notes what install refuses: setuid, case collisions, trailing data', async () => {
+    const { tgz, file, tar, gz } = await import('./raw-tar.js');
+    const t = tempDir('lattice-bundle-strict-');
+    try {
+      const withTail = (() => {
+        const body = tar([file('bin/linux-amd64/plugin', '#!/bin/sh\n')]);
+        const out = new Uint8Array(body.length + 512);
+        out.set(body);
+        out.set(enc.encode('hidden'), body.length);
+        return gz(out);
+      })();
+      const cases: [string, Uint8Array, string][] = [
+        ['setid.tgz', tgz([file('bin/linux-amd64/plugin', '#!/bin/sh\n', { mode: 0o4755 })]), 'BUNDLE_SETID_MODE'],
+        ['case.tgz', tgz([file('bin/linux-amd64/plugin', '#!/bin/sh\n'), file('ui/A.html', 'a'), file('ui/a.html', 'b')]), 'BUNDLE_CASE_COLLISION'],
+        ['tail.tgz', withTail, 'BUNDLE_TRAILING_DATA'],
+      ];
+      for (const [name, bytes, code] of cases) {
+        const f = path.join(t.dir, name);
+        writeFileSync(f, bytes);
+        const r = await runCli(['bundle', 'inspect', f]);
+        expect(r.status, name).toBe(0);
+        expect(r.stderr, name).toContain(`[${code}]`);
+        expect(r.stderr, name).toContain('stricter than the server');
+        const j = await runCli(['bundle', 'inspect', f, '--json']);
+        expect(JSON.parse(j.stdout).stricter_than_server.install_refuses, name).toBe(true);
+      }
+    } finally {
+      t.cleanup();
+    }
   });
 });

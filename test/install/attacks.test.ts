@@ -14,7 +14,8 @@ import { sha256Hex, signEd25519 } from '../../src/crypto/index.js';
 import { runInstall, type RunInstallOptions } from '../../src/io/install.js';
 import type { InstallFetcher } from '../../src/domain/install/transport.js';
 import { DAY, InstallEnv, InstallRepo, NOW, T0, keyB64, policyDoc, policyFrom, seedOf, snapshotDir, wasmModule } from './harness.js';
-import { dir, entry, file, tgz } from '../bundle/raw-tar.js';
+import { dir, entry, file, gz, tar, tgz } from '../bundle/raw-tar.js';
+import { inspectBundle } from '../../src/io/bundle.js';
 
 const UTF8 = new TextEncoder();
 
@@ -363,6 +364,50 @@ describe('step 7 — runner', () => {
       artifact: tgz([file('bin/linux-amd64/plugin', '#!/bin/sh\n'), file('bin/linux-arm64/plugin', '#!/bin/sh\n'), entry({ name: 'bin/passwd', type: '2', linkname: '/etc/passwd' })]),
     });
     await expectRefused({ repo, index: repo.publish() }, VerificationError, 'BUNDLE_INVALID', 'runner');
+  });
+
+  describe('archive rules stricter than the server (the server accepts these bundles; the policy refuses them by default)', () => {
+    const bins = () => [file('bin/linux-amd64/plugin', '#!/bin/sh\n'), file('bin/linux-arm64/plugin', '#!/bin/sh\n')];
+    const cases: { name: string; artifact: () => Uint8Array; code: string; rule: string }[] = [
+      { name: 'a setuid entry', artifact: () => tgz([...bins(), file('bin/helper', 'x', { mode: 0o4755 })]), code: 'BUNDLE_SETID_MODE', rule: 'refuse_setid_modes' },
+      { name: 'a setgid directory', artifact: () => tgz([...bins(), entry({ name: 'share/', type: '5', mode: 0o2755 })]), code: 'BUNDLE_SETID_MODE', rule: 'refuse_setid_modes' },
+      { name: 'a sticky directory', artifact: () => tgz([...bins(), entry({ name: 'tmp/', type: '5', mode: 0o1777 })]), code: 'BUNDLE_SETID_MODE', rule: 'refuse_setid_modes' },
+      { name: 'paths that collide when case-folded (Plugin / plugin)', artifact: () => tgz([...bins(), file('ui/Plugin.html', 'a'), file('ui/plugin.html', 'b')]), code: 'BUNDLE_CASE_COLLISION', rule: 'refuse_case_collisions' },
+      { name: 'directories that collide when case-folded (BIN/ / bin/)', artifact: () => tgz([...bins(), file('BIN/other', 'a')]), code: 'BUNDLE_CASE_COLLISION', rule: 'refuse_case_collisions' },
+      {
+        name: 'non-zero data after the end-of-archive marker',
+        artifact: () => {
+          const t = tar(bins());
+          const hidden = new TextEncoder().encode('hidden payload the server never reads');
+          const withTail = new Uint8Array(t.length + 512);
+          withTail.set(t);
+          withTail.set(hidden, t.length);
+          return gz(withTail);
+        },
+        code: 'BUNDLE_TRAILING_DATA',
+        rule: 'refuse_trailing_data',
+      },
+    ];
+    for (const c of cases) {
+      it(`${c.name}: refused (${c.code}) by default; installs when the policy turns ${c.rule} off`, async () => {
+        const repo = new InstallRepo();
+        repo.addRelease({ plugin: 'acme.hello', version: '1.0.0', artifact: c.artifact() });
+        // The server's own rules accept it (parity): bundle inspection passes.
+        const inspected = await inspectBundle(repo.files.get(repo.plugins[0]!.releases[0]!.artifact_url)!);
+        expect(inspected.ok).toBe(true);
+        await expectRefused({ repo, index: repo.publish() }, PolicyError, c.code, 'runner');
+        const lenient = policyDoc();
+        lenient.archive = { [c.rule]: false };
+        const report = await attempt({ repo, index: repo.publish(), policy: lenient });
+        expect(report.result.ok, JSON.stringify(report.result.steps.at(-1))).toBe(true);
+      });
+    }
+    it('the honest bundle passes, and the summary says the stricter rules were checked', async () => {
+      const repo = helloRepo();
+      const report = await attempt({ repo, index: repo.publish() });
+      expect(report.result.ok).toBe(true);
+      if (report.result.ok) expect(report.result.summary.compatibility.checks.join('\n')).toContain('stricter than the server');
+    });
   });
 
   it('no entrypoint for the host platform', async () => {

@@ -14,11 +14,11 @@
  */
 import { InputError, LatticeIndexError, VerificationError } from '../../core/errors.js';
 import { goQuote } from '../../core/go-quote.js';
-import { inspectBundle, type BundleInspection, type InspectBundleOptions } from '../../io/bundle.js';
+import { inspectBundle, TRAILING_INSPECT_CAP, type BundleInspection, type InspectBundleOptions } from '../../io/bundle.js';
 import { MANIFEST_SCHEMA_V2 } from '../../domain/manifest/index.js';
 import { packBundleDirectory } from '../../io/bundle-dir.js';
 import { checkOutputPath, describeFsError, openInputFile, writeFileAtomic } from '../../io/files.js';
-import { EXIT, out, outJSON } from '../run.js';
+import { err, EXIT, out, outJSON } from '../run.js';
 import { defineCommand, type CommandGroupSpec } from '../spec.js';
 import { hashArtifactFile, readManifestFile } from '../inputs.js';
 
@@ -99,7 +99,14 @@ const inspectCommand = defineCommand<InspectArgs>({
         files: result.files,
         runtime_entrypoint: opts.runtimeEntrypoint ?? null,
         ui_entrypoint: opts.uiEntrypoint ?? null,
-        entries: result.entries.map((e) => ({ path: e.path, type: e.type, size: e.size, sha256: e.sha256Hex })),
+        entries: result.entries.map((e) => ({ path: e.path, type: e.type, size: e.size, mode: `0${e.mode.toString(8)}`, sha256: e.sha256Hex })),
+        stricter_than_server: {
+          setid_entries: result.stricter.setIdEntries.map((e) => ({ path: e.path, mode: `0${e.mode.toString(8)}` })),
+          case_collisions: result.stricter.caseCollisions,
+          trailing_bytes: result.stricter.trailingBytes,
+          trailing_non_zero_bytes: result.stricter.trailingNonZeroBytes,
+          install_refuses: stricterNotes(result).length > 0,
+        },
       });
       return;
     }
@@ -110,8 +117,21 @@ const inspectCommand = defineCommand<InspectArgs>({
     for (const e of result.entries) {
       out(e.type === 'file' ? `file ${String(e.size).padStart(10)} ${e.sha256Hex} ${e.path}` : `dir  ${'-'.padStart(10)} ${'-'.padEnd(64)} ${e.path}/`);
     }
+    // The server accepts these (exit 0, parity); `install` refuses them by default.
+    for (const note of stricterNotes(result)) err(`lattice-index: note: ${note} — the server accepts this, but install refuses it by default (stricter than the server; policy "archive")`);
   },
 });
+
+/** What an install policy's archive rules would refuse in an accepted bundle, one line each. */
+function stricterNotes(r: Extract<BundleInspection, { ok: true }>): string[] {
+  const notes: string[] = [];
+  for (const e of r.stricter.setIdEntries) notes.push(`${goQuote(e.path)} has mode 0${e.mode.toString(8)} (setuid, setgid or sticky) [BUNDLE_SETID_MODE]`);
+  for (const [a, b] of r.stricter.caseCollisions) notes.push(`${goQuote(a)} and ${goQuote(b)} collide when case-folded [BUNDLE_CASE_COLLISION]`);
+  if (r.stricter.trailingNonZeroBytes > 0 || r.stricter.trailingBytes > TRAILING_INSPECT_CAP) {
+    notes.push(`${r.stricter.trailingNonZeroBytes > 0 ? `${r.stricter.trailingNonZeroBytes} non-zero byte(s)` : `more than ${TRAILING_INSPECT_CAP} bytes`} after the tar end-of-archive marker [BUNDLE_TRAILING_DATA]`);
+  }
+  return notes;
+}
 
 /** Inspect a bundle file, streamed (bounded by the compressed-size limit). */
 async function inspectFile(file: string, opts: InspectBundleOptions): Promise<BundleInspection> {

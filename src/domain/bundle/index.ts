@@ -5,7 +5,8 @@
  * @module
  */
 export { inspectBundleWith } from './inspect.js';
-export type { BundleEntry, BundleInspection, InspectBundleOptions } from './inspect.js';
+export { TRAILING_INSPECT_CAP } from './inspect.js';
+export type { BundleEntry, BundleInspection, InspectBundleOptions, StricterFindings } from './inspect.js';
 export { isRuntimeBinaryPath, packBundleEntriesWith, packBundleTar } from './pack.js';
 export { drainedOrClosed } from './codec.js';
 export type { BundleCodec, GunzipStream } from './codec.js';

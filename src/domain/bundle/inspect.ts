@@ -60,10 +60,13 @@ export type BundleEntry =
       readonly size: number;
       /** Lowercase hex SHA-256 of the file's content. */
       readonly sha256Hex: string;
+      /** Mode bits of the tar header (0o7777: permissions, setuid, setgid, sticky). */
+      readonly mode: number;
     }
   | {
       readonly path: string;
       readonly type: 'dir';
+      readonly mode: number;
       /** Always 0: a directory has no data. */
       readonly size: 0;
       /** Always `null`: a directory has no content to hash. */
@@ -84,6 +87,8 @@ export type BundleInspection =
       readonly compressedBytes: number;
       /** Lowercase hex SHA-256 of the compressed bundle: the manifest's `bundle.digest_sha256`. */
       readonly digestSha256Hex: string;
+      /** What the server accepts but an install policy may refuse (see {@link StricterFindings}). */
+      readonly stricter: StricterFindings;
     }
   | {
       readonly ok: false;
@@ -91,6 +96,28 @@ export type BundleInspection =
       /** The server's exact message where it has one (interop §D.6), else a clear one of ours. */
       readonly message: string;
     };
+
+/**
+ * Facts about a bundle the server accepts but that are hazards elsewhere —
+ * the install policy refuses them by default (`archive` rules,
+ * docs/INSTALL-POLICY.md), "stricter than the server":
+ */
+export interface StricterFindings {
+  /** Entries whose mode has setuid (0o4000), setgid (0o2000) or sticky (0o1000) bits. */
+  readonly setIdEntries: readonly { readonly path: string; readonly mode: number }[];
+  /**
+   * Pairs of paths that are one path on a case-insensitive, normalisation-
+   * insensitive filesystem (macOS, Windows): `Plugin` / `plugin`, `BIN/x` / `bin/x`.
+   */
+  readonly caseCollisions: readonly (readonly [string, string])[];
+  /** Bytes after the tar end-of-archive marker that were read (at most {@link TRAILING_INSPECT_CAP} + 1). */
+  readonly trailingBytes: number;
+  /** Of those, the bytes that are not zero (zero padding to the record size is normal). */
+  readonly trailingNonZeroBytes: number;
+}
+
+/** How many bytes after the end-of-archive marker are read (tar pads to 10 KiB records; anything past 1 MiB is suspect by itself). */
+export const TRAILING_INSPECT_CAP = 1024 * 1024;
 
 /** Options of {@link inspectBundle}. */
 export interface InspectBundleOptions {
@@ -107,7 +134,9 @@ export interface InspectBundleOptions {
 }
 
 type Failure = Extract<BundleInspection, { ok: false }>;
-type Inventory = Omit<Extract<BundleInspection, { ok: true }>, 'compressedBytes' | 'digestSha256Hex'>;
+type Inventory = Omit<Extract<BundleInspection, { ok: true }>, 'compressedBytes' | 'digestSha256Hex' | 'stricter'> & {
+  readonly stricter: Omit<StricterFindings, 'trailingBytes' | 'trailingNonZeroBytes'>;
+};
 
 /** A rule failed: carries the result out of the entry loop. */
 class BundleRuleFailure extends Error {
@@ -222,8 +251,12 @@ export async function inspectBundleWith(
   };
 
   let outcome: Inventory | Failure;
+  let trailing = { bytes: 0, nonZero: 0 };
   try {
-    outcome = await readBundle(new TarReader(new ChunkReader(chunks), limits), limits, opts);
+    const reader = new ChunkReader(chunks);
+    outcome = await readBundle(new TarReader(reader, limits), limits, opts);
+    // Stricter than the server (which stops at the marker): what follows it.
+    trailing = await readTrailing(reader);
   } catch (err) {
     if (err instanceof BundleRuleFailure) outcome = err.failure;
     else if (err instanceof TarFormatError) {
@@ -248,7 +281,31 @@ export async function inspectBundleWith(
   if (sourceFailed) throw sourceError;
   if (compressedExceeded) return compressedTooLarge(compressedBytes, limits);
   if (!outcome.ok) return outcome;
-  return { ...outcome, compressedBytes, digestSha256Hex: digest.digestHex() };
+  return {
+    ...outcome,
+    compressedBytes,
+    digestSha256Hex: digest.digestHex(),
+    stricter: { ...outcome.stricter, trailingBytes: trailing.bytes, trailingNonZeroBytes: trailing.nonZero },
+  };
+}
+
+/** Read what follows the end-of-archive marker, up to {@link TRAILING_INSPECT_CAP} + 1 bytes. */
+async function readTrailing(reader: ChunkReader): Promise<{ bytes: number; nonZero: number }> {
+  const buf = new Uint8Array(64 * 1024);
+  let bytes = 0;
+  let nonZero = 0;
+  while (bytes <= TRAILING_INSPECT_CAP) {
+    const n = await reader.readInto(buf.subarray(0, Math.min(buf.length, TRAILING_INSPECT_CAP + 1 - bytes)));
+    if (n === 0) break;
+    for (let i = 0; i < n; i++) if (buf[i] !== 0) nonZero++;
+    bytes += n;
+  }
+  return { bytes, nonZero };
+}
+
+/** The key two paths share when a case-insensitive, normalisation-insensitive filesystem sees them as one. */
+function foldedPath(path: string): string {
+  return path.normalize('NFD').toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
 }
 
 /** A `Uint8Array` (also a Buffer, or one from another realm). */
@@ -284,6 +341,9 @@ async function readBundle(
   let count = 0;
   let files = 0;
   let expandedBytes = 0;
+  const setIdEntries: { path: string; mode: number }[] = [];
+  const folded = new Map<string, string>();
+  const caseCollisions: [string, string][] = [];
 
   for (;;) {
     const hdr = await tar.next();
@@ -317,9 +377,10 @@ async function readBundle(
       fail('BUNDLE_INVALID', `bundle file path ${quoteByteString(path)} is parent of ${quoteByteString(below)}`);
     }
 
+    const mode = Number(hdr.mode & 0o7777n);
     let entry: BundleEntry;
     if (isDir) {
-      entry = { path: byteStringToText(path), type: 'dir', size: 0, sha256Hex: null };
+      entry = { path: byteStringToText(path), type: 'dir', size: 0, sha256Hex: null, mode };
     } else {
       // §D.6 step 4: file size and running total, from the header, before any data is read.
       if (hdr.size < 0n || hdr.size > BigInt(limits.maxFileBytes)) {
@@ -335,12 +396,21 @@ async function readBundle(
       }
       const h = createSha256();
       await tar.readData((piece) => h.update(piece));
-      entry = { path: byteStringToText(path), type: 'file', size, sha256Hex: h.digestHex() };
+      entry = { path: byteStringToText(path), type: 'file', size, sha256Hex: h.digestHex(), mode };
       files++;
     }
     kinds.set(path, entry.type);
     for (const a of ancestors) if (!firstBelow.has(a)) firstBelow.set(a, path);
     entries.push(entry);
+    // Stricter than the server: facts the install policy may refuse.
+    if ((mode & 0o7000) !== 0) setIdEntries.push({ path: entry.path, mode });
+    // The entry and its (possibly implicit) parent directories: `BIN/x` and `bin/y` share a directory there.
+    for (const p of [...ancestors.map(byteStringToText), entry.path]) {
+      const key = foldedPath(p);
+      const other = folded.get(key);
+      if (other === undefined) folded.set(key, p);
+      else if (other !== p && !caseCollisions.some(([a, b]) => a === other && b === p)) caseCollisions.push([other, p]);
+    }
   }
 
   // §D.6 step 5: declared entrypoints must be files of the bundle.
@@ -350,7 +420,7 @@ async function readBundle(
   if (opts.uiEntrypoint !== undefined && kinds.get(textToByteString(opts.uiEntrypoint)) !== 'file') {
     fail('BUNDLE_INVALID', `declared ui entrypoint ${goQuote(opts.uiEntrypoint)} is missing from bundle`);
   }
-  return { ok: true, entries, files, expandedBytes };
+  return { ok: true, entries, files, expandedBytes, stricter: { setIdEntries, caseCollisions } };
 }
 
 /** `a`, `a/b` for `a/b/c` (proper ancestors, shallowest first). */

@@ -81,6 +81,8 @@ export interface TarHeader {
   readonly linkname: ByteString;
   /** Size in bytes (int64) after PAX merging; header-only types carry no data regardless. */
   readonly size: bigint;
+  /** The header's mode field (permission bits plus setuid 0o4000, setgid 0o2000, sticky 0o1000). */
+  readonly mode: bigint;
 }
 
 /** Why the tar stream could not be read. */
@@ -243,7 +245,7 @@ export class TarReader {
             } catch {
               // ignored, as in Go
             }
-            return { typeflag: TYPE.XGLOBAL, name: merged.name, linkname: merged.linkname, size: merged.size };
+            return { typeflag: TYPE.XGLOBAL, name: merged.name, linkname: merged.linkname, size: merged.size, mode: merged.mode };
           }
           continue; // meta header for the next entry
         }
@@ -275,7 +277,7 @@ export class TarReader {
               'bundle tar entry is a GNU sparse file, which this inspector does not expand',
             );
           }
-          return { typeflag: hdr.typeflag, name: hdr.name, linkname: hdr.linkname, size: hdr.size };
+          return { typeflag: hdr.typeflag, name: hdr.name, linkname: hdr.linkname, size: hdr.size, mode: hdr.mode };
         }
       }
     }
@@ -352,6 +354,7 @@ interface RawHeader {
   name: ByteString;
   linkname: ByteString;
   size: bigint;
+  mode: bigint;
   format: 'v7' | 'ustar' | 'gnu' | 'star';
 }
 
@@ -482,7 +485,7 @@ function parseHeaderBlock(blk: Uint8Array): RawHeader {
   let name = parseString(blk.subarray(0, 100));
   const linkname = parseString(blk.subarray(157, 257));
   const size = p.numeric(blk.subarray(124, 136));
-  p.numeric(blk.subarray(100, 108)); // mode
+  const mode = p.numeric(blk.subarray(100, 108));
   p.numeric(blk.subarray(108, 116)); // uid
   p.numeric(blk.subarray(116, 124)); // gid
   p.numeric(blk.subarray(136, 148)); // mtime
@@ -511,7 +514,7 @@ function parseHeaderBlock(blk: Uint8Array): RawHeader {
     if (prefix.length > 0) name = prefix + '/' + name;
   }
   if (p.err) throw headerError('a numeric field does not parse');
-  return { typeflag, name, linkname, size, format };
+  return { typeflag, name, linkname, size, mode, format };
 }
 
 /** Go `isASCII`: an ASCII C-style string (no byte ≥ 0x80, no NUL). */

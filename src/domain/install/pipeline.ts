@@ -46,7 +46,8 @@ import {
   type PublisherKey,
   type PublisherPolicy,
 } from './policy.js';
-import { checkArtifactRunnable } from './runner.js';
+import { checkArtifactRunnable, checkStricterArchiveRules } from './runner.js';
+import type { StricterFindings } from '../bundle/inspect.js';
 import type { BundleCodec } from '../bundle/codec.js';
 import type { ApprovalSummary, SummaryCapability } from './summary.js';
 import {
@@ -641,7 +642,14 @@ async function stepRunner(run: Run): Promise<void> {
     if (r.code === 'RUNNER_INCOMPATIBLE') policyFail(r.code, r.message);
     integrityFail(r.code, r.message);
   }
-  run.runnerChecks = (r as { details: string[] }).details;
+  const passed = r as { details: string[]; stricter?: StricterFindings };
+  run.runnerChecks = [...passed.details];
+  if (passed.stricter !== undefined) {
+    // The install policy's archive rules, stricter than the server's (docs/INSTALL-POLICY.md).
+    const s = checkStricterArchiveRules(passed.stricter, run.opts.policy.archive);
+    if (!s.ok) policyFail(s.code, s.message);
+    run.runnerChecks.push((s as { detail: string }).detail);
+  }
   run.steps.push({
     step: 'runner',
     ok: true,

@@ -158,6 +158,23 @@ export interface InstallLimits {
   readonly lockWaitMs: number;
 }
 
+/**
+ * Archive rules the install policy applies on top of the server's bundle
+ * rules ("stricter than the server"): the server accepts these bundles, but
+ * each is a hazard on some host. All default to refusing.
+ */
+export interface ArchiveRules {
+  /** Refuse entries with setuid, setgid or sticky mode bits (`BUNDLE_SETID_MODE`). */
+  readonly refuseSetIdModes: boolean;
+  /** Refuse paths that collide when case-folded, a hazard on macOS and Windows hosts (`BUNDLE_CASE_COLLISION`). */
+  readonly refuseCaseCollisions: boolean;
+  /** Refuse non-zero data (or more than 1 MiB) after the tar end-of-archive marker (`BUNDLE_TRAILING_DATA`). */
+  readonly refuseTrailingData: boolean;
+}
+
+/** The defaults of `archive`: every stricter rule on. */
+export const DEFAULT_ARCHIVE_RULES: ArchiveRules = Object.freeze({ refuseSetIdModes: true, refuseCaseCollisions: true, refuseTrailingData: true });
+
 /** The defaults of every `limits` member. */
 export const DEFAULT_INSTALL_LIMITS: InstallLimits = Object.freeze({
   maxIndexBytes: INDEX_MAX_BYTES,
@@ -202,6 +219,8 @@ export interface InstallPolicy {
   readonly capabilities: { readonly allow: readonly string[]; readonly deny: readonly string[] };
   readonly host: HostProfile;
   readonly limits: InstallLimits;
+  /** Archive rules stricter than the server's (all on by default). */
+  readonly archive: ArchiveRules;
   /** Path of the rollback state file, as written (relative = to the policy file's directory). */
   readonly stateFile: string;
   /** Path of the audit log, as written (relative = to the policy file's directory). */
@@ -519,7 +538,7 @@ function plainString(c: Collector, v: unknown, at: string, max: number): string 
 
 function readPolicy(v: unknown, c: Collector): InstallPolicy | undefined {
   const TOP_REQUIRED = ['schema', 'index', 'publishers', 'capabilities', 'host', 'state_file', 'audit_log'] as const;
-  if (!objectWith(c, v, '', TOP_REQUIRED, ['limits'])) return undefined;
+  if (!objectWith(c, v, '', TOP_REQUIRED, ['limits', 'archive'])) return undefined;
   if (v.schema !== INSTALL_POLICY_SCHEMA && v.schema !== undefined) {
     c.add('/schema', 'const', `expected ${JSON.stringify(INSTALL_POLICY_SCHEMA)}, found ${describeJSONValue60(v.schema)}`);
   }
@@ -529,6 +548,7 @@ function readPolicy(v: unknown, c: Collector): InstallPolicy | undefined {
   const publishers = v.publishers === undefined ? undefined : readPublishers(v.publishers, c);
   const capabilities = v.capabilities === undefined ? undefined : readCapabilities(v.capabilities, c);
   const limits = v.limits === undefined ? DEFAULT_INSTALL_LIMITS : readLimits(v.limits, c);
+  const archive = v.archive === undefined ? DEFAULT_ARCHIVE_RULES : readArchive(v.archive, c);
   const stateFile = v.state_file === undefined ? undefined : plainString(c, v.state_file, '/state_file', MAX_PATH_LENGTH);
   const auditLog = v.audit_log === undefined ? undefined : plainString(c, v.audit_log, '/audit_log', MAX_PATH_LENGTH);
   if (
@@ -538,6 +558,7 @@ function readPolicy(v: unknown, c: Collector): InstallPolicy | undefined {
     publishers === undefined ||
     capabilities === undefined ||
     limits === undefined ||
+    archive === undefined ||
     stateFile === undefined ||
     auditLog === undefined
   ) {
@@ -551,9 +572,27 @@ function readPolicy(v: unknown, c: Collector): InstallPolicy | undefined {
     capabilities,
     host,
     limits,
+    archive,
     stateFile,
     auditLog,
   };
+}
+
+/** `archive`: the stricter-than-the-server rules, each a boolean (default true). */
+function readArchive(v: unknown, c: Collector): ArchiveRules | undefined {
+  const keys = ['refuse_setid_modes', 'refuse_case_collisions', 'refuse_trailing_data'] as const;
+  if (!objectWith(c, v, '/archive', [], keys)) return undefined;
+  const before = c.problems.length;
+  for (const k of keys) {
+    if (v[k] !== undefined && typeof v[k] !== 'boolean') c.add(ptr('/archive', k), 'type', `expected a boolean, found ${describeJSONValue60(v[k])}`);
+  }
+  if (c.problems.length > before) return undefined;
+  const d = DEFAULT_ARCHIVE_RULES;
+  return Object.freeze({
+    refuseSetIdModes: (v.refuse_setid_modes as boolean | undefined) ?? d.refuseSetIdModes,
+    refuseCaseCollisions: (v.refuse_case_collisions as boolean | undefined) ?? d.refuseCaseCollisions,
+    refuseTrailingData: (v.refuse_trailing_data as boolean | undefined) ?? d.refuseTrailingData,
+  });
 }
 
 /** `index`: trust via `indexTrustFromPolicy`, plus `allow_draft` (ours). */
@@ -919,6 +958,7 @@ export function starterInstallPolicy(opts: StarterPolicyOptions): Record<string,
       allow_private_addresses: false,
       lock_wait_ms: DEFAULT_INSTALL_LIMITS.lockWaitMs,
     },
+    archive: { refuse_setid_modes: true, refuse_case_collisions: true, refuse_trailing_data: true },
     state_file: opts.stateFile ?? 'index-state.json',
     audit_log: opts.auditLog ?? 'install-audit.log',
   };

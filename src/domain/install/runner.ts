@@ -32,13 +32,13 @@
  * @module
  */
 import { goQuote } from '../../core/go-quote.js';
-import { inspectBundleWith } from '../bundle/inspect.js';
+import { inspectBundleWith, TRAILING_INSPECT_CAP, type StricterFindings } from '../bundle/inspect.js';
 import { drainedOrClosed, type BundleCodec } from '../bundle/codec.js';
 import { resolveBundleLimits } from '../bundle/limits.js';
 import { normalizeEntryName, byteStringToText } from '../bundle/entry-path.js';
 import { ChunkReader, TarReader, TYPE } from '../bundle/tar.js';
 import { MANIFEST_SCHEMA_V2, type Manifest } from '../manifest/model.js';
-import type { HostProfile } from './policy.js';
+import type { ArchiveRules, HostProfile } from './policy.js';
 import { concatBytes } from '../../core/bytes.js';
 
 /** The ABI a wasm module exports for the Lattice wasm runner: name → kind. */
@@ -196,8 +196,9 @@ export async function checkArtifactRunnable(
   artifact: () => AsyncIterable<Uint8Array>,
   host: HostProfile,
   opts: ArtifactRunnableOptions,
-): Promise<{ ok: true; details: string[] } | Extract<RunnerCheck, { ok: false }>> {
+): Promise<{ ok: true; details: string[]; stricter?: StricterFindings } | Extract<RunnerCheck, { ok: false }>> {
   const details: string[] = [];
+  let stricter: StricterFindings | undefined;
   const v2 = m.schema === MANIFEST_SCHEMA_V2;
   if (v2) {
     // interop §D.6: the server's archive rules, with its messages.
@@ -207,6 +208,7 @@ export async function checkArtifactRunnable(
     });
     if (!inspection.ok) return { ok: false, code: inspection.code, message: inspection.message };
     details.push(`bundle: ${inspection.files} file(s), ${inspection.expandedBytes} bytes expanded, entrypoints present`);
+    stricter = inspection.stricter;
   }
   if (m.type === 'wasm') {
     let bytes: Uint8Array | undefined;
@@ -236,7 +238,7 @@ export async function checkArtifactRunnable(
     }
     details.push(`worker: ${sources.size} source file(s) free of blocked primitives`);
   }
-  return { ok: true, details };
+  return { ok: true, details, ...(stricter !== undefined ? { stricter } : {}) };
 }
 
 /** All bytes of a stream, refusing more than {@link MAX_RUNNER_SOURCE_BYTES}. */
@@ -302,4 +304,31 @@ async function readBundleFiles(codec: BundleCodec, source: AsyncIterable<Uint8Ar
     await pump;
   }
   return out;
+}
+
+/**
+ * The install policy's archive rules, stricter than the server's (interop
+ * §D.6 accepts these bundles): setuid/setgid/sticky bits, paths that collide
+ * when case-folded, data after the end-of-archive marker.
+ *
+ * @param f - what the inspector found.
+ * @param rules - the policy's `archive` rules.
+ * @returns the first refusal, or the one-line note of what was checked.
+ */
+export function checkStricterArchiveRules(f: StricterFindings, rules: ArchiveRules): { ok: true; detail: string } | { ok: false; code: 'BUNDLE_SETID_MODE' | 'BUNDLE_CASE_COLLISION' | 'BUNDLE_TRAILING_DATA'; message: string } {
+  const stricter = '(stricter than the server; archive rules of the install policy)';
+  if (rules.refuseSetIdModes && f.setIdEntries.length > 0) {
+    const e = f.setIdEntries[0]!;
+    return { ok: false, code: 'BUNDLE_SETID_MODE', message: `bundle entry ${goQuote(e.path)} has mode 0${e.mode.toString(8)} with setuid, setgid or sticky bits ${stricter}` };
+  }
+  if (rules.refuseCaseCollisions && f.caseCollisions.length > 0) {
+    const [a, b] = f.caseCollisions[0]!;
+    return { ok: false, code: 'BUNDLE_CASE_COLLISION', message: `bundle paths ${goQuote(a)} and ${goQuote(b)} are one path on a case-insensitive filesystem ${stricter}` };
+  }
+  if (rules.refuseTrailingData && (f.trailingNonZeroBytes > 0 || f.trailingBytes > TRAILING_INSPECT_CAP)) {
+    const what = f.trailingNonZeroBytes > 0 ? `${f.trailingNonZeroBytes} non-zero byte(s)` : `more than ${TRAILING_INSPECT_CAP} bytes`;
+    return { ok: false, code: 'BUNDLE_TRAILING_DATA', message: `bundle has ${what} after the tar end-of-archive marker ${stricter}` };
+  }
+  const off = [rules.refuseSetIdModes ? '' : 'setid', rules.refuseCaseCollisions ? '' : 'case collisions', rules.refuseTrailingData ? '' : 'trailing data'].filter(Boolean);
+  return { ok: true, detail: `archive: stricter than the server — no setuid/setgid/sticky bits, no case-colliding paths, nothing after the end-of-archive marker${off.length ? ` (allowed by policy: ${off.join(', ')})` : ''}` };
 }
