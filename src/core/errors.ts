@@ -110,6 +110,7 @@ export const ERROR_CODES = {
 
   // ---- publisher PR rules (domain/pr) -------------------------------------
   PR_RULE: 'the pull request breaks a publisher rule',
+  REVOKE_TARGET_UNKNOWN: 'the revocation names a release the index does not list (give --force for a release not yet published)',
 } as const;
 
 /** A stable error code. */

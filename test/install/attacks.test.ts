@@ -170,6 +170,14 @@ describe('step 1 — index', () => {
     await expectRefused({ repo, index: repo.publish({ official: false, signers: [] }), policy }, PolicyError, 'INDEX_SIGNATURE_THRESHOLD', 'index');
     const ok = await attempt({ repo, index: repo.publish({ official: false }), policy });
     expect(ok.result.ok).toBe(true);
+    // A signed draft is never presented as official: the summary says DRAFT and why it was accepted.
+    if (ok.result.ok) {
+      expect(ok.result.summary.index.status).toBe('draft');
+      const { formatApprovalSummary } = await import('../../src/domain/install/summary.js');
+      expect(formatApprovalSummary(ok.result.summary)).toMatch(/^Index {7}DRAFT — NOT an official index: accepted only because your policy sets index\.allow_draft$/m);
+    }
+    const official = await attempt({ repo, index: repo.publish() });
+    if (official.result.ok) expect((await import('../../src/domain/install/summary.js')).formatApprovalSummary(official.result.summary)).toMatch(/^Index {7}official, generation/m);
   });
 });
 

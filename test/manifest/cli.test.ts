@@ -317,6 +317,25 @@ describe('manifest sign', () => {
     expect((await run(['manifest', 'verify', signedFile, '--key', publicKey, '--artifact', artifact])).status).toBe(0);
   });
 
+  it('inside the repository, a key that is not the publisher\'s current key is signed with, but warned about', async () => {
+    const idx = path.join(dir, 'idx');
+    mkdirSync(path.join(idx, 'publishers'), { recursive: true });
+    const file = writeV2('warn.json', artifactSha);
+    // No publisher file there: nothing to compare, no warning.
+    let r = await run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--index-dir', idx]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('warning');
+    // The publisher's current key is another one: signed all the same, with a warning naming both keyids.
+    writeFileSync(path.join(idx, 'publishers', 'acme.json'), JSON.stringify({ id: 'acme', name: 'Acme', public_key_ed25519: encodeBase64(publicKeyFromSeed(new Uint8Array(32).fill(9))) }));
+    r = await run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--index-dir', idx]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: the signing key \(keyid [0-9a-f]{64}\) is not publisher acme's current key in .*acme\.json \(keyid [0-9a-f]{64}\): add and pr-check will refuse this manifest/);
+    // The honest variant: the publisher's key is the signing key — no warning.
+    writeFileSync(path.join(idx, 'publishers', 'acme.json'), JSON.stringify({ id: 'acme', name: 'Acme', public_key_ed25519: publicKey }));
+    r = await run(['manifest', 'sign', file, '--key', seedFile, '--artifact', artifact, '--index-dir', idx]);
+    expect(r.stderr).not.toContain('warning');
+  });
+
   it('a different digest fails without --update-digest and is replaced with it', async () => {
     const file = writeV2('mismatch.json', 'ab'.repeat(32));
     const before = readFileSync(file, 'utf8');

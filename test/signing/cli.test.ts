@@ -249,6 +249,20 @@ describe('revoke', () => {
       expect((await cli(args)).status, args.join(' ')).toBe(2);
     }
 
+    // A release the index does not list is refused (a typo must not revoke nothing, silently)…
+    const before = readFileSync(file('index/revocations.json'));
+    for (const release of ['demo.hello@v1', 'demo.hello@9.9.9', 'demo.nope@1.0.0']) {
+      r = await cli(['revoke', '--release', release, '--reason', 'typo or not yet published']);
+      expect(r.status, release).toBe(1);
+      expect(r.stderr, release).toContain('[REVOKE_TARGET_UNKNOWN]');
+    }
+    expect(readFileSync(file('index/revocations.json'))).toEqual(before);
+    // … unless --force (a release not yet published), with a warning.
+    r = await cli(['revoke', '--release', 'demo.hello@9.9.9', '--reason', 'pre-emptive', '--force']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('warning: demo.hello@9.9.9 is not listed');
+    expect(((json(readFileSync(file('index/revocations.json'), 'utf8')).releases) as unknown[]).length).toBe(2);
+
     // Signing with the revoked key is refused; another key publishes the list.
     expect((await cli(['build', '--expires-in', '30'])).status).toBe(0);
     r = await cli(['sign', 'index/plugins.json', '--key', 'rev-a.seed', '--publisher', 'demo', '--official']);
@@ -258,7 +272,7 @@ describe('revoke', () => {
     expect((await cli(['sign', 'index/plugins.json', '--key', 'rev-b.seed', '--publisher', 'demo', '--official'])).status).toBe(0);
     const v = await cli(['verify', 'index/plugins.json', '--key', B.pub]);
     expect(v.status).toBe(0);
-    expect(v.stdout).toContain('revocations: 1 release(s), 1 artifact(s), 1 key(s)');
+    expect(v.stdout).toContain('revocations: 2 release(s), 1 artifact(s), 1 key(s)');
     expect(v.stdout).toContain('revoked release: demo.hello@1.0.0 at 2026-08-01T00:00:00Z: broken build');
     expect(v.stdout).toContain(`revoked key: ${A.pub} (publisher demo)`);
   });

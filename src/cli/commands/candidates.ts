@@ -53,11 +53,12 @@ export const candidatesCommand = defineCommand<CandidatesArgs>({
     }
     const list = listCandidates(r.verified, policy, now);
     if (args.json) {
-      outJSON({ ok: true, index: args.index, generation: r.verified.generation ?? null, candidates: list });
+      outJSON({ ok: true, index: args.index, status: r.verified.status, generation: r.verified.generation ?? null, candidates: list });
       return;
     }
     const n = list.filter((c) => c.installable).length;
-    out(`${args.index}: verified (generation ${r.verified.generation ?? 'none'}); ${n} of ${list.length} release(s) installable on ${policy.host.platform}`);
+    const status = r.verified.status === 'official' ? 'official' : `${r.verified.status.toUpperCase()} — not official, accepted under index.allow_draft`;
+    out(`${args.index}: verified (${status}, generation ${r.verified.generation ?? 'none'}); ${n} of ${list.length} release(s) installable on ${policy.host.platform}`);
     for (const c of list) {
       const head = `${c.plugin} ${c.version} (${c.channel}, ${c.type}, ${c.publisher})`;
       out(c.installable ? `  yes ${head}: ${oneLine(c.reason)}` : `  no  ${head}: [${c.code}] ${oneLine(c.reason)}`);

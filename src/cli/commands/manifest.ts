@@ -20,10 +20,11 @@
  *
  * @module
  */
-import { encodeBase64, goDecodePublicKey } from '../../core/base64.js';
+import path from 'node:path';
+import { decodeCanonicalBase64, encodeBase64, goDecodePublicKey } from '../../core/base64.js';
 import { InputError, PolicyError, VerificationError } from '../../core/errors.js';
 import { goQuote } from '../../core/go-quote.js';
-import { MANIFEST_MAX_BYTES, POLICY_MAX_BYTES } from '../../core/limits.js';
+import { ENTRY_MAX_BYTES, MANIFEST_MAX_BYTES, POLICY_MAX_BYTES } from '../../core/limits.js';
 import { validPluginID } from '../../core/rules.js';
 import { DEFAULT_SERVER_LINE, SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { keyId, sha256Hex } from '../../crypto/index.js';
@@ -43,7 +44,7 @@ import {
 } from '../../domain/manifest/index.js';
 import { PLUGIN_TYPES } from '../../domain/manifest/index.js';
 import type { Manifest, PluginType, SignedManifest, TrustPolicy, VerifyManifestResult } from '../../domain/manifest/index.js';
-import { checkOutputPath, readFileBounded, writeFileAtomic } from '../../io/files.js';
+import { checkOutputPath, readFileBounded, readStrictJSONFile, writeFileAtomic } from '../../io/files.js';
 import { loadSeed } from '../../io/keys.js';
 import { hashArtifactFile, readManifestFile } from '../inputs.js';
 import { cliEnv, err, EXIT, exitCodeFor, oneLine, out, outJSON, setExitCode, writeStdout } from '../run.js';
@@ -208,6 +209,7 @@ interface SignArgs {
   artifact?: string;
   'update-digest': boolean;
   write: boolean;
+  'index-dir': string;
   'server-line'?: ServerLine;
 }
 
@@ -223,6 +225,7 @@ const signCommand = defineCommand<SignArgs>({
     artifact: { type: 'string', value: 'FILE', describe: 'the artifact (v2: the .tar.gz bundle): its SHA-256 fills or checks the digest' },
     'update-digest': { type: 'boolean', default: false, describe: 'replace a digest that differs from the artifact\'s' },
     write: { type: 'boolean', default: false, describe: 'write the signed manifest atomically over FILE instead of stdout' },
+    'index-dir': { type: 'string', value: 'DIR', default: 'index', describe: "where the publisher entries are: a warning when the key is not the publisher's current key there" },
     'server-line': {
         ...serverLineOption,
         describe: `server line whose payload and validation rules apply (default ${DEFAULT_SERVER_LINE}; required for v1 manifests with dependencies)`,
@@ -274,6 +277,9 @@ const signCommand = defineCommand<SignArgs>({
       await writeStdout(signed.bytes);
     }
 
+    // Inside this repository the publisher's current key is known: say so when another key signed.
+    await warnIfNotPublisherKey(args['index-dir'], signed.manifest.publisher, signed.publicKey);
+
     // pluginsign step 5: the facts, on stderr (stdout may be the manifest).
     err(`public_key_ed25519: ${encodeBase64(signed.publicKey)}`);
     err(`keyid: ${keyId(signed.publicKey)}`);
@@ -284,6 +290,30 @@ const signCommand = defineCommand<SignArgs>({
     if (args.write) err(`${args.file}: signed and written`);
   },
 });
+
+/**
+ * Warn when `publicKey` is not the current key of `publisher` in
+ * `<indexDir>/publishers/<publisher>.json` — `add` and `pr-check` would refuse
+ * the manifest. Silent when there is no such file (outside the repository).
+ */
+async function warnIfNotPublisherKey(indexDir: string, publisher: string, publicKey: Uint8Array): Promise<void> {
+  if (!validPluginID(publisher)) return;
+  const file = path.join(indexDir, 'publishers', `${publisher}.json`);
+  let current: unknown;
+  try {
+    current = ((await readStrictJSONFile(file, ENTRY_MAX_BYTES)).value as { public_key_ed25519?: unknown } | null)?.public_key_ed25519;
+  } catch (e) {
+    if (e instanceof InputError && e.code === 'INPUT_NOT_FOUND') return;
+    err(`lattice-index: warning: cannot check the signing key against ${file}: ${oneLine((e as Error).message)}`);
+    return;
+  }
+  const key = typeof current === 'string' ? decodeCanonicalBase64(current, 32) : null;
+  if (key !== null && Buffer.compare(Buffer.from(key), Buffer.from(publicKey)) === 0) return;
+  err(
+    `lattice-index: warning: the signing key (keyid ${keyId(publicKey)}) is not publisher ${publisher}'s current key in ${file}` +
+      `${key !== null ? ` (keyid ${keyId(key)})` : ''}: add and pr-check will refuse this manifest`,
+  );
+}
 
 // ---------------------------------------------------------------------------
 // manifest check

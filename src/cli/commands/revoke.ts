@@ -8,14 +8,15 @@
  *
  * @module
  */
+import path from 'node:path';
 import { InputError, VerificationError } from '../../core/errors.js';
-import { REVOCATIONS_MAX_BYTES } from '../../core/limits.js';
+import { ENTRY_MAX_BYTES, REVOCATIONS_MAX_BYTES } from '../../core/limits.js';
 import { decodeCanonicalBase64 } from '../../core/base64.js';
 import type { RevocationList } from '../../core/index/types.js';
 import { formatRFC3339UTC, hasControl, SHA256_HEX_ANY_CASE_RE, validIndexID, validIndexVersion } from '../../core/rules.js';
 import { addRevocation, validateRevocationList, type NewRevocation } from '../../domain/index/revocation.js';
 import { checkOutputPath, readStrictJSONFile, writeFileAtomic } from '../../io/files.js';
-import { out, outJSON } from '../run.js';
+import { err, out, outJSON } from '../run.js';
 import { defineCommand } from '../spec.js';
 import { parseTimeFlag } from '../inputs.js';
 
@@ -26,6 +27,8 @@ interface RevokeArgs {
   publisher?: string;
   reason: string;
   file: string;
+  'index-dir'?: string;
+  force: boolean;
   at?: string;
   json: boolean;
 }
@@ -42,6 +45,8 @@ export const revokeCommand = defineCommand<RevokeArgs>({
     publisher: { type: 'string', value: 'ID', describe: 'the publisher of the revoked --key' },
     reason: { type: 'string', value: 'TEXT', required: true, describe: 'why (shown to operators)' },
     file: { type: 'string', value: 'FILE', default: 'index/revocations.json', describe: 'the revocations file' },
+    'index-dir': { type: 'string', value: 'DIR', describe: 'where the plugin entries are, to check that --release exists (default: the folder of --file)' },
+    force: { type: 'boolean', describe: 'revoke a --release the index does not list yet (with a warning)' },
     at: { type: 'string', value: 'RFC3339', describe: 'revocation time (RFC 3339 UTC; default now)' },
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },
@@ -52,6 +57,18 @@ export const revokeCommand = defineCommand<RevokeArgs>({
       throw new InputError('INPUT_INVALID', `--reason must be 1–${MAX_REASON_LENGTH} characters on one line`);
     }
     const at = formatRFC3339UTC(parseTimeFlag('--at', args.at));
+    if (args.force && revocation.kind !== 'release') throw new InputError('INPUT_INVALID', '--force applies to --release only');
+    if (revocation.kind === 'release') {
+      // A release must exist: a typo (demo.hello@v1) would otherwise revoke nothing, silently.
+      const indexDir = args['index-dir'] ?? path.dirname(args.file);
+      const known = await releaseListed(indexDir, revocation.plugin, revocation.version);
+      if (!known) {
+        if (!args.force) {
+          throw new VerificationError('REVOKE_TARGET_UNKNOWN', `${path.join(indexDir, 'plugins', `${revocation.plugin}.json`)} lists no release ${revocation.version} of ${revocation.plugin}; check the id and version, or give --force to revoke a release not yet published`);
+        }
+        err(`lattice-index: warning: ${revocation.plugin}@${revocation.version} is not listed in ${indexDir}; revoking it anyway (--force)`);
+      }
+    }
     const list = await readRevocations(args.file);
     const r = addRevocation(list, revocation, reason, at);
     const problems = validateRevocationList(r.list);
@@ -93,6 +110,19 @@ function parseRevocation(args: RevokeArgs): NewRevocation {
     throw new InputError('INPUT_INVALID', `--key needs --publisher ID with a valid publisher id, found ${JSON.stringify(args.publisher ?? null)}`);
   }
   return { kind: 'key', publisher: args.publisher, publicKey: key };
+}
+
+/** Whether `indexDir/plugins/<plugin>.json` lists `version` (a missing entry file lists nothing). */
+async function releaseListed(indexDir: string, plugin: string, version: string): Promise<boolean> {
+  let value: unknown;
+  try {
+    ({ value } = await readStrictJSONFile(path.join(indexDir, 'plugins', `${plugin}.json`), ENTRY_MAX_BYTES));
+  } catch (e) {
+    if (e instanceof InputError && e.code === 'INPUT_NOT_FOUND') return false;
+    throw e;
+  }
+  const releases = (value as { releases?: unknown } | null)?.releases;
+  return Array.isArray(releases) && releases.some((r) => (r as { version?: unknown } | null)?.version === version);
 }
 
 /** The revocations file, strictly parsed and validated; missing = empty. */

@@ -750,6 +750,7 @@ function buildSummary(run: Run): ApprovalSummary {
       payloadSha256: run.manifest ? sha256Hex(manifestPayloadFor(run)) : '',
     },
     index: {
+      status: verified.status,
       generation: verified.generation,
       expiresAt: verified.expiresAt,
       payloadSha256: verified.payloadSha256,

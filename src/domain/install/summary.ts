@@ -46,6 +46,8 @@ export interface ApprovalSummary {
   readonly artifact: { readonly url: string; readonly sha256: string; readonly bytes: number };
   readonly manifest: { readonly url: string; readonly sha256: string; readonly schema: 'v1' | 'v2'; readonly payloadSha256: string };
   readonly index: {
+    /** `official`, or `draft`/`example` — a draft is never presented as official. */
+    readonly status: string;
     readonly generation: number | undefined;
     readonly expiresAt: string | undefined;
     readonly payloadSha256: string;
@@ -96,7 +98,12 @@ export function formatApprovalSummary(s: ApprovalSummary): string {
   lines.push(`Artifact    sha256 ${s.artifact.sha256} (${s.artifact.bytes} bytes)`);
   lines.push(`            ${s.artifact.url}`);
   lines.push(`Manifest    ${s.manifest.schema}, sha256 ${s.manifest.sha256}`);
-  lines.push(`Index       generation ${s.index.generation ?? 'none'}, expires ${s.index.expiresAt ?? 'never'}, signed by ${s.index.signers.map((x) => x.label ?? x.keyid.slice(0, 16)).join(', ') || 'nobody'}`);
+  if (s.index.status !== 'official') {
+    lines.push(`Index       ${s.index.status.toUpperCase()} — NOT an official index: accepted only because your policy sets index.allow_draft`);
+    lines.push(`            generation ${s.index.generation ?? 'none'}, expires ${s.index.expiresAt ?? 'never'}, signed by ${s.index.signers.map((x) => x.label ?? x.keyid.slice(0, 16)).join(', ') || 'nobody'}`);
+  } else {
+    lines.push(`Index       official, generation ${s.index.generation ?? 'none'}, expires ${s.index.expiresAt ?? 'never'}, signed by ${s.index.signers.map((x) => x.label ?? x.keyid.slice(0, 16)).join(', ') || 'nobody'}`);
+  }
   lines.push(`Host        ${s.compatibility.platform}, protocol ${s.compatibility.protocol || 'none'}${s.compatibility.entrypoint ? `, entrypoint ${s.compatibility.entrypoint}` : ''}`);
   for (const f of s.compatibility.findings) lines.push(`  ${f.ok ? 'ok  ' : 'FAIL'} ${f.check}: ${f.detail}`);
   for (const c of s.compatibility.checks) lines.push(`  ok   ${c}`);
