@@ -492,6 +492,51 @@ function parsePointer(p) {
   if (!p.startsWith("/")) return null;
   return p.slice(1).split("/").map((seg) => seg.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
+function createPointerLocator(text) {
+  const offsets = /* @__PURE__ */ new Map();
+  const s = new Scanner(text);
+  try {
+    s.ws();
+    offsets.set("", s.pos);
+    s.record("", offsets);
+  } catch {
+    return null;
+  }
+  let lineStarts;
+  let lowSurrogates;
+  return (pointer) => {
+    if (pointer !== "" && !pointer.startsWith("/")) return null;
+    let p = pointer;
+    while (!offsets.has(p)) p = p.slice(0, Math.max(0, p.lastIndexOf("/")));
+    const offset = offsets.get(p);
+    if (lineStarts === void 0) {
+      lineStarts = [0];
+      lowSurrogates = [];
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 10) lineStarts.push(i + 1);
+        else if ((c & 64512) === 56320) lowSurrogates.push(i);
+      }
+    }
+    const line = lastAtOrBefore(lineStarts, offset);
+    const start = lineStarts[line];
+    const surrogates = lastAtOrBefore(lowSurrogates, offset - 1) - lastAtOrBefore(lowSurrogates, start - 1);
+    return { line: line + 1, column: 1 + (offset - start) - surrogates };
+  };
+}
+function lastAtOrBefore(sorted, x) {
+  let lo = -1;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = lo + hi + 1 >> 1;
+    if (sorted[mid] <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+function escapePointerToken(s) {
+  return s.replace(/~/g, "~0").replace(/\//g, "~1");
+}
 var Scanner = class {
   constructor(t) {
     this.t = t;
@@ -565,6 +610,57 @@ var Scanner = class {
     const m = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(this.t.slice(this.pos, this.pos + 400));
     if (!m) throw new Error("not JSON");
     this.pos += m[0].length;
+  }
+  /** Scan one value at `path`, recording the start of every value below it (member names for object members). */
+  record(path2, offsets) {
+    const c = this.t[this.pos];
+    if (c === "{") {
+      this.pos++;
+      this.ws();
+      if (this.t[this.pos] === "}") {
+        this.pos++;
+        return;
+      }
+      for (; ; ) {
+        this.ws();
+        const nameAt = this.pos;
+        const child = `${path2}/${escapePointerToken(this.string())}`;
+        if (!offsets.has(child)) offsets.set(child, nameAt);
+        this.ws();
+        this.expect(":");
+        this.ws();
+        this.record(child, offsets);
+        this.ws();
+        if (this.t[this.pos] === ",") {
+          this.pos++;
+          continue;
+        }
+        this.expect("}");
+        return;
+      }
+    }
+    if (c === "[") {
+      this.pos++;
+      this.ws();
+      if (this.t[this.pos] === "]") {
+        this.pos++;
+        return;
+      }
+      for (let i = 0; ; i++) {
+        this.ws();
+        const child = `${path2}/${i}`;
+        offsets.set(child, this.pos);
+        this.record(child, offsets);
+        this.ws();
+        if (this.t[this.pos] === ",") {
+          this.pos++;
+          continue;
+        }
+        this.expect("]");
+        return;
+      }
+    }
+    this.value([], Number.MAX_SAFE_INTEGER, { depth: 0, offset: 0 });
   }
   string() {
     this.expect('"');
@@ -1731,10 +1827,11 @@ function checkIndexBytes(bytes, serverLine) {
   const problems = validateIndex(parsed.value, serverLine ? { serverLine } : {});
   if (problems.length === 0) return { kind: "checked", problems: [], value: parsed.value };
   const text = new TextDecoder().decode(bytes);
+  const locate = problems.length <= 8 ? (ptr) => locatePointer(text, ptr) : createPointerLocator(text) ?? (() => null);
   return {
     kind: "checked",
     value: parsed.value,
-    problems: problems.map((p) => ({ ...p, ...locatePointer(text, p.instancePath) ?? {} }))
+    problems: problems.map((p) => ({ ...p, ...locate(p.instancePath) ?? {} }))
   };
 }
 

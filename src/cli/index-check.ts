@@ -6,7 +6,7 @@
  */
 import { INDEX_MAX_BYTES } from '../core/limits.js';
 import { parseJSONStrict } from '../core/json/strict.js';
-import { locatePointer } from '../core/json/locate.js';
+import { createPointerLocator, locatePointer } from '../core/json/locate.js';
 import { validateIndex } from '../core/index/validate.js';
 import type { ServerLine } from '../core/server-line.js';
 
@@ -44,10 +44,12 @@ export function checkIndexBytes(bytes: Uint8Array, serverLine?: ServerLine): Ind
   const problems = validateIndex(parsed.value, serverLine ? { serverLine } : {});
   if (problems.length === 0) return { kind: 'checked', problems: [], value: parsed.value };
   const text = new TextDecoder().decode(bytes);
+  // A few problems: one targeted scan each. Many: one scan for all (a hostile file can hold thousands).
+  const locate = problems.length <= 8 ? (ptr: string) => locatePointer(text, ptr) : (createPointerLocator(text) ?? (() => null));
   return {
     kind: 'checked',
     value: parsed.value,
-    problems: problems.map((p) => ({ ...p, ...(locatePointer(text, p.instancePath) ?? {}) })),
+    problems: problems.map((p) => ({ ...p, ...(locate(p.instancePath) ?? {}) })),
   };
 }
 

@@ -191,6 +191,39 @@ export async function resolveCommit(repo: string, ref: string): Promise<string> 
 }
 
 /**
+ * The committer time of a commit (ms since the epoch): the time a pull
+ * request's head was committed, which new releases' `published_at` is judged against.
+ *
+ * @param repo - a directory inside the repository.
+ * @param commit - a full commit id.
+ */
+export async function commitTime(repo: string, commit: string): Promise<number> {
+  assertObjectId(commit);
+  const text = (await gitText(['show', '-s', '--format=%ct', '--end-of-options', commit], { cwd: repo, maxBytes: 64 }, `cannot read the time of ${commit}`)).trim();
+  if (!/^\d{1,12}$/.test(text)) throw new InputError('INPUT_UNREADABLE', `git printed no commit time for ${commit}`);
+  return Number(text) * 1000;
+}
+
+/**
+ * A file's bytes at a commit, or `undefined` when the commit has no such file.
+ *
+ * @param repo - a directory inside the repository.
+ * @param commit - a full commit id.
+ * @param file - repository-relative path.
+ * @param maxBytes - cap.
+ */
+export async function readFileAtCommit(repo: string, commit: string, file: string, maxBytes: number): Promise<Uint8Array | undefined> {
+  assertObjectId(commit);
+  const r = await runGit(['cat-file', 'blob', '--end-of-options', `${commit}:${file}`], { cwd: repo, maxBytes });
+  if (r.status !== 0) {
+    const exists = await runGit(['cat-file', '-e', '--end-of-options', `${commit}:${file}`], { cwd: repo, maxBytes: 64 });
+    if (exists.status !== 0) return undefined;
+    throw new InputError('INPUT_UNREADABLE', `cannot read ${file} at ${commit}: ${firstLine(r.stderr) || `exit ${r.status}`}`);
+  }
+  return new Uint8Array(r.stdout);
+}
+
+/**
  * The best common ancestor of two commits: the "base" a pull request is
  * compared with (what `git diff base...head` uses).
  * @throws InputError INPUT_INVALID when the commits share no history.

@@ -139,6 +139,14 @@ describe('parseInstallPolicy', () => {
     expect(policyFrom(doc).publishers.get('acme')!.limits).toEqual({ maxRisk: 'read', channels: ['stable', 'alpha'], types: ['wasm'] });
   });
 
+  it('policy init refuses a key for "*" (the default entry) and a publisher given twice, instead of dropping a key', () => {
+    const base = { indexKeys: [keyB64('index-ci')], serverVersion: '0.2.2', platform: 'linux/arm64' };
+    expect(() => starterInstallPolicy({ ...base, publishers: [{ id: '*', key: keyB64('p') }] })).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
+    expect(() => starterInstallPolicy({ ...base, publishers: [{ id: 'acme', key: keyB64('a') }, { id: 'acme', key: keyB64('b') }] })).toThrow(/given twice/);
+    const ok = policyFrom(starterInstallPolicy({ ...base, publishers: [{ id: 'acme', key: keyB64('a') }] }));
+    expect(ok.publishers.get('acme')!.keys).toHaveLength(1);
+  });
+
   it('policy init output keeps community host-risk, alpha and drafts off', () => {
     const doc = starterInstallPolicy({ indexKeys: [keyB64('index-ci')], serverVersion: '0.2.2', platform: 'linux/arm64' });
     const p = policyFrom(doc);

@@ -19,6 +19,7 @@ const TOOL = 'index/plugins/acme.tool.json';
 let repo: ScenarioRepo;
 beforeEach(() => {
   repo = new ScenarioRepo();
+  repo.commitDate = '2026-09-21T14:13:20Z'; // SOURCE_DATE_EPOCH of the add runs below
   // acme's key is ours; acme.tool does not exist yet.
   repo.write('index/publishers/acme.json', json({ id: 'acme', name: 'Acme', public_key_ed25519: publicKey }));
   repo.remove(TOOL);

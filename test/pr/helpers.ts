@@ -115,9 +115,16 @@ export class ScenarioRepo {
     this.git('checkout', '-q', '-b', 'pr');
   }
 
+  /**
+   * The commit time of every commit (the fixture releases' `published_at`
+   * is 2026-10-01T12:00:00Z; pr-check wants new releases within a day of the head commit).
+   */
+  commitDate = '2026-10-01T12:00:00Z';
+
   git(...args: string[]): string {
     const r = spawnSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', '-c', 'commit.gpgsign=false', ...args], {
       cwd: this.dir, encoding: 'utf8',
+      env: { ...process.env, GIT_COMMITTER_DATE: this.commitDate, GIT_AUTHOR_DATE: this.commitDate },
     });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;

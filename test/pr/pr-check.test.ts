@@ -414,3 +414,112 @@ describe('pr-check: output and input handling', () => {
     expect(annotations(r.stdout)[0]!.file).toBe(evil);
   });
 });
+
+describe('pr-check: what a publisher asserts (publish time, URL hosts, sizes)', () => {
+  const newRelease = (over: Record<string, unknown> = {}) => (p: any) => {
+    p.releases.unshift({ ...release('acme.tool', { version: '1.2.0', channel: 'stable' }), ...over });
+    p.channels.stable = '1.2.0';
+    p.latest = '1.2.0';
+  };
+  const rules = async () => (await repo.checkJSON()).report.findings.map((f: any) => f.rule);
+
+  it('a release backdated into another key window (published_at far from the commit) fails PR_PUBLISHED_AT; missing fails too', async () => {
+    repo.edit(TOOL, newRelease({ published_at: '2025-01-01T00:00:00Z' }));
+    repo.head();
+    const r = await repo.check();
+    expect(r.status).toBe(1);
+    const a = only(r.stdout, 'PR_PUBLISHED_AT');
+    expect(a).toHaveLength(1);
+    expect(a[0]!.line).toBe(lineOf(repo.read(TOOL), '"published_at": "2025-01-01T00:00:00Z"'));
+    expect(a[0]!.message).toMatch(/claims published_at 2025-01-01T00:00:00Z, \d+ h before the commit/);
+  });
+
+  it('a new release without published_at fails PR_PUBLISHED_AT; a day of clock skew passes', async () => {
+    repo.edit(TOOL, (p: any) => {
+      newRelease()(p);
+      delete p.releases[0].published_at;
+    });
+    repo.head();
+    expect(await rules()).toEqual(['PR_PUBLISHED_AT']);
+    repo.edit(TOOL, (p: any) => (p.releases[0].published_at = '2026-10-02T11:00:00Z')); // 23 h after the commit
+    repo.head();
+    expect(await rules()).toEqual([]);
+  });
+
+  for (const [what, host] of [
+    ['an IP literal', 'https://203.0.113.5/a.tgz'],
+    ['a private address', 'https://10.0.0.7/a.tgz'],
+    ['the cloud metadata address', 'https://169.254.169.254/latest/a.tgz'],
+    ['localhost', 'https://localhost/a.tgz'],
+    ['IPv6 loopback', 'https://[::1]/a.tgz'],
+    ['a single-label name', 'https://fileserver/a.tgz'],
+    ['an mDNS name', 'https://nas.local/a.tgz'],
+    ['.internal', 'https://artifacts.corp.internal/a.tgz'],
+    ['.localhost', 'https://x.localhost/a.tgz'],
+  ] as const) {
+    it(`an artifact_url naming ${what} fails PR_URL_HOST`, async () => {
+      repo.edit(TOOL, newRelease({ artifact_url: host }));
+      repo.head();
+      const r = await repo.check();
+      expect(r.status).toBe(1);
+      expect(only(r.stdout, 'PR_URL_HOST').map((x) => x.line)).toEqual([lineOf(repo.read(TOOL), `"artifact_url": "${host}"`)]);
+    });
+  }
+
+  it('other URLs of an entry (homepage, repository) follow the same rule; URLs already published are not judged again', async () => {
+    repo.edit(TOOL, (p: any) => (p.homepage = 'https://192.168.1.10/tool'));
+    repo.head();
+    expect(await rules()).toEqual(['PR_URL_HOST']);
+  });
+
+  it('the repository config (read from the base, never from the pull request) can allow only some artifact hosts', async () => {
+    repo.write('lattice-index.config.json', JSON.stringify({ schema: 'lattice.plugin.index-config.v1', artifact_hosts: ['*.example.org'] }));
+    repo.commitAll('config on main');
+    repo.git('branch', '-f', 'main', 'HEAD');
+    repo.edit(TOOL, newRelease({ artifact_url: 'https://cdn.elsewhere.net/acme.tool-1.2.0.tar.gz' }));
+    repo.head();
+    expect(await rules()).toEqual(['PR_URL_HOST_NOT_ALLOWED']);
+    // The honest variant: an allowed host passes.
+    repo.edit(TOOL, (p: any) => (p.releases[0].artifact_url = 'https://plugins.example.org/acme.tool-1.2.0.tar.gz'));
+    repo.head();
+    expect(await rules()).toEqual([]);
+    // A pull request that widens the list does not widen it for itself.
+    repo.write('lattice-index.config.json', JSON.stringify({ schema: 'lattice.plugin.index-config.v1', artifact_hosts: ['*.elsewhere.net', '*.example.org'] }));
+    repo.edit(TOOL, (p: any) => (p.releases[0].artifact_url = 'https://cdn.elsewhere.net/acme.tool-1.2.0.tar.gz'));
+    repo.head();
+    expect((await rules()).sort()).toEqual(['PR_OUTSIDE_INDEX', 'PR_URL_HOST_NOT_ALLOWED']);
+  });
+
+  it('a 3.7 MB entry file fails PR_ENTRY_TOO_LARGE (the default budget is 256 KiB per entry)', async () => {
+    repo.edit(TOOL, (p: any) => (p.summary = 'x'.repeat(500) /* valid summary */));
+    repo.edit(TOOL, (p: any) => {
+      newRelease()(p);
+      p.tags = undefined;
+    });
+    const text = repo.read(TOOL).replace('"releases": [', `"releases": [${Array.from({ length: 4000 }, (_, i) => JSON.stringify(release('acme.tool', { version: `0.0.${i + 1}`, channel: 'stable' }))).join(',')},`);
+    repo.write(TOOL, text);
+    repo.head();
+    const found = await rules();
+    expect(found).toContain('PR_ENTRY_TOO_LARGE');
+    expect(found).toContain('PR_TOO_MANY_RELEASES');
+  });
+
+  it('budgets from the config: plugins per publisher and the assembled index size', async () => {
+    repo.write('lattice-index.config.json', JSON.stringify({ schema: 'lattice.plugin.index-config.v1', budgets: { plugins_per_publisher: 1, index_bytes: 1000 } }));
+    repo.commitAll('tight budgets on main');
+    repo.git('branch', '-f', 'main', 'HEAD');
+    repo.write('index/plugins/acme.second.json', json(plugin('acme.second', 'acme', [{ version: '0.1.0', channel: 'stable' }])));
+    repo.head();
+    expect((await rules()).sort()).toEqual(['PR_INDEX_TOO_LARGE', 'PR_TOO_MANY_PLUGINS']);
+  });
+
+  it('a malformed repository config on the base stops pr-check (exit 2), never loosening a rule', async () => {
+    repo.write('lattice-index.config.json', JSON.stringify({ schema: 'lattice.plugin.index-config.v1', artifact_hosts: ['10.0.0.1'] }));
+    repo.commitAll('bad config');
+    repo.git('branch', '-f', 'main', 'HEAD');
+    repo.head();
+    const r = await repo.check();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('lattice-index.config.json');
+  });
+});

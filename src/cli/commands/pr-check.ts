@@ -9,7 +9,11 @@ import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { INDEX_DIR } from '../../domain/pr/layout.js';
 import { formatAnnotation, formatReportJSON, formatSummaryMarkdown, reportExitCode, reportHeadline } from '../../domain/pr/report.js';
 import { checkPullRequest } from '../../domain/pr/rules.js';
-import { changedPaths, mergeBase, readTreeSnapshot, repositoryRoot, resolveCommit } from '../../io/git.js';
+import { changedPaths, commitTime, mergeBase, readFileAtCommit, readTreeSnapshot, repositoryRoot, resolveCommit } from '../../io/git.js';
+import { DEFAULT_REPOSITORY_CONFIG, parseRepositoryConfig, REPOSITORY_CONFIG_PATH, type RepositoryConfig } from '../../domain/pr/publish-rules.js';
+import { InputError } from '../../core/errors.js';
+import { parseJSONStrict } from '../../core/json/strict.js';
+import { POLICY_MAX_BYTES } from '../../core/limits.js';
 import { MAX_ENTRY_BYTES } from '../../io/index-sources.js';
 import { appendToFile, checkOutputPath } from '../../io/files.js';
 import { cliEnv, out, setExitCode } from '../run.js';
@@ -50,12 +54,18 @@ export const prCheckCommand = defineCommand<PrCheckArgs>({
     // An unreadable file the pull request does not touch is not this pull request's business.
     const unreadable = new Map([...headSnap.unreadable].filter(([p]) => changedSet.has(p)));
 
+    // The rules come from the base: a pull request cannot loosen its own config.
+    const config = await readRepositoryConfig(root, mb);
+    const headCommitTime = await commitTime(root, headId);
+
     const report = checkPullRequest({
       base: baseSnap.files,
       head: headSnap.files,
       changedPaths: changed.map((c) => c.path),
       unreadable,
       serverLine: args['server-line'],
+      headCommitTime,
+      config,
     });
 
     const refs = { base: baseId, head: headId, mergeBase: mb };
@@ -69,3 +79,14 @@ export const prCheckCommand = defineCommand<PrCheckArgs>({
     setExitCode(reportExitCode(report));
   },
 });
+
+/** `lattice-index.config.json` at `commit`, checked strictly; the defaults when there is none. */
+async function readRepositoryConfig(root: string, commit: string): Promise<RepositoryConfig> {
+  const bytes = await readFileAtCommit(root, commit, REPOSITORY_CONFIG_PATH, POLICY_MAX_BYTES);
+  if (bytes === undefined) return DEFAULT_REPOSITORY_CONFIG;
+  const parsed = parseJSONStrict(bytes, { maxBytes: POLICY_MAX_BYTES });
+  if (!parsed.ok) throw new InputError(parsed.error.code, `${REPOSITORY_CONFIG_PATH} at ${commit.slice(0, 12)}:${parsed.error.line}:${parsed.error.column}: not strict JSON: ${parsed.error.message}`);
+  const r = parseRepositoryConfig(parsed.value);
+  if (!r.ok) throw new InputError('INPUT_INVALID', `${REPOSITORY_CONFIG_PATH} at ${commit.slice(0, 12)}: ${r.message}`);
+  return r.config;
+}

@@ -58,6 +58,7 @@ export const revokeCommand = defineCommand<RevokeArgs>({
     }
     const at = formatRFC3339UTC(parseTimeFlag('--at', args.at));
     if (args.force && revocation.kind !== 'release') throw new InputError('INPUT_INVALID', '--force applies to --release only');
+    const list = await readRevocations(args.file);
     if (revocation.kind === 'release') {
       // A release must exist: a typo (demo.hello@v1) would otherwise revoke nothing, silently.
       const indexDir = args['index-dir'] ?? path.dirname(args.file);
@@ -69,7 +70,6 @@ export const revokeCommand = defineCommand<RevokeArgs>({
         err(`lattice-index: warning: ${revocation.plugin}@${revocation.version} is not listed in ${indexDir}; revoking it anyway (--force)`);
       }
     }
-    const list = await readRevocations(args.file);
     const r = addRevocation(list, revocation, reason, at);
     const problems = validateRevocationList(r.list);
     if (problems.length > 0) throw new VerificationError('INDEX_INVALID', `the revocation would be invalid: ${problems[0]!.instancePath}: ${problems[0]!.message}`);

@@ -12,7 +12,7 @@
  */
 import { canonicalize } from '../../core/jcs.js';
 import type { JSONValue } from '../../core/json/types.js';
-import { locatePointer } from '../../core/json/locate.js';
+import { createPointerLocator, type TextPosition } from '../../core/json/locate.js';
 import { validateIndex } from '../../core/index/validate.js';
 import { formatRFC3339UTC, isRFC3339UTC } from '../../core/rules.js';
 import type { ServerLine } from '../../core/server-line.js';
@@ -159,8 +159,16 @@ function sameExpiryRule(prev: Record<string, unknown>, days: number | undefined)
   return Date.parse(prev.expires_at) - Date.parse(prev.generated_at) === days * DAY_MS;
 }
 
+/** One locator per entry text: many problems in one big file cost one scan of it. */
+const locators = new WeakMap<EntryFile, ((pointer: string) => TextPosition | null) | null>();
+
 function locate(f: EntryFile, pointer: string): { line?: number; column?: number } {
-  const pos = locatePointer(f.text, pointer);
+  let at = locators.get(f);
+  if (at === undefined) {
+    at = createPointerLocator(f.text);
+    locators.set(f, at);
+  }
+  const pos = at?.(pointer) ?? null;
   return pos ? { line: pos.line, column: pos.column } : {};
 }
 

@@ -36,12 +36,14 @@
  * @module
  */
 import { canonicalize } from '../../core/jcs.js';
-import { locatePointer } from '../../core/json/locate.js';
+import { createPointerLocator, type TextPosition } from '../../core/json/locate.js';
 import { parseJSONStrict } from '../../core/json/strict.js';
 import type { JSONObject, JSONParseResult, JSONValue } from '../../core/json/types.js';
 import type { ServerLine } from '../../core/server-line.js';
 import { compareVersions } from '../../core/version-range.js';
-import { assembleIndex, type EntryFile, type EntryProblem, type IndexSources } from '../index/assemble.js';
+import { INDEX_MAX_BYTES } from '../../core/limits.js';
+import { assembleIndex, serializeIndex, type EntryFile, type EntryProblem, type IndexSources } from '../index/assemble.js';
+import { checkEntryBudget, checkEntryUrls, checkPublishedAt, DEFAULT_REPOSITORY_CONFIG, REPOSITORY_CONFIG_PATH, type RepositoryConfig } from './publish-rules.js';
 import { GENERATED_INDEX_PATH, INDEX_DIR, classifyIndexPath, pluginFilePath } from './layout.js';
 import { growsChannel, highestInChannel } from './release-order.js';
 
@@ -66,6 +68,13 @@ export const PR_RULES = {
   PR_PUBLISHER_KEY_CHANGED: 'a publisher key change needs maintainer review',
   PR_PUBLISHER_OWNERS_CHANGED: "a change of a publisher's GitHub owners needs maintainer review",
   PR_OUTSIDE_INDEX: 'a change outside the index entry files needs maintainer review',
+  PR_PUBLISHED_AT: "a new release's published_at lies within a day of the head commit (publish time is attested, not claimed)",
+  PR_URL_HOST: 'every URL in an entry names a public host: no IP literal, localhost, single-label or special-use name',
+  PR_URL_HOST_NOT_ALLOWED: 'release files come from a host the repository config allows',
+  PR_ENTRY_TOO_LARGE: 'one entry file stays within its byte budget',
+  PR_TOO_MANY_RELEASES: 'one plugin lists at most the budgeted number of releases',
+  PR_TOO_MANY_PLUGINS: 'one publisher has at most the budgeted number of plugins',
+  PR_INDEX_TOO_LARGE: 'the assembled index stays within its byte budget (below the cap verifiers apply)',
 } as const;
 
 /** A stable pull-request rule code. */
@@ -95,6 +104,13 @@ export const RULE_SEVERITY: Readonly<Record<PullRequestRule, FindingSeverity>> =
   PR_PUBLISHER_KEY_CHANGED: 'review',
   PR_PUBLISHER_OWNERS_CHANGED: 'review',
   PR_OUTSIDE_INDEX: 'review',
+  PR_PUBLISHED_AT: 'error',
+  PR_URL_HOST: 'error',
+  PR_URL_HOST_NOT_ALLOWED: 'error',
+  PR_ENTRY_TOO_LARGE: 'error',
+  PR_TOO_MANY_RELEASES: 'error',
+  PR_TOO_MANY_PLUGINS: 'error',
+  PR_INDEX_TOO_LARGE: 'error',
 });
 
 /** One finding, located on the line a reviewer should look at. */
@@ -130,6 +146,10 @@ export interface PullRequestInput {
   unreadable?: ReadonlyMap<string, string>;
   /** Server line whose capability table the validator uses (default: the validator's default). */
   serverLine?: ServerLine;
+  /** The head commit's committer time, ms: new releases' `published_at` must lie within a day of it. */
+  headCommitTime?: number;
+  /** The repository config, from the base (default {@link DEFAULT_REPOSITORY_CONFIG}). */
+  config?: RepositoryConfig;
 }
 
 /** How a touched file changed. */
@@ -248,10 +268,18 @@ export function checkPullRequest(input: PullRequestInput): PullRequestReport {
   const claims: Claim[] = [];
   const changeOf = new Map<string, FileChange>();
 
+  // One locator per file and side: a file with thousands of findings is scanned once.
+  const locators = new Map<string, ((pointer: string) => TextPosition | null) | null>();
   const at = (file: string, side: Snapshot, pointer: string | undefined): { line: number; column?: number } => {
     const text = side.text(file);
     if (text === undefined || pointer === undefined) return { line: 1 };
-    const pos = locatePointer(text, pointer);
+    const key = `${side === head ? 'h' : 'b'}\u0000${file}`;
+    let locate = locators.get(key);
+    if (locate === undefined) {
+      locate = createPointerLocator(text);
+      locators.set(key, locate);
+    }
+    const pos = locate?.(pointer) ?? null;
     return pos ? { line: pos.line, column: pos.column } : { line: 1 };
   };
   const add = (rule: PullRequestRule, file: string, pointer: string | undefined, message: string, side: Snapshot = head): void => {
@@ -294,6 +322,7 @@ export function checkPullRequest(input: PullRequestInput): PullRequestReport {
 
   const headPublisherIds = head.publisherIds();
   const basePublisherIds = base.publisherIds();
+  const config = input.config ?? DEFAULT_REPOSITORY_CONFIG;
 
   for (const file of touched) {
     const change = changeOf.get(file)!;
@@ -322,6 +351,19 @@ export function checkPullRequest(input: PullRequestInput): PullRequestReport {
         problemCode: e.code, message: `${file} is not valid JSON: ${e.message}`,
       });
     }
+    if (kind.kind === 'publisher' || kind.kind === 'plugin') {
+      // What the publisher asserts: publish times, URL hosts, sizes (./publish-rules.ts).
+      const h = change === 'deleted' ? undefined : head.object(file);
+      if (h) {
+        const b = base.object(file);
+        const found = [...checkEntryUrls(h, b, config), ...checkEntryBudget(head.text(file)!, h, config)];
+        if (kind.kind === 'plugin' && input.headCommitTime !== undefined) {
+          const published = new Set((Array.isArray(b?.releases) ? b.releases : []).map((r) => (isObject(r) ? r.version : undefined)).filter((v): v is string => typeof v === 'string'));
+          found.push(...checkPublishedAt(h, published, input.headCommitTime));
+        }
+        for (const f of found) add(f.rule, file, f.pointer, f.message);
+      }
+    }
     if (kind.kind === 'publisher') {
       checkPublisherFile(file, kind.id, change, base, head, add, claim);
     } else if (kind.kind === 'plugin') {
@@ -337,6 +379,7 @@ export function checkPullRequest(input: PullRequestInput): PullRequestReport {
     return (k === 'publisher' || k === 'plugin' || k === 'revocations') && !unreadable.has(p);
   });
   if (entryTouched.length > 0) {
+    checkAggregateBudgets(base, head, entryTouched, config, add);
     const touchedSet = new Set(entryTouched);
     const headProblems = validateSnapshot(head, input.serverLine);
     let baseKeys: Set<string> | undefined;
@@ -620,8 +663,44 @@ function revocationOwners(list: (typeof REVOCATION_LISTS)[number], e: JSONValue,
   return [...owners].sort();
 }
 
+/**
+ * The budgets over many entries: plugins per publisher (for the publishers
+ * whose plugin files this pull request touches) and the assembled index's size
+ * (only when the pull request makes it grow past the budget).
+ */
+function checkAggregateBudgets(base: Snapshot, head: Snapshot, touched: readonly string[], config: RepositoryConfig, add: AddFn): void {
+  const perPublisher = new Map<string, string[]>();
+  for (const path of head.files.keys()) {
+    if (classifyIndexPath(path).kind !== 'plugin') continue;
+    const p = str(head.object(path)?.publisher);
+    if (p !== undefined) perPublisher.set(p, [...(perPublisher.get(p) ?? []), path]);
+  }
+  for (const file of touched) {
+    if (classifyIndexPath(file).kind !== 'plugin') continue;
+    const p = str(head.object(file)?.publisher);
+    const n = p === undefined ? 0 : (perPublisher.get(p)?.length ?? 0);
+    if (n > config.budgets.pluginsPerPublisher) {
+      add('PR_TOO_MANY_PLUGINS', file, '/publisher', `publisher ${p} would have ${n} plugins, over the budget of ${config.budgets.pluginsPerPublisher} (budgets.plugins_per_publisher in ${REPOSITORY_CONFIG_PATH})`);
+    }
+  }
+  const headSize = assembledSize(head);
+  if (headSize > config.budgets.indexBytes && headSize > assembledSize(base)) {
+    add('PR_INDEX_TOO_LARGE', touched[0]!, undefined, `with this change the signed index would be ${headSize} bytes, over the budget of ${config.budgets.indexBytes} bytes (budgets.index_bytes; verifiers refuse more than ${INDEX_MAX_BYTES})`);
+  }
+}
+
+/** Size of the index `lattice-index build` would write from a snapshot. */
+function assembledSize(side: Snapshot): number {
+  return new TextEncoder().encode(serializeIndex(assembleIndex(snapshotSources(side), { now: 0, outputPath: GENERATED_INDEX_PATH }).index)).length;
+}
+
 /** Assemble and validate a snapshot's entry files exactly as `lattice-index build` does. */
 function validateSnapshot(side: Snapshot, serverLine: ServerLine | undefined): EntryProblem[] {
+  return assembleIndex(snapshotSources(side), { now: 0, outputPath: GENERATED_INDEX_PATH, ...(serverLine ? { serverLine } : {}) }).problems;
+}
+
+/** The entry files of a snapshot that parse, as `build` reads them. */
+function snapshotSources(side: Snapshot): IndexSources {
   const sources: IndexSources = { publishers: [], plugins: [] };
   for (const path of [...side.files.keys()].sort()) {
     const kind = classifyIndexPath(path).kind;
@@ -633,7 +712,7 @@ function validateSnapshot(side: Snapshot, serverLine: ServerLine | undefined): E
     else if (kind === 'plugin') sources.plugins.push(entry);
     else sources.revocations = entry;
   }
-  return assembleIndex(sources, { now: 0, outputPath: GENERATED_INDEX_PATH, ...(serverLine ? { serverLine } : {}) }).problems;
+  return sources;
 }
 
 function problemKey(p: EntryProblem): string {
