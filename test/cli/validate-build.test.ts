@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { VECTORS } from '../vectors.js';
 import { copyIndex, runCli, tempDir } from './helpers.js';
@@ -106,6 +106,75 @@ describe('lattice-index build', () => {
       other.cleanup();
     }
   });
+  it('the generation never goes backwards: only a missing previous index starts at 1; unreadable ones stop the build', async () => {
+    const indexDir = copyIndex(tmp.dir);
+    const out = path.join(indexDir, 'plugins.json');
+    expect((await runCli(['build', '--index-dir', indexDir, '--refresh'])).status).toBe(0);
+    const generation = JSON.parse(readFileSync(out, 'utf8')).generation as number;
+    const before = readFileSync(out);
+    // A looping symlink in place of the previous index (was: "built, generation 1", exit 0).
+    rmSync(out);
+    symlinkSync('plugins.json', out);
+    let r = await runCli(['build', '--index-dir', indexDir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).not.toContain('generation 1');
+    rmSync(out);
+    // A previous index that is not JSON.
+    writeFileSync(out, '{"schema": ');
+    r = await runCli(['build', '--index-dir', indexDir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[JSON_SYNTAX]');
+    expect(readFileSync(out, 'utf8')).toBe('{"schema": ');
+    // A directory in its place.
+    rmSync(out);
+    mkdirSync(out);
+    r = await runCli(['build', '--index-dir', indexDir]);
+    expect(r.status).toBe(2);
+    rmSync(out, { recursive: true });
+    // The honest variants: the previous file continues its generation; a missing one starts at 1.
+    writeFileSync(out, before);
+    r = await runCli(['build', '--index-dir', indexDir, '--refresh']);
+    expect(JSON.parse(readFileSync(out, 'utf8')).generation).toBe(generation + 1);
+    rmSync(out);
+    r = await runCli(['build', '--index-dir', indexDir]);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).generation).toBe(1);
+  });
+
+  it('build never writes an index over the cap every verifier applies (INDEX_TOO_LARGE, nothing written)', async () => {
+    const indexDir = copyIndex(tmp.dir);
+    const out = path.join(indexDir, 'plugins.json');
+    rmSync(out);
+    // 14 valid entries just under the 4 MiB entry cap (7000 releases each): ~73 MB assembled.
+    const template = JSON.parse(readFileSync(path.join(indexDir, 'plugins/demo.hello.json'), 'utf8'));
+    const stable = template.releases.find((r: { channel: string }) => r.channel === 'stable');
+    for (let i = 0; i < 14; i++) {
+      const id = `demo.big${i}`;
+      const releases = Array.from({ length: 7000 }, (_, k) => ({ ...stable, version: `0.${7000 - k}.0` }));
+      const entry = { ...template, id, name: `Big ${i}`, channels: { stable: releases[0]!.version }, latest: releases[0]!.version, releases };
+      writeFileSync(path.join(indexDir, 'plugins', `${id}.json`), JSON.stringify(entry));
+    }
+    const r = await runCli(['build', '--index-dir', indexDir]);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain('[INDEX_TOO_LARGE]');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('an index directory without entry files is refused by build and codeowners (was: an empty index, exit 0)', async () => {
+    const empty = path.join(tmp.dir, 'empty-index');
+    mkdirSync(empty, { recursive: true });
+    for (const args of [['build', '--index-dir', empty], ['codeowners', '--index-dir', empty, '--out', path.join(tmp.dir, 'CODEOWNERS')]]) {
+      const r = await runCli(args);
+      expect(r.status, args[0]).toBe(2);
+      expect(r.stderr, args[0]).toContain('holds no entry files');
+    }
+    expect(existsSync(path.join(empty, 'plugins.json'))).toBe(false);
+    expect(existsSync(path.join(tmp.dir, 'CODEOWNERS'))).toBe(false);
+    const r = await runCli(['build', '--index-dir', path.join(tmp.dir, 'no-such-dir')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[INPUT_NOT_FOUND]');
+  });
+
   it('changed content gets the next generation; --refresh forces one; --expires-in sets expires_at', async () => {
     const indexDir = copyIndex(tmp.dir);
     rmSync(path.join(indexDir, 'plugins.json'), { force: true });
