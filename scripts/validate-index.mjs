@@ -475,22 +475,26 @@ function textPosition(t, offset) {
 
 // src/core/json/locate.ts
 function locatePointer(text, pointer) {
-  const target = parsePointer(pointer);
-  if (target === null) return null;
+  if (pointer !== "" && !pointer.startsWith("/")) return null;
+  const prefixes = /* @__PURE__ */ new Set([""]);
+  for (let i = pointer.indexOf("/", 1); i >= 0; i = pointer.indexOf("/", i + 1)) prefixes.add(pointer.slice(0, i));
+  prefixes.add(pointer);
+  const offsets = /* @__PURE__ */ new Map();
   const s = new Scanner(text);
   try {
     s.ws();
-    const best = { depth: 0, offset: s.pos };
-    s.value(target, 0, best);
-    return position(text, best.offset);
+    offsets.set("", s.pos);
+    s.walk("", (child, offset) => {
+      if (!prefixes.has(child)) return false;
+      if (!offsets.has(child)) offsets.set(child, offset);
+      return true;
+    });
   } catch {
     return null;
   }
-}
-function parsePointer(p) {
-  if (p === "") return [];
-  if (!p.startsWith("/")) return null;
-  return p.slice(1).split("/").map((seg) => seg.replace(/~1/g, "/").replace(/~0/g, "~"));
+  let p = pointer;
+  while (!offsets.has(p)) p = p.slice(0, Math.max(0, p.lastIndexOf("/")));
+  return position(text, offsets.get(p));
 }
 function createPointerLocator(text) {
   const offsets = /* @__PURE__ */ new Map();
@@ -498,7 +502,10 @@ function createPointerLocator(text) {
   try {
     s.ws();
     offsets.set("", s.pos);
-    s.record("", offsets);
+    s.walk("", (child, offset) => {
+      if (!offsets.has(child)) offsets.set(child, offset);
+      return true;
+    });
   } catch {
     return null;
   }
@@ -546,10 +553,13 @@ var Scanner = class {
   ws() {
     while (/[ \t\r\n]/.test(this.t[this.pos] ?? "")) this.pos++;
   }
-  /** Scan one value; while it lies on the target path, record the deepest match. */
-  value(target, depth, best) {
+  /**
+   * Scan one value. `path` is its pointer while the caller wants to know what
+   * is below it (`null` below: skip without building pointers); `enter` is told
+   * where each member name or array element starts and says whether to descend.
+   */
+  walk(path2, enter) {
     const c = this.t[this.pos];
-    const onPath = depth <= target.length;
     if (c === "{") {
       this.pos++;
       this.ws();
@@ -561,15 +571,11 @@ var Scanner = class {
         this.ws();
         const nameAt = this.pos;
         const name = this.string();
+        const child = path2 === null ? null : `${path2}/${escapePointerToken(name)}`;
         this.ws();
         this.expect(":");
         this.ws();
-        const hit = onPath && depth < target.length && target[depth] === name;
-        if (hit && depth + 1 > best.depth) {
-          best.depth = depth + 1;
-          best.offset = nameAt;
-        }
-        this.value(hit ? target : [], hit ? depth + 1 : Number.MAX_SAFE_INTEGER, best);
+        this.walk(child !== null && enter(child, nameAt) ? child : null, enter);
         this.ws();
         if (this.t[this.pos] === ",") {
           this.pos++;
@@ -588,12 +594,8 @@ var Scanner = class {
       }
       for (let i = 0; ; i++) {
         this.ws();
-        const hit = onPath && depth < target.length && target[depth] === String(i);
-        if (hit && depth + 1 > best.depth) {
-          best.depth = depth + 1;
-          best.offset = this.pos;
-        }
-        this.value(hit ? target : [], hit ? depth + 1 : Number.MAX_SAFE_INTEGER, best);
+        const child = path2 === null ? null : `${path2}/${i}`;
+        this.walk(child !== null && enter(child, this.pos) ? child : null, enter);
         this.ws();
         if (this.t[this.pos] === ",") {
           this.pos++;
@@ -610,57 +612,6 @@ var Scanner = class {
     const m = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(this.t.slice(this.pos, this.pos + 400));
     if (!m) throw new Error("not JSON");
     this.pos += m[0].length;
-  }
-  /** Scan one value at `path`, recording the start of every value below it (member names for object members). */
-  record(path2, offsets) {
-    const c = this.t[this.pos];
-    if (c === "{") {
-      this.pos++;
-      this.ws();
-      if (this.t[this.pos] === "}") {
-        this.pos++;
-        return;
-      }
-      for (; ; ) {
-        this.ws();
-        const nameAt = this.pos;
-        const child = `${path2}/${escapePointerToken(this.string())}`;
-        if (!offsets.has(child)) offsets.set(child, nameAt);
-        this.ws();
-        this.expect(":");
-        this.ws();
-        this.record(child, offsets);
-        this.ws();
-        if (this.t[this.pos] === ",") {
-          this.pos++;
-          continue;
-        }
-        this.expect("}");
-        return;
-      }
-    }
-    if (c === "[") {
-      this.pos++;
-      this.ws();
-      if (this.t[this.pos] === "]") {
-        this.pos++;
-        return;
-      }
-      for (let i = 0; ; i++) {
-        this.ws();
-        const child = `${path2}/${i}`;
-        offsets.set(child, this.pos);
-        this.record(child, offsets);
-        this.ws();
-        if (this.t[this.pos] === ",") {
-          this.pos++;
-          continue;
-        }
-        this.expect("]");
-        return;
-      }
-    }
-    this.value([], Number.MAX_SAFE_INTEGER, { depth: 0, offset: 0 });
   }
   string() {
     this.expect('"');

@@ -13,6 +13,21 @@ import { MAX_INSTALL_POLICY_BYTES, parseInstallPolicy, type InstallPolicy } from
 import type { InstallStep } from '../domain/install/pipeline.js';
 import { readFileBounded, sha256File } from '../io/files.js';
 import { err, oneLine } from './run.js';
+import type { OptionSpec } from './spec.js';
+
+/**
+ * The two ways every signing command takes its Ed25519 seed: a key file
+ * (mode 0600) or an environment variable holding it as canonical base64 (CI
+ * secrets). Exactly one must be given (`loadSeed` in src/io/keys.ts checks).
+ *
+ * @param whose - whose seed, for the help text (`the index`, `the publisher`).
+ */
+export function seedOptions(whose: string): { key: OptionSpec; 'key-env': OptionSpec } {
+  return {
+    key: { type: 'string', value: 'FILE', describe: `key file holding ${whose}'s 32-byte seed (mode 0600)` },
+    'key-env': { type: 'string', value: 'VAR', describe: `environment variable holding ${whose}'s seed as canonical base64 (for CI secrets)` },
+  };
+}
 
 /**
  * Parse an RFC 3339 UTC command-line time (`--now`, `--at`), or return the clock.

@@ -23,6 +23,28 @@ function pointers(v: unknown, p = ''): string[] {
   return out;
 }
 
+describe('locatePointer: known answers (counted by hand)', () => {
+  const text = '{\n  "a": [1, 2],\n  "b/c": {"~d": "😀", "e": true},\n  "😀": {"f": null}\n}';
+  const cases: [string, { line: number; column: number } | null][] = [
+    ['', { line: 1, column: 1 }],
+    ['/a', { line: 2, column: 3 }],
+    ['/a/1', { line: 2, column: 12 }],
+    ['/a/7', { line: 2, column: 3 }], // absent element: its array's member
+    ['/b~1c', { line: 3, column: 3 }],
+    ['/b~1c/~0d', { line: 3, column: 11 }],
+    ['/b~1c/e', { line: 3, column: 22 }],
+    ['/😀/f', { line: 4, column: 9 }], // the astral name counts as one column
+    ['/missing/x', { line: 1, column: 1 }],
+    ['no-slash', null],
+  ];
+  for (const [p, want] of cases) {
+    it(`${JSON.stringify(p)} → ${JSON.stringify(want)}`, () => {
+      expect(locatePointer(text, p)).toEqual(want);
+      expect(createPointerLocator(text)!(p)).toEqual(want);
+    });
+  }
+});
+
 describe('createPointerLocator ≡ locatePointer', () => {
   it('on the real upstream index, every pointer (pretty-printed and compact)', () => {
     const value = JSON.parse(readFileSync(path.join(VECTORS, 'lattice/plugins.json'), 'utf8'));

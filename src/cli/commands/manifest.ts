@@ -46,7 +46,7 @@ import { PLUGIN_TYPES } from '../../domain/manifest/index.js';
 import type { Manifest, PluginType, SignedManifest, TrustPolicy, VerifyManifestResult } from '../../domain/manifest/index.js';
 import { checkOutputPath, readFileBounded, readStrictJSONFile, writeFileAtomic } from '../../io/files.js';
 import { loadSeed } from '../../io/keys.js';
-import { hashArtifactFile, readManifestFile } from '../inputs.js';
+import { hashArtifactFile, readManifestFile, seedOptions } from '../inputs.js';
 import { cliEnv, err, EXIT, exitCodeFor, oneLine, out, outJSON, setExitCode, writeStdout } from '../run.js';
 import { defineCommand, type CommandGroupSpec } from '../spec.js';
 
@@ -220,8 +220,7 @@ const signCommand = defineCommand<SignArgs>({
     { name: 'file', describe: 'the manifest (read strictly, unlike pluginsign\'s lenient read)' },
   ],
   options: {
-    key: { type: 'string', value: 'FILE', describe: 'key file holding the 32-byte publisher seed (mode 0600)' },
-    'key-env': { type: 'string', value: 'VAR', describe: 'environment variable holding the seed as canonical base64 (for CI secrets)' },
+    ...seedOptions('the publisher'),
     artifact: { type: 'string', value: 'FILE', describe: 'the artifact (v2: the .tar.gz bundle): its SHA-256 fills or checks the digest' },
     'update-digest': { type: 'boolean', default: false, describe: 'replace a digest that differs from the artifact\'s' },
     write: { type: 'boolean', default: false, describe: 'write the signed manifest atomically over FILE instead of stdout' },

@@ -20,7 +20,7 @@ import { loadSeed } from '../../io/keys.js';
 import { MAX_INDEX_BYTES } from '../index-check.js';
 import { cliEnv, err, oneLine, out, outJSON } from '../run.js';
 import { defineCommand } from '../spec.js';
-import { parseTimeFlag } from '../inputs.js';
+import { parseTimeFlag, seedOptions } from '../inputs.js';
 
 interface SignArgs {
   index: string;
@@ -39,8 +39,7 @@ export const signCommand = defineCommand<SignArgs>({
     { name: 'index', describe: 'the index file (e.g. index/plugins.json), rewritten atomically' },
   ],
   options: {
-    key: { type: 'string', value: 'FILE', describe: 'key file holding the 32-byte seed (mode 0600)' },
-    'key-env': { type: 'string', value: 'VAR', describe: 'environment variable holding the seed as base64 (for CI secrets)' },
+    ...seedOptions('the index signer'),
     publisher: { type: 'string', value: 'ID', required: true, describe: 'publisher id listed in the index, recorded in the signature entry' },
     official: { type: 'boolean', default: false, describe: 'set status official (needs generation and expires_at: build --expires-in DAYS)' },
     now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) for the self-check instead of the clock' },

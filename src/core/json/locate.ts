@@ -24,26 +24,27 @@ export interface TextPosition {
  * @example locatePointer('{\n  "a": [1, 2]\n}', '/a/1') // { line: 2, column: 13 }
  */
 export function locatePointer(text: string, pointer: string): TextPosition | null {
-  const target = parsePointer(pointer);
-  if (target === null) return null;
+  if (pointer !== '' && !pointer.startsWith('/')) return null;
+  // Only the pointer's own prefixes are recorded; every other subtree is skipped.
+  const prefixes = new Set<string>(['']);
+  for (let i = pointer.indexOf('/', 1); i >= 0; i = pointer.indexOf('/', i + 1)) prefixes.add(pointer.slice(0, i));
+  prefixes.add(pointer);
+  const offsets = new Map<string, number>();
   const s = new Scanner(text);
   try {
     s.ws();
-    const best = { depth: 0, offset: s.pos };
-    s.value(target, 0, best);
-    return position(text, best.offset);
+    offsets.set('', s.pos);
+    s.walk('', (child, offset) => {
+      if (!prefixes.has(child)) return false;
+      if (!offsets.has(child)) offsets.set(child, offset);
+      return true;
+    });
   } catch {
     return null;
   }
-}
-
-function parsePointer(p: string): string[] | null {
-  if (p === '') return [];
-  if (!p.startsWith('/')) return null;
-  return p
-    .slice(1)
-    .split('/')
-    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let p = pointer;
+  while (!offsets.has(p)) p = p.slice(0, Math.max(0, p.lastIndexOf('/')));
+  return position(text, offsets.get(p)!);
 }
 
 /**
@@ -62,7 +63,10 @@ export function createPointerLocator(text: string): ((pointer: string) => TextPo
   try {
     s.ws();
     offsets.set('', s.pos);
-    s.record('', offsets);
+    s.walk('', (child, offset) => {
+      if (!offsets.has(child)) offsets.set(child, offset);
+      return true;
+    });
   } catch {
     return null;
   }
@@ -114,10 +118,13 @@ class Scanner {
   ws(): void {
     while (/[ \t\r\n]/.test(this.t[this.pos] ?? '')) this.pos++;
   }
-  /** Scan one value; while it lies on the target path, record the deepest match. */
-  value(target: string[], depth: number, best: { depth: number; offset: number }): void {
+  /**
+   * Scan one value. `path` is its pointer while the caller wants to know what
+   * is below it (`null` below: skip without building pointers); `enter` is told
+   * where each member name or array element starts and says whether to descend.
+   */
+  walk(path: string | null, enter: (child: string, offset: number) => boolean): void {
     const c = this.t[this.pos];
-    const onPath = depth <= target.length;
     if (c === '{') {
       this.pos++;
       this.ws();
@@ -129,15 +136,11 @@ class Scanner {
         this.ws();
         const nameAt = this.pos;
         const name = this.string();
+        const child = path === null ? null : `${path}/${escapePointerToken(name)}`;
         this.ws();
         this.expect(':');
         this.ws();
-        const hit = onPath && depth < target.length && target[depth] === name;
-        if (hit && depth + 1 > best.depth) {
-          best.depth = depth + 1;
-          best.offset = nameAt;
-        }
-        this.value(hit ? target : [], hit ? depth + 1 : Number.MAX_SAFE_INTEGER, best);
+        this.walk(child !== null && enter(child, nameAt) ? child : null, enter);
         this.ws();
         if (this.t[this.pos] === ',') {
           this.pos++;
@@ -156,12 +159,8 @@ class Scanner {
       }
       for (let i = 0; ; i++) {
         this.ws();
-        const hit = onPath && depth < target.length && target[depth] === String(i);
-        if (hit && depth + 1 > best.depth) {
-          best.depth = depth + 1;
-          best.offset = this.pos;
-        }
-        this.value(hit ? target : [], hit ? depth + 1 : Number.MAX_SAFE_INTEGER, best);
+        const child = path === null ? null : `${path}/${i}`;
+        this.walk(child !== null && enter(child, this.pos) ? child : null, enter);
         this.ws();
         if (this.t[this.pos] === ',') {
           this.pos++;
@@ -179,57 +178,6 @@ class Scanner {
     const m = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(this.t.slice(this.pos, this.pos + 400));
     if (!m) throw new Error('not JSON');
     this.pos += m[0].length;
-  }
-  /** Scan one value at `path`, recording the start of every value below it (member names for object members). */
-  record(path: string, offsets: Map<string, number>): void {
-    const c = this.t[this.pos];
-    if (c === '{') {
-      this.pos++;
-      this.ws();
-      if (this.t[this.pos] === '}') {
-        this.pos++;
-        return;
-      }
-      for (;;) {
-        this.ws();
-        const nameAt = this.pos;
-        const child = `${path}/${escapePointerToken(this.string())}`;
-        if (!offsets.has(child)) offsets.set(child, nameAt);
-        this.ws();
-        this.expect(':');
-        this.ws();
-        this.record(child, offsets);
-        this.ws();
-        if (this.t[this.pos] === ',') {
-          this.pos++;
-          continue;
-        }
-        this.expect('}');
-        return;
-      }
-    }
-    if (c === '[') {
-      this.pos++;
-      this.ws();
-      if (this.t[this.pos] === ']') {
-        this.pos++;
-        return;
-      }
-      for (let i = 0; ; i++) {
-        this.ws();
-        const child = `${path}/${i}`;
-        offsets.set(child, this.pos);
-        this.record(child, offsets);
-        this.ws();
-        if (this.t[this.pos] === ',') {
-          this.pos++;
-          continue;
-        }
-        this.expect(']');
-        return;
-      }
-    }
-    this.value([], Number.MAX_SAFE_INTEGER, { depth: 0, offset: 0 });
   }
   string(): string {
     this.expect('"');
