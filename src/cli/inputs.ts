@@ -11,7 +11,8 @@ import { isRFC3339UTC } from '../core/rules.js';
 import { decodeManifest, type Manifest } from '../domain/manifest/index.js';
 import { MAX_INSTALL_POLICY_BYTES, parseInstallPolicy, type InstallPolicy } from '../domain/install/policy.js';
 import type { InstallStep } from '../domain/install/pipeline.js';
-import { readFileBounded, sha256File } from '../io/files.js';
+import { readFileBounded } from '../io/files.js';
+import { sha256File } from '../io/hash-file.js';
 import { err, oneLine } from './run.js';
 import type { OptionSpec } from './spec.js';
 

@@ -30,7 +30,6 @@ import { randomBytes } from 'node:crypto';
 import { InputError } from '../core/errors.js';
 import { parseJSONStrict } from '../core/json/strict.js';
 import type { JSONLimits, JSONValue } from '../core/json/types.js';
-import { createSha256 } from '../crypto/index.js';
 
 /** Default cap for reading index, policy and entry files (64 MiB). */
 export const DEFAULT_READ_LIMIT = 64 * 1024 * 1024;
@@ -321,31 +320,3 @@ export function describeFsError(e: unknown): string {
   }
 }
 
-/**
- * SHA-256 of an input file, streamed (never held in memory), with a size cap.
- *
- * @param file - the path.
- * @param maxBytes - the cap.
- * @param what - how messages name it.
- * @returns lowercase hex SHA-256 and the size.
- * @throws {InputError} as {@link openInputFile}; `INPUT_INVALID` over the cap.
- */
-export async function sha256File(file: string, maxBytes: number, what = ''): Promise<{ sha256: string; size: number }> {
-  const { handle } = await openInputFile(file, what);
-  const h = createSha256();
-  let size = 0;
-  try {
-    for await (const chunk of handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false })) {
-      const bytes = chunk as Buffer;
-      size += bytes.length;
-      if (size > maxBytes) throw new InputError('INPUT_INVALID', `${what ? `${what} ` : ''}${file}: expected at most ${maxBytes} bytes, found more`);
-      h.update(bytes);
-    }
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError('INPUT_UNREADABLE', `cannot read ${what ? `${what} ` : ''}${file}: ${describeFsError(e)}`);
-  } finally {
-    await handle.close().catch(() => {});
-  }
-  return { sha256: h.digestHex(), size };
-}
