@@ -60,6 +60,7 @@ const EXIT_USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'OUTPUT_EXISTS',
   'KEY_FILE_EXISTS',
   'KEY_INVALID',
+  'SERVER_VERSION_UNKNOWN',
   'JSON_TOO_LARGE',
   'JSON_INVALID_UTF8',
   'JSON_BOM',

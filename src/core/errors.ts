@@ -76,6 +76,9 @@ export const ERROR_CODES = {
   MANIFEST_INDEX_MISMATCH: 'the manifest differs from its index release entry',
   TRUST_POLICY_INVALID: 'the server trust policy file (trusted_publishers) is malformed',
 
+  // ---- server versions (core/server-line) ---------------------------------
+  SERVER_VERSION_UNKNOWN: 'the named server version is not a known version, tag, commit or branch alias',
+
   // ---- bundle (domain/bundle) --------------------------------------------
   BUNDLE_INVALID: 'the tar+gzip bundle breaks an archive rule of the server',
   BUNDLE_TOO_LARGE: 'the bundle exceeds a size limit',

@@ -5,7 +5,7 @@ import {
   isV2Version, validIndexID, validPluginID, formatRFC3339UTC, parseRFC3339UTC,
 } from '../../src/core/rules.js';
 import { decodeCanonicalBase64, encodeBase64, goDecodePublicKey, goDecodeRawStdThenStd } from '../../src/core/base64.js';
-import { capabilityRisk, highestRisk, serverLineProfile, capabilityMeaning } from '../../src/core/server-line.js';
+import { SERVER_VERSIONS, capabilityRisk, highestRisk, serverLineProfile, capabilityMeaning } from '../../src/core/server-line.js';
 
 describe('validPluginID (interop §A.4)', () => {
   const valid = ['abc', 'latticenet.netguard', 'a-.b', 'a.-b', 'a--b', '0x9', 'a'.repeat(128)];
@@ -136,11 +136,15 @@ describe('base64', () => {
 });
 
 describe('server-line tables (interop §0, §C.3)', () => {
-  it('main has 29 capabilities and integration 31', () => {
+  it('main has 29 capabilities, alpha-0.2.2a41 31, and the integration alias (integration-2026-09) 32', () => {
     expect(serverLineProfile('main').capabilities.size).toBe(29);
-    expect(serverLineProfile('integration').capabilities.size).toBe(31);
+    expect(serverLineProfile('alpha-0.2.2a41').capabilities.size).toBe(31);
+    expect(serverLineProfile('integration').version).toBe('integration-2026-09');
+    expect(serverLineProfile('integration').capabilities.size).toBe(32);
     expect(capabilityRisk('wireguard:admin', 'main')).toBeUndefined();
     expect(capabilityRisk('wireguard:admin', 'integration')).toBe('host');
+    expect(capabilityRisk('task:schedule', 'alpha-0.2.2a41')).toBeUndefined();
+    expect(capabilityRisk('task:schedule', 'integration')).toBe('host');
   });
   it('integration adds stdio-json-v2 and the v1 dependencies line', () => {
     expect(serverLineProfile('main').runtimeProtocols).toEqual(['stdio-json-v1']);
@@ -154,8 +158,8 @@ describe('server-line tables (interop §0, §C.3)', () => {
     expect(highestRisk(['kv:read', 'kv:write'])).toBe('write');
     expect(highestRisk(['kv:read', 'made:up'])).toBe('host');
   });
-  it('every capability of every line has a plain-language meaning', () => {
-    for (const c of serverLineProfile('integration').capabilities.keys()) expect(capabilityMeaning(c)).toMatch(/\.$/);
+  it('every capability of every known version has a plain-language meaning', () => {
+    for (const v of SERVER_VERSIONS) for (const c of serverLineProfile(v).capabilities.keys()) expect(capabilityMeaning(c)).toMatch(/\.$/);
   });
   it('refuses an unknown line (caller bug)', () => {
     expect(() => serverLineProfile('dev' as 'main')).toThrow(TypeError);

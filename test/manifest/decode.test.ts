@@ -17,8 +17,8 @@ const MIN = '"id":"x.y","name":"n","type":"system","capabilities":["kv:read"]';
 const wrap = (extra: string): string => `{${MIN}${extra}}`;
 const V2_IFACE = (iface: string): string => wrap(`,"schema":"lattice.plugin.manifest.v2","interfaces":[${iface}]`);
 
-function fails(input: string | Uint8Array): { message: string; pointer?: string } {
-  const r = decodeManifest(input);
+function fails(input: string | Uint8Array, serverVersion?: string): { message: string; pointer?: string } {
+  const r = decodeManifest(input, serverVersion !== undefined ? { serverVersion } : {});
   expect(r.ok).toBe(false);
   if (r.ok) throw new Error('decoded');
   expect(r.code).toBe('MANIFEST_DECODE');
@@ -143,13 +143,15 @@ describe('rejected as Go rejects, with Go’s text', () => {
       ['{"timeout_ms":1,"stdout_bytes":2E3,"stderr_bytes":1,"host_calls":0}', PRE + 'json: cannot unmarshal number 2E3 into Go struct field InterfaceMethod.budget of type int'],
       ['{"timeout_ms":"1","stdout_bytes":1,"stderr_bytes":1,"host_calls":0}', PRE + 'json: cannot unmarshal string into Go struct field InterfaceMethod.budget of type int'],
       ['{"timeout_ms":true,"stdout_bytes":1,"stderr_bytes":1,"host_calls":0}', PRE + 'json: cannot unmarshal bool into Go struct field InterfaceMethod.budget of type int'],
-      [
-        '5',
-        PRE +
-          'json: cannot unmarshal number into Go struct field InterfaceMethod.budget of type struct { TimeoutMS *int "json:\\"timeout_ms\\""; StdoutBytes *int "json:\\"stdout_bytes\\""; StderrBytes *int "json:\\"stderr_bytes\\""; HostCalls *int "json:\\"host_calls\\"" }',
-      ],
     ])('budget %s', (b, message) => {
       expect(fails(budget(b)).message).toBe(message);
+    });
+    it('a budget that is not an object names the version’s raw struct (Go reflect text)', () => {
+      const raw4 = 'TimeoutMS *int "json:\\"timeout_ms\\""; StdoutBytes *int "json:\\"stdout_bytes\\""; StderrBytes *int "json:\\"stderr_bytes\\""; HostCalls *int "json:\\"host_calls\\""';
+      const pre = PRE + 'json: cannot unmarshal number into Go struct field InterfaceMethod.budget of type struct { ';
+      for (const v of ['main', 'alpha-0.2.2a41']) expect(fails(budget('5'), v).message, v).toBe(`${pre}${raw4} }`);
+      // integration-2026-09's raw struct has the fifth field (invoke_budget.go, lattice-server-2026-09.md item 1).
+      expect(fails(budget('5'), 'integration-2026-09').message).toBe(`${pre}${raw4}; HTTPResponseBytes *int "json:\\"http_response_bytes\\"" }`);
     });
     it('"budget": null leaves the pointer nil; negatives and zero decode (validation judges them)', () => {
       const m = ok(budget('null'));

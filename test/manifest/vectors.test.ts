@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { goDecodeRawStdThenStd } from '../../src/core/base64.js';
-import { SERVER_LINES } from '../../src/core/server-line.js';
+import { SERVER_LINES, SERVER_VERSIONS } from '../../src/core/server-line.js';
 import { verifyEd25519 } from '../../src/crypto/index.js';
 import {
   decodeManifest,
@@ -54,23 +54,25 @@ describe.each(EXPECTED)('$file', (e) => {
     const m = decodeOrThrow(bytes, legacy);
     const want = payloadBytes(e);
     expect(sha256(want)).toBe(e.go_payload_sha256);
-    for (const line of SERVER_LINES) {
-      // None of the 40 has v1 dependencies, so both lines agree (the s12 synthetic case covers the difference).
-      expect(hex(manifestSigningPayload(m, { serverLine: line }))).toBe(hex(want));
+    for (const line of [...SERVER_LINES, ...SERVER_VERSIONS]) {
+      // None of the 40 has v1 dependencies, so every version agrees (the s12 synthetic case and drift p12 cover the difference).
+      expect(hex(manifestSigningPayload(m, { serverVersion: line }))).toBe(hex(want));
     }
     expect(sha256(manifestSigningPayload(m))).toBe(e.payload_sha256);
   });
 
-  it.each(SERVER_LINES)('decode and validate agree with Go on %s', (line) => {
-    const go = line === 'main' ? e.go_main : e.go_integration;
-    const r = decodeManifest(bytes);
+  // The branch aliases (main → main-141e9ca, integration → integration-2026-09, whose
+  // three changes touch none of the 40) and the exact versions Go's answers were computed on.
+  it.each([...SERVER_LINES, 'main-141e9ca', 'alpha-0.2.2a41'])('decode and validate agree with Go on %s', (line) => {
+    const go = line.startsWith('main') ? e.go_main : e.go_integration;
+    const r = decodeManifest(bytes, { serverVersion: line });
     if (go.decode_error !== null) {
       expect(r).toMatchObject({ ok: false, code: 'MANIFEST_DECODE', message: go.decode_error });
       return;
     }
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(validateManifest(r.manifest, { serverLine: line })).toBe(go.validate_error);
+    expect(validateManifest(r.manifest, { serverVersion: line })).toBe(go.validate_error);
   });
 
   it('signature verdict over the Go payload matches EXPECTED', () => {
@@ -89,12 +91,12 @@ describe.each(EXPECTED)('$file', (e) => {
     expect(verifyEd25519(other, payload, sig)).toBe(false);
   });
 
-  it.each(SERVER_LINES)('verifyManifest verdict on %s', (line) => {
-    const go = line === 'main' ? e.go_main : e.go_integration;
+  it.each([...SERVER_LINES, 'main-141e9ca', 'alpha-0.2.2a41'])('verifyManifest verdict on %s', (line) => {
+    const go = line.startsWith('main') ? e.go_main : e.go_integration;
     const m = decodeManifest(bytes);
     const digest = m.ok ? ownDigest(m.manifest) : { sha256Hex: '0'.repeat(64) };
     const key = e.key !== null ? keyFor(e.key) : CURRENT_KEY;
-    const r = verifyManifest(bytes, digest, policy(key), { serverLine: line });
+    const r = verifyManifest(bytes, digest, policy(key), { serverVersion: line });
     if (go.decode_error !== null) {
       expect(r).toEqual({ ok: false, code: 'MANIFEST_DECODE', message: go.decode_error });
     } else if (go.validate_error !== null) {
@@ -103,7 +105,7 @@ describe.each(EXPECTED)('$file', (e) => {
       expect(r).toMatchObject({ ok: true, signed: true, publisher: 'latticenet', payloadSha256: e.payload_sha256 });
       // ...and not under the other key of the history
       const other = key === CURRENT_KEY ? ROTATED_KEY : CURRENT_KEY;
-      expect(verifyManifest(bytes, digest, policy(other), { serverLine: line })).toEqual({
+      expect(verifyManifest(bytes, digest, policy(other), { serverVersion: line })).toEqual({
         ok: false,
         code: 'MANIFEST_SIGNATURE_INVALID',
         message: 'invalid signature',

@@ -32,6 +32,7 @@
  */
 import type { ErrorCode } from '../../core/errors.js';
 import { parseJSONStrict } from '../../core/json/strict.js';
+import { IMPLEMENTED_MANIFEST_FIELDS, rulesFromOptions, type ServerRules } from '../../core/server-line.js';
 import type { JSONLimits, JSONObject, JSONValue } from '../../core/json/types.js';
 import { goQuote } from './go-json.js';
 import type {
@@ -67,6 +68,15 @@ export interface DecodeManifestOptions {
   legacyComponentKey?: boolean;
   /** Resource limits for the JSON parser (defaults: 16 MiB, depth 64). `integersOnly` is always on. */
   limits?: Omit<JSONLimits, 'integersOnly'>;
+  /**
+   * Server version whose decoder applies (any known name; default the
+   * `integration` alias): which top-level and budget fields exist differs
+   * per version (docs/SERVER-VERSIONS.md) — `http_response_bytes` is an
+   * unknown field before integration-2026-09.
+   */
+  serverVersion?: string;
+  /** A branch alias (`main`, `integration`); the same as `serverVersion` with that name. */
+  serverLine?: string;
 }
 
 /** Result of {@link decodeManifest}. Hostile input never throws. */
@@ -94,13 +104,25 @@ const PREFIX = 'decode manifest: ';
 export const INTERFACE_METHODS_ERROR_PREFIX = 'interface methods must be all strings or all typed objects: ';
 /** Go's text for an incomplete invoke budget (§A.3.10). */
 export const INVOKE_BUDGET_INCOMPLETE = 'invoke budget requires timeout_ms, stdout_bytes, stderr_bytes and host_calls';
+/** Go's text (integration-2026-09) for `http_response_bytes` ≤ 0 (lattice-server-2026-09.md item 1). */
+export const INVOKE_BUDGET_HTTP_RESPONSE_BYTES_NOT_POSITIVE = 'invoke budget http_response_bytes must be positive when present';
 
 // Go reflect names of the anonymous structs inside the server's custom decoders
 // (they appear in Go's "cannot unmarshal" texts).
 const RAW_CONTRACT_TYPE =
   'struct { Service string "json:\\"service\\""; Methods json.RawMessage "json:\\"methods\\""; Scopes []string "json:\\"scopes,omitempty\\""; Backing string "json:\\"backing,omitempty\\"" }';
-const RAW_BUDGET_TYPE =
-  'struct { TimeoutMS *int "json:\\"timeout_ms\\""; StdoutBytes *int "json:\\"stdout_bytes\\""; StderrBytes *int "json:\\"stderr_bytes\\""; HostCalls *int "json:\\"host_calls\\"" }';
+/** Go field names of the raw budget struct's fields (invoke_budget.go). */
+const BUDGET_GO_NAMES: Readonly<Record<string, string>> = {
+  timeout_ms: 'TimeoutMS',
+  stdout_bytes: 'StdoutBytes',
+  stderr_bytes: 'StderrBytes',
+  host_calls: 'HostCalls',
+  http_response_bytes: 'HTTPResponseBytes',
+};
+/** Go's reflect name of a version's raw budget struct: `struct { TimeoutMS *int "json:\"timeout_ms\""; … }`. */
+function rawBudgetType(fields: readonly string[]): string {
+  return `struct { ${fields.map((f) => `${BUDGET_GO_NAMES[f]!} *int "json:\\"${f}\\""`).join('; ')} }`;
+}
 
 // ---------------------------------------------------------------------------
 // Go encoding/json error model
@@ -313,15 +335,20 @@ function pointer<T>(run: DecoderRun, v: JSONValue, at: string, goType: string, d
 // ---------------------------------------------------------------------------
 
 class ManifestDecoder {
+  /** The version's raw budget struct name, for Go's type-error text. */
+  private readonly rawBudgetType: string;
   constructor(
     private readonly run: DecoderRun,
     private readonly legacyComponentKey: boolean,
-  ) {}
+    private readonly rules: ServerRules,
+  ) {
+    this.rawBudgetType = rawBudgetType(rules.invokeBudget.fields);
+  }
 
   manifest(o: JSONObject, at: string): Manifest {
     const run = this.run;
     const m = emptyManifest();
-    decodeStruct(run, 'Manifest', o, at, {
+    const fields: Fields = {
       schema: (v, p) => str(run, v, p, (s) => (m.schema = s)),
       id: (v, p) => str(run, v, p, (s) => (m.id = s)),
       name: (v, p) => str(run, v, p, (s) => (m.name = s)),
@@ -344,7 +371,12 @@ class ManifestDecoder {
       dependencies: (v, p) =>
         (m.dependencies =
           structs(run, v, p, 'plugin.DependencySpec', zeroDependency, (x, q) => this.dependency(x, q)) ?? []),
-    });
+    };
+    // The version's struct: a field its data does not list is unknown to its decoder.
+    if (this.rules.manifestFields.length !== IMPLEMENTED_MANIFEST_FIELDS.length) {
+      for (const k of Object.keys(fields)) if (!this.rules.manifestFields.includes(k)) delete fields[k];
+    }
+    decodeStruct(run, 'Manifest', o, at, fields);
     return m;
   }
 
@@ -604,32 +636,41 @@ class ManifestDecoder {
     return m;
   }
 
-  /** `InvokeBudgetSpec.UnmarshalJSON` (§A.3.10): strict, all four keys present and non-null. */
+  /**
+   * `InvokeBudgetSpec.UnmarshalJSON` (§A.3.10): strict over the version's
+   * budget fields, the four required ones present and non-null; on versions
+   * with `http_response_bytes` (lattice-server-2026-09.md item 1) that field
+   * is optional (`null` = absent) and, when present, must be positive — it is
+   * omitempty, so an explicit `0` would sign as "absent" and mean the default.
+   */
   budget(outer: DecoderRun, v: JSONValue, at: string): InvokeBudgetSpec | null {
     if (v === null) return null; // "budget": null leaves the pointer nil
     const inner = new DecoderRun();
-    const raw: Partial<InvokeBudgetSpec> = {};
-    const int = (key: keyof InvokeBudgetSpec) => (x: JSONValue, p: string) => {
-      if (x === null) return;
-      if (typeof x === 'number') raw[key] = x; // integersOnly parse: always a safe integer here
-      else inner.typeError(x, 'int', p);
-    };
+    const raw: Partial<Record<string, number>> = {};
+    const fields: Fields = {};
+    for (const key of this.rules.invokeBudget.fields) {
+      fields[key] = (x: JSONValue, p: string) => {
+        if (x === null) return;
+        if (typeof x === 'number') raw[key] = x; // integersOnly parse: always a safe integer here
+        else inner.typeError(x, 'int', p);
+      };
+    }
     if (!isObject(v)) {
-      inner.typeError(v, RAW_BUDGET_TYPE, at);
+      inner.typeError(v, this.rawBudgetType, at);
     } else {
-      decodeStruct(inner, '', v, at, {
-        timeout_ms: int('timeout_ms'),
-        stdout_bytes: int('stdout_bytes'),
-        stderr_bytes: int('stderr_bytes'),
-        host_calls: int('host_calls'),
-      });
+      decodeStruct(inner, '', v, at, fields);
     }
     if (inner.saved !== null) outer.abortFromCustom(inner.saved.error, inner.saved.pointer);
-    const { timeout_ms, stdout_bytes, stderr_bytes, host_calls } = raw;
+    const { timeout_ms, stdout_bytes, stderr_bytes, host_calls, http_response_bytes } = raw;
     if (timeout_ms === undefined || stdout_bytes === undefined || stderr_bytes === undefined || host_calls === undefined) {
       outer.abortFromCustom({ kind: 'text', text: INVOKE_BUDGET_INCOMPLETE }, at);
     }
-    return { timeout_ms, stdout_bytes, stderr_bytes, host_calls };
+    if (http_response_bytes !== undefined && http_response_bytes <= 0) {
+      outer.abortFromCustom({ kind: 'text', text: INVOKE_BUDGET_HTTP_RESPONSE_BYTES_NOT_POSITIVE }, at);
+    }
+    const budget: InvokeBudgetSpec = { timeout_ms, stdout_bytes, stderr_bytes, host_calls };
+    if (http_response_bytes !== undefined) budget.http_response_bytes = http_response_bytes;
+    return budget;
   }
 }
 
@@ -646,7 +687,7 @@ const zeroMethod = (): InterfaceMethod => ({ name: '', effect: '', scopes: [], o
 // Parse-level failures → Go's text where Go fails too
 // ---------------------------------------------------------------------------
 
-const BUDGET_POINTER_RE = /^\/interfaces\/\d+\/methods\/\d+\/budget\/(timeout_ms|stdout_bytes|stderr_bytes|host_calls)$/;
+const BUDGET_POINTER_RE = /^\/interfaces\/\d+\/methods\/\d+\/budget\/([a-z_]+)$/;
 const NUMBER_LITERAL_RE = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -671,6 +712,7 @@ function goQuoteChar(s: string): string {
 function parseFailure(
   input: string | Uint8Array,
   problem: { code: string; message: string; pointer: string; offset: number },
+  rules: ServerRules,
 ): DecodeManifestResult {
   const fail = (message: string, pointer: string): DecodeManifestResult => ({
     ok: false,
@@ -696,6 +738,10 @@ function parseFailure(
     case 'JSON_NUMBER_NOT_INTEGER': {
       const m = BUDGET_POINTER_RE.exec(problem.pointer);
       const text = textOf(input);
+      if (m && !rules.invokeBudget.fields.includes(m[1]!)) {
+        // A key this version's budget struct lacks: Go saves "unknown field" before looking at the value.
+        return fail(`${INTERFACE_METHODS_ERROR_PREFIX}json: unknown field ${goQuote(m[1]!)}`, problem.pointer);
+      }
       if (m && text !== null) {
         NUMBER_LITERAL_RE.lastIndex = problem.offset;
         const lit = NUMBER_LITERAL_RE.exec(text)?.[0] ?? '';
@@ -728,10 +774,10 @@ function startsValue(s: string): boolean {
  * Decode manifest bytes strictly (interop §A.1, §B.6, §I.2).
  *
  * @param input - the manifest file: UTF-8 bytes, or already-decoded text.
- * @param opts - {@link DecodeManifestOptions}.
+ * @param opts - {@link DecodeManifestOptions} (`serverVersion`: whose decoder; default the `integration` alias).
  * @returns `{ ok: true, manifest }`, or `{ ok: false, code: 'MANIFEST_DECODE', message, pointer }`
  *   with Go's `DecodeManifest` text where Go rejects the input as well. Never throws for hostile input.
- * @throws TypeError only if `input` is neither a string nor a Uint8Array (a caller bug).
+ * @throws TypeError only if `input` is neither a string nor a Uint8Array, or the server version is unknown (caller bugs).
  * @example
  * const r = decodeManifest(bytes);
  * if (!r.ok) console.error(r.message); // e.g. 'decode manifest: json: unknown field "component_key"'
@@ -740,9 +786,10 @@ export function decodeManifest(input: Uint8Array | string, opts: DecodeManifestO
   if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
     throw new TypeError('decodeManifest expects a Uint8Array or a string');
   }
+  const rules = rulesFromOptions(opts);
   const parsed = parseJSONStrict(input, { ...opts.limits, integersOnly: true });
   if (!parsed.ok) {
-    const failure = parseFailure(input, parsed.error);
+    const failure = parseFailure(input, parsed.error, rules);
     // A fractional number is JSON; Go fails on it as a type error, so it stays a decode verdict.
     return !failure.ok && parsed.error.code !== 'JSON_NUMBER_NOT_INTEGER' ? { ...failure, notJSON: parsed.error.code } : failure;
   }
@@ -758,7 +805,7 @@ export function decodeManifest(input: Uint8Array | string, opts: DecodeManifestO
     return { ok: false, code: 'MANIFEST_DECODE', message: PREFIX + formatGoError(e.error), pointer: e.pointer };
   }
   try {
-    const manifest = new ManifestDecoder(run, opts.legacyComponentKey === true).manifest(root, '');
+    const manifest = new ManifestDecoder(run, opts.legacyComponentKey === true, rules).manifest(root, '');
     if (run.saved !== null) {
       return { ok: false, code: 'MANIFEST_DECODE', message: PREFIX + formatGoError(run.saved.error), pointer: run.saved.pointer };
     }

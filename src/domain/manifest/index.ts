@@ -38,7 +38,7 @@ export type {
   ViewFormField,
   ViewSource,
 } from './model.js';
-export { INTERFACE_METHODS_ERROR_PREFIX, INVOKE_BUDGET_INCOMPLETE, decodeManifest } from './decode.js';
+export { INTERFACE_METHODS_ERROR_PREFIX, INVOKE_BUDGET_HTTP_RESPONSE_BYTES_NOT_POSITIVE, INVOKE_BUDGET_INCOMPLETE, decodeManifest } from './decode.js';
 export type { DecodeManifestOptions, DecodeManifestResult } from './decode.js';
 export { DEFAULT_INVOKE_BUDGET, INVOKE_BUDGET_LIMITS, goPathClean, safeBundlePath, validateInvokeBudget, validateManifest } from './validate.js';
 export type { ValidateManifestOptions } from './validate.js';
@@ -62,4 +62,6 @@ export type { ManifestTemplateOptions } from './template.js';
 export { manifestProblemPointer } from './explain.js';
 export type { SignedManifest, SignManifestOptions } from './sign.js';
 export { checkReleaseAgainstManifest } from './consistency.js';
+export { manifestLoadability, verdictError } from './loadability.js';
+export type { LoadabilityMatrix, LoadabilityOptions, ServerVersionVerdict } from './loadability.js';
 export type { ConsistencyOptions, ConsistencyPlugin, ConsistencyProblem, ConsistencyRelease } from './consistency.js';

@@ -140,12 +140,20 @@ export interface ManifestUI {
   views: ViewContribution[];
 }
 
-/** `InvokeBudgetSpec` (§A.3.10, §D.10): four Go `int`s, always written. */
+/**
+ * `InvokeBudgetSpec` (§A.3.10, §D.10): four Go `int`s, always written, and —
+ * on server versions whose rules list it (integration-2026-09,
+ * lattice-server-2026-09.md item 1) — `http_response_bytes`, a Go `int` with
+ * omitempty, declared after `host_calls`: absent or `0` means "not declared"
+ * (the default applies) and is never written, so older signatures keep their bytes.
+ */
 export interface InvokeBudgetSpec {
   timeout_ms: number;
   stdout_bytes: number;
   stderr_bytes: number;
   host_calls: number;
+  /** omitempty; only decoded on versions that know the field; positive when present. */
+  http_response_bytes?: number;
 }
 
 /** `InterfaceMethod` (§A.3.9), the typed (v2) method form. */

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { DEFAULT_SERVER_LINE, serverLineProfile } from '../../core/server-line.js';
+import { rulesFromOptions } from '../../core/server-line.js';
 import type { ServerLine } from '../../core/server-line.js';
 import { compareUTF8, goIndent, goJSONString } from './go-json.js';
 import { MANIFEST_SCHEMA_V2 } from './model.js';
@@ -45,8 +45,10 @@ export const MANIFEST_V1_PAYLOAD_TAG = 'lattice-plugin-manifest-v1';
 
 /** Options shared by the payload functions. */
 export interface PayloadOptions {
-  /** Server line whose payload rules apply (v1 dependencies line, §B.1). Default `integration`. */
+  /** Server line (branch alias) whose payload rules apply (v1 dependencies line, §B.1). Default `integration`. */
   serverLine?: ServerLine;
+  /** Any known server version name; the same as `serverLine` with that name. */
+  serverVersion?: string;
 }
 
 const utf8 = new TextEncoder();
@@ -181,12 +183,16 @@ function encodeUI(u: ManifestUI): string {
 }
 
 function encodeBudget(b: InvokeBudgetSpec): string {
-  return new StructWriter()
+  const w = new StructWriter()
     .field('timeout_ms', encodeInt(b.timeout_ms))
     .field('stdout_bytes', encodeInt(b.stdout_bytes))
     .field('stderr_bytes', encodeInt(b.stderr_bytes))
-    .field('host_calls', encodeInt(b.host_calls))
-    .done();
+    .field('host_calls', encodeInt(b.host_calls));
+  // integration-2026-09 (lattice-server-2026-09.md item 1): `json:"http_response_bytes,omitempty"`,
+  // declared after host_calls — written only when non-zero, so every older budget keeps its bytes.
+  const http = b.http_response_bytes ?? 0;
+  if (http !== 0) w.field('http_response_bytes', encodeInt(http));
+  return w.done();
 }
 
 function encodeMethod(m: InterfaceMethod): string {
@@ -271,15 +277,17 @@ export function marshalManifestIndent(m: Manifest): string {
  * {@link verifyManifest} refuses it.
  *
  * @param m - the manifest.
- * @param opts - `serverLine` (default `integration`): on `integration` a v1
- *   payload appends the dependencies line when there are dependencies; on
- *   `main` it does not (§B.1). v2 payloads are the same on both lines.
+ * @param opts - `serverVersion` / `serverLine` (default `integration`): from
+ *   alpha-0.2.2a41 on (the `integration` branch) a v1 payload appends the
+ *   dependencies line when there are dependencies; on `main` it does not
+ *   (§B.1). v2 payloads are the same on every version (a field a version does
+ *   not know never reaches the model from its decoder).
  * @returns the payload bytes (UTF-8).
  * @throws TypeError for an unknown server line or a non-integer budget (caller bugs).
  * @example new TextDecoder().decode(manifestSigningPayload(m)).split('\n')[0] // 'lattice-plugin-manifest-v1' for v1
  */
 export function manifestSigningPayload(m: Manifest, opts: PayloadOptions = {}): Uint8Array {
-  const profile = serverLineProfile(opts.serverLine ?? DEFAULT_SERVER_LINE);
+  const profile = rulesFromOptions(opts);
   if (m.schema === MANIFEST_SCHEMA_V2) {
     // §B.2: a copy with the signature cleared, so it is omitted.
     return utf8.encode(MANIFEST_V2_PAYLOAD_PREFIX + marshalManifest({ ...m, signature_ed25519: '' }));

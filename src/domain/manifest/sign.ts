@@ -23,7 +23,7 @@ import { encodeBase64 } from '../../core/base64.js';
 import { VerificationError } from '../../core/errors.js';
 import { goQuote } from '../../core/go-quote.js';
 import type { ServerLine } from '../../core/server-line.js';
-import { DEFAULT_SERVER_LINE } from '../../core/server-line.js';
+import { rulesFromOptions } from '../../core/server-line.js';
 import { publicKeyFromSeed, signEd25519, verifyEd25519 } from '../../crypto/index.js';
 import { cloneManifest, manifestArtifactDigest, MANIFEST_SCHEMA_V2, type Manifest } from './model.js';
 import { manifestSigningPayload, marshalManifestIndent, v1PayloadAmbiguity } from './payload.js';
@@ -36,8 +36,10 @@ const HEX64_RE = /^[0-9a-fA-F]{64}$/;
 
 /** Options of {@link signManifest}. */
 export interface SignManifestOptions {
-  /** Server line whose payload and validation rules apply (default {@link DEFAULT_SERVER_LINE}). */
+  /** Server line (branch alias) whose payload and validation rules apply (default `integration`). */
   serverLine?: ServerLine;
+  /** Any known server version name; the same as `serverLine` with that name. */
+  serverVersion?: string;
   /** Lowercase hex SHA-256 of the artifact: fills or checks the digest. */
   artifactSha256?: string;
   /** Replace a digest that differs from `artifactSha256`. */
@@ -80,7 +82,7 @@ export interface SignedManifest {
  */
 export function signManifest(manifest: Manifest, seed: Uint8Array, opts: SignManifestOptions = {}): SignedManifest {
   const m = cloneManifest(manifest);
-  const line = opts.serverLine ?? DEFAULT_SERVER_LINE;
+  const line = rulesFromOptions(opts).version;
   const name = opts.name ? `${opts.name}: ` : '';
 
   // 1. The digest from the artifact.
@@ -90,7 +92,7 @@ export function signManifest(manifest: Manifest, seed: Uint8Array, opts: SignMan
   if (digest === '') throw new VerificationError('MANIFEST_INVALID', `${name}manifest signature requires an artifact digest (give the artifact)`);
 
   // 2. Refuse what the server would not load.
-  const invalid = validateManifest(m, { serverLine: line });
+  const invalid = validateManifest(m, { serverVersion: line });
   if (invalid !== null) {
     const at = manifestProblemPointer(m, invalid);
     throw new VerificationError('MANIFEST_INVALID', `${name}${invalid}${at !== undefined ? ` (at ${at})` : ''}`);
@@ -101,7 +103,7 @@ export function signManifest(manifest: Manifest, seed: Uint8Array, opts: SignMan
   if (!HEX64_RE.test(digest)) throw new VerificationError('MANIFEST_INVALID', `${name}invalid digest_sha256 ${goQuote(digest)}`);
 
   // 3. Sign, self-verify, padded standard base64.
-  const payload = manifestSigningPayload(m, { serverLine: line });
+  const payload = manifestSigningPayload(m, { serverVersion: line });
   const publicKey = publicKeyFromSeed(seed);
   const signature = signEd25519(seed, payload);
   if (!verifyEd25519(publicKey, payload, signature)) {
@@ -114,7 +116,7 @@ export function signManifest(manifest: Manifest, seed: Uint8Array, opts: SignMan
 
   // 5. The output verifies as the server would.
   const trust: TrustPolicy = { trustedPublishers: new Map([[m.publisher, publicKey]]), allowUnsignedHostRisk: false };
-  const check = verifyManifest(bytes, { sha256Hex: opts.artifactSha256?.toLowerCase() ?? digest.toLowerCase() }, trust, { serverLine: line });
+  const check = verifyManifest(bytes, { sha256Hex: opts.artifactSha256?.toLowerCase() ?? digest.toLowerCase() }, trust, { serverVersion: line });
   if (!check.ok) throw new VerificationError(check.code === 'MANIFEST_UNTRUSTED_PUBLISHER' ? 'MANIFEST_SIGNATURE_INVALID' : check.code, `${name}the signed manifest does not verify: ${check.message}`);
 
   return { manifest: m, bytes, publicKey, signature, payload, digest, ...(digestAction !== undefined ? { digestAction } : {}) };

@@ -3,8 +3,9 @@
  * §A.5, §D.4, §D.10), for both server lines: the same checks, in the same
  * order, with the same error strings (Go `%q` via {@link goQuote}).
  *
- * Line differences come from {@link serverLineProfile}: the capability table,
- * `KnownScopes`, and the accepted runtime protocols.
+ * Version differences come from the server version's rules
+ * (`core/server-line.ts`): the capability table, `KnownScopes`, the accepted
+ * runtime protocols and the invoke-budget fields and maxima.
  *
  * One documented deviation: Go walks `runtime.entrypoints` in random map
  * order, so with several bad entries the server may report any of them; this
@@ -13,8 +14,8 @@
  * @module
  */
 import { PLUGIN_TYPES } from '../../core/index/types.js';
-import { DEFAULT_SERVER_LINE, serverLineProfile } from '../../core/server-line.js';
-import type { ServerLine, ServerLineProfile } from '../../core/server-line.js';
+import { REQUIRED_BUDGET_FIELDS, rulesFromOptions, serverRules } from '../../core/server-line.js';
+import type { ServerLine, ServerLineProfile, ServerRules } from '../../core/server-line.js';
 import { goTrimSpace, hasControl, validPluginID } from '../../core/rules.js';
 import { invalidVersionTerm } from '../../core/version-range.js';
 import { goPathClean } from '../../core/go-path.js';
@@ -26,8 +27,10 @@ import type { InvokeBudgetSpec, Manifest } from './model.js';
 
 /** Options for {@link validateManifest}. */
 export interface ValidateManifestOptions {
-  /** Server line whose tables apply. Default `integration` (§0). */
+  /** Server line (branch alias) whose rules apply. Default `integration` (§0). */
   serverLine?: ServerLine;
+  /** Any known server version name (`alpha-0.2.2a41`, …); the same as `serverLine` with that name. */
+  serverVersion?: string;
 }
 
 // ---- regexes and allowlists (§A.6; all ASCII and anchored, RE2 = JS here) ----
@@ -53,20 +56,20 @@ const EFFECTS: ReadonlySet<string> = new Set(['read', 'write', 'plan']);
 const CAP_HTTP_OPERATOR_TARGET = 'http:operator-target';
 const CAP_RPC_CALL = 'rpc:call';
 
-/** Host maxima and defaults for invoke budgets (§D.10). */
-export const INVOKE_BUDGET_LIMITS = Object.freeze({
-  timeout_ms: 30_000,
-  stdout_bytes: 8_388_608,
-  stderr_bytes: 1_048_576,
-  host_calls: 512,
-});
-/** Budget applied when a method declares none (§D.10). */
-export const DEFAULT_INVOKE_BUDGET: Readonly<InvokeBudgetSpec> = Object.freeze({
-  timeout_ms: 10_000,
-  stdout_bytes: 1_048_576,
-  stderr_bytes: 1_048_576,
-  host_calls: 64,
-});
+type RequiredBudget = Pick<InvokeBudgetSpec, 'timeout_ms' | 'stdout_bytes' | 'stderr_bytes' | 'host_calls'>;
+function requiredBudgetValues(values: Readonly<Record<string, number>>): Readonly<RequiredBudget> {
+  const out: Record<string, number> = {};
+  for (const k of REQUIRED_BUDGET_FIELDS) out[k] = values[k]!;
+  return Object.freeze(out as unknown as RequiredBudget);
+}
+/**
+ * Host maxima of the four budget fields every known version has (§D.10),
+ * for the default server version; a version's own table is
+ * `serverRules(v).invokeBudget.hostMaximum` (docs/SERVER-VERSIONS.md).
+ */
+export const INVOKE_BUDGET_LIMITS: Readonly<RequiredBudget> = requiredBudgetValues(serverRules().invokeBudget.hostMaximum);
+/** Budget applied when a method declares none (§D.10), for the default server version. */
+export const DEFAULT_INVOKE_BUDGET: Readonly<InvokeBudgetSpec> = requiredBudgetValues(serverRules().invokeBudget.defaults);
 
 /** Thrown internally to stop at the first failing check, like Go's early `return err`. */
 class Invalid {
@@ -80,13 +83,13 @@ function fail(message: string): never {
  * The server's `ValidateManifest(m)` (§A.4), for a server line.
  *
  * @param m - a decoded manifest.
- * @param opts - `serverLine` (default `integration`).
+ * @param opts - `serverVersion` or `serverLine` (default the `integration` alias).
  * @returns `null` when the manifest is valid, else the server's exact error text.
- * @throws TypeError for an unknown server line (a caller bug).
+ * @throws TypeError for an unknown server version (a caller bug).
  * @example validateManifest(m, { serverLine: 'main' }) // 'manifest v2 runtime protocol must be "stdio-json-v1"'
  */
 export function validateManifest(m: Manifest, opts: ValidateManifestOptions = {}): string | null {
-  const profile = serverLineProfile(opts.serverLine ?? DEFAULT_SERVER_LINE);
+  const profile = rulesFromOptions(opts);
   try {
     validateCore(m, profile);
     validateManifestVersion(m, profile); // step 8 (ends with validateHostAccess)
@@ -289,7 +292,7 @@ function validateContributions(m: Manifest, profile: ServerLineProfile): void {
           fail(`interface ${svc} method ${mq} operator target fields require http:operator-target capability`);
         }
         if (method.budget !== null) {
-          const err = validateInvokeBudget(method.budget);
+          const err = validateInvokeBudget(method.budget, profile);
           if (err !== null) fail(`interface ${svc} method ${mq} budget: ${err}`);
         }
       }
@@ -358,17 +361,35 @@ function validateDependencies(m: Manifest): void {
 }
 
 /**
- * The server's `ValidateInvokeBudgetSpec` (§D.10).
+ * The server's `ValidateInvokeBudgetSpec` (§D.10; on integration-2026-09 also
+ * `http_response_bytes`, lattice-server-2026-09.md item 1), for a version:
+ * the sign checks in field order, then each field against its host maximum
+ * in field order — Go's order and texts.
+ *
+ * One addition (fail closed): a non-zero `http_response_bytes` on a version
+ * whose budget has no such field cannot come from that version's decoder
+ * (the model was decoded under another version); it is refused with our own
+ * text instead of being silently ignored.
+ *
+ * @param b - the budget.
+ * @param rules - the server version's rules (default: the `integration` alias).
  * @returns `null`, or the error text (without the `interface … budget: ` prefix).
  * @example validateInvokeBudget({ timeout_ms: 60000, stdout_bytes: 1, stderr_bytes: 1, host_calls: 0 }) // 'timeout_ms 60000 exceeds host maximum 30000'
  */
-export function validateInvokeBudget(b: InvokeBudgetSpec): string | null {
+export function validateInvokeBudget(b: InvokeBudgetSpec, rules: ServerRules = serverRules()): string | null {
+  const fields = rules.invokeBudget.fields;
+  const http = b.http_response_bytes ?? 0;
+  const hasHttp = fields.includes('http_response_bytes');
+  if (http !== 0 && !hasHttp) return `http_response_bytes is not a budget field on server version ${rules.version}`;
   if (b.timeout_ms <= 0) return 'timeout_ms must be positive';
   if (b.stdout_bytes <= 0) return 'stdout_bytes must be positive';
   if (b.stderr_bytes <= 0) return 'stderr_bytes must be positive';
   if (b.host_calls < 0) return 'host_calls must be non-negative';
-  for (const key of ['timeout_ms', 'stdout_bytes', 'stderr_bytes', 'host_calls'] as const) {
-    if (b[key] > INVOKE_BUDGET_LIMITS[key]) return `${key} ${b[key]} exceeds host maximum ${INVOKE_BUDGET_LIMITS[key]}`;
+  if (hasHttp && http < 0) return 'http_response_bytes must be non-negative';
+  const max = rules.invokeBudget.hostMaximum;
+  for (const key of fields) {
+    const v = key === 'http_response_bytes' ? http : b[key as keyof RequiredBudget];
+    if (v > max[key]!) return `${key} ${v} exceeds host maximum ${max[key]!}`;
   }
   return null;
 }

@@ -23,7 +23,7 @@
  */
 import { goDecodeRawStdThenStd } from '../../core/base64.js';
 import type { ErrorCode } from '../../core/errors.js';
-import { DEFAULT_SERVER_LINE, serverLineProfile } from '../../core/server-line.js';
+import { rulesFromOptions } from '../../core/server-line.js';
 import type { ServerLine } from '../../core/server-line.js';
 import { sha256Hex, verifyEd25519 } from '../../crypto/index.js';
 import { decodeManifest } from './decode.js';
@@ -39,8 +39,10 @@ export type ManifestArtifact = Uint8Array | { sha256Hex: string };
 
 /** Options for {@link verifyManifest}. */
 export interface VerifyManifestOptions {
-  /** Server line whose validation and payload rules apply. Default `integration`. */
+  /** Server line (branch alias) whose decoder, validation and payload rules apply. Default `integration`. */
   serverLine?: ServerLine;
+  /** Any known server version name; the same as `serverLine` with that name. */
+  serverVersion?: string;
 }
 
 /** The codes {@link verifyManifest} can fail with. */
@@ -104,7 +106,7 @@ function verifyDigest(want: string, got: string): Failure | null {
  * @param m - the decoded manifest.
  * @param artifact - the artifact bytes, or `{ sha256Hex }` computed by the caller.
  * @param trust - the operator's trust policy.
- * @param opts - `serverLine` (default `integration`).
+ * @param opts - `serverVersion` or `serverLine` (default the `integration` alias).
  * @returns the verdict; see {@link VerifyManifestResult}. Hostile data never throws.
  * @throws TypeError for a malformed `artifact` argument or unknown server line (caller bugs).
  */
@@ -114,12 +116,12 @@ export function verifyDecodedManifest(
   trust: TrustPolicy,
   opts: VerifyManifestOptions = {},
 ): VerifyManifestResult {
-  const line = opts.serverLine ?? DEFAULT_SERVER_LINE;
-  const profile = serverLineProfile(line);
+  const profile = rulesFromOptions(opts);
+  const line = profile.version;
   const got = artifactSha256(artifact);
 
   // §C.5 step 1: ValidateManifest.
-  const invalid = validateManifest(m, { serverLine: line });
+  const invalid = validateManifest(m, { serverVersion: line });
   if (invalid !== null) return failure('MANIFEST_INVALID', invalid);
   // Our addition: an ambiguous v1 payload is never accepted (§B.1).
   const ambiguous = v1PayloadAmbiguity(m);
@@ -138,7 +140,7 @@ export function verifyDecodedManifest(
     if (bad !== null) return bad;
   }
 
-  const payload = manifestSigningPayload(m, { serverLine: line });
+  const payload = manifestSigningPayload(m, { serverVersion: line });
   const payloadSha256 = sha256Hex(payload);
 
   // §C.5 step 4: unsigned v1 without publisher, when allowed.
@@ -177,7 +179,8 @@ export function verifyDecodedManifest(
  * @param manifestBytes - the manifest file as fetched (UTF-8 bytes) or its text.
  * @param artifact - the artifact bytes, or `{ sha256Hex }` when the caller hashed it while streaming.
  * @param trust - the operator's trust policy ({@link parseServerTrustPolicy} or built in code).
- * @param opts - `serverLine` (default `integration`).
+ * @param opts - `serverVersion` or `serverLine` (default the `integration` alias): whose decoder,
+ *   validation and payload apply.
  * @returns `{ ok: true, manifest, signed, publisher?, payloadSha256 }` or
  *   `{ ok: false, code, message }` with the server's message text.
  * @throws TypeError for a malformed `artifact` argument or unknown server line (caller bugs).
@@ -193,7 +196,8 @@ export function verifyManifest(
 ): VerifyManifestResult {
   // Hash once (and check the caller's argument) before looking at hostile data.
   const sha = artifactSha256(artifact);
-  const decoded = decodeManifest(manifestBytes);
+  const rules = rulesFromOptions(opts);
+  const decoded = decodeManifest(manifestBytes, { serverVersion: rules.version });
   if (!decoded.ok) return failure('MANIFEST_DECODE', decoded.message);
   return verifyDecodedManifest(decoded.manifest, { sha256Hex: sha }, trust, opts);
 }
