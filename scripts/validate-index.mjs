@@ -742,11 +742,22 @@ function isCanonicalBase64(s, byteLength) {
   return (last & 3) === 0 && s.charCodeAt(dataChars) === 61;
 }
 
-// src/core/server-lines/main.json
-var main_default = {
-  $comment: "Lattice server capability and scope tables. Source: interop reference section 0, A.5, C.3, C.4. One file per server line; every layer reads these, nothing restates them.",
-  line: "main",
-  server_ref: "main 141e9ca (2026-08-13)",
+// src/core/server-versions/main-141e9ca.json
+var main_141e9ca_default = {
+  $comment: "Plugin rules of the Lattice server at main 141e9ca: capability table with risk tiers, worker allowlist, host-risk exemptions, RBAC KnownScopes, runtime protocols, manifest fields, invoke budget fields and limits, and the v1 payload rule. One file per known server version; src/core/server-versions/registry.ts lists them and src/core/server-line.ts re-checks every file at import. See docs/SERVER-VERSIONS.md.",
+  id: "main-141e9ca",
+  branch: "main",
+  follows: null,
+  source: {
+    repository: "LatticeNet/lattice-server",
+    ref: "main",
+    tag: null,
+    commit: "141e9ca",
+    date: "2026-08-13",
+    evidence: "lattice-interop.md §0 (server lines), §A.4 and §A.4.1 step 8 (validation, runtime protocol), §A.5 (KnownScopes), §B.1 (v1 payload without the dependencies line), §C.3 (capabilityRisk, 29 capabilities), §C.4 (type rules), §D.10 (invoke budgets); host_calls maximum 512 per lattice-server-2026-09.md (corrections)"
+  },
+  same_rules_as: [],
+  derivation: null,
   capabilities: {
     "audit:read": "read",
     "ddns:admin": "host",
@@ -836,14 +847,73 @@ var main_default = {
   runtime_protocols: [
     "stdio-json-v1"
   ],
-  v1_payload_includes_dependencies: false
+  v1_payload_includes_dependencies: false,
+  invoke_budget: {
+    fields: [
+      "timeout_ms",
+      "stdout_bytes",
+      "stderr_bytes",
+      "host_calls"
+    ],
+    host_maximum: {
+      timeout_ms: 3e4,
+      stdout_bytes: 8388608,
+      stderr_bytes: 1048576,
+      host_calls: 512
+    },
+    default: {
+      timeout_ms: 1e4,
+      stdout_bytes: 1048576,
+      stderr_bytes: 1048576,
+      host_calls: 64
+    }
+  },
+  manifest_fields: [
+    "schema",
+    "id",
+    "name",
+    "type",
+    "capabilities",
+    "version",
+    "entrypoint",
+    "publisher",
+    "digest_sha256",
+    "signature_ed25519",
+    "bundle",
+    "runtime",
+    "ui_runtime",
+    "compatibility",
+    "min_server",
+    "host_access",
+    "ui",
+    "interfaces",
+    "dependencies"
+  ]
 };
 
-// src/core/server-lines/integration.json
-var integration_default = {
-  $comment: "Lattice server capability and scope tables. Source: interop reference section 0, A.5, C.3, C.4. One file per server line; every layer reads these, nothing restates them.",
-  line: "integration",
-  server_ref: "integration 4dfbf5d = alpha-0.2.2a39 (2026-08-22)",
+// src/core/server-versions/alpha-0.2.2a41.json
+var alpha_0_2_2a41_default = {
+  $comment: "Plugin rules of the Lattice server at integration 4dfbf5d, tag alpha-0.2.2a41 (the released server in lattice-interop.md; the tag corrected by lattice-server-2026-09.md). See docs/SERVER-VERSIONS.md.",
+  id: "alpha-0.2.2a41",
+  branch: "integration",
+  follows: null,
+  source: {
+    repository: "LatticeNet/lattice-server",
+    ref: "integration",
+    tag: "alpha-0.2.2a41",
+    commit: "4dfbf5d",
+    date: "2026-08-22",
+    evidence: "lattice-interop.md §0 (integration = 4dfbf5d; it names the tag alpha-0.2.2a39, which lattice-server-2026-09.md corrects to alpha-0.2.2a41), §A.4.1 step 8 (stdio-json-v1 or stdio-json-v2), §A.5 (KnownScopes plus sshguard:* and wireguard:*), §B.1 (v1 payload appends the dependencies line), §C.3 (31 capabilities: plus wireguard:read and wireguard:admin), §C.4, §D.10; host_calls maximum 512 per lattice-server-2026-09.md (corrections)"
+  },
+  same_rules_as: [
+    {
+      tag: "alpha-0.2.2a39",
+      commit: "0a32821",
+      date: "2026-08-21",
+      evidence: "lattice-server-2026-09.md (corrections): alpha-0.2.2a39 is 0a32821 with plugin code identical to 4dfbf5d"
+    }
+  ],
+  derivation: null,
   capabilities: {
     "audit:read": "read",
     "ddns:admin": "host",
@@ -940,12 +1010,214 @@ var integration_default = {
     "stdio-json-v1",
     "stdio-json-v2"
   ],
-  v1_payload_includes_dependencies: true
+  v1_payload_includes_dependencies: true,
+  invoke_budget: {
+    fields: [
+      "timeout_ms",
+      "stdout_bytes",
+      "stderr_bytes",
+      "host_calls"
+    ],
+    host_maximum: {
+      timeout_ms: 3e4,
+      stdout_bytes: 8388608,
+      stderr_bytes: 1048576,
+      host_calls: 512
+    },
+    default: {
+      timeout_ms: 1e4,
+      stdout_bytes: 1048576,
+      stderr_bytes: 1048576,
+      host_calls: 64
+    }
+  },
+  manifest_fields: [
+    "schema",
+    "id",
+    "name",
+    "type",
+    "capabilities",
+    "version",
+    "entrypoint",
+    "publisher",
+    "digest_sha256",
+    "signature_ed25519",
+    "bundle",
+    "runtime",
+    "ui_runtime",
+    "compatibility",
+    "min_server",
+    "host_access",
+    "ui",
+    "interfaces",
+    "dependencies"
+  ]
 };
 
-// src/core/server-lines/capability-meanings.json
+// src/core/server-versions/integration-2026-09.json
+var integration_2026_09_default = {
+  $comment: 'Plugin rules of the newer Lattice server integration code (after 2026-08-22, "2026-09"). DERIVED, not read from one commit: alpha-0.2.2a41 plus exactly the three manifest changes lattice-server-2026-09.md lists (budget field http_response_bytes; capability task:schedule, host risk, system plugins only; scopes notify:admin and secrets:reveal added, worker:deploy removed). Nothing else is known to differ; everything else is as at alpha-0.2.2a41. See docs/SERVER-VERSIONS.md.',
+  id: "integration-2026-09",
+  branch: "integration",
+  follows: "alpha-0.2.2a41",
+  source: {
+    repository: "LatticeNet/lattice-server",
+    ref: "integration",
+    tag: null,
+    commit: null,
+    date: "2026-09",
+    evidence: 'lattice-server-2026-09.md "Newer integration code": internal/plugin/invoke_budget.go and internal/rbac/rbac.go in their newest stored versions, internal/plugin/host_store_schedule_test.go at 3bc8ede5, internal/plugin/host_store_schedule.go at 2b36bad6; the 13 probe vectors of vectors/lattice/drift/ (EXPECTED.json, column integration-2026-09)'
+  },
+  same_rules_as: [],
+  derivation: "alpha-0.2.2a41 plus exactly the changes lattice-server-2026-09.md lists: budget field http_response_bytes (optional, positive when present, host maximum 8388608, default 262144, written after host_calls only when non-zero); capability task:schedule (host risk, system plugins only); KnownScopes add notify:admin and secrets:reveal and drop worker:deploy. Everything else is as at alpha-0.2.2a41.",
+  capabilities: {
+    "audit:read": "read",
+    "ddns:admin": "host",
+    "http:egress": "host",
+    "http:operator-target": "host",
+    "kv:read": "read",
+    "kv:write": "write",
+    "log:write": "write",
+    "monitor:admin": "host",
+    "monitor:read": "read",
+    "netguard:admin": "host",
+    "netguard:read": "read",
+    "netpolicy:admin": "host",
+    "netpolicy:read": "read",
+    "network:apply": "host",
+    "network:plan": "host",
+    "node:admin": "host",
+    "node:read": "read",
+    "notify:send": "write",
+    "rpc:call": "host",
+    "rpc:expose": "host",
+    "secret:read": "host",
+    "secret:write": "host",
+    "static:read": "read",
+    "static:write": "host",
+    "subscription:serve": "host",
+    "task:read": "read",
+    "task:run": "host",
+    "task:schedule": "host",
+    "tunnel:admin": "host",
+    "wireguard:admin": "host",
+    "wireguard:read": "read",
+    "worker:route": "write"
+  },
+  worker_capabilities: [
+    "kv:read",
+    "static:read",
+    "worker:route"
+  ],
+  host_risk_exempt_for_non_system: [
+    "http:egress"
+  ],
+  known_scopes: [
+    "audit:read",
+    "ddns:admin",
+    "dns:admin",
+    "geo:admin",
+    "geo:read",
+    "group:admin",
+    "group:read",
+    "inventory:admin",
+    "inventory:read",
+    "kv:admin",
+    "kv:read",
+    "kv:write",
+    "log:admin",
+    "log:read",
+    "log:write",
+    "monitor:admin",
+    "monitor:read",
+    "netguard:admin",
+    "netguard:read",
+    "netpolicy:admin",
+    "netpolicy:read",
+    "network:apply",
+    "network:plan",
+    "node:admin",
+    "node:read",
+    "notify:admin",
+    "notify:send",
+    "oidc:admin",
+    "plugin:admin",
+    "plugin:verify",
+    "proxy:admin",
+    "proxy:read",
+    "secrets:reveal",
+    "sshguard:admin",
+    "sshguard:read",
+    "static:admin",
+    "static:read",
+    "static:write",
+    "substore:admin",
+    "substore:read",
+    "task:read",
+    "task:run",
+    "terminal:open",
+    "token:admin",
+    "tunnel:admin",
+    "user:admin",
+    "vpncore:admin",
+    "vpncore:read",
+    "wireguard:admin",
+    "wireguard:read"
+  ],
+  runtime_protocols: [
+    "stdio-json-v1",
+    "stdio-json-v2"
+  ],
+  v1_payload_includes_dependencies: true,
+  invoke_budget: {
+    fields: [
+      "timeout_ms",
+      "stdout_bytes",
+      "stderr_bytes",
+      "host_calls",
+      "http_response_bytes"
+    ],
+    host_maximum: {
+      timeout_ms: 3e4,
+      stdout_bytes: 8388608,
+      stderr_bytes: 1048576,
+      host_calls: 512,
+      http_response_bytes: 8388608
+    },
+    default: {
+      timeout_ms: 1e4,
+      stdout_bytes: 1048576,
+      stderr_bytes: 1048576,
+      host_calls: 64,
+      http_response_bytes: 262144
+    }
+  },
+  manifest_fields: [
+    "schema",
+    "id",
+    "name",
+    "type",
+    "capabilities",
+    "version",
+    "entrypoint",
+    "publisher",
+    "digest_sha256",
+    "signature_ed25519",
+    "bundle",
+    "runtime",
+    "ui_runtime",
+    "compatibility",
+    "min_server",
+    "host_access",
+    "ui",
+    "interfaces",
+    "dependencies"
+  ]
+};
+
+// src/core/server-versions/capability-meanings.json
 var capability_meanings_default = {
-  $comment: "Plain-language meaning of every capability any server line knows, shown to operators before they approve an install and on the catalog. Risk tiers live in main.json / integration.json, not here.",
+  $comment: "Plain-language meaning of every capability any known server version knows, shown to operators before they approve an install and on the catalog. Risk tiers live in the version files beside this one, not here; src/core/server-line.ts checks at import that every capability of every version has a meaning.",
   "audit:read": "Read the server's audit log.",
   "kv:read": "Read values from the plugin key-value store.",
   "monitor:read": "Read monitoring data and health checks.",
@@ -971,6 +1243,7 @@ var capability_meanings_default = {
   "static:write": "Publish and replace static files the server hosts.",
   "subscription:serve": "Serve subscription feeds to clients.",
   "task:run": "Run tasks (commands) on managed nodes.",
+  "task:schedule": "Schedule recurring tasks (cron, at least five minutes apart) that call the plugin's own services.",
   "tunnel:admin": "Create, change and delete tunnels.",
   "wireguard:admin": "Create, change and delete WireGuard networks and peers.",
   "rpc:call": "Call services that other plugins expose.",
@@ -979,66 +1252,323 @@ var capability_meanings_default = {
   "secret:write": "Create, change and delete secrets stored on the server."
 };
 
+// src/core/server-versions/registry.ts
+var SERVER_VERSION_DATA = [main_141e9ca_default, alpha_0_2_2a41_default, integration_2026_09_default];
+var CAPABILITY_MEANING_DATA = capability_meanings_default;
+
 // src/core/server-line.ts
 var SERVER_LINES = Object.freeze(["main", "integration"]);
 var DEFAULT_SERVER_LINE = "integration";
 var RISK_TIERS = Object.freeze(["read", "write", "host"]);
+var IMPLEMENTED_BUDGET_FIELDS = Object.freeze([
+  "timeout_ms",
+  "stdout_bytes",
+  "stderr_bytes",
+  "host_calls",
+  "http_response_bytes"
+]);
+var REQUIRED_BUDGET_FIELDS = Object.freeze(["timeout_ms", "stdout_bytes", "stderr_bytes", "host_calls"]);
+var IMPLEMENTED_MANIFEST_FIELDS = Object.freeze([
+  "schema",
+  "id",
+  "name",
+  "type",
+  "capabilities",
+  "version",
+  "entrypoint",
+  "publisher",
+  "digest_sha256",
+  "signature_ed25519",
+  "bundle",
+  "runtime",
+  "ui_runtime",
+  "compatibility",
+  "min_server",
+  "host_access",
+  "ui",
+  "interfaces",
+  "dependencies"
+]);
+var VERSION_ID_RE = /^[a-z0-9][a-z0-9.-]{0,63}$/;
+var TAG_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+var COMMIT_RE = /^[0-9a-f]{7,40}$/;
+var DATE_RE = /^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/;
+var SCOPE_RE = /^[a-z][a-z0-9]*:[a-z][a-z0-9]*$/;
+var CAPABILITY_RE = /^[a-z][a-z0-9]*:[a-z][a-z0-9-]*$/;
+var PROTOCOL_RE = /^stdio-json-v[1-9][0-9]*$/;
+var DATA_MEMBERS = [
+  "$comment",
+  "id",
+  "branch",
+  "follows",
+  "source",
+  "same_rules_as",
+  "derivation",
+  "capabilities",
+  "worker_capabilities",
+  "host_risk_exempt_for_non_system",
+  "known_scopes",
+  "runtime_protocols",
+  "v1_payload_includes_dependencies",
+  "invoke_budget",
+  "manifest_fields"
+];
+var SOURCE_MEMBERS = ["repository", "ref", "tag", "commit", "date", "evidence"];
+var SAME_MEMBERS = ["tag", "commit", "date", "evidence"];
+var BUDGET_MEMBERS = ["fields", "host_maximum", "default"];
+function isRecord(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
 function isRiskTier(v) {
   return v === "read" || v === "write" || v === "host";
 }
-function buildProfile(data, line) {
-  if (data.line !== line) throw new Error(`server-lines/${line}.json names line ${data.line}`);
+var DataChecker = class {
+  constructor(where) {
+    this.where = where;
+  }
+  where;
+  fail(message) {
+    throw new Error(`server-versions/${this.where}: ${message}`);
+  }
+  members(v, allowed, what) {
+    if (!isRecord(v)) this.fail(`${what} must be an object`);
+    for (const k of Object.keys(v)) if (!allowed.includes(k)) this.fail(`${what} has unknown member ${JSON.stringify(k)}`);
+    for (const k of allowed) if (k !== "$comment" && !(k in v)) this.fail(`${what} lacks member ${JSON.stringify(k)}`);
+    return v;
+  }
+  string(v, what, re) {
+    if (typeof v !== "string" || v === "" || re !== void 0 && !re.test(v)) this.fail(`${what} is not a valid string: ${JSON.stringify(v)}`);
+    return v;
+  }
+  nullable(v, what, re) {
+    return v === null ? null : this.string(v, what, re);
+  }
+  strings(v, what, re, minItems = 0) {
+    if (!Array.isArray(v) || v.length < minItems) this.fail(`${what} must be an array of at least ${minItems} string(s)`);
+    const seen = /* @__PURE__ */ new Set();
+    for (const s of v) {
+      this.string(s, `${what} entry`, re);
+      if (seen.has(s)) this.fail(`${what} lists ${JSON.stringify(s)} twice`);
+      seen.add(s);
+    }
+    return v;
+  }
+  positiveInts(v, keys, what) {
+    const o = this.members(v, keys, what);
+    const out = {};
+    for (const k of keys) {
+      const n = o[k];
+      if (typeof n !== "number" || !Number.isSafeInteger(n) || n <= 0) this.fail(`${what}.${k} must be a positive integer, found ${JSON.stringify(n)}`);
+      out[k] = n;
+    }
+    return Object.freeze(out);
+  }
+};
+function buildRules(data, where) {
+  const c = new DataChecker(where);
+  const d = c.members(data, DATA_MEMBERS, "the file");
+  const version = c.string(d.id, "id", VERSION_ID_RE);
+  if (version === "main" || version === "integration") c.fail("a version id cannot be a branch alias");
+  const line = d.branch;
+  if (line !== "main" && line !== "integration") c.fail(`branch must be main or integration, found ${JSON.stringify(line)}`);
+  const follows = c.nullable(d.follows, "follows", VERSION_ID_RE);
+  const s = c.members(d.source, SOURCE_MEMBERS, "source");
+  const source = Object.freeze({
+    repository: c.string(s.repository, "source.repository", /^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/),
+    ref: c.string(s.ref, "source.ref", TAG_RE),
+    tag: c.nullable(s.tag, "source.tag", TAG_RE),
+    commit: c.nullable(s.commit, "source.commit", COMMIT_RE),
+    date: c.string(s.date, "source.date", DATE_RE),
+    evidence: c.string(s.evidence, "source.evidence")
+  });
+  if (!Array.isArray(d.same_rules_as)) c.fail("same_rules_as must be an array");
+  const sameRulesAs = d.same_rules_as.map((e, i) => {
+    const o = c.members(e, SAME_MEMBERS, `same_rules_as[${i}]`);
+    const same = Object.freeze({
+      tag: c.nullable(o.tag, `same_rules_as[${i}].tag`, TAG_RE),
+      commit: c.nullable(o.commit, `same_rules_as[${i}].commit`, COMMIT_RE),
+      date: c.string(o.date, `same_rules_as[${i}].date`, DATE_RE),
+      evidence: c.string(o.evidence, `same_rules_as[${i}].evidence`)
+    });
+    if (same.tag === null && same.commit === null) c.fail(`same_rules_as[${i}] names neither a tag nor a commit`);
+    return same;
+  });
+  const derivation = d.derivation === null ? null : c.string(d.derivation, "derivation");
+  if (source.commit === null && derivation === null) c.fail("a version without a commit must say what its rules are derived from (derivation)");
+  if (!isRecord(d.capabilities)) c.fail("capabilities must be an object");
   const capabilities = /* @__PURE__ */ new Map();
-  for (const name of Object.keys(data.capabilities).sort()) {
-    const tier = data.capabilities[name];
-    if (!isRiskTier(tier)) throw new Error(`server-lines/${line}.json: capability ${name} has unknown risk ${tier}`);
+  for (const name of Object.keys(d.capabilities).sort()) {
+    c.string(name, "capability name", CAPABILITY_RE);
+    const tier = d.capabilities[name];
+    if (!isRiskTier(tier)) c.fail(`capability ${name} has unknown risk ${JSON.stringify(tier)}`);
     capabilities.set(name, tier);
   }
-  for (const c of [...data.worker_capabilities, ...data.host_risk_exempt_for_non_system]) {
-    if (!capabilities.has(c)) throw new Error(`server-lines/${line}.json: ${c} is not in the capability table`);
+  if (capabilities.size === 0) c.fail("the capability table is empty");
+  const workerCapabilities = c.strings(d.worker_capabilities, "worker_capabilities", CAPABILITY_RE);
+  const exempt = c.strings(d.host_risk_exempt_for_non_system, "host_risk_exempt_for_non_system", CAPABILITY_RE);
+  for (const cap of [...workerCapabilities, ...exempt]) {
+    if (!capabilities.has(cap)) c.fail(`${cap} is not in the capability table`);
+  }
+  for (const cap of exempt) if (capabilities.get(cap) !== "host") c.fail(`${cap} is exempt from host risk but is not host risk`);
+  const knownScopes = c.strings(d.known_scopes, "known_scopes", SCOPE_RE, 1);
+  const runtimeProtocols = c.strings(d.runtime_protocols, "runtime_protocols", PROTOCOL_RE, 1);
+  if (typeof d.v1_payload_includes_dependencies !== "boolean") c.fail("v1_payload_includes_dependencies must be a boolean");
+  const b = c.members(d.invoke_budget, BUDGET_MEMBERS, "invoke_budget");
+  const fields = c.strings(b.fields, "invoke_budget.fields", /^[a-z_]+$/);
+  if (REQUIRED_BUDGET_FIELDS.some((f, i) => fields[i] !== f)) c.fail(`invoke_budget.fields must start with ${REQUIRED_BUDGET_FIELDS.join(", ")}`);
+  let last = -1;
+  for (const f of fields) {
+    const at = IMPLEMENTED_BUDGET_FIELDS.indexOf(f);
+    if (at < 0) c.fail(`invoke_budget field ${f} is not implemented by the decoder: a new budget field needs code (docs/SERVER-VERSIONS.md)`);
+    if (at <= last) c.fail("invoke_budget.fields are not in Go struct order");
+    last = at;
+  }
+  const invokeBudget = Object.freeze({
+    fields: Object.freeze([...fields]),
+    hostMaximum: c.positiveInts(b.host_maximum, fields, "invoke_budget.host_maximum"),
+    defaults: c.positiveInts(b.default, fields, "invoke_budget.default")
+  });
+  for (const f of fields) {
+    if (invokeBudget.defaults[f] > invokeBudget.hostMaximum[f]) c.fail(`invoke_budget.default.${f} exceeds its host maximum`);
+  }
+  const manifestFields = c.strings(d.manifest_fields, "manifest_fields", /^[a-z_0-9]+$/, 1);
+  last = -1;
+  for (const f of manifestFields) {
+    const at = IMPLEMENTED_MANIFEST_FIELDS.indexOf(f);
+    if (at < 0) c.fail(`manifest field ${f} is not implemented by the decoder: a new manifest field needs code (docs/SERVER-VERSIONS.md)`);
+    if (at <= last) c.fail("manifest_fields are not in Go struct order");
+    last = at;
+  }
+  const names = [version];
+  if (source.tag !== null) names.push(source.tag);
+  if (source.commit !== null) names.push(source.commit);
+  for (const same of sameRulesAs) {
+    if (same.tag !== null) names.push(same.tag);
+    if (same.commit !== null) names.push(same.commit);
   }
   return Object.freeze({
+    version,
     line,
+    follows,
+    source,
+    sameRulesAs: Object.freeze(sameRulesAs),
+    derivation,
     capabilities,
-    workerCapabilities: new Set(data.worker_capabilities),
-    hostRiskExemptForNonSystem: new Set(data.host_risk_exempt_for_non_system),
-    knownScopes: new Set(data.known_scopes),
-    runtimeProtocols: Object.freeze([...data.runtime_protocols]),
-    v1PayloadIncludesDependencies: data.v1_payload_includes_dependencies
+    workerCapabilities: new Set(workerCapabilities),
+    hostRiskExemptForNonSystem: new Set(exempt),
+    knownScopes: new Set(knownScopes),
+    runtimeProtocols: Object.freeze([...runtimeProtocols]),
+    v1PayloadIncludesDependencies: d.v1_payload_includes_dependencies,
+    invokeBudget,
+    manifestFields: Object.freeze([...manifestFields]),
+    names: Object.freeze([...new Set(names)])
   });
 }
-var PROFILES = Object.freeze({
-  main: buildProfile(main_default, "main"),
-  integration: buildProfile(integration_default, "integration")
-});
+function buildRegistry(files) {
+  const versions = [];
+  const byName = /* @__PURE__ */ new Map();
+  files.forEach((data, i) => {
+    const id = isRecord(data) && typeof data.id === "string" ? data.id : `#${i}`;
+    const rules = buildRules(data, `${id}.json`);
+    for (const name of rules.names) {
+      if (byName.has(name)) throw new Error(`server-versions/${id}.json: the name ${name} already names ${byName.get(name).version}`);
+      if (name === "main" || name === "integration") throw new Error(`server-versions/${id}.json: ${name} is a branch alias`);
+      byName.set(name, rules);
+    }
+    if (rules.follows !== null) {
+      const prev = versions.find((v) => v.version === rules.follows);
+      if (prev === void 0) throw new Error(`server-versions/${id}.json: follows ${rules.follows}, which is not listed before it`);
+      if (prev.line !== rules.line) throw new Error(`server-versions/${id}.json: follows ${rules.follows} on another branch`);
+      if (versions.some((v) => v.follows === rules.follows)) throw new Error(`server-versions/${id}.json: ${rules.follows} is followed twice`);
+    } else if (versions.some((v) => v.line === rules.line)) {
+      throw new Error(`server-versions/${id}.json: a second version of ${rules.line} without follows`);
+    }
+    versions.push(rules);
+  });
+  const newest = {};
+  for (const line of SERVER_LINES) {
+    const chain = versions.filter((v) => v.line === line);
+    const end = chain.filter((v) => !chain.some((w) => w.follows === v.version));
+    if (end.length !== 1) throw new Error(`server-versions: branch ${line} must have exactly one newest version, found ${end.length}`);
+    newest[line] = end[0];
+  }
+  return { versions, byName, newest };
+}
+var REGISTRY = buildRegistry(SERVER_VERSION_DATA);
+var MEANINGS = (() => {
+  if (!isRecord(CAPABILITY_MEANING_DATA)) throw new Error("server-versions/capability-meanings.json must be an object");
+  const m = /* @__PURE__ */ new Map();
+  for (const [k, v] of Object.entries(CAPABILITY_MEANING_DATA)) {
+    if (k.startsWith("$")) continue;
+    if (typeof v !== "string" || v.trim() === "") throw new Error(`server-versions/capability-meanings.json: ${k} has no meaning`);
+    m.set(k, v);
+  }
+  for (const rules of REGISTRY.versions) {
+    for (const cap of rules.capabilities.keys()) {
+      if (!m.has(cap)) throw new Error(`server-versions/capability-meanings.json: capability ${cap} of ${rules.version} has no plain-language meaning`);
+    }
+  }
+  return m;
+})();
+var SERVER_VERSIONS = Object.freeze(REGISTRY.versions.map((v) => v.version));
 function isServerLine(v) {
   return v === "main" || v === "integration";
 }
-function serverLineProfile(line = DEFAULT_SERVER_LINE) {
-  if (!isServerLine(line)) throw new TypeError(`unknown server line ${String(line)}; expected main or integration`);
-  return PROFILES[line];
+function resolveServerVersion(name) {
+  if (isServerLine(name)) return { ok: true, rules: REGISTRY.newest[name], alias: name };
+  if (typeof name === "string") {
+    const rules = REGISTRY.byName.get(name);
+    if (rules !== void 0) return { ok: true, rules };
+  }
+  const shown = typeof name === "string" ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name) : `a ${name === null ? "null" : typeof name}`;
+  return {
+    ok: false,
+    code: "SERVER_VERSION_UNKNOWN",
+    message: `server version ${shown} is not known; known: ${describeKnownServerVersions()} — name one of them, or map your version to the known version with the same plugin rules`
+  };
 }
-var MEANINGS = new Map(
-  Object.entries(capability_meanings_default).filter(([k]) => !k.startsWith("$"))
-);
+function serverRules(name = DEFAULT_SERVER_LINE) {
+  const r = resolveServerVersion(name);
+  if (!r.ok) throw new TypeError(r.message);
+  return r.rules;
+}
+function rulesFromOptions(opts) {
+  const byVersion = opts?.serverVersion !== void 0 ? serverRules(opts.serverVersion) : void 0;
+  const byLine = opts?.serverLine !== void 0 ? serverRules(opts.serverLine) : void 0;
+  if (byVersion !== void 0 && byLine !== void 0 && byVersion !== byLine) {
+    throw new TypeError(`serverVersion ${opts.serverVersion} (${byVersion.version}) and serverLine ${opts.serverLine} (${byLine.version}) name different server versions`);
+  }
+  return byVersion ?? byLine ?? serverRules(DEFAULT_SERVER_LINE);
+}
+function describeKnownServerVersions() {
+  const list = REGISTRY.versions.map((v) => v.names.length > 1 ? `${v.version} (${v.names.slice(1).join(", ")})` : v.version).join(", ");
+  return `${list}; aliases ${SERVER_LINES.map((l) => `${l} → ${REGISTRY.newest[l].version}`).join(", ")}`;
+}
+
+// src/core/index/stored-manifest.ts
+var STORED_MANIFEST_DIR = "manifests";
+var SERVER_VERSION_ID_RE = /^[a-z0-9][a-z0-9.-]{0,63}$/;
+function storedManifestPath(pluginId, version) {
+  return `${STORED_MANIFEST_DIR}/${pluginId}/${version}.json`;
+}
 
 // src/core/index/validate.ts
-var TAG_RE = /^[a-z0-9][a-z0-9-]{0,31}$/;
+var TAG_RE2 = /^[a-z0-9][a-z0-9-]{0,31}$/;
 var MAX_TAGS = 16;
 var LICENSE_RE = /^[A-Za-z0-9][A-Za-z0-9.+-]*(?: (?:AND|OR|WITH) [A-Za-z0-9][A-Za-z0-9.+-]*)*$/;
 var MAX_LICENSE_LENGTH = 64;
-var INDEX_MEMBERS = "schema, generated_at, status, generation, expires_at, publishers, plugins, revocations, signatures";
+var INDEX_MEMBERS = "schema, generated_at, status, generation, expires_at, server_versions, publishers, plugins, revocations, signatures";
 var PUBLISHER_MEMBERS = "id, name, public_key_ed25519, key_history, homepage, github_owners";
 var KEY_HISTORY_MEMBERS = "public_key_ed25519, valid_from, valid_until, rotation_signature_ed25519";
 var PLUGIN_MEMBERS = "id, name, publisher, type, summary, latest, channels, capabilities, releases, homepage, repository, license, tags";
-var RELEASE_MEMBERS = "version, channel, capabilities, manifest_url, artifact_url, artifact_sha256, signature_ed25519, published_at, manifest_sha256";
+var RELEASE_MEMBERS = "version, channel, capabilities, manifest_url, artifact_url, artifact_sha256, signature_ed25519, published_at, manifest_sha256, stored_manifest, loads_on";
 var SIGNATURE_MEMBERS = "publisher, keyid, signature_ed25519";
 var REVOCATIONS_MEMBERS = "releases, artifacts, keys";
 var REVOKED_RELEASE_MEMBERS = "plugin, version, reason, revoked_at";
 var REVOKED_ARTIFACT_MEMBERS = "sha256, reason, revoked_at";
 var REVOKED_KEY_MEMBERS = "publisher, public_key_ed25519, reason, revoked_at";
 function validateIndex(value, options) {
-  const profile = serverLineProfile(options?.serverLine ?? DEFAULT_SERVER_LINE);
+  const profile = rulesFromOptions(options);
   const out = [];
   if (!isObject(value)) {
     add(out, "", "INDEX_NOT_OBJECT", `the index must be a JSON object, found ${describe2(value)}`);
@@ -1087,6 +1617,7 @@ function validateIndex(value, options) {
   } else if (official) {
     add(out, "/expires_at", "INDEX_EXPIRES_AT_REQUIRED", "official indexes require expires_at (an RFC 3339 UTC timestamp), found none");
   }
+  const serverVersions = validateServerVersions(out, data.server_versions);
   for (const key in data) {
     if (!isIndexMember(key)) unknownMember(out, "", key, "the index", INDEX_MEMBERS);
   }
@@ -1110,7 +1641,7 @@ function validateIndex(value, options) {
         add(out, `/plugins/${i}`, "PLUGIN_NOT_OBJECT", `plugin entry must be an object, found ${describe2(plugin)}`);
         continue;
       }
-      validatePlugin(out, plugin, i, pluginIds, publisherIds, profile);
+      validatePlugin(out, plugin, i, pluginIds, publisherIds, profile, serverVersions);
     }
   }
   if (Array.isArray(signatures)) {
@@ -1219,7 +1750,7 @@ function validateKeyHistory(out, history, i, id, currentKey) {
     }
   }
 }
-function validatePlugin(out, plugin, i, pluginIds, publisherIds, profile) {
+function validatePlugin(out, plugin, i, pluginIds, publisherIds, profile, serverVersions) {
   const id = plugin.id;
   const idText = jsText(id);
   if (typeof id !== "string" || !INDEX_ID_RE.test(id)) {
@@ -1310,6 +1841,7 @@ function validatePlugin(out, plugin, i, pluginIds, publisherIds, profile) {
         continue;
       }
       validateRelease(out, release, i, j, idText, multiChannel, releases, channelOfVersion, profile, plugin.type);
+      validateStoredManifest(out, release, i, j, id, idText, serverVersions);
     }
   }
   if (channelObj !== null) {
@@ -1427,6 +1959,92 @@ function validateRelease(out, release, i, j, idText, multiChannel, releases, cha
     if (!isReleaseMember(k)) unknownMember(out, `/plugins/${i}/releases/${j}`, k, `plugin ${idText} release ${versionText}`, RELEASE_MEMBERS);
   }
 }
+function validateServerVersions(out, v) {
+  if (v === void 0) return void 0;
+  if (!Array.isArray(v) || v.length === 0) {
+    add(out, "/server_versions", "INDEX_SERVER_VERSIONS_INVALID", `server_versions must be a non-empty array of server version ids, found ${describe2(v)}`);
+    return null;
+  }
+  let ok = true;
+  for (let k = 0; k < v.length; k++) {
+    const id = v[k];
+    if (typeof id !== "string" || !SERVER_VERSION_ID_RE.test(id)) {
+      add(out, `/server_versions/${k}`, "INDEX_SERVER_VERSIONS_INVALID", `server_versions[${k}] must be a server version id (lowercase letters, digits, "." and "-", at most 64), found ${describe2(id)}`);
+      ok = false;
+    }
+  }
+  const twice = firstRepeated(v);
+  if (twice !== void 0) {
+    add(out, "/server_versions", "INDEX_SERVER_VERSIONS_INVALID", `server_versions must list each version once; ${jsText(twice)} appears twice`);
+    ok = false;
+  }
+  return ok ? v : null;
+}
+function validateStoredManifest(out, release, i, j, pluginId, idText, serverVersions) {
+  const at = `/plugins/${i}/releases/${j}`;
+  const version = release.version;
+  const versionText = jsText(version);
+  const stored = release.stored_manifest;
+  if (stored !== void 0) {
+    const want = typeof pluginId === "string" && typeof version === "string" ? storedManifestPath(pluginId, version) : void 0;
+    if (typeof stored !== "string" || stored !== want) {
+      add(out, `${at}/stored_manifest`, "RELEASE_STORED_MANIFEST_INVALID", `plugin ${idText} release ${versionText} stored_manifest must be ${want !== void 0 ? quote(want) : '"manifests/<plugin id>/<version>.json"'}, found ${describe2(stored)}`);
+    }
+    if (release.manifest_sha256 === void 0) {
+      add(out, `${at}/manifest_sha256`, "RELEASE_STORED_MANIFEST_SHA256_REQUIRED", `plugin ${idText} release ${versionText} has a stored_manifest but no manifest_sha256: the digest binds the stored file to the signed index`);
+    }
+  }
+  const loadsOn = release.loads_on;
+  if (loadsOn === void 0) {
+    if (stored !== void 0 && serverVersions !== void 0) {
+      add(out, `${at}/loads_on`, "RELEASE_LOADS_ON_REQUIRED", `plugin ${idText} release ${versionText} has a stored_manifest in an index with server_versions but no loads_on (an absent matrix means "not evaluated"; give [] when no version loads it)`);
+    }
+    return;
+  }
+  if (stored === void 0 || serverVersions === void 0) {
+    add(out, `${at}/loads_on`, "RELEASE_LOADS_ON_UNEXPECTED", `plugin ${idText} release ${versionText} has loads_on without ${stored === void 0 ? "a stored_manifest" : "the index-level server_versions"}: the matrix is computed from the stored manifest for the listed server versions`);
+    return;
+  }
+  if (!Array.isArray(loadsOn)) {
+    add(out, `${at}/loads_on`, "RELEASE_LOADS_ON_INVALID", `plugin ${idText} release ${versionText} loads_on must be an array of server version ids, found ${describe2(loadsOn)}`);
+    return;
+  }
+  const twice = firstRepeated(loadsOn);
+  if (twice !== void 0) {
+    add(out, `${at}/loads_on`, "RELEASE_LOADS_ON_INVALID", `plugin ${idText} release ${versionText} loads_on must list each version once; ${jsText(twice)} appears twice`);
+  }
+  let last = -1;
+  for (let k = 0; k < loadsOn.length; k++) {
+    const v = loadsOn[k];
+    if (typeof v !== "string" || !SERVER_VERSION_ID_RE.test(v)) {
+      add(out, `${at}/loads_on/${k}`, "RELEASE_LOADS_ON_INVALID", `plugin ${idText} release ${versionText} loads_on[${k}] must be a server version id, found ${describe2(v)}`);
+      continue;
+    }
+    if (twice !== void 0 || serverVersions === null) continue;
+    const pos = serverVersions.indexOf(v);
+    if (pos < 0) {
+      add(out, `${at}/loads_on/${k}`, "RELEASE_LOADS_ON_INVALID", `plugin ${idText} release ${versionText} loads_on[${k}] names ${v}, which is not in server_versions (${serverVersions.join(", ")})`);
+    } else if (pos < last) {
+      add(out, `${at}/loads_on/${k}`, "RELEASE_LOADS_ON_INVALID", `plugin ${idText} release ${versionText} loads_on must follow the order of server_versions; ${v} comes too late`);
+    } else {
+      last = pos;
+    }
+  }
+}
+function firstRepeated(list) {
+  const seen = /* @__PURE__ */ new Set();
+  for (const e of list) {
+    let key;
+    try {
+      key = typeof e === "string" ? `s${e}` : `j${JSON.stringify(e)}`;
+    } catch {
+      continue;
+    }
+    if (seen.has(key)) return e;
+    seen.add(key);
+  }
+  return void 0;
+}
 function validateCapabilities(out, capabilities, i, j, idText, versionText, profile, pluginType) {
   const capabilityTable = profile.capabilities;
   if (!Array.isArray(capabilities) || capabilities.length === 0) {
@@ -1476,7 +2094,7 @@ function validateTags(out, tags, i, idText) {
   }
   for (let k = 0; k < tags.length; k++) {
     const tag = tags[k];
-    if (typeof tag !== "string" || !TAG_RE.test(tag)) {
+    if (typeof tag !== "string" || !TAG_RE2.test(tag)) {
       add(out, `${path2}/${k}`, "PLUGIN_TAG_INVALID", `plugin ${idText} tag must match ^[a-z0-9][a-z0-9-]{0,31}$, found ${describe2(tag)}`);
       continue;
     }
@@ -1596,6 +2214,7 @@ function isIndexMember(k) {
     case "status":
     case "generation":
     case "expires_at":
+    case "server_versions":
     case "publishers":
     case "plugins":
     case "revocations":
@@ -1660,6 +2279,8 @@ function isReleaseMember(k) {
     case "signature_ed25519":
     case "published_at":
     case "manifest_sha256":
+    case "stored_manifest":
+    case "loads_on":
       return true;
     default:
       return false;

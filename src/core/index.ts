@@ -15,6 +15,7 @@ export * from './base64.js';
 export * from './index/validate.js';
 export * from './index/problems.js';
 export * from './index/types.js';
+export * from './index/stored-manifest.js';
 export * from './version-range.js';
 export { goQuote } from './go-quote.js';
 export { goPathClean } from './go-path.js';

@@ -51,6 +51,8 @@ const SEMANTIC_RULES: ReadonlyArray<{ code: IndexProblemCode; why: string }> = [
   { code: 'INDEX_EXPIRES_AT_NOT_AFTER_GENERATED_AT', why: 'ordering of two timestamps' },
   { code: 'KEY_HISTORY_WINDOW_EMPTY', why: 'valid_from before valid_until' },
   { code: 'KEY_HISTORY_WINDOW_OVERLAP', why: 'windows ordered and non-overlapping' },
+  { code: 'RELEASE_LOADS_ON_UNEXPECTED', why: 'loads_on needs a stored manifest and the index-level server_versions (cross-level)' },
+  { code: 'RELEASE_LOADS_ON_REQUIRED', why: 'a stored manifest needs loads_on when the index has server_versions (cross-level)' },
 ];
 const SEMANTIC = new Set(SEMANTIC_RULES.map((r) => r.code));
 /**
@@ -64,6 +66,10 @@ const MIXED_CODES = new Set<IndexProblemCode>([
   'RELEASE_MANIFEST_URL_INVALID', 'RELEASE_ARTIFACT_URL_INVALID', 'PUBLISHER_HOMEPAGE_INVALID', 'PLUGIN_HOMEPAGE_INVALID',
   'PLUGIN_REPOSITORY_INVALID', 'INDEX_GENERATED_AT_NOT_RFC3339', 'INDEX_EXPIRES_AT_INVALID', 'RELEASE_PUBLISHED_AT_INVALID',
   'KEY_HISTORY_TIME_INVALID', 'REVOCATION_TIME_INVALID', 'PLUGIN_PUBLISHER_UNKNOWN', 'SIGNATURE_PUBLISHER_UNKNOWN',
+  // The path's shape is structural; that it names this plugin and version is not.
+  'RELEASE_STORED_MANIFEST_INVALID',
+  // Version-id shape and uniqueness are structural; membership in server_versions and its order are not.
+  'RELEASE_LOADS_ON_INVALID',
 ]);
 
 const SCHEMA_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
@@ -83,7 +89,7 @@ function ajvPaths(doc: unknown): Set<string> | null {
   const out = new Set<string>();
   for (const e of ajvValidate.errors as ErrorObject[]) {
     if (e.keyword === 'if') continue; // "must match then/else" echoes the branch's own error
-    if (e.keyword === 'required') out.add(`${e.instancePath}/${escapeToken(String(e.params.missingProperty))}`);
+    if (e.keyword === 'required' || e.keyword === 'dependentRequired') out.add(`${e.instancePath}/${escapeToken(String(e.params.missingProperty))}`);
     else if (e.keyword === 'additionalProperties') out.add(`${e.instancePath}/${escapeToken(String(e.params.additionalProperty))}`);
     else out.add(e.instancePath);
   }

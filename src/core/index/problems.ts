@@ -51,6 +51,8 @@ export const INDEX_PROBLEM_CODES = {
   INDEX_EXPIRES_AT_REQUIRED: 'an official index has no expires_at',
   /** new (FORMAT.md): expires_at is not after generated_at. */
   INDEX_EXPIRES_AT_NOT_AFTER_GENERATED_AT: 'expires_at is not after generated_at',
+  /** new (DESIGN §4.5): server_versions is not a non-empty list of unique server version ids. */
+  INDEX_SERVER_VERSIONS_INVALID: 'server_versions is not a non-empty list of unique server version ids',
 
   // ---- publishers ------------------------------------------------------------
   /** new: a publishers[] element is not an object (upstream crashed on null). */
@@ -188,6 +190,16 @@ export const INDEX_PROBLEM_CODES = {
   RELEASE_PUBLISHED_AT_INVALID: 'published_at is not a valid RFC 3339 UTC timestamp',
   /** new (FORMAT.md): manifest_sha256 is not 64 lowercase hex digits. */
   RELEASE_MANIFEST_SHA256_INVALID: 'manifest_sha256 is not 64 lowercase hex digits',
+  /** new (DESIGN §4.5): stored_manifest is not `manifests/<plugin id>/<version>.json`. */
+  RELEASE_STORED_MANIFEST_INVALID: 'stored_manifest is not manifests/<plugin id>/<version>.json',
+  /** new (DESIGN §4.5): a release with stored_manifest has no manifest_sha256. */
+  RELEASE_STORED_MANIFEST_SHA256_REQUIRED: 'a release with a stored manifest has no manifest_sha256',
+  /** new (DESIGN §4.5): loads_on is not a list of server_versions entries in their order. */
+  RELEASE_LOADS_ON_INVALID: 'loads_on is not a list of server_versions entries, each once, in their order',
+  /** new (DESIGN §4.5): loads_on without a stored manifest or without the index-level server_versions. */
+  RELEASE_LOADS_ON_UNEXPECTED: 'loads_on without a stored manifest or without server_versions',
+  /** new (DESIGN §4.5): a stored manifest in an index with server_versions has no loads_on. */
+  RELEASE_LOADS_ON_REQUIRED: 'a release with a stored manifest in an index with server_versions has no loads_on',
 
   // ---- index signatures -----------------------------------------------------------
   /** new: a signatures[] element is not an object (upstream crashed on null). */

@@ -4,8 +4,9 @@
  * These describe an index that {@link validateIndex} accepted — the upstream
  * format (interop §E.2) plus this project's additions (DESIGN §4.1,
  * docs/FORMAT.md): `generation`, `expires_at`, `revocations`, publisher
- * `key_history`, release `published_at` / `manifest_sha256`, plugin catalog
- * metadata, signature `keyid`. No other member exists: unknown members are
+ * `key_history`, release `published_at` / `manifest_sha256` / `stored_manifest`
+ * / `loads_on`, the index's `server_versions`, plugin catalog metadata,
+ * signature `keyid`. No other member exists: unknown members are
  * rejected everywhere.
  *
  * The same shapes are published as JSON Schemas under `schemas/`.
@@ -94,6 +95,20 @@ export interface IndexRelease {
   published_at?: string;
   /** Lowercase hex SHA-256 of the manifest file bytes. */
   manifest_sha256?: string;
+  /**
+   * `manifests/<plugin id>/<version>.json`: the publisher-signed manifest is
+   * kept beside the index, at this path relative to the index document, with
+   * the bytes whose SHA-256 is `manifest_sha256` (required with it). Set by `build`.
+   */
+  stored_manifest?: string;
+  /**
+   * The server versions (ids of the index's `server_versions`, in that order)
+   * that decode and validate the stored manifest as the server would — the
+   * loadability matrix, computed by `build`. Not a promise that the plugin
+   * runs: the server also checks trust, the artifact digest and the runtime
+   * (docs/SERVER-VERSIONS.md).
+   */
+  loads_on?: string[];
 }
 
 /** A plugin entry (interop §E.2 rules 9–21 and 31–32, FORMAT.md "Plugin"). */
@@ -180,6 +195,8 @@ export interface PluginIndex {
   generation?: number;
   /** RFC 3339 UTC after `generated_at`; required when official. */
   expires_at?: string;
+  /** The server versions every release's `loads_on` was computed for (DESIGN §4.5); set by `build`. */
+  server_versions?: string[];
   publishers: IndexPublisher[];
   plugins: IndexPlugin[];
   revocations?: RevocationList;

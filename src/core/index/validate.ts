@@ -9,8 +9,9 @@
  * - this project's members (DESIGN §4.1, docs/FORMAT.md): `generation`,
  *   `expires_at`, a full RFC 3339 check of `generated_at`, `revocations`,
  *   publisher `key_history` (shape and window order — the rotation signatures
- *   are verified by the domain layer), `homepage`, release `published_at` and
- *   `manifest_sha256`, catalog metadata, signature `keyid`, duplicate publisher
+ *   are verified by the domain layer), `homepage`, release `published_at`,
+ *   `manifest_sha256`, `stored_manifest` and `loads_on` with the top-level
+ *   `server_versions` (DESIGN §4.5), catalog metadata, signature `keyid`, duplicate publisher
  *   ids, the `<publisher>.` namespace of plugin ids;
  * - **unknown members are rejected everywhere** (`INDEX_UNKNOWN_FIELD`).
  *
@@ -43,17 +44,21 @@ import {
   validIndexVersion,
   validPluginID,
 } from '../rules.js';
-import { DEFAULT_SERVER_LINE, serverLineProfile, type ServerLine, type ServerLineProfile } from '../server-line.js';
+import { rulesFromOptions, type ServerLine, type ServerLineProfile } from '../server-line.js';
 import type { IndexProblem, IndexProblemCode } from './problems.js';
+import { SERVER_VERSION_ID_RE, storedManifestPath } from './stored-manifest.js';
 import type { PluginIndex } from './types.js';
 
 /** Options of {@link validateIndex}. */
 export interface ValidateIndexOptions {
   /**
    * Whose capability table decides which capabilities are known (interop §0,
-   * §C.3). Default `integration`, whose table equals upstream's list (§E.2).
+   * §C.3). Default the `integration` alias (integration-2026-09), whose table
+   * is upstream's list (§E.2) plus `task:schedule`.
    */
   serverLine?: ServerLine;
+  /** Any known server version name; the same as `serverLine` with that name. */
+  serverVersion?: string;
 }
 
 /**
@@ -75,13 +80,13 @@ export const MAX_LICENSE_LENGTH = 64;
 
 // Members of each object, in the order FORMAT.md lists them (used for the
 // unknown-member message; membership is tested with the switch functions below).
-const INDEX_MEMBERS = 'schema, generated_at, status, generation, expires_at, publishers, plugins, revocations, signatures';
+const INDEX_MEMBERS = 'schema, generated_at, status, generation, expires_at, server_versions, publishers, plugins, revocations, signatures';
 const PUBLISHER_MEMBERS = 'id, name, public_key_ed25519, key_history, homepage, github_owners';
 const KEY_HISTORY_MEMBERS = 'public_key_ed25519, valid_from, valid_until, rotation_signature_ed25519';
 const PLUGIN_MEMBERS =
   'id, name, publisher, type, summary, latest, channels, capabilities, releases, homepage, repository, license, tags';
 const RELEASE_MEMBERS =
-  'version, channel, capabilities, manifest_url, artifact_url, artifact_sha256, signature_ed25519, published_at, manifest_sha256';
+  'version, channel, capabilities, manifest_url, artifact_url, artifact_sha256, signature_ed25519, published_at, manifest_sha256, stored_manifest, loads_on';
 const SIGNATURE_MEMBERS = 'publisher, keyid, signature_ed25519';
 const REVOCATIONS_MEMBERS = 'releases, artifacts, keys';
 const REVOKED_RELEASE_MEMBERS = 'plugin, version, reason, revoked_at';
@@ -107,15 +112,15 @@ type Obj = Record<string, unknown>;
  * revocations.
  *
  * @param value - the parsed index document.
- * @param options - `serverLine` picks the capability table (default `integration`).
+ * @param options - `serverVersion` / `serverLine` picks the capability table (default the `integration` alias).
  * @returns the problems in evaluation order; empty when the index is valid.
- * @throws TypeError only when `options.serverLine` is not a server line (a caller bug).
+ * @throws TypeError only when the server version is unknown (a caller bug).
  * @example
  * const problems = validateIndex(JSON.parse(text));
  * for (const p of problems) console.error(`${p.instancePath}: ${p.message} [${p.code}]`);
  */
 export function validateIndex(value: unknown, options?: ValidateIndexOptions): IndexProblem[] {
-  const profile = serverLineProfile(options?.serverLine ?? DEFAULT_SERVER_LINE);
+  const profile = rulesFromOptions(options);
   const out: Problems = [];
   if (!isObject(value)) {
     add(out, '', 'INDEX_NOT_OBJECT', `the index must be a JSON object, found ${describe(value)}`);
@@ -180,6 +185,9 @@ export function validateIndex(value: unknown, options?: ValidateIndexOptions): I
     add(out, '/expires_at', 'INDEX_EXPIRES_AT_REQUIRED', 'official indexes require expires_at (an RFC 3339 UTC timestamp), found none');
   }
 
+  // DESIGN §4.5, FORMAT.md "Stored manifests": the server versions the loads_on matrix was computed for.
+  const serverVersions = validateServerVersions(out, data.server_versions);
+
   // FORMAT.md: unknown members are rejected.
   for (const key in data) {
     if (!isIndexMember(key)) unknownMember(out, '', key, 'the index', INDEX_MEMBERS);
@@ -210,7 +218,7 @@ export function validateIndex(value: unknown, options?: ValidateIndexOptions): I
         add(out, `/plugins/${i}`, 'PLUGIN_NOT_OBJECT', `plugin entry must be an object, found ${describe(plugin)}`);
         continue;
       }
-      validatePlugin(out, plugin, i, pluginIds, publisherIds, profile);
+      validatePlugin(out, plugin, i, pluginIds, publisherIds, profile, serverVersions);
     }
   }
 
@@ -388,6 +396,7 @@ function validatePlugin(
   pluginIds: Set<string>,
   publisherIds: Set<string> | null,
   profile: ServerLineProfile,
+  serverVersions: ServerVersionsState,
 ): void {
   const id = plugin.id;
   const idText = jsText(id);
@@ -499,6 +508,7 @@ function validatePlugin(
         continue;
       }
       validateRelease(out, release, i, j, idText, multiChannel, releases, channelOfVersion, profile, plugin.type);
+      validateStoredManifest(out, release, i, j, id, idText, serverVersions);
     }
   }
 
@@ -644,6 +654,112 @@ function validateRelease(
   for (const k in release) {
     if (!isReleaseMember(k)) unknownMember(out, `/plugins/${i}/releases/${j}`, k, `plugin ${idText} release ${versionText}`, RELEASE_MEMBERS);
   }
+}
+
+/**
+ * The top-level `server_versions` (DESIGN §4.5): absent (`undefined`), invalid
+ * (`null`: loads_on cannot be checked against it), or the ids in order.
+ */
+type ServerVersionsState = readonly string[] | null | undefined;
+
+/** FORMAT.md "Stored manifests": a non-empty list of unique server version ids. */
+function validateServerVersions(out: Problems, v: unknown): ServerVersionsState {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0) {
+    add(out, '/server_versions', 'INDEX_SERVER_VERSIONS_INVALID', `server_versions must be a non-empty array of server version ids, found ${describe(v)}`);
+    return null;
+  }
+  let ok = true;
+  for (let k = 0; k < v.length; k++) {
+    const id: unknown = v[k];
+    if (typeof id !== 'string' || !SERVER_VERSION_ID_RE.test(id)) {
+      add(out, `/server_versions/${k}`, 'INDEX_SERVER_VERSIONS_INVALID', `server_versions[${k}] must be a server version id (lowercase letters, digits, "." and "-", at most 64), found ${describe(id)}`);
+      ok = false;
+    }
+  }
+  const twice = firstRepeated(v);
+  if (twice !== undefined) {
+    add(out, '/server_versions', 'INDEX_SERVER_VERSIONS_INVALID', `server_versions must list each version once; ${jsText(twice)} appears twice`);
+    ok = false;
+  }
+  return ok ? (v as string[]) : null;
+}
+
+/**
+ * FORMAT.md "Stored manifests": `stored_manifest` is exactly
+ * `manifests/<plugin id>/<version>.json` and comes with `manifest_sha256`
+ * (which binds the stored file to the signed index); `loads_on` lists, in
+ * `server_versions` order, the versions that load the stored manifest — it
+ * needs a stored manifest and the top-level `server_versions`, and a release
+ * with a stored manifest has it whenever `server_versions` is present (absent
+ * `loads_on` means "not evaluated", never "loads nowhere").
+ */
+function validateStoredManifest(out: Problems, release: Obj, i: number, j: number, pluginId: unknown, idText: string, serverVersions: ServerVersionsState): void {
+  const at = `/plugins/${i}/releases/${j}`;
+  const version = release.version;
+  const versionText = jsText(version);
+  const stored = release.stored_manifest;
+  if (stored !== undefined) {
+    const want = typeof pluginId === 'string' && typeof version === 'string' ? storedManifestPath(pluginId, version) : undefined;
+    if (typeof stored !== 'string' || stored !== want) {
+      add(out, `${at}/stored_manifest`, 'RELEASE_STORED_MANIFEST_INVALID', `plugin ${idText} release ${versionText} stored_manifest must be ${want !== undefined ? quote(want) : '"manifests/<plugin id>/<version>.json"'}, found ${describe(stored)}`);
+    }
+    if (release.manifest_sha256 === undefined) {
+      add(out, `${at}/manifest_sha256`, 'RELEASE_STORED_MANIFEST_SHA256_REQUIRED', `plugin ${idText} release ${versionText} has a stored_manifest but no manifest_sha256: the digest binds the stored file to the signed index`);
+    }
+  }
+  const loadsOn = release.loads_on;
+  if (loadsOn === undefined) {
+    if (stored !== undefined && serverVersions !== undefined) {
+      add(out, `${at}/loads_on`, 'RELEASE_LOADS_ON_REQUIRED', `plugin ${idText} release ${versionText} has a stored_manifest in an index with server_versions but no loads_on (an absent matrix means "not evaluated"; give [] when no version loads it)`);
+    }
+    return;
+  }
+  if (stored === undefined || serverVersions === undefined) {
+    add(out, `${at}/loads_on`, 'RELEASE_LOADS_ON_UNEXPECTED', `plugin ${idText} release ${versionText} has loads_on without ${stored === undefined ? 'a stored_manifest' : 'the index-level server_versions'}: the matrix is computed from the stored manifest for the listed server versions`);
+    return;
+  }
+  if (!Array.isArray(loadsOn)) {
+    add(out, `${at}/loads_on`, 'RELEASE_LOADS_ON_INVALID', `plugin ${idText} release ${versionText} loads_on must be an array of server version ids, found ${describe(loadsOn)}`);
+    return;
+  }
+  const twice = firstRepeated(loadsOn);
+  if (twice !== undefined) {
+    add(out, `${at}/loads_on`, 'RELEASE_LOADS_ON_INVALID', `plugin ${idText} release ${versionText} loads_on must list each version once; ${jsText(twice)} appears twice`);
+  }
+  let last = -1;
+  for (let k = 0; k < loadsOn.length; k++) {
+    const v: unknown = loadsOn[k];
+    if (typeof v !== 'string' || !SERVER_VERSION_ID_RE.test(v)) {
+      add(out, `${at}/loads_on/${k}`, 'RELEASE_LOADS_ON_INVALID', `plugin ${idText} release ${versionText} loads_on[${k}] must be a server version id, found ${describe(v)}`);
+      continue;
+    }
+    if (twice !== undefined || serverVersions === null) continue; // reported above
+    const pos = serverVersions.indexOf(v);
+    if (pos < 0) {
+      add(out, `${at}/loads_on/${k}`, 'RELEASE_LOADS_ON_INVALID', `plugin ${idText} release ${versionText} loads_on[${k}] names ${v}, which is not in server_versions (${serverVersions.join(', ')})`);
+    } else if (pos < last) {
+      add(out, `${at}/loads_on/${k}`, 'RELEASE_LOADS_ON_INVALID', `plugin ${idText} release ${versionText} loads_on must follow the order of server_versions; ${v} comes too late`);
+    } else {
+      last = pos;
+    }
+  }
+}
+
+/** The first element that equals an earlier one (JSON equality, as a schema's `uniqueItems`), or undefined. */
+function firstRepeated(list: readonly unknown[]): unknown {
+  const seen = new Set<string>();
+  for (const e of list) {
+    let key: string;
+    try {
+      key = typeof e === 'string' ? `s${e}` : `j${JSON.stringify(e)}`;
+    } catch {
+      continue; // not JSON (a cycle, a BigInt): reported by the type check
+    }
+    if (seen.has(key)) return e;
+    seen.add(key);
+  }
+  return undefined;
 }
 
 /**
@@ -859,7 +975,7 @@ function revocationCommon(out: Problems, e: Obj, path: string): void {
 
 function isIndexMember(k: string): boolean {
   switch (k) {
-    case 'schema': case 'generated_at': case 'status': case 'generation': case 'expires_at':
+    case 'schema': case 'generated_at': case 'status': case 'generation': case 'expires_at': case 'server_versions':
     case 'publishers': case 'plugins': case 'revocations': case 'signatures':
       return true;
     default:
@@ -895,6 +1011,7 @@ function isReleaseMember(k: string): boolean {
   switch (k) {
     case 'version': case 'channel': case 'capabilities': case 'manifest_url': case 'artifact_url':
     case 'artifact_sha256': case 'signature_ed25519': case 'published_at': case 'manifest_sha256':
+    case 'stored_manifest': case 'loads_on':
       return true;
     default:
       return false;
