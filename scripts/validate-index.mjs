@@ -2387,7 +2387,7 @@ function fraction(s) {
 
 // src/cli/index-check.ts
 var MAX_INDEX_BYTES = INDEX_MAX_BYTES;
-function checkIndexBytes(bytes, serverLine) {
+function checkIndexBytes(bytes, serverVersion) {
   const parsed = parseJSONStrict(bytes, { maxBytes: MAX_INDEX_BYTES });
   if (!parsed.ok) {
     const e = parsed.error;
@@ -2396,7 +2396,7 @@ function checkIndexBytes(bytes, serverLine) {
       problem: { instancePath: e.pointer, code: e.code, message: e.message, line: e.line, column: e.column }
     };
   }
-  const problems = validateIndex(parsed.value, serverLine ? { serverLine } : {});
+  const problems = validateIndex(parsed.value, serverVersion ? { serverVersion } : {});
   if (problems.length === 0) return { kind: "checked", problems: [], value: parsed.value };
   const text = new TextDecoder().decode(bytes);
   const locate = problems.length <= 8 ? (ptr) => locatePointer(text, ptr) : createPointerLocator(text) ?? (() => null);

@@ -8,7 +8,6 @@ import { INDEX_MAX_BYTES } from '../core/limits.js';
 import { parseJSONStrict } from '../core/json/strict.js';
 import { createPointerLocator, locatePointer } from '../core/json/locate.js';
 import { validateIndex } from '../core/index/validate.js';
-import type { ServerLine } from '../core/server-line.js';
 
 /** One problem with its place in the file. */
 export interface LocatedProblem {
@@ -30,9 +29,9 @@ export const MAX_INDEX_BYTES = INDEX_MAX_BYTES;
 /**
  * Strict-parse and validate index bytes; every problem is located in the text.
  * @param bytes - the file content.
- * @param serverLine - the server line whose capability table applies.
+ * @param serverVersion - the server version (any known name) whose capability table applies.
  */
-export function checkIndexBytes(bytes: Uint8Array, serverLine?: ServerLine): IndexFileCheck {
+export function checkIndexBytes(bytes: Uint8Array, serverVersion?: string): IndexFileCheck {
   const parsed = parseJSONStrict(bytes, { maxBytes: MAX_INDEX_BYTES });
   if (!parsed.ok) {
     const e = parsed.error;
@@ -41,7 +40,7 @@ export function checkIndexBytes(bytes: Uint8Array, serverLine?: ServerLine): Ind
       problem: { instancePath: e.pointer, code: e.code, message: e.message, line: e.line, column: e.column },
     };
   }
-  const problems = validateIndex(parsed.value, serverLine ? { serverLine } : {});
+  const problems = validateIndex(parsed.value, serverVersion ? { serverVersion } : {});
   if (problems.length === 0) return { kind: 'checked', problems: [], value: parsed.value };
   const text = new TextDecoder().decode(bytes);
   // A few problems: one targeted scan each. Many: one scan for all (a hostile file can hold thousands).

@@ -50,14 +50,18 @@ export function parseTimeFlag(flag: string, value: string | undefined): number {
  * Read and strictly decode a manifest file.
  *
  * @param file - the manifest path.
- * @param opts - `legacyComponentKey` to accept legacy-07 `component_key` (payload only).
+ * @param opts - `legacyComponentKey` to accept legacy-07 `component_key` (payload only);
+ *   `serverVersion`: whose decoder (default the `integration` alias).
  * @returns the manifest and the file bytes.
  * @throws {InputError} if unreadable or not strict JSON (the parser's code);
  *   {@link VerificationError} `MANIFEST_DECODE` with the decoder's text when it is JSON the server would not decode.
  */
-export async function readManifestFile(file: string, opts: { legacyComponentKey?: boolean } = {}): Promise<{ manifest: Manifest; bytes: Uint8Array }> {
+export async function readManifestFile(file: string, opts: { legacyComponentKey?: boolean; serverVersion?: string } = {}): Promise<{ manifest: Manifest; bytes: Uint8Array }> {
   const bytes = await readFileBounded(file, MANIFEST_MAX_BYTES, 'manifest');
-  const decoded = decodeManifest(bytes, opts.legacyComponentKey ? { legacyComponentKey: true } : {});
+  const decoded = decodeManifest(bytes, {
+    ...(opts.legacyComponentKey ? { legacyComponentKey: true } : {}),
+    ...(opts.serverVersion !== undefined ? { serverVersion: opts.serverVersion } : {}),
+  });
   if (!decoded.ok) {
     if (decoded.notJSON !== undefined) throw new InputError(decoded.notJSON, `${file}: ${decoded.message}`);
     throw new VerificationError('MANIFEST_DECODE', `${file}: ${decoded.message}`);

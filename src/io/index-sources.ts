@@ -1,16 +1,20 @@
 /**
  * Read the repository's index entry files (`index/publishers/*.json`,
  * `index/plugins/*.json`, `index/revocations.json`) with fast-glob, parsing
- * each strictly. A file that is not JSON is reported against its own line.
+ * each strictly, and the stored manifests (`index/manifests/**`, exact bytes,
+ * at most 1 MiB each; their checks are `build`'s). A file that is not JSON is
+ * reported against its own line.
  *
  * @module
  */
-import { ENTRY_MAX_BYTES } from '../core/limits.js';
+import { ENTRY_MAX_BYTES, MANIFEST_MAX_BYTES } from '../core/limits.js';
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import fg from 'fast-glob';
 import { parseJSONStrict } from '../core/json/strict.js';
 import type { EntryFile, EntryProblem, IndexSources } from '../domain/index/assemble.js';
+import type { StoredManifestFile } from '../domain/index/stored-manifests.js';
+import { STORED_MANIFEST_DIR } from '../core/index/stored-manifest.js';
 import { InputError } from '../core/errors.js';
 import { assertDirectory, readFileBounded } from './files.js';
 
@@ -58,7 +62,13 @@ export async function loadIndexSources(indexDir: string, displayRoot = process.c
   if (publishers.length + plugins.length === 0 && problems.length === 0) {
     throw new InputError('INPUT_INVALID', `index directory ${indexDir} holds no entry files: expected publishers/*.json and plugins/*.json below it`);
   }
-  return { sources: { publishers, plugins, ...(revocations ? { revocations } : {}) }, problems };
+  // Stored manifests: every file below manifests/ (the layout is checked by build), exact bytes.
+  const manifests = new Map<string, StoredManifestFile>();
+  for (const f of await glob(`${STORED_MANIFEST_DIR}/**`)) {
+    const key = path.relative(indexDir, f).split(path.sep).join('/');
+    manifests.set(key, { path: show(f), bytes: await readFileBounded(f, MANIFEST_MAX_BYTES, 'stored manifest') });
+  }
+  return { sources: { publishers, plugins, ...(revocations ? { revocations } : {}), ...(manifests.size > 0 ? { manifests } : {}) }, problems };
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -13,8 +13,17 @@
  * 3. build the release (digest, signature, capabilities, type from the
  *    manifest) and apply the publisher rules (src/domain/pr/add-release.ts);
  * 4. check the entry against the manifest, assemble it with the other entry
- *    files and validate the whole index exactly as `lattice-index build`;
- * 5. write the entry file atomically.
+ *    files and the stored manifests (this one included) and validate the
+ *    whole index exactly as `lattice-index build`, loadability matrix included;
+ * 5. store the signed manifest — its exact bytes — at
+ *    `index/manifests/<id>/<version>.json` (never overwriting different
+ *    bytes: a stored manifest is immutable), then write the entry file
+ *    atomically.
+ *
+ * Which server version verifies: the one named with `--server-line` /
+ * `--server-version`; without either, the newest known version that accepts
+ * the manifest (the `integration` alias first), so a release that only some
+ * versions load can still be listed — its matrix says which (DESIGN §4.5).
  *
  * @module
  */
@@ -25,10 +34,11 @@ import type { JSONObject } from '../../core/json/types.js';
 import { RELEASE_CHANNELS } from '../../core/index/types.js';
 import { parseJSONStrict } from '../../core/json/strict.js';
 import { INDEX_ID_RE, formatRFC3339UTC, isHttpsUrl, validPluginID } from '../../core/rules.js';
-import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
+import { SERVER_VERSIONS, serverRules, type ServerRules } from '../../core/server-line.js';
+import { storedManifestPath } from '../../core/index/stored-manifest.js';
 import { sha256Hex } from '../../crypto/index.js';
 import { assembleIndex, type EntryFile } from '../../domain/index/assemble.js';
-import { checkReleaseAgainstManifest, verifyDecodedManifest } from '../../domain/manifest/index.js';
+import { checkReleaseAgainstManifest, decodeManifest, verifyDecodedManifest, type Manifest, type VerifyManifestResult } from '../../domain/manifest/index.js';
 import type { ConsistencyPlugin, ConsistencyRelease } from '../../domain/manifest/index.js';
 import { addRelease, type NewRelease } from '../../domain/pr/add-release.js';
 import { checkOutputPath, readFileBounded, writeFileAtomic } from '../../io/files.js';
@@ -37,16 +47,17 @@ import { buildTime, loadIndexSources, MAX_ENTRY_BYTES } from '../../io/index-sou
 import { formatProblem } from '../index-check.js';
 import { cliEnv, err, EXIT, out, outJSON, setExitCode } from '../run.js';
 import { defineCommand } from '../spec.js';
+import { SERVER_RULES_CONFLICT, SERVER_RULES_OPTIONS, serverRulesFromArgs, serverRulesGiven, type ServerRulesArgs } from '../server-version.js';
+import { promises as fs } from 'node:fs';
 
 
-interface AddArgs {
+interface AddArgs extends ServerRulesArgs {
   manifest: string;
   artifact: string;
   'manifest-url': string;
   'artifact-url': string;
   channel?: 'stable' | 'alpha';
   'index-dir': string;
-  'server-line': ServerLine;
   json: boolean;
 }
 
@@ -59,10 +70,14 @@ export const addCommand = defineCommand<AddArgs>({
     'artifact-url': { type: 'string', value: 'URL', required: true, describe: 'HTTPS URL the artifact is published at' },
     channel: { type: 'string', choices: RELEASE_CHANNELS, describe: 'release channel (default: alpha for an -alpha prerelease, else stable)' },
     'index-dir': { type: 'string', value: 'DIR', default: 'index', describe: 'directory holding the entry files' },
-    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose rules apply' },
+    ...SERVER_RULES_OPTIONS,
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },
+  conflicts: [SERVER_RULES_CONFLICT],
   run: async (args) => {
+    // The versions to verify with: the one named, else every known version, the default alias first.
+    const named = serverRulesGiven(args) ? serverRulesFromArgs(args) : undefined;
+    const candidates: ServerRules[] = named !== undefined ? [named] : addOrder();
     const indexDir = args['index-dir'];
     for (const flag of ['manifest-url', 'artifact-url'] as const) {
       if (!isHttpsUrl(args[flag])) {
@@ -72,7 +87,8 @@ export const addCommand = defineCommand<AddArgs>({
     const now = buildTime(cliEnv());
 
     // 1. Decode the manifest and find its publisher.
-    const { manifest: m, bytes: manifestBytes } = await readManifestFile(args.manifest);
+    const { manifest: first, bytes: manifestBytes } = await readManifestFile(args.manifest, { serverVersion: candidates[0]!.version });
+    let m: Manifest = first;
     if (m.publisher === '') throw new VerificationError('MANIFEST_SIGNATURE_REQUIRED', `${args.manifest}: the manifest names no publisher; only signed manifests can be listed`);
     if (!validPluginID(m.publisher) || !INDEX_ID_RE.test(m.publisher)) {
       throw new VerificationError('MANIFEST_INVALID', `${args.manifest}: publisher ${JSON.stringify(m.publisher)} is not a valid publisher id`);
@@ -87,9 +103,29 @@ export const addCommand = defineCommand<AddArgs>({
 
     // 2. Verify as the server would, trusting exactly this publisher's current key.
     const artifactSha256 = await hashArtifactFile(args.artifact);
-    const verdict = verifyDecodedManifest(m, { sha256Hex: artifactSha256 }, { trustedPublishers: new Map([[m.publisher, key]]), allowUnsignedHostRisk: false }, { serverLine: args['server-line'] });
-    if (!verdict.ok) throw new VerificationError(verdict.code, `${args.manifest}: ${verdict.message}`);
-    if (!verdict.signed) throw new VerificationError('MANIFEST_SIGNATURE_REQUIRED', `${args.manifest}: the manifest is not signed; the index lists signed manifests only`);
+    const trust = { trustedPublishers: new Map([[m.publisher, key]]), allowUnsignedHostRisk: false };
+    let verdict: VerifyManifestResult | undefined;
+    let verifiedOn: ServerRules | undefined;
+    for (const rules of candidates) {
+      const d = decodeManifest(manifestBytes, { serverVersion: rules.version });
+      const v: VerifyManifestResult = d.ok ? verifyDecodedManifest(d.manifest, { sha256Hex: artifactSha256 }, trust, { serverVersion: rules.version }) : { ok: false, code: 'MANIFEST_DECODE', message: d.message };
+      verdict ??= v; // the first (named or default) version's answer is the one reported
+      if (v.ok && v.signed) {
+        verdict = v;
+        verifiedOn = rules;
+        m = v.manifest;
+        break;
+      }
+      if (v.ok && !v.signed) verdict = v;
+    }
+    if (verifiedOn === undefined) {
+      const v = verdict!;
+      if (!v.ok) {
+        const where = named !== undefined ? `on ${named.version}` : `on ${candidates[0]!.version}; no known server version (${SERVER_VERSIONS.join(', ')}) accepts it`;
+        throw new VerificationError(v.code, `${args.manifest}: ${v.message} (${where})`);
+      }
+      throw new VerificationError('MANIFEST_SIGNATURE_REQUIRED', `${args.manifest}: the manifest is not signed; the index lists signed manifests only`);
+    }
     const sig = goDecodeRawStdThenStd(m.signature_ed25519);
     if (!sig.ok || sig.bytes.length !== 64) throw new VerificationError('MANIFEST_SIGNATURE_INVALID', `${args.manifest}: signature_ed25519 does not decode to 64 bytes`);
 
@@ -121,10 +157,20 @@ export const addCommand = defineCommand<AddArgs>({
     if (mismatch.length > 0) throw new VerificationError('MANIFEST_INDEX_MISMATCH', `${pluginFile}: ${mismatch[0]!.message}`);
     const text = JSON.stringify(added.plugin, null, 2) + '\n';
     const { sources, problems: readProblems } = await loadIndexSources(indexDir);
+    // The stored manifest (DESIGN §2): exact bytes, immutable once stored.
+    const storedKey = storedManifestPath(m.id, m.version);
+    const storedFile = path.join(indexDir, ...storedKey.split('/'));
+    const existing = sources.manifests?.get(storedKey);
+    if (existing !== undefined && !bytesEqual(existing.bytes, manifestBytes)) {
+      throw new InputError('OUTPUT_EXISTS', `${storedFile} already holds a different manifest for ${m.id} ${m.version}; a stored manifest is immutable (publish a new version)`);
+    }
+    await checkOutputPath(storedFile);
+    const manifests = new Map(sources.manifests ?? []);
+    manifests.set(storedKey, { path: path.relative(process.cwd(), path.resolve(storedFile)).split(path.sep).join('/'), bytes: manifestBytes });
     const shown = path.relative(process.cwd(), path.resolve(pluginFile)).split(path.sep).join('/');
     const entry: EntryFile = { path: shown, text, value: added.plugin };
     const others = sources.plugins.filter((f) => path.resolve(f.path) !== path.resolve(pluginFile));
-    const result = assembleIndex({ ...sources, plugins: [...others, entry] }, { now, serverLine: args['server-line'] });
+    const result = assembleIndex({ ...sources, plugins: [...others, entry], manifests }, { now, serverVersion: verifiedOn.version });
     const problems = [...readProblems, ...result.problems];
     if (problems.length > 0) {
       const message = `add refused: ${problems.length} problem(s); ${pluginFile} was not written`;
@@ -135,8 +181,15 @@ export const addCommand = defineCommand<AddArgs>({
       return;
     }
 
-    // 5. Write atomically.
-    await writeFileAtomic(pluginFile, text);
+    // 5. Store the manifest, then write the entry (atomically each); undo the new manifest if the entry cannot be written.
+    if (existing === undefined) await writeFileAtomic(storedFile, manifestBytes, { exclusive: true });
+    try {
+      await writeFileAtomic(pluginFile, text);
+    } catch (e) {
+      if (existing === undefined) await fs.rm(storedFile, { force: true }).catch(() => {});
+      throw e;
+    }
+    const matrix = result.loadability.find((r) => r.plugin === m.id && r.version === m.version);
     const summary = {
       ok: true,
       file: pluginFile,
@@ -146,11 +199,29 @@ export const addCommand = defineCommand<AddArgs>({
       channel: added.release.channel,
       artifact_sha256: input.artifactSha256,
       manifest_sha256: input.manifestSha256,
+      stored_manifest: storedFile,
+      verified_on: verifiedOn.version,
+      loads_on: matrix?.loads_on ?? [],
+      verdicts: matrix?.verdicts ?? [],
     };
     if (args.json) outJSON(summary);
-    else out(`${pluginFile}: ${added.created ? 'created' : 'updated'} — ${m.id} ${m.version} on ${String(added.release.channel)} (verified with ${m.publisher}'s key)`);
+    else {
+      out(`${pluginFile}: ${added.created ? 'created' : 'updated'} — ${m.id} ${m.version} on ${String(added.release.channel)} (verified with ${m.publisher}'s key on ${verifiedOn.version}); manifest stored at ${storedFile}`);
+      for (const v of summary.verdicts) out(`  ${v.version}: ${v.loads ? 'loads' : `does not load: ${v.error}`}`);
+    }
   },
 });
+
+/** The versions `add` tries without --server-line/--server-version: the default alias first, then the rest newest first. */
+function addOrder(): ServerRules[] {
+  const first = serverRules();
+  const rest = [...SERVER_VERSIONS].reverse().map((v) => serverRules(v)).filter((r) => r !== first);
+  return [first, ...rest];
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
 
 /** Read and strictly parse an entry file; `undefined` when it does not exist. */
 async function readEntry(file: string): Promise<{ value: JSONObject } | undefined> {

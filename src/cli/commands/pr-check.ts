@@ -5,9 +5,8 @@
  * summary to `$GITHUB_STEP_SUMMARY`, exit 0 ok / 1 failed / 3 needs review.
  * @module
  */
-import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { INDEX_DIR } from '../../domain/pr/layout.js';
-import { formatAnnotation, formatReportJSON, formatSummaryMarkdown, reportExitCode, reportHeadline } from '../../domain/pr/report.js';
+import { formatAnnotation, formatLoadabilityLines, formatReportJSON, formatSummaryMarkdown, reportExitCode, reportHeadline } from '../../domain/pr/report.js';
 import { checkPullRequest } from '../../domain/pr/rules.js';
 import { changedPaths, commitTime, mergeBase, readFileAtCommit, readTreeSnapshot, repositoryRoot, resolveCommit } from '../../io/git.js';
 import { DEFAULT_REPOSITORY_CONFIG, parseRepositoryConfig, REPOSITORY_CONFIG_PATH, type RepositoryConfig } from '../../domain/pr/publish-rules.js';
@@ -18,14 +17,14 @@ import { MAX_ENTRY_BYTES } from '../../io/index-sources.js';
 import { appendToFile, checkOutputPath } from '../../io/files.js';
 import { cliEnv, out, setExitCode } from '../run.js';
 import { defineCommand } from '../spec.js';
+import { SERVER_RULES_CONFLICT, SERVER_RULES_OPTIONS, serverRulesFromArgs, type ServerRulesArgs } from '../server-version.js';
 
-interface PrCheckArgs {
+interface PrCheckArgs extends ServerRulesArgs {
   base: string;
   head: string;
   repo: string;
   json: boolean;
   summary?: string;
-  'server-line': ServerLine;
 }
 
 export const prCheckCommand = defineCommand<PrCheckArgs>({
@@ -36,11 +35,15 @@ export const prCheckCommand = defineCommand<PrCheckArgs>({
     repo: { type: 'string', value: 'DIR', default: '.', describe: 'a directory inside the git repository' },
     json: { type: 'boolean', default: false, describe: 'print the report as JSON instead of annotations' },
     summary: { type: 'string', value: 'FILE', describe: 'append the Markdown summary to this file (default: $GITHUB_STEP_SUMMARY when set)' },
-    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
+    ...SERVER_RULES_OPTIONS,
   },
+  conflicts: [SERVER_RULES_CONFLICT],
   examples: [['$0 pr-check --base origin/main --head HEAD', 'check the current branch against main']],
-  epilog: 'Exit codes: 0 passes, 1 breaks a rule, 3 passes but needs a maintainer\'s review, 2 usage error.',
+  epilog: 'Stored manifests (index/manifests/<id>/<version>.json) must equal their signed entry, be signed by the publisher\'s key ' +
+          'and never change. Every new release gets its loadability matrix on every known server version; one that loads on none ' +
+          'needs review. Exit codes: 0 passes, 1 breaks a rule, 3 passes but needs a maintainer\'s review, 2 usage error.',
   run: async (args) => {
+    const rules = serverRulesFromArgs(args);
     const summaryFile = args.summary ?? (cliEnv().GITHUB_STEP_SUMMARY || undefined);
     if (summaryFile !== undefined) await checkOutputPath(summaryFile);
     const root = await repositoryRoot(args.repo);
@@ -63,9 +66,9 @@ export const prCheckCommand = defineCommand<PrCheckArgs>({
       head: headSnap.files,
       changedPaths: changed.map((c) => c.path),
       unreadable,
-      serverLine: args['server-line'],
       headCommitTime,
       config,
+    ...SERVER_RULES_OPTIONS,
     });
 
     const refs = { base: baseId, head: headId, mergeBase: mb };
@@ -73,6 +76,7 @@ export const prCheckCommand = defineCommand<PrCheckArgs>({
       out(formatReportJSON(report, refs));
     } else {
       for (const f of report.findings) out(formatAnnotation(f));
+      for (const line of formatLoadabilityLines(report)) out(line);
       out(reportHeadline(report));
     }
     if (summaryFile !== undefined) await appendToFile(summaryFile, formatSummaryMarkdown(report, { base: mb, head: headId }) + '\n', 0o644);

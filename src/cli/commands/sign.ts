@@ -13,23 +13,22 @@
  *
  * @module
  */
-import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { signIndex } from '../../domain/index/sign.js';
 import { readStrictJSONFile, writeFileAtomic } from '../../io/files.js';
 import { loadSeed } from '../../io/keys.js';
 import { MAX_INDEX_BYTES } from '../index-check.js';
 import { cliEnv, err, oneLine, out, outJSON } from '../run.js';
 import { defineCommand } from '../spec.js';
+import { SERVER_RULES_CONFLICT, SERVER_RULES_OPTIONS, serverRulesFromArgs, type ServerRulesArgs } from '../server-version.js';
 import { parseTimeFlag, seedOptions } from '../inputs.js';
 
-interface SignArgs {
+interface SignArgs extends ServerRulesArgs {
   index: string;
   key?: string;
   'key-env'?: string;
   publisher: string;
   official: boolean;
   now?: string;
-  'server-line': ServerLine;
   json: boolean;
 }
 
@@ -43,16 +42,18 @@ export const signCommand = defineCommand<SignArgs>({
     publisher: { type: 'string', value: 'ID', required: true, describe: 'publisher id listed in the index, recorded in the signature entry' },
     official: { type: 'boolean', default: false, describe: 'set status official (needs generation and expires_at: build --expires-in DAYS)' },
     now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) for the self-check instead of the clock' },
-    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
+    ...SERVER_RULES_OPTIONS,
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },
+  conflicts: [SERVER_RULES_CONFLICT],
   run: async (args) => {
+    const rules = serverRulesFromArgs(args);
     const now = parseTimeFlag('--now', args.now);
     const { value } = await readStrictJSONFile(args.index, MAX_INDEX_BYTES);
     const seed = await loadSeed(args.key, args['key-env'], ['--key', '--key-env'], cliEnv());
     let result;
     try {
-      result = signIndex(value, seed, { publisher: args.publisher, official: args.official, now, serverLine: args['server-line'] });
+      result = signIndex(value, seed, { publisher: args.publisher, official: args.official, now, serverVersion: rules.version });
     } finally {
       seed.fill(0);
     }

@@ -5,15 +5,14 @@
  */
 import { readFileBounded } from '../../io/files.js';
 import { InputError } from '../../core/errors.js';
-import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { checkIndexBytes, formatProblem, MAX_INDEX_BYTES, type LocatedProblem } from '../index-check.js';
 import { EXIT, err, exitCodeFor, oneLine, out, outJSON, setExitCode } from '../run.js';
 import { defineCommand } from '../spec.js';
+import { SERVER_RULES_CONFLICT, SERVER_RULES_OPTIONS, serverRulesFromArgs, type ServerRulesArgs } from '../server-version.js';
 
-interface ValidateArgs {
+interface ValidateArgs extends ServerRulesArgs {
   files: string[];
   json: boolean;
-  'server-line': ServerLine;
 }
 
 export const validateCommand = defineCommand<ValidateArgs>({
@@ -23,9 +22,11 @@ export const validateCommand = defineCommand<ValidateArgs>({
   ],
   options: {
     json: { type: 'boolean', default: false, describe: 'print results as JSON' },
-    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
+    ...SERVER_RULES_OPTIONS,
   },
+  conflicts: [SERVER_RULES_CONFLICT],
   run: async (args) => {
+    const rules = serverRulesFromArgs(args);
     let worst: number = EXIT.OK;
     let first: { code: string; message: string } | undefined;
     const fail = (exit: number, code: string, message: string): void => {
@@ -44,7 +45,7 @@ export const validateCommand = defineCommand<ValidateArgs>({
         fail(exitCodeFor(e.code), e.code, e.message);
         continue;
       }
-      const r = checkIndexBytes(bytes, args['server-line']);
+      const r = checkIndexBytes(bytes, rules.version);
       if (r.kind === 'not-json') {
         results.push({ file, ok: false, error: r.problem, problems: [] });
         const line = formatProblem(file, { ...r.problem, message: `not JSON: ${r.problem.message}` });

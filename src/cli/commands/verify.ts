@@ -14,7 +14,6 @@
  */
 import { InputError } from '../../core/errors.js';
 import { POLICY_MAX_BYTES } from '../../core/limits.js';
-import { SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { nextIndexState } from '../../domain/index/state.js';
 import { indexTrustFromKeys, indexTrustFromPolicy, type IndexTrust } from '../../domain/index/trust.js';
 import { verifyIndex, type VerifiedIndex } from '../../domain/index/verify.js';
@@ -24,8 +23,9 @@ import { MAX_INDEX_BYTES } from '../index-check.js';
 import { exitCodeFor, oneLine, out, outJSON } from '../run.js';
 import { parseTimeFlag } from '../inputs.js';
 import { defineCommand } from '../spec.js';
+import { SERVER_RULES_CONFLICT, SERVER_RULES_OPTIONS, serverRulesFromArgs, type ServerRulesArgs } from '../server-version.js';
 
-interface VerifyArgs {
+interface VerifyArgs extends ServerRulesArgs {
   index: string;
   policy?: string;
   /** Every `--key` given. */
@@ -34,7 +34,6 @@ interface VerifyArgs {
   state?: string;
   now?: string;
   'allow-draft': boolean;
-  'server-line': ServerLine;
   json: boolean;
 }
 
@@ -50,10 +49,12 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     state: { type: 'string', value: 'FILE', describe: 'rollback state file: read, checked, updated atomically after success' },
     now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
     'allow-draft': { type: 'boolean', default: false, describe: 'accept a draft/example index, even unsigned (never updates --state then)' },
-    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line whose capability table applies' },
+    ...SERVER_RULES_OPTIONS,
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },
+  conflicts: [SERVER_RULES_CONFLICT],
   run: async (args) => {
+    const rules = serverRulesFromArgs(args);
     const now = parseTimeFlag('--now', args.now);
     const trust = await loadTrust(args);
     if (args.state !== undefined) await checkOutputPath(args.state);
@@ -63,7 +64,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       now,
       ...(state !== undefined ? { state } : {}),
       allowDraft: args['allow-draft'],
-      serverLine: args['server-line'],
+      serverVersion: rules.version,
       maxBytes: MAX_INDEX_BYTES,
     });
     if (!result.ok) {

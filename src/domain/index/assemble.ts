@@ -16,6 +16,7 @@ import { createPointerLocator, type TextPosition } from '../../core/json/locate.
 import { validateIndex } from '../../core/index/validate.js';
 import { formatRFC3339UTC, isRFC3339UTC } from '../../core/rules.js';
 import type { ServerLine } from '../../core/server-line.js';
+import { applyStoredManifests, type LoadabilityReportRelease, type StoredManifests } from './stored-manifests.js';
 
 /** One parsed entry file. */
 export interface EntryFile {
@@ -32,6 +33,8 @@ export interface IndexSources {
   publishers: EntryFile[];
   plugins: EntryFile[];
   revocations?: EntryFile;
+  /** Stored manifests (`index/manifests/<id>/<version>.json`), keyed by `manifests/<id>/<version>.json`. */
+  manifests?: StoredManifests;
 }
 
 /** A problem located in a file. */
@@ -56,8 +59,17 @@ export interface AssembleOptions {
   refresh?: boolean;
   /** Server line whose capability table applies. */
   serverLine?: ServerLine;
+  /** Any known server version name; the same as `serverLine` with that name. */
+  serverVersion?: string;
   /** Path shown for problems in generated top-level members. */
   outputPath?: string;
+  /**
+   * Compute the loadability matrix (`loads_on`, `server_versions`) of the
+   * releases whose manifest is stored (default true; DESIGN §4.5).
+   */
+  matrix?: boolean;
+  /** The server versions of the matrix (default every known version). */
+  serverVersions?: readonly string[];
 }
 
 /** Result of {@link assembleIndex}. */
@@ -67,6 +79,11 @@ export interface AssembleResult {
   problems: EntryProblem[];
   /** False when the previous index is reused unchanged. */
   changed: boolean;
+  /**
+   * Per release with a stored manifest: every server version's verdict with
+   * the server's exact error text — the report beside the index, never signed.
+   */
+  loadability: LoadabilityReportRelease[];
 }
 
 /** The index members that describe the publication rather than the content. */
@@ -100,10 +117,18 @@ export function assembleIndex(sources: IndexSources, opts: AssembleOptions): Ass
   const publishers = byId(sources.publishers, 'publisher');
   const plugins = byId(sources.plugins, 'plugin');
 
+  // DESIGN §4.5: stored manifests and their loadability matrix.
+  const stored = applyStoredManifests(plugins, publishers, sources.manifests ?? new Map(), {
+    ...(opts.matrix !== undefined ? { matrix: opts.matrix } : {}),
+    ...(opts.serverVersions !== undefined ? { serverVersions: opts.serverVersions } : {}),
+  });
+  problems.push(...stored.problems);
+
   const content: Record<string, unknown> = {
     schema: 'lattice.plugin.index.v1',
+    ...(stored.serverVersions !== undefined ? { server_versions: stored.serverVersions } : {}),
     publishers: publishers.map((f) => f.value),
-    plugins: plugins.map((f) => f.value),
+    plugins: stored.plugins,
   };
   if (sources.revocations) content.revocations = sources.revocations.value;
 
@@ -121,6 +146,7 @@ export function assembleIndex(sources: IndexSources, opts: AssembleOptions): Ass
       status: 'draft',
       generation: prevGeneration + 1,
       ...(opts.expiresInDays !== undefined ? { expires_at: formatRFC3339UTC(Math.floor(opts.now / 1000) * 1000 + opts.expiresInDays * DAY_MS) } : {}),
+      ...(content.server_versions !== undefined ? { server_versions: content.server_versions } : {}),
       publishers: content.publishers,
       plugins: content.plugins,
       ...(content.revocations !== undefined ? { revocations: content.revocations } : {}),
@@ -128,10 +154,11 @@ export function assembleIndex(sources: IndexSources, opts: AssembleOptions): Ass
     };
   }
 
-  for (const p of validateIndex(index, opts.serverLine ? { serverLine: opts.serverLine } : {})) {
+  const rulesOpts = { ...(opts.serverLine ? { serverLine: opts.serverLine } : {}), ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) };
+  for (const p of validateIndex(index, rulesOpts)) {
     problems.push(placeProblem(p, publishers, plugins, sources.revocations, output));
   }
-  return { index, problems, changed: !reuse };
+  return { index, problems, changed: !reuse, loadability: stored.report };
 }
 
 /** Serialise an index the way the repository stores it: 2-space JSON and a final newline. */

@@ -53,6 +53,8 @@ export interface SignIndexOptions {
   now: number;
   /** Server line whose capability table the validator uses. */
   serverLine?: ServerLine;
+  /** Any known server version name; the same as `serverLine` with that name. */
+  serverVersion?: string;
 }
 
 /** A signature entry of another key and what happened to it. */
@@ -107,7 +109,7 @@ const UTF8 = new TextEncoder();
  */
 export function signIndex(value: unknown, seed: Uint8Array, opts: SignIndexOptions): SignIndexResult {
   if (!Number.isFinite(opts.now)) throw new TypeError('signIndex: now must be a finite number of milliseconds');
-  const validateOpts = opts.serverLine ? { serverLine: opts.serverLine } : {};
+  const validateOpts = { ...(opts.serverLine ? { serverLine: opts.serverLine } : {}), ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) };
 
   // Rule 1: never sign an invalid index.
   const problems = validateIndex(value, validateOpts);
@@ -214,7 +216,7 @@ export function signIndex(value: unknown, seed: Uint8Array, opts: SignIndexOptio
   const check = verifyIndex(bytes, { keys: [{ publicKey: publicKeyBytes }], threshold: 1 }, {
     now: opts.now,
     allowDraft: status !== 'official',
-    ...(opts.serverLine ? { serverLine: opts.serverLine } : {}),
+    ...validateOpts,
     maxBytes: Math.max(bytes.length, 1),
   });
   if (!check.ok) throw check.error;

@@ -78,6 +78,8 @@ export interface VerifyIndexOptions {
   allowDraft?: boolean;
   /** Server line whose capability table the validator uses (default `integration`). */
   serverLine?: ServerLine;
+  /** Any known server version name; the same as `serverLine` with that name. */
+  serverVersion?: string;
   /** Byte cap of the index (default {@link DEFAULT_INDEX_MAX_BYTES}). */
   maxBytes?: number;
 }
@@ -189,7 +191,7 @@ export function verifyIndex(bytes: Uint8Array, trust: IndexTrust, opts: VerifyIn
   pass('index.parse', `${bytes.length} bytes of strict JSON`);
 
   // ---- index.validate — DESIGN §5 step 1 "validate" (docs/FORMAT.md) ---------
-  const problems = validateIndex(parsed.value, opts.serverLine ? { serverLine: opts.serverLine } : {});
+  const problems = validateIndex(parsed.value, { ...(opts.serverLine ? { serverLine: opts.serverLine } : {}), ...(opts.serverVersion ? { serverVersion: opts.serverVersion } : {}) });
   if (problems.length > 0) {
     const first = problems[0]!;
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';

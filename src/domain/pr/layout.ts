@@ -13,6 +13,8 @@ export const INDEX_DIR = 'index';
 export const GENERATED_INDEX_PATH = 'index/plugins.json';
 /** The revocation list. */
 export const REVOCATIONS_PATH = 'index/revocations.json';
+/** The stored, publisher-signed manifests: `index/manifests/<plugin-id>/<version>.json` (DESIGN §2). */
+export const MANIFESTS_DIR = 'index/manifests';
 
 /** What a path below `index/` is. */
 export type IndexPathKind =
@@ -20,17 +22,19 @@ export type IndexPathKind =
   | { kind: 'plugin'; id: string }
   | { kind: 'revocations' }
   | { kind: 'generated' }
+  | { kind: 'manifest'; pluginId: string; version: string }
   | { kind: 'other' };
 
 const PUBLISHER_FILE_RE = /^index\/publishers\/([^/]+)\.json$/;
 const PLUGIN_FILE_RE = /^index\/plugins\/([^/]+)\.json$/;
+const MANIFEST_FILE_RE = /^index\/manifests\/([^/]+)\/([^/]+)\.json$/;
 
 /**
  * Classify a repository path. `id` is the file name without `.json`; whether
  * it is a valid id is the validator's business (ENTRY_FILE_NAME and the id rules).
  *
  * @param path - repository-relative path with `/` separators.
- * @returns the kind of entry, `other` for anything the build does not read.
+ * @returns the kind of entry (a stored manifest names its plugin id and version), `other` for anything the build does not read.
  * @example classifyIndexPath('index/plugins/demo.hello.json') // { kind: 'plugin', id: 'demo.hello' }
  */
 export function classifyIndexPath(path: string): IndexPathKind {
@@ -40,7 +44,14 @@ export function classifyIndexPath(path: string): IndexPathKind {
   if (m && !m[1]!.startsWith('.')) return { kind: 'publisher', id: m[1]! };
   m = PLUGIN_FILE_RE.exec(path);
   if (m && !m[1]!.startsWith('.')) return { kind: 'plugin', id: m[1]! };
+  m = MANIFEST_FILE_RE.exec(path);
+  if (m && !m[1]!.startsWith('.') && !m[2]!.startsWith('.')) return { kind: 'manifest', pluginId: m[1]!, version: m[2]! };
   return { kind: 'other' };
+}
+
+/** `index/manifests/<id>/<version>.json`. */
+export function storedManifestFilePath(id: string, version: string): string {
+  return `${MANIFESTS_DIR}/${id}/${version}.json`;
 }
 
 /** `index/publishers/<id>.json`. */

@@ -103,6 +103,28 @@ export function formatSummaryMarkdown(report: PullRequestReport, refs: { base: s
   section('Errors', report.findings.filter((f) => f.severity === 'error'));
   section('Needs maintainer review', report.findings.filter((f) => f.severity === 'review'));
   if (report.findings.length === 0) lines.push('Every publisher rule holds.', '');
+  const matrix = report.loadability ?? [];
+  if (matrix.length > 0) {
+    // DESIGN §4.5: which known server versions load each new release (docs/SERVER-VERSIONS.md).
+    const versions = [...new Set(matrix.flatMap((r) => r.verdicts.map((v) => v.version)))];
+    lines.push('### Loads on (new releases)', '');
+    if (versions.length > 0) {
+      lines.push(`| release | ${versions.map(code).join(' | ')} |`, `|---|${versions.map(() => '---').join('|')}|`);
+      for (const r of matrix) {
+        const cells = versions.map((v) => {
+          const verdict = r.verdicts.find((x) => x.version === v);
+          if (!r.stored || verdict === undefined) return 'not evaluated';
+          return verdict.loads ? '✅ loads' : `❌ ${cell(verdict.error ?? '')}`;
+        });
+        lines.push(`| ${code(`${r.plugin}@${r.version}`)} | ${cells.join(' | ')} |`);
+      }
+    }
+    const unstored = matrix.filter((r) => !r.stored);
+    if (unstored.length > 0) {
+      lines.push('', `Not evaluated (no stored manifest; \`lattice-index add\` stores it): ${unstored.map((r) => code(`${r.plugin}@${r.version}`)).join(', ')}`);
+    }
+    lines.push('');
+  }
   const used = [...new Set(report.findings.map((f) => f.rule))].sort();
   if (used.length > 0) {
     lines.push('<details><summary>What the rules mean</summary>', '');
@@ -116,5 +138,17 @@ export function formatSummaryMarkdown(report: PullRequestReport, refs: { base: s
  * The `--json` document: the report plus the compared commits and the exit code.
  */
 export function formatReportJSON(report: PullRequestReport, refs: { base: string; head: string; mergeBase: string }): string {
-  return JSON.stringify({ status: report.status, exitCode: reportExitCode(report), ...refs, publishers: report.publishers, touched: report.touched, findings: report.findings }, null, 2);
+  return JSON.stringify({ status: report.status, exitCode: reportExitCode(report), ...refs, publishers: report.publishers, touched: report.touched, findings: report.findings, loadability: report.loadability ?? [] }, null, 2);
+}
+
+/**
+ * The matrix of the new releases as plain lines (`pr-check` without `--json`):
+ * `loads on: <plugin>@<version>: <version> ✓, <version> ✗ (<error>), …`.
+ */
+export function formatLoadabilityLines(report: PullRequestReport): string[] {
+  return (report.loadability ?? []).map((r) => {
+    const head = `loads on: ${r.plugin}@${r.version}:`;
+    if (!r.stored) return `${head} not evaluated (no stored manifest)`;
+    return `${head} ${r.verdicts.map((v) => (v.loads ? `${v.version} yes` : `${v.version} no (${v.error ?? ''})`)).join(', ')}`;
+  });
 }

@@ -23,6 +23,11 @@
  * - **every touched entry validates** — the head entries are assembled and
  *   validated as `lattice-index build` does; problems located in touched files,
  *   and problems the change introduces elsewhere, are reported;
+ * - **stored manifests** (`index/manifests/<id>/<version>.json`,
+ *   ./stored-manifests.ts) equal their signed entry and are immutable; a new
+ *   one is signed by the publisher's key; every new release gets its
+ *   loadability matrix, and one that loads on no known server version needs
+ *   maintainer review;
  * - **`index/plugins.json` is written by the signing workflow only**;
  * - **revocations are permanent**;
  * - **needs maintainer review** (severity `review`, not a failure): a new or
@@ -45,6 +50,8 @@ import { INDEX_MAX_BYTES } from '../../core/limits.js';
 import { assembleIndex, serializeIndex, type EntryFile, type EntryProblem, type IndexSources } from '../index/assemble.js';
 import { checkEntryBudget, checkEntryUrls, checkPublishedAt, DEFAULT_REPOSITORY_CONFIG, REPOSITORY_CONFIG_PATH, type RepositoryConfig } from './publish-rules.js';
 import { GENERATED_INDEX_PATH, INDEX_DIR, classifyIndexPath, pluginFilePath } from './layout.js';
+import { checkStoredManifests, type PullRequestLoadability } from './stored-manifests.js';
+import type { StoredManifestFile } from '../index/stored-manifests.js';
 import { growsChannel, highestInChannel } from './release-order.js';
 
 /** Every pull-request rule code with its one-line meaning. Codes are stable API. */
@@ -75,6 +82,10 @@ export const PR_RULES = {
   PR_TOO_MANY_RELEASES: 'one plugin lists at most the budgeted number of releases',
   PR_TOO_MANY_PLUGINS: 'one publisher has at most the budgeted number of plugins',
   PR_INDEX_TOO_LARGE: 'the assembled index stays within its byte budget (below the cap verifiers apply)',
+  PR_STORED_MANIFEST_INVALID: 'a stored manifest is the exact signed manifest of a listed release: equal to its entry (manifest_sha256, id, version, publisher, type, capabilities, digest, signature) and readable by a known server version',
+  PR_STORED_MANIFEST_SIGNATURE: "a new stored manifest is signed by its publisher's key over the signing payload of a known server version",
+  PR_STORED_MANIFEST_CHANGED: 'a stored manifest is immutable: never changed or removed',
+  PR_RELEASE_LOADS_NOWHERE: 'a new release whose stored manifest loads on no known server version needs maintainer review',
 } as const;
 
 /** A stable pull-request rule code. */
@@ -111,6 +122,10 @@ export const RULE_SEVERITY: Readonly<Record<PullRequestRule, FindingSeverity>> =
   PR_TOO_MANY_RELEASES: 'error',
   PR_TOO_MANY_PLUGINS: 'error',
   PR_INDEX_TOO_LARGE: 'error',
+  PR_STORED_MANIFEST_INVALID: 'error',
+  PR_STORED_MANIFEST_SIGNATURE: 'error',
+  PR_STORED_MANIFEST_CHANGED: 'error',
+  PR_RELEASE_LOADS_NOWHERE: 'review',
 });
 
 /** One finding, located on the line a reviewer should look at. */
@@ -150,6 +165,8 @@ export interface PullRequestInput {
   headCommitTime?: number;
   /** The repository config, from the base (default {@link DEFAULT_REPOSITORY_CONFIG}). */
   config?: RepositoryConfig;
+  /** Any known server version name; the same as `serverLine` with that name. */
+  serverVersion?: string;
 }
 
 /** How a touched file changed. */
@@ -172,6 +189,8 @@ export interface PullRequestReport {
   touched: TouchedFile[];
   /** Every finding, sorted by file, line and rule. */
   findings: PullRequestFinding[];
+  /** The loadability matrix of every new release (DESIGN §4.5), sorted by file (always set by {@link checkPullRequest}). */
+  loadability?: PullRequestLoadability[];
 }
 
 /** Validator codes that a pull-request rule reports more specifically at the same place. */
@@ -336,6 +355,7 @@ export function checkPullRequest(input: PullRequestInput): PullRequestReport {
       checkGeneratedIndex(file, base, head, findings);
       continue;
     }
+    if (kind.kind === 'manifest') continue; // stored manifests: checkStoredManifests below
     if (kind.kind === 'other') {
       if (change !== 'deleted') {
         add('PR_UNEXPECTED_FILE', file, undefined, `${file} is not part of the index layout: expected index/publishers/<publisher>.json, index/plugins/<plugin>.json or index/revocations.json`);
@@ -376,28 +396,34 @@ export function checkPullRequest(input: PullRequestInput): PullRequestReport {
   // --- Every touched entry validates (and nothing else breaks). ---
   const entryTouched = touched.filter((p) => {
     const k = classifyIndexPath(p).kind;
-    return (k === 'publisher' || k === 'plugin' || k === 'revocations') && !unreadable.has(p);
+    return (k === 'publisher' || k === 'plugin' || k === 'revocations' || k === 'manifest') && !unreadable.has(p);
   });
   if (entryTouched.length > 0) {
     checkAggregateBudgets(base, head, entryTouched, config, add);
     const touchedSet = new Set(entryTouched);
-    const headProblems = validateSnapshot(head, input.serverLine);
+    const headProblems = validateSnapshot(head, input);
     let baseKeys: Set<string> | undefined;
     const covered = new Set(findings.map((f) => `${f.rule}\u0000${f.file}\u0000${f.pointer ?? ''}`));
     for (const p of headProblems) {
       if (!touchedSet.has(p.file)) {
-        baseKeys ??= new Set(validateSnapshot(base, input.serverLine).map(problemKey));
+        baseKeys ??= new Set(validateSnapshot(base, input).map(problemKey));
         if (baseKeys.has(problemKey(p))) continue; // already broken before this PR
       }
       const cover = COVERED_BY[p.code];
       if (cover && covered.has(`${cover}\u0000${p.file}\u0000${p.instancePath}`)) continue;
+      const rule: PullRequestRule = p.code.startsWith('STORED_MANIFEST_') ? 'PR_STORED_MANIFEST_INVALID' : 'PR_ENTRY_INVALID';
       findings.push({
-        severity: 'error', rule: 'PR_ENTRY_INVALID', file: p.file, line: p.line ?? 1,
+        severity: 'error', rule, file: p.file, line: p.line ?? 1,
         ...(p.column !== undefined ? { column: p.column } : {}),
         pointer: p.instancePath, problemCode: p.code, message: p.message,
       });
     }
   }
+
+  // --- Stored manifests: immutable, signed by the publisher; the matrix of new releases. ---
+  const stored = checkStoredManifests(touched.map((file) => ({ file, change: changeOf.get(file)! })), base, head);
+  for (const f of stored.findings) add(f.rule, f.file, f.pointer, f.message, f.side === 'base' ? base : head);
+  for (const [file, publisher] of stored.owners) claim(publisher, file, '');
 
   // --- One publisher per pull request. ---
   const publishers = [...new Set(claims.map((c) => c.publisher))].sort();
@@ -417,7 +443,7 @@ export function checkPullRequest(input: PullRequestInput): PullRequestReport {
   const unique = dedupe(findings);
   unique.sort((a, b) => cmp(a.file, b.file) || a.line - b.line || (a.column ?? 0) - (b.column ?? 0) || cmp(a.rule, b.rule) || cmp(a.message, b.message));
   const status = unique.some((f) => f.severity === 'error') ? 'failed' : unique.length > 0 ? 'review' : 'ok';
-  return { status, publishers, touched: touchedFiles, findings: unique };
+  return { status, publishers, touched: touchedFiles, findings: unique, loadability: stored.loadability };
 }
 
 type AddFn = (rule: PullRequestRule, file: string, pointer: string | undefined, message: string, side?: Snapshot) => void;
@@ -695,15 +721,27 @@ function assembledSize(side: Snapshot): number {
 }
 
 /** Assemble and validate a snapshot's entry files exactly as `lattice-index build` does. */
-function validateSnapshot(side: Snapshot, serverLine: ServerLine | undefined): EntryProblem[] {
-  return assembleIndex(snapshotSources(side), { now: 0, outputPath: GENERATED_INDEX_PATH, ...(serverLine ? { serverLine } : {}) }).problems;
+function validateSnapshot(side: Snapshot, rules: Pick<PullRequestInput, 'serverLine' | 'serverVersion'>): EntryProblem[] {
+  return assembleIndex(snapshotSources(side), {
+    now: 0,
+    matrix: false, // validity only; the matrix of new releases is checkStoredManifests'
+    outputPath: GENERATED_INDEX_PATH,
+    ...(rules.serverLine ? { serverLine: rules.serverLine } : {}),
+    ...(rules.serverVersion ? { serverVersion: rules.serverVersion } : {}),
+  }).problems;
 }
 
-/** The entry files of a snapshot that parse, as `build` reads them. */
+/** The entry files and stored manifests of a snapshot that parse, as `build` reads them. */
 function snapshotSources(side: Snapshot): IndexSources {
   const sources: IndexSources = { publishers: [], plugins: [] };
+  const manifests = new Map<string, StoredManifestFile>();
   for (const path of [...side.files.keys()].sort()) {
     const kind = classifyIndexPath(path).kind;
+    if (kind === 'manifest') {
+      // Exact bytes: snapshots hold strict UTF-8 text (BOM kept), so encoding gives the file back.
+      manifests.set(path.slice(INDEX_DIR.length + 1), { path, bytes: new TextEncoder().encode(side.text(path)!) });
+      continue;
+    }
     if (kind !== 'publisher' && kind !== 'plugin' && kind !== 'revocations') continue;
     const r = side.parse(path);
     if (!r || !r.ok) continue; // parse failures are reported per touched file
@@ -712,6 +750,7 @@ function snapshotSources(side: Snapshot): IndexSources {
     else if (kind === 'plugin') sources.plugins.push(entry);
     else sources.revocations = entry;
   }
+  if (manifests.size > 0) sources.manifests = manifests;
   return sources;
 }
 
