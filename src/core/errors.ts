@@ -92,6 +92,7 @@ export const ERROR_CODES = {
   CHANNEL_NOT_ALLOWED: 'the channel is not requested or not allowed by policy',
   RELEASE_NOT_FOUND: 'the channel does not select a release',
   RELEASE_REVOKED: 'the release, its artifact digest or its key is revoked',
+  RELEASE_NOT_LOADABLE: "the signed index says no eligible release of the channel loads on the host's server version",
   PUBLISHER_UNTRUSTED: 'the operator does not trust the plugin publisher',
   PUBLISHER_LIMIT: 'the release exceeds the limits the operator set for its publisher',
   CAPABILITY_DENIED: 'a capability is denied by the install policy',

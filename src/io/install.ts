@@ -13,7 +13,11 @@
  * 3. The index is read (`readFileBounded`) or fetched (the same fetcher, capped
  *    at `limits.max_index_bytes`).
  * 4. `verifyInstall` streams the artifact into `<dir>/.staging-…/artifact`
- *    (a dry run spools into a temporary directory instead).
+ *    (a dry run spools into a temporary directory instead). A release's
+ *    stored manifest (DESIGN §4.5) is read from beside the index —
+ *    `<index dir>/manifests/…` for a file, the same origin for a URL — and
+ *    `manifest_url` is fetched only when the source does not hold it
+ *    ({@link storedManifestReader}).
  * 5. When step 1 (index) passed, the new state is written atomically — only
  *    forward, only from a signed index — even if a later step refused.
  * 6. Only when every step passed **and** the operator approved is the stage
@@ -26,14 +30,14 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PolicyError, VerificationError, type LatticeIndexError } from '../core/errors.js';
+import { InputError, PolicyError, VerificationError, type LatticeIndexError } from '../core/errors.js';
 import { formatRFC3339UTC } from '../core/rules.js';
 import type { ReleaseChannel } from '../core/index/types.js';
 import type { IndexState } from '../domain/index/state.js';
-import { verifyInstall, type VerifyInstallResult } from '../domain/install/pipeline.js';
+import { verifyInstall, type StoredManifestReader, type VerifyInstallResult } from '../domain/install/pipeline.js';
 import type { HostProfile, InstallPolicy } from '../domain/install/policy.js';
 import type { ApprovalSummary } from '../domain/install/summary.js';
-import type { FetchPurpose, InstallFetcher } from '../domain/install/transport.js';
+import { fetchError, type FetchPurpose, type InstallFetcher } from '../domain/install/transport.js';
 import { appendAuditRecord } from './audit-log.js';
 import { nodeBundleCodec } from './bundle.js';
 import { fetchBytes } from './fetch.js';
@@ -120,6 +124,55 @@ export async function readIndexSource(source: string, fetcher: InstallFetcher, m
 }
 
 /**
+ * The stored-manifest reader for an index source (DESIGN §4.5): a path the
+ * index names relative to itself is read beside the index file, or fetched
+ * from the index URL's origin with the same fetcher and cap. "Not there" —
+ * a missing file, an HTTP status other than 200 — resolves `undefined`, and
+ * the pipeline fetches `manifest_url` instead; whichever bytes are used must
+ * equal the index's signed `manifest_sha256`. A path that would leave the
+ * index's directory (or origin) is refused.
+ *
+ * @param source - the index file path or URL, as given.
+ * @param fetcher - used for URL sources.
+ * @returns the reader for `verifyInstall({ storedManifest })`.
+ * @example
+ * ```ts
+ * const storedManifest = storedManifestReader('index/plugins.json', fetcher);
+ * ```
+ */
+export function storedManifestReader(source: string, fetcher: InstallFetcher): StoredManifestReader {
+  if (/^https?:\/\//i.test(source)) {
+    const base = new URL(source);
+    return async (relativePath, maxBytes) => {
+      const url = new URL(relativePath, base);
+      if (url.origin !== base.origin || relativePath.startsWith('/') || relativePath.includes('..')) {
+        throw fetchError('FETCH_URL_REFUSED', `stored manifest path ${JSON.stringify(relativePath)} leaves the index's location`);
+      }
+      try {
+        return await fetchBytes(fetcher, url.href, { maxBytes, purpose: 'manifest' });
+      } catch (e) {
+        if (e instanceof VerificationError && e.code === 'FETCH_FAILED') return undefined; // not served here
+        throw e;
+      }
+    };
+  }
+  const dir = path.dirname(path.resolve(source));
+  return async (relativePath, maxBytes) => {
+    const file = path.resolve(dir, ...relativePath.split('/'));
+    if (!file.startsWith(dir + path.sep) || relativePath.includes('..')) {
+      throw fetchError('FETCH_URL_REFUSED', `stored manifest path ${JSON.stringify(relativePath)} leaves the index's directory`);
+    }
+    try {
+      return await readFileBounded(file, maxBytes, 'stored manifest');
+    } catch (e) {
+      if (e instanceof InputError && e.code === 'INPUT_NOT_FOUND') return undefined;
+      if (e instanceof InputError && e.code === 'JSON_TOO_LARGE') throw fetchError('FETCH_TOO_LARGE', e.message);
+      throw e;
+    }
+  };
+}
+
+/**
  * Verify and (when approved) place one plugin; see the module comment.
  *
  * @param opts - policy, index, plugin, directory, fetcher, clock, approval.
@@ -188,6 +241,7 @@ async function installLocked(
       spool: stage ? stage.spool : () => createFileSpool(path.join(tmp!, 'artifact')),
       ...(!dryRun && opts.approve !== undefined ? { approve: opts.approve } : {}),
       ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
+      storedManifest: storedManifestReader(opts.indexSource, opts.fetcher),
     });
   } catch (e) {
     await stage?.abort();

@@ -13,7 +13,7 @@
  *   (lowercase in the index) and signature (same decoded bytes);
  * - `manifest_sha256`, when the release carries one, equals the SHA-256 of
  *   the manifest file bytes;
- * - the manifest passes the server's validation on `--server-line`;
+ * - the manifest passes the server's validation on `--server-line` / `--server-version`;
  * - with `--artifact`: its SHA-256 equals the release `artifact_sha256` and
  *   the manifest digest.
  *
@@ -31,7 +31,6 @@ import { goQuote } from '../../core/go-quote.js';
 import { locatePointer } from '../../core/json/locate.js';
 import { parseJSONStrict } from '../../core/json/strict.js';
 import type { JSONObject, JSONValue } from '../../core/json/types.js';
-import { DEFAULT_SERVER_LINE, SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { sha256Hex } from '../../crypto/index.js';
 import {
   MANIFEST_SCHEMA_V2,
@@ -46,13 +45,13 @@ import { formatProblem, type LocatedProblem } from '../index-check.js';
 import { EXIT, err, out, outJSON, setExitCode } from '../run.js';
 import { defineCommand } from '../spec.js';
 import { hashArtifactFile, readManifestFile } from '../inputs.js';
+import { SERVER_RULES_CONFLICT, SERVER_RULES_OPTIONS, serverRulesFromArgs, type ServerRulesArgs } from '../server-version.js';
 
-interface CheckEntryArgs {
+interface CheckEntryArgs extends ServerRulesArgs {
   plugin: string;
   manifest: string;
   artifact?: string;
   version?: string;
-  'server-line'?: ServerLine;
   json: boolean;
 }
 
@@ -70,12 +69,13 @@ export const checkEntryCommand = defineCommand<CheckEntryArgs>({
     manifest: { type: 'string', value: 'FILE', required: true, describe: 'the signed manifest the release names' },
     artifact: { type: 'string', value: 'FILE', describe: 'the artifact (v2: the .tar.gz bundle); its SHA-256 must equal the index and manifest digests' },
     version: { type: 'string', value: 'VERSION', describe: 'the release to check (default: the manifest version)' },
-    'server-line': { type: 'string', choices: SERVER_LINES, describe: `server line whose validation rules apply (default ${DEFAULT_SERVER_LINE})` },
+    ...SERVER_RULES_OPTIONS,
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },
+  conflicts: [SERVER_RULES_CONFLICT],
   epilog: 'Exit 0 consistent; 1 any problem (one line each: file:line:col: message [CODE at /pointer]); 2 usage or unreadable input.',
   run: async (args) => {
-    const line = args['server-line'] ?? DEFAULT_SERVER_LINE;
+    const line = serverRulesFromArgs(args).version;
     const entryBytes = await readFileBounded(args.plugin, MAX_ENTRY_BYTES);
     const parsed = parseJSONStrict(entryBytes, { maxBytes: MAX_ENTRY_BYTES });
     if (!parsed.ok) {
@@ -84,7 +84,7 @@ export const checkEntryCommand = defineCommand<CheckEntryArgs>({
     }
     const entryText = new TextDecoder().decode(entryBytes);
     const plugin = entryShape(parsed.value, args.plugin, entryText);
-    const { manifest, bytes: manifestBytes } = await readManifestFile(args.manifest);
+    const { manifest, bytes: manifestBytes } = await readManifestFile(args.manifest, { serverVersion: line });
     const manifestText = new TextDecoder().decode(manifestBytes);
 
     const problems: FileProblem[] = [];
@@ -96,7 +96,7 @@ export const checkEntryCommand = defineCommand<CheckEntryArgs>({
     };
 
     // The manifest must be one the server loads (§A.4).
-    const invalid = validateManifest(manifest, { serverLine: line });
+    const invalid = validateManifest(manifest, { serverVersion: line });
     if (invalid !== null) inManifest({ instancePath: '', code: 'MANIFEST_INVALID', message: invalid });
 
     // The release: same version as the manifest, unless --version names another.

@@ -26,7 +26,6 @@ import { InputError, PolicyError, VerificationError } from '../../core/errors.js
 import { goQuote } from '../../core/go-quote.js';
 import { ENTRY_MAX_BYTES, MANIFEST_MAX_BYTES, POLICY_MAX_BYTES } from '../../core/limits.js';
 import { validPluginID } from '../../core/rules.js';
-import { DEFAULT_SERVER_LINE, SERVER_LINES, type ServerLine } from '../../core/server-line.js';
 import { keyId, sha256Hex } from '../../crypto/index.js';
 import {
   MANIFEST_SCHEMA_V2,
@@ -49,6 +48,7 @@ import { loadSeed } from '../../io/keys.js';
 import { hashArtifactFile, readManifestFile, seedOptions } from '../inputs.js';
 import { cliEnv, err, EXIT, exitCodeFor, oneLine, out, outJSON, setExitCode, writeStdout } from '../run.js';
 import { defineCommand, type CommandGroupSpec } from '../spec.js';
+import { SERVER_RULES_CONFLICT, SERVER_RULES_OPTIONS, serverRulesFromArgs, serverRulesGiven, type ServerRulesArgs } from '../server-version.js';
 
 const HEX64_RE = /^[0-9a-fA-F]{64}$/;
 
@@ -63,19 +63,13 @@ function verdictError(r: Extract<VerifyManifestResult, { ok: false }>, prefix = 
   return r.code === 'MANIFEST_UNTRUSTED_PUBLISHER' ? new PolicyError(r.code, message) : new VerificationError(r.code, message);
 }
 
-const serverLineOption = {
-  type: 'string',
-  choices: SERVER_LINES,
-  describe: `server line whose payload and validation rules apply (default ${DEFAULT_SERVER_LINE})`,
-} as const;
 
 // ---------------------------------------------------------------------------
 // manifest payload
 // ---------------------------------------------------------------------------
 
-interface PayloadArgs {
+interface PayloadArgs extends ServerRulesArgs {
   file: string;
-  'server-line'?: ServerLine;
   'legacy-component-key': boolean;
 }
 
@@ -86,7 +80,7 @@ const payloadCommand = defineCommand<PayloadArgs>({
     { name: 'file', describe: 'the manifest (read strictly)' },
   ],
   options: {
-      'server-line': serverLineOption,
+    ...SERVER_RULES_OPTIONS,
     'legacy-component-key': {
         type: 'boolean',
         default: false,
@@ -94,14 +88,15 @@ const payloadCommand = defineCommand<PayloadArgs>({
       },
   },
   epilog: 'The payload is defined for any manifest that decodes; it is not validated (use `manifest check`). ' +
-          'A v1 manifest with dependencies has a different payload on each server line (interop §B.1): ' +
-          'without --server-line the integration payload is written and a warning is printed.',
+          'A v1 manifest with dependencies has a different payload on main and on integration (interop §B.1): ' +
+          'without --server-line/--server-version the payload of the integration alias is written and a warning is printed.',
   run: async (args) => {
-    const { manifest } = await readManifestFile(args.file, { legacyComponentKey: args['legacy-component-key'] });
-    if (payloadDependsOnLine(manifest) && args['server-line'] === undefined) {
-      err(`lattice-index: warning: ${args.file}: a v1 payload with dependencies differs per server line; writing the ${DEFAULT_SERVER_LINE} payload (pass --server-line)`);
+    const rules = serverRulesFromArgs(args);
+    const { manifest } = await readManifestFile(args.file, { legacyComponentKey: args['legacy-component-key'], serverVersion: rules.version });
+    if (payloadDependsOnLine(manifest) && !serverRulesGiven(args)) {
+      err(`lattice-index: warning: ${args.file}: a v1 payload with dependencies differs per server line (main vs integration); writing the ${rules.version} payload (pass --server-line or --server-version)`);
     }
-    const payload = manifestSigningPayload(manifest, { serverLine: args['server-line'] ?? DEFAULT_SERVER_LINE });
+    const payload = manifestSigningPayload(manifest, { serverVersion: rules.version });
     await writeStdout(payload);
   },
 });
@@ -111,13 +106,12 @@ const payloadCommand = defineCommand<PayloadArgs>({
 // manifest verify
 // ---------------------------------------------------------------------------
 
-interface VerifyArgs {
+interface VerifyArgs extends ServerRulesArgs {
   file: string;
   key?: string;
   publisher?: string;
   'trust-policy'?: string;
   artifact?: string;
-  'server-line'?: ServerLine;
   json: boolean;
 }
 
@@ -132,18 +126,19 @@ const verifyCommand = defineCommand<VerifyArgs>({
     publisher: { type: 'string', value: 'ID', describe: 'publisher id the --key belongs to (default: the manifest publisher)' },
     'trust-policy': { type: 'string', value: 'FILE', describe: 'a server trust policy file (trusted_publishers) instead of --key' },
     artifact: { type: 'string', value: 'FILE', describe: 'the artifact (v2: the .tar.gz bundle); without it the digest is not checked' },
-      'server-line': serverLineOption,
+    ...SERVER_RULES_OPTIONS,
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
   },
-  conflicts: [['key', 'trust-policy'], ['publisher', 'trust-policy']],
+  conflicts: [['key', 'trust-policy'], ['publisher', 'trust-policy'], SERVER_RULES_CONFLICT],
   epilog: 'Exit 0 verified; 1 with the server\'s exact error text and a stable code; 2 usage or unreadable input.',
   run: async (args) => {
-    const line = args['server-line'] ?? DEFAULT_SERVER_LINE;
-    const { manifest, bytes } = await readManifestFile(args.file);
+    const rules = serverRulesFromArgs(args);
+    const line = rules.version;
+    const { manifest, bytes } = await readManifestFile(args.file, { serverVersion: line });
     const trust = await loadTrust(args, manifest.publisher);
     let verdict: VerifyManifestResult;
     if (args.artifact !== undefined) {
-      verdict = verifyManifest(bytes, { sha256Hex: await hashArtifactFile(args.artifact) }, trust, { serverLine: line });
+      verdict = verifyManifest(bytes, { sha256Hex: await hashArtifactFile(args.artifact) }, trust, { serverVersion: line });
     } else {
       // No artifact: stand in the manifest's own digest, so the digest check
       // passes and everything else (validation, publisher, signature) runs.
@@ -151,7 +146,7 @@ const verifyCommand = defineCommand<VerifyArgs>({
       // format is checked before it is compared.
       const digest = manifestArtifactDigest(manifest);
       const standIn = HEX64_RE.test(digest) ? digest.toLowerCase() : '0'.repeat(64);
-      verdict = verifyDecodedManifest(manifest, { sha256Hex: standIn }, trust, { serverLine: line });
+      verdict = verifyDecodedManifest(manifest, { sha256Hex: standIn }, trust, { serverVersion: line });
     }
     if (!verdict.ok) {
       if (args.json) outJSON({ ok: false, file: args.file, code: verdict.code, message: verdict.message, exit: exitCodeFor(verdict.code), digest_checked: args.artifact !== undefined });
@@ -169,7 +164,8 @@ const verifyCommand = defineCommand<VerifyArgs>({
         publisher: verdict.publisher ?? null,
         payload_sha256: verdict.payloadSha256,
         digest_checked: args.artifact !== undefined,
-        server_line: line,
+        server_line: rules.line,
+        server_version: rules.version,
       });
       return;
     }
@@ -202,7 +198,7 @@ async function loadTrust(args: VerifyArgs, manifestPublisher: string): Promise<T
 // manifest sign
 // ---------------------------------------------------------------------------
 
-interface SignArgs {
+interface SignArgs extends ServerRulesArgs {
   file: string;
   key?: string;
   'key-env'?: string;
@@ -210,7 +206,6 @@ interface SignArgs {
   'update-digest': boolean;
   write: boolean;
   'index-dir': string;
-  'server-line'?: ServerLine;
 }
 
 const signCommand = defineCommand<SignArgs>({
@@ -225,11 +220,9 @@ const signCommand = defineCommand<SignArgs>({
     'update-digest': { type: 'boolean', default: false, describe: 'replace a digest that differs from the artifact\'s' },
     write: { type: 'boolean', default: false, describe: 'write the signed manifest atomically over FILE instead of stdout' },
     'index-dir': { type: 'string', value: 'DIR', default: 'index', describe: "where the publisher entries are: a warning when the key is not the publisher's current key there" },
-    'server-line': {
-        ...serverLineOption,
-        describe: `server line whose payload and validation rules apply (default ${DEFAULT_SERVER_LINE}; required for v1 manifests with dependencies)`,
-      },
+    ...SERVER_RULES_OPTIONS,
   },
+  conflicts: [SERVER_RULES_CONFLICT],
   epilog: 'Steps (interop §C.7 pluginsign): strict decode (pluginsign reads leniently; we refuse unknown, duplicate or ' +
           'case-variant keys); with --artifact the digest (v2 bundle.digest_sha256, v1 digest_sha256) is filled when ' +
           'empty, replaced only with --update-digest, otherwise a mismatch fails; the manifest must pass the server\'s ' +
@@ -241,14 +234,14 @@ const signCommand = defineCommand<SignArgs>({
     if (args['update-digest'] && args.artifact === undefined) {
       throw new InputError('INPUT_INVALID', '--update-digest needs --artifact FILE');
     }
-    const { manifest } = await readManifestFile(args.file);
-    const line = args['server-line'] ?? DEFAULT_SERVER_LINE;
-    // A v1 payload with dependencies differs per server line (§B.1, §I.4):
+    const line = serverRulesFromArgs(args).version;
+    const { manifest } = await readManifestFile(args.file, { serverVersion: line });
+    // A v1 payload with dependencies differs per server version (§B.1, §I.4):
     // refuse to guess which one the signature is for.
-    if (payloadDependsOnLine(manifest) && args['server-line'] === undefined) {
+    if (payloadDependsOnLine(manifest) && !serverRulesGiven(args)) {
       throw new InputError(
         'INPUT_INVALID',
-        `${args.file}: a v1 manifest with dependencies has a different signing payload on each server line; pass --server-line main or --server-line integration`,
+        `${args.file}: a v1 manifest with dependencies has a different signing payload on main and on integration; pass --server-line main, --server-line integration or --server-version NAME`,
       );
     }
     if (args.write) await checkOutputPath(args.file);
@@ -257,7 +250,7 @@ const signCommand = defineCommand<SignArgs>({
     let signed: SignedManifest;
     try {
       signed = signManifest(manifest, seed, {
-        serverLine: line,
+        serverVersion: line,
         name: args.file,
         updateDigest: args['update-digest'],
         ...(artifactSha256 !== undefined ? { artifactSha256 } : {}),
@@ -285,7 +278,7 @@ const signCommand = defineCommand<SignArgs>({
     const digestNote = { kept: 'matches --artifact', filled: 'filled from --artifact', replaced: 'replaced from --artifact' };
     err(`digest_sha256: ${signed.digest} (${signed.digestAction !== undefined ? digestNote[signed.digestAction] : 'artifact not checked: no --artifact'})`);
     err(`signature_ed25519: ${signed.manifest.signature_ed25519}`);
-    err(`payload: ${signed.payload.length} bytes, sha256 ${sha256Hex(signed.payload)} (server line ${line})`);
+    err(`payload: ${signed.payload.length} bytes, sha256 ${sha256Hex(signed.payload)} (server version ${line})`);
     if (args.write) err(`${args.file}: signed and written`);
   },
 });
@@ -318,9 +311,8 @@ async function warnIfNotPublisherKey(indexDir: string, publisher: string, public
 // manifest check
 // ---------------------------------------------------------------------------
 
-interface CheckArgs {
+interface CheckArgs extends ServerRulesArgs {
   files: string[];
-  'server-line'?: ServerLine;
 }
 
 const checkCommand = defineCommand<CheckArgs>({
@@ -330,13 +322,14 @@ const checkCommand = defineCommand<CheckArgs>({
     { name: 'files', variadic: true, describe: 'manifest files' },
   ],
   options: {
-      'server-line': serverLineOption,
+    ...SERVER_RULES_OPTIONS,
   },
+  conflicts: [SERVER_RULES_CONFLICT],
   epilog: 'stdout per success: "<path>: ok id=<id> version=<version> schema=<schema or legacy>"; ' +
-          'stderr per failure: "<path>: invalid: <server error>". No trust, digest or signature is checked. ' +
+          'stderr per failure: "<path>: invalid: <server error>", with " [at <pointer>]" when a field is known. No trust, digest or signature is checked. ' +
           'Exit 0 all ok; 1 any invalid; 2 usage error or an unreadable file.',
   run: async (args) => {
-    const line = args['server-line'] ?? DEFAULT_SERVER_LINE;
+    const line = serverRulesFromArgs(args).version;
     let invalid = false;
     let unreadable = false;
     for (const file of args.files) {
@@ -350,14 +343,14 @@ const checkCommand = defineCommand<CheckArgs>({
         continue;
       }
       // §C.7: DecodeManifest + ValidateManifest, nothing else.
-      const decoded = decodeManifest(bytes);
+      const decoded = decodeManifest(bytes, { serverVersion: line });
       if (!decoded.ok && decoded.notJSON !== undefined) {
         // Not strict JSON text: unreadable input (exit 2), as in every command.
         err(`${file}: unreadable: ${oneLine(decoded.message)} [${decoded.notJSON}]`);
         unreadable = true;
         continue;
       }
-      const problem = decoded.ok ? validateManifest(decoded.manifest, { serverLine: line }) : decoded.message;
+      const problem = decoded.ok ? validateManifest(decoded.manifest, { serverVersion: line }) : decoded.message;
       if (!decoded.ok || problem !== null) {
         const at = decoded.ok ? manifestProblemPointer(decoded.manifest, problem!) : undefined;
         err(`${file}: invalid: ${oneLine(problem ?? '')}${at !== undefined ? ` [at ${at}]` : ''}`);
@@ -375,7 +368,7 @@ const checkCommand = defineCommand<CheckArgs>({
 // manifest init
 // ---------------------------------------------------------------------------
 
-interface InitArgs {
+interface InitArgs extends ServerRulesArgs {
   out: string;
   id: string;
   name: string;
@@ -384,7 +377,6 @@ interface InitArgs {
   version: string;
   capability: string[];
   platform: string[];
-  'server-line'?: ServerLine;
 }
 
 const initCommand = defineCommand<InitArgs>({
@@ -399,12 +391,14 @@ const initCommand = defineCommand<InitArgs>({
     version: { type: 'string', value: 'VERSION', default: '0.1.0', describe: 'release version' },
     capability: { type: 'string', value: 'CAP', multiple: true, describe: 'a capability the plugin needs, e.g. kv:read' },
     platform: { type: 'string', value: 'OS/ARCH', multiple: true, describe: 'a runtime platform (default: linux/amd64 and linux/arm64)' },
-    'server-line': serverLineOption,
+    ...SERVER_RULES_OPTIONS,
   },
+  conflicts: [SERVER_RULES_CONFLICT],
   epilog:
     'Then: build the bundle (lattice-index bundle pack DIR --out BUNDLE), sign with ' +
     '`lattice-index manifest sign FILE --key SEED --artifact BUNDLE --write`, and add the release (CONTRIBUTING.md).',
   run: async (args) => {
+    const rules = serverRulesFromArgs(args);
     const dot = args.id.indexOf('.');
     const publisher = args.publisher ?? (dot > 0 ? args.id.slice(0, dot) : '');
     if (!validPluginID(args.id) || dot <= 0) throw new InputError('INPUT_INVALID', `--id must be <publisher>.<name> (lowercase letters, digits, '.', '-'), found ${JSON.stringify(args.id)}`);
@@ -415,7 +409,7 @@ const initCommand = defineCommand<InitArgs>({
     const m = manifestTemplate({ id: args.id, name: args.name, publisher, type: args.type, version: args.version, capabilities: args.capability, platforms });
     // The template must be one the server loads once its digest is filled in.
     const probe = { ...m, bundle: { ...m.bundle!, digest_sha256: '0'.repeat(64) } };
-    const invalid = validateManifest(probe, { serverLine: args['server-line'] ?? DEFAULT_SERVER_LINE });
+    const invalid = validateManifest(probe, { serverVersion: rules.version });
     if (invalid !== null) {
       const at = manifestProblemPointer(probe, invalid);
       throw new VerificationError('MANIFEST_INVALID', `the manifest would be invalid: ${invalid}${at !== undefined ? ` (at ${at})` : ''}`);

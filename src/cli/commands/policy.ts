@@ -29,7 +29,9 @@ interface InitArgs {
   threshold: number;
   publisher?: string[];
   'server-version': string;
-  'server-line': ServerLine;
+  'server-line'?: ServerLine;
+  'server-build'?: string;
+  'server-rules'?: string;
   platform?: string;
 }
 
@@ -52,8 +54,10 @@ const initCommand = defineCommand<InitArgs>({
     'index-key': { type: 'string', value: 'B64', multiple: true, required: true, describe: 'trusted index public key (canonical base64); repeatable' },
     threshold: { type: 'number', default: 1, describe: 'distinct index keys that must sign' },
     publisher: { type: 'string', value: 'ID=B64', multiple: true, describe: 'trusted publisher as ID=B64KEY; repeatable' },
-    'server-version': { type: 'string', value: 'VERSION', required: true, describe: "the Lattice server's version, e.g. 0.2.2" },
-    'server-line': { type: 'string', choices: SERVER_LINES, default: 'integration' as ServerLine, describe: 'server line' },
+    'server-version': { type: 'string', value: 'VERSION', required: true, describe: "the Lattice server's release version in the range grammar, e.g. 0.2.2 (compared with compatibility.server)" },
+    'server-line': { type: 'string', choices: SERVER_LINES, describe: 'server line: its newest known version\'s rules apply (default integration when no --server-build/--server-rules)' },
+    'server-build': { type: 'string', value: 'NAME', describe: 'the exact server build the host runs, e.g. alpha-0.2.2a41: exactly its rules apply (host.server_build)' },
+    'server-rules': { type: 'string', value: 'NAME', describe: 'the known server version whose rules apply to a build this toolkit does not know (host.server_rules)' },
     platform: { type: 'string', value: 'OS/ARCH', describe: 'host <goos>/<goarch> (default: this machine)' },
   },
   run: async (args) => {
@@ -68,7 +72,9 @@ const initCommand = defineCommand<InitArgs>({
       threshold: args.threshold,
       publishers,
       serverVersion: args['server-version'],
-      serverLine: args['server-line'],
+      ...(args['server-line'] !== undefined ? { serverLine: args['server-line'] } : {}),
+      ...(args['server-build'] !== undefined ? { serverBuild: args['server-build'] } : {}),
+      ...(args['server-rules'] !== undefined ? { serverRules: args['server-rules'] } : {}),
       platform: args.platform ?? goPlatform(),
     });
     await writeFileAtomic(args.out, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600, exclusive: true });
@@ -103,7 +109,7 @@ const checkCommand = defineCommand<CheckArgs>({
       out(`${args.file}: ok`);
       out(`index: ${p.index.trust.keys.length} trusted key(s), threshold ${p.index.trust.threshold}, drafts ${p.index.allowDraft ? 'allowed if signed' : 'refused'}`);
       out(`publishers: ${trusted.join(', ') || 'none trusted'}; default limits: risk ≤ ${p.defaultLimits.maxRisk}, channels ${p.defaultLimits.channels.join('/')}`);
-      out(`host: ${p.host.platform}, server ${p.host.serverVersion} (${p.host.serverLine}), runners ${p.host.runners.join(', ') || 'none'}, sandboxes ${p.host.sandboxes.join(', ') || 'none'}`);
+      out(`host: ${p.host.platform}, server ${p.host.serverVersion}${p.host.serverBuild !== undefined ? ` build ${p.host.serverBuild}` : ''}, rules of ${p.host.serverRules} (${p.host.serverLine}), runners ${p.host.runners.join(', ') || 'none'}, sandboxes ${p.host.sandboxes.join(', ') || 'none'}`);
       return;
     }
     for (const problem of r.problems) err(`${args.file}: ${problem.instancePath || '/'}: ${problem.message} [${problem.keyword}]`);

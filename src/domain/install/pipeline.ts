@@ -4,9 +4,9 @@
  * | # | step | what | failure codes |
  * |---|---|---|---|
  * | 1 | `index` | `verifyIndex` with the policy's trusted keys: strict parse, validate, threshold, official (or a **signed** draft when `allow_draft`), not expired, no rollback | `JSON_*`, `INDEX_*`, `KEY_*` |
- * | 2 | `select` | plugin, channel (`stable` unless `alpha` is asked for), release; not revoked (release, artifact digest, the index's key for it) | `PLUGIN_NOT_FOUND`, `CHANNEL_NOT_ALLOWED`, `RELEASE_NOT_FOUND`, `RELEASE_REVOKED` |
+ * | 2 | `select` | plugin, channel (`stable` unless `alpha` is asked for), release; not revoked (release, artifact digest, the index's key for it); without a pinned version the newest release of the channel (never newer than its head) that is not revoked and that the signed `loads_on` does not rule out for the host's server version (DESIGN §4.5) | `PLUGIN_NOT_FOUND`, `CHANNEL_NOT_ALLOWED`, `RELEASE_NOT_FOUND`, `RELEASE_REVOKED`, `RELEASE_NOT_LOADABLE` |
  * | 3 | `publisher` | trusted (own policy entry with keys), channel / type / highest risk within its limits, an operator key valid at the publish time and not revoked | `PUBLISHER_UNTRUSTED`, `CHANNEL_NOT_ALLOWED`, `PUBLISHER_LIMIT`, `RELEASE_REVOKED` |
- * | 4 | `manifest` | fetched under `max_manifest_bytes`; `manifest_sha256` when the index has one; strict decode; server-parity validation; equal to the index entry (id, version, publisher, type, capabilities, digest, signature bytes); signature verifies under the operator's key | `FETCH_*`, `MANIFEST_*` |
+ * | 4 | `manifest` | the index's stored manifest when it has one and the source serves it, else fetched from `manifest_url` — either way under `max_manifest_bytes` and equal to the signed `manifest_sha256`; strict decode; server-parity validation with the host's server version; equal to the index entry (id, version, publisher, type, capabilities, digest, signature bytes); signature verifies under the operator's key | `FETCH_*`, `MANIFEST_*` |
  * | 5 | `artifact` | streamed under `max_artifact_bytes` into the spool; SHA-256 equals the index digest (= the manifest digest, step 4); then the server's whole `VerifyManifest` with that digest | `FETCH_*`, `ARTIFACT_DIGEST_MISMATCH` |
  * | 6 | `capabilities` | risk tier per capability, type rules, policy allow/deny patterns | `CAPABILITY_DENIED` |
  * | 7 | `runner` | host compatibility (`compat.ts`) then artifact checks (`runner.ts`) | `RUNNER_*`, `BUNDLE_*` |
@@ -24,7 +24,8 @@
  */
 import { LatticeIndexError, PolicyError, VerificationError, type ErrorCode } from '../../core/errors.js';
 import type { IndexPlugin, IndexRelease, ReleaseChannel } from '../../core/index/types.js';
-import { capabilityMeaning, highestRisk, RISK_TIERS, serverLineProfile, type RiskTier } from '../../core/server-line.js';
+import { capabilityMeaning, highestRisk, RISK_TIERS, serverRules, type RiskTier, type ServerRules } from '../../core/server-line.js';
+import { compareVersions } from '../../core/version-range.js';
 import { createSha256, keyId, sha256Hex } from '../../crypto/index.js';
 import { checkReleaseAgainstManifest } from '../manifest/consistency.js';
 import { decodeManifest } from '../manifest/decode.js';
@@ -104,6 +105,24 @@ export interface VerifyInstallOptions {
   approve?: (summary: ApprovalSummary) => boolean | Promise<boolean>;
   /** Download progress of the manifest and artifact. */
   onProgress?: (purpose: FetchPurpose, received: number, total: number | undefined) => void;
+  /**
+   * Reads a stored manifest the index names (`stored_manifest`, a path
+   * relative to the index document; DESIGN §4.5) from where the index came
+   * from, capped at `maxBytes`. Resolves `undefined` when the source does not
+   * hold it (the pipeline then fetches `manifest_url`); rejects with a coded
+   * `FETCH_*` error otherwise. Omitted: `manifest_url` is always fetched.
+   * Whatever it returns must equal the index's signed `manifest_sha256`.
+   */
+  storedManifest?: StoredManifestReader;
+}
+
+/** See {@link VerifyInstallOptions.storedManifest}. */
+export type StoredManifestReader = (relativePath: string, maxBytes: number) => Promise<Uint8Array | undefined>;
+
+/** A newer release of the channel that selection passed over, and why. */
+export interface SkippedRelease {
+  readonly version: string;
+  readonly reason: string;
 }
 
 /** What was verified, ready to be placed. */
@@ -122,6 +141,10 @@ export interface InstallCandidate {
   /** The operator key that verified the manifest. */
   publisherKey: PublisherKey;
   index: VerifiedIndex;
+  /** Where the manifest bytes came from. */
+  manifestSource: 'stored' | 'url';
+  /** Newer releases of the channel passed over (none when a version was pinned). */
+  skipped: SkippedRelease[];
 }
 
 /** Result of {@link verifyInstall}. Hostile data never throws. */
@@ -164,6 +187,10 @@ const integrityFail = (code: ErrorCode, message: string, detail?: unknown): neve
 interface Run {
   readonly opts: VerifyInstallOptions;
   readonly host: HostProfile;
+  /** The server version whose rules judge the plugin (`host.serverRules`). */
+  readonly rules: ServerRules;
+  skipped?: SkippedRelease[];
+  manifestSource?: 'stored' | 'url';
   readonly steps: InstallStep[];
   verified?: VerifiedIndex;
   plugin?: IndexPlugin;
@@ -206,7 +233,8 @@ export async function verifyInstall(opts: VerifyInstallOptions): Promise<VerifyI
     throw new TypeError(`verifyInstall: channel must be stable or alpha, found ${String(opts.channel)}`);
   }
   if (!opts.fetcher || typeof opts.fetcher.fetch !== 'function') throw new TypeError('verifyInstall: fetcher must implement fetch()');
-  const run: Run = { opts, host: { ...opts.policy.host, ...(opts.host ?? {}) }, steps: [] };
+  const host: HostProfile = { ...opts.policy.host, ...(opts.host ?? {}) };
+  const run: Run = { opts, host, rules: hostRules(host), steps: [] };
   let nextState: IndexState | undefined;
   let current: InstallStepName = 'index';
   let success = false;
@@ -247,6 +275,8 @@ export async function verifyInstall(opts: VerifyInstallOptions): Promise<VerifyI
         artifactBytes: run.spool!.size,
         publisherKey: run.publisherKey!,
         index: run.verified!,
+        manifestSource: run.manifestSource ?? 'url',
+        skipped: run.skipped ?? [],
       },
     };
   } catch (e) {
@@ -262,7 +292,18 @@ export async function verifyInstall(opts: VerifyInstallOptions): Promise<VerifyI
 }
 
 /** Result of {@link preflightCandidate}. */
-export type PreflightResult = { ok: true; steps: InstallStep[] } | { ok: false; steps: InstallStep[]; error: VerificationError | PolicyError };
+export type PreflightResult =
+  | {
+      ok: true;
+      steps: InstallStep[];
+      /** The release selection picked (DESIGN §4.5: newest not revoked and not ruled out for the host's version). */
+      version: string;
+      /** Newer releases of the channel passed over, and why. */
+      skipped: SkippedRelease[];
+      /** What the signed index says about the picked release on the host's version (`undefined`: no matrix for it). */
+      loads: boolean | undefined;
+    }
+  | { ok: false; steps: InstallStep[]; error: VerificationError | PolicyError; skipped: SkippedRelease[] };
 
 /**
  * The checks of DESIGN §5 that need nothing but the verified index: steps 2
@@ -291,9 +332,11 @@ export function preflightCandidate(
   now: number,
   host?: Partial<HostProfile>,
 ): PreflightResult {
+  const merged: HostProfile = { ...policy.host, ...(host ?? {}) };
   const run: Run = {
     opts: { indexBytes: new Uint8Array(), policy, pluginId, channel, fetcher: { fetch: () => Promise.reject(new Error('no fetching in preflight')) }, now },
-    host: { ...policy.host, ...(host ?? {}) },
+    host: merged,
+    rules: hostRules(merged),
     steps: [],
     verified,
   };
@@ -305,10 +348,10 @@ export function preflightCandidate(
     current = 'capabilities';
     const plugin = run.plugin!;
     const caps = run.release!.capabilities ?? plugin.capabilities;
-    const profile = serverLineProfile(run.host.serverLine);
+    const profile = run.rules;
     for (const name of caps) {
       const risk = profile.capabilities.get(name);
-      if (risk === undefined) policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to the ${profile.line} server line`);
+      if (risk === undefined) policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to server version ${profile.version}`);
       if (plugin.type !== 'system' && risk === 'host' && !profile.hostRiskExemptForNonSystem.has(name)) {
         policyFail('CAPABILITY_DENIED', `capability ${name} requires a system plugin`);
       }
@@ -326,11 +369,11 @@ export function preflightCandidate(
       policyFail('RUNNER_UNAVAILABLE', `the ${type} sandbox backend is unavailable on the host — refused, never a fallback`);
     }
     run.steps.push({ step: 'runner', ok: true, detail: `${type} runner available (manifest and artifact are checked at install)` });
-    return { ok: true, steps: run.steps };
+    return { ok: true, steps: run.steps, version: run.release!.version, skipped: run.skipped ?? [], loads: indexSaysLoads(verified, run.release!, run.rules) };
   } catch (e) {
     if (!(e instanceof StepFailure)) throw e;
     run.steps.push({ step: current, ok: false, detail: `${e.error.message} [${e.error.code}]` });
-    return { ok: false, steps: run.steps, error: e.error };
+    return { ok: false, steps: run.steps, error: e.error, skipped: run.skipped ?? [] };
   }
 }
 
@@ -369,7 +412,7 @@ export function verifyIndexForInstall(
     now,
     ...(state !== undefined ? { state } : {}),
     allowDraft: policy.index.allowDraft,
-    serverLine: host?.serverLine ?? policy.host.serverLine,
+    serverVersion: hostRules({ ...policy.host, ...(host ?? {}) }).version,
     maxBytes: policy.limits.maxIndexBytes,
   });
   const steps: InstallStep[] = [...r.steps];
@@ -428,13 +471,51 @@ function stepSelect(run: Run): void {
       }
       policyFail('RELEASE_NOT_FOUND', `${p.id} has no ${channel} channel (channels: ${Object.keys(p.channels).join(', ')})`);
     }
-    release = p.releases.find((r) => r.version === version);
-    if (release === undefined || release.channel !== channel) {
+    const head = p.releases.find((r) => r.version === version);
+    if (head === undefined || head.channel !== channel) {
       policyFail('RELEASE_NOT_FOUND', `${p.id} channel ${channel} names version ${version}, which is not a ${channel} release of the index`);
     }
+    // DESIGN §4.5: the newest release of the channel — never newer than the
+    // channel's head, the publisher's choice — that is not revoked and that
+    // the signed loadability matrix does not rule out for the host's server
+    // version. The manifest step still decodes and validates it with the
+    // host's own rules.
+    const older = p.releases
+      .filter((r) => r.channel === channel && r.version !== head!.version && compareVersions(r.version, head!.version) < 0)
+      .sort((a, b) => compareVersions(b.version, a.version));
+    const skipped: SkippedRelease[] = [];
+    let headFailure: StepFailure | undefined;
+    for (const r of [head!, ...older]) {
+      let failure: StepFailure | undefined;
+      try {
+        assertNotRevoked(verified, p, r);
+        assertMayLoad(verified, p, r, run.rules);
+      } catch (e) {
+        if (!(e instanceof StepFailure)) throw e;
+        failure = e;
+      }
+      if (failure === undefined) {
+        release = r;
+        break;
+      }
+      headFailure ??= failure;
+      skipped.push({ version: r.version, reason: failure.error.message });
+    }
+    run.skipped = skipped;
+    if (release === undefined) throw headFailure!;
   }
   const rel = release!;
   // Not revoked: the release, its artifact digest, and the key the index names for it.
+  assertNotRevoked(verified, p, rel);
+  run.plugin = p;
+  run.release = rel;
+  run.channel = channel;
+  const passed = (run.skipped ?? []).map((k) => `; skipped ${k.version}: ${k.reason}`).join('');
+  run.steps.push({ step: 'select', ok: true, detail: `${p.id} ${rel.version} (${channel}); not revoked; ${loadsOnNote(verified, rel, run.rules)}${passed}` });
+}
+
+/** DESIGN §5 step 2: the release, its artifact digest and the key the index names for it are not revoked. */
+function assertNotRevoked(verified: VerifiedIndex, p: IndexPlugin, rel: IndexRelease): void {
   const indexPublisher = verified.index.publishers.find((x) => x.id === p.publisher);
   const indexKey = indexPublisher ? publisherKeyForRelease(indexPublisher, rel) : undefined;
   const revoked = revocationStatus(verified, {
@@ -448,10 +529,41 @@ function stepSelect(run: Run): void {
     const what = m.kind === 'release' ? `release ${p.id}@${rel.version}` : m.kind === 'artifact' ? `artifact ${rel.artifact_sha256}` : `publisher key ${m.entry.public_key_ed25519}`;
     policyFail('RELEASE_REVOKED', `${what} is revoked (${m.entry.revoked_at}): ${m.entry.reason}`, { matches: revoked.matches });
   }
-  run.plugin = p;
-  run.release = rel;
-  run.channel = channel;
-  run.steps.push({ step: 'select', ok: true, detail: `${p.id} ${rel.version} (${channel}); not revoked` });
+}
+
+/**
+ * What the signed index says about loading `rel` on the host's server
+ * version: `true`/`false` when its matrix covers that version, `undefined`
+ * when it does not (no stored manifest, or the index was built before the
+ * version was known — the manifest step then decides alone).
+ */
+export function indexSaysLoads(verified: VerifiedIndex, rel: IndexRelease, rules: ServerRules): boolean | undefined {
+  const evaluated = verified.index.server_versions;
+  if (rel.loads_on === undefined || evaluated === undefined || !evaluated.includes(rules.version)) return undefined;
+  return rel.loads_on.includes(rules.version);
+}
+
+/** DESIGN §4.5: refuse (for selection) a release the signed matrix says the host's version does not load. */
+function assertMayLoad(verified: VerifiedIndex, p: IndexPlugin, rel: IndexRelease, rules: ServerRules): void {
+  if (indexSaysLoads(verified, rel, rules) === false) {
+    policyFail(
+      'RELEASE_NOT_LOADABLE',
+      `${p.id} ${rel.version} does not load on server version ${rules.version}: the signed index says it loads on ${rel.loads_on!.join(', ') || 'no known version'}`,
+      { loadsOn: rel.loads_on, serverVersion: rules.version },
+    );
+  }
+}
+
+function loadsOnNote(verified: VerifiedIndex, rel: IndexRelease, rules: ServerRules): string {
+  const says = indexSaysLoads(verified, rel, rules);
+  if (says === true) return `the signed index says it loads on ${rules.version}`;
+  if (says === false) return `the signed index says it does not load on ${rules.version}`;
+  return `no loadability matrix for ${rules.version} in the index (the manifest step decides)`;
+}
+
+/** The rules of a host profile (`serverRules`, the resolved known version). */
+function hostRules(host: HostProfile): ServerRules {
+  return serverRules(host.serverRules);
 }
 
 // ---- step 3: publisher --------------------------------------------------------
@@ -480,9 +592,9 @@ function stepPublisher(run: Run): void {
     policyFail('PUBLISHER_LIMIT', `the policy allows ${pub.id} plugin types ${limits.types.join(', ')}, not ${plugin.type}`);
   }
   const caps = release.capabilities ?? plugin.capabilities;
-  const risk = highestRisk(caps, run.host.serverLine);
+  const risk = highestRisk(caps, run.rules.version);
   if (RISK_TIERS.indexOf(risk) > RISK_TIERS.indexOf(limits.maxRisk)) {
-    const over = caps.filter((c) => RISK_TIERS.indexOf(serverLineProfile(run.host.serverLine).capabilities.get(c) ?? 'host') > RISK_TIERS.indexOf(limits.maxRisk));
+    const over = caps.filter((c) => RISK_TIERS.indexOf(run.rules.capabilities.get(c) ?? 'host') > RISK_TIERS.indexOf(limits.maxRisk));
     policyFail('PUBLISHER_LIMIT', `${plugin.id} ${release.version} needs ${risk} risk (${over.join(', ')}); the policy allows ${pub.id} at most ${limits.maxRisk}`);
   }
   // The operator key(s) valid when the release was published (DESIGN §4.1: judge by publish time).
@@ -511,21 +623,34 @@ async function stepManifest(run: Run): Promise<void> {
   const { policy } = run.opts;
   const plugin = run.plugin!;
   const release = run.release!;
-  const line = run.host.serverLine;
-  const chunks: Uint8Array[] = [];
-  const size = await fetchCapped(run, release.manifest_url, policy.limits.maxManifestBytes, 'manifest', async (c) => {
-    chunks.push(Uint8Array.from(c));
-  });
-  const bytes = concatBytes(chunks, size);
+  const line = run.rules.version;
+  // DESIGN §4.5: the index's stored manifest when the source serves it, else manifest_url.
+  let bytes: Uint8Array | undefined;
+  let origin = release.manifest_url;
+  let note = '';
+  if (release.stored_manifest !== undefined && run.opts.storedManifest !== undefined) {
+    bytes = await readStoredManifest(run, release.stored_manifest, policy.limits.maxManifestBytes);
+    if (bytes !== undefined) origin = `stored manifest ${release.stored_manifest}`;
+    else note = `; the source does not serve the stored manifest ${release.stored_manifest}, fetched manifest_url`;
+  }
+  run.manifestSource = bytes !== undefined ? 'stored' : 'url';
+  if (bytes === undefined) {
+    const chunks: Uint8Array[] = [];
+    const fetched = await fetchCapped(run, release.manifest_url, policy.limits.maxManifestBytes, 'manifest', async (c) => {
+      chunks.push(Uint8Array.from(c));
+    });
+    bytes = concatBytes(chunks, fetched);
+  }
+  const size = bytes.length;
   const digest = sha256Hex(bytes);
   // (id, version) is not unique (interop §G): the index's manifest digest pins the file.
   if (release.manifest_sha256 !== undefined && release.manifest_sha256 !== digest) {
-    integrityFail('MANIFEST_INDEX_MISMATCH', `manifest sha256 ${digest} differs from the index's manifest_sha256 ${release.manifest_sha256}`);
+    integrityFail('MANIFEST_INDEX_MISMATCH', `manifest sha256 ${digest} (${origin}) differs from the index's manifest_sha256 ${release.manifest_sha256}`);
   }
-  const decoded = decodeManifest(bytes);
+  const decoded = decodeManifest(bytes, { serverVersion: line });
   if (!decoded.ok) integrityFail('MANIFEST_DECODE', decoded.message);
   const m = (decoded as { manifest: Manifest }).manifest;
-  const invalid = validateManifest(m, { serverLine: line });
+  const invalid = validateManifest(m, { serverVersion: line });
   if (invalid !== null) integrityFail('MANIFEST_INVALID', invalid);
   // Equal to the index entry (interop §I.7): id, publisher, type, version, capabilities, digest, signature bytes.
   const problems = checkReleaseAgainstManifest(plugin, release, m);
@@ -536,7 +661,7 @@ async function stepManifest(run: Run): Promise<void> {
   let verdict: VerifyManifestResult | undefined;
   let signer: PublisherKey | undefined;
   for (const key of run.candidateKeys!) {
-    const r = verifyDecodedManifest(m, { sha256Hex: release.artifact_sha256 }, singleKeyTrust(plugin.publisher, key), { serverLine: line });
+    const r = verifyDecodedManifest(m, { sha256Hex: release.artifact_sha256 }, singleKeyTrust(plugin.publisher, key), { serverVersion: line });
     if (r.ok && r.signed) {
       signer = key;
       verdict = r;
@@ -557,8 +682,27 @@ async function stepManifest(run: Run): Promise<void> {
   run.steps.push({
     step: 'manifest',
     ok: true,
-    detail: `${size} bytes, sha256 ${digest}; ${m.schema === MANIFEST_SCHEMA_V2 ? 'v2' : 'v1'}; equal to the index entry; signed by ${plugin.publisher} key ${signer!.keyid.slice(0, 16)}…`,
+    detail: `${origin}: ${size} bytes, sha256 ${digest}; ${m.schema === MANIFEST_SCHEMA_V2 ? 'v2' : 'v1'}; valid on ${line}; equal to the index entry; signed by ${plugin.publisher} key ${signer!.keyid.slice(0, 16)}…${note}`,
   });
+}
+
+/**
+ * Read the index's stored manifest through the injected reader: the cap is
+ * re-checked here (the reader's is not trusted); a coded fetch failure is a
+ * verdict; "not served" is `undefined`.
+ */
+async function readStoredManifest(run: Run, relativePath: string, maxBytes: number): Promise<Uint8Array | undefined> {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await run.opts.storedManifest!(relativePath, maxBytes);
+  } catch (e) {
+    if ((e instanceof VerificationError || e instanceof PolicyError) && e.code.startsWith('FETCH_')) throw new StepFailure(e);
+    throw e; // not a verdict: the caller's storage or a bug
+  }
+  if (bytes === undefined) return undefined;
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('storedManifest must resolve to a Uint8Array or undefined');
+  if (bytes.length > maxBytes) integrityFail('FETCH_TOO_LARGE', `stored manifest ${relativePath} has ${bytes.length} bytes, above the cap of ${maxBytes}`);
+  return bytes;
 }
 
 function singleKeyTrust(publisher: string, key: PublisherKey) {
@@ -585,7 +729,7 @@ async function stepArtifact(run: Run): Promise<void> {
   }
   // The server's whole VerifyManifest with the real digest (what it will run at load).
   const m = run.manifest!;
-  const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverLine: run.host.serverLine });
+  const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version });
   if (!r.ok) integrityFail(r.code === 'MANIFEST_DIGEST_MISMATCH' ? 'ARTIFACT_DIGEST_MISMATCH' : r.code, r.message);
   if (manifestArtifactDigest(m).toLowerCase() !== got) {
     integrityFail('ARTIFACT_DIGEST_MISMATCH', `artifact sha256 ${got} differs from the manifest digest ${manifestArtifactDigest(m)}`);
@@ -599,11 +743,11 @@ async function stepArtifact(run: Run): Promise<void> {
 /** DESIGN §5 step 6 "capabilities": risk tiers, type rules, policy patterns. */
 function stepCapabilities(run: Run): void {
   const m = run.manifest!;
-  const profile = serverLineProfile(run.host.serverLine);
+  const profile = run.rules;
   const out: SummaryCapability[] = [];
   for (const name of m.capabilities ?? []) {
     const risk = profile.capabilities.get(name);
-    if (risk === undefined) policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to the ${profile.line} server line`);
+    if (risk === undefined) policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to server version ${profile.version}`);
     // Type rules (interop §C.4), re-stated here so the refusal is explicit.
     if (m.type !== 'system' && risk === 'host' && !profile.hostRiskExemptForNonSystem.has(name)) {
       policyFail('CAPABILITY_DENIED', `capability ${name} requires a system plugin (${m.type} plugins may not hold host-risk capabilities)`);
@@ -748,7 +892,14 @@ function buildSummary(run: Run): ApprovalSummary {
       sha256: run.manifestSha256 ?? '',
       schema: run.manifest?.schema === MANIFEST_SCHEMA_V2 ? 'v2' : 'v1',
       payloadSha256: run.manifest ? sha256Hex(manifestPayloadFor(run)) : '',
+      ...(run.manifestSource !== undefined ? { source: run.manifestSource } : {}),
     },
+    server: {
+      rules: run.rules.version,
+      ...(run.host.serverBuild !== undefined ? { build: run.host.serverBuild } : {}),
+      loadsOn: verified.index.server_versions !== undefined && release.loads_on !== undefined ? [...release.loads_on] : null,
+    },
+    ...(run.skipped !== undefined && run.skipped.length > 0 ? { skipped: run.skipped.map((k) => ({ ...k })) } : {}),
     index: {
       status: verified.status,
       generation: verified.generation,
@@ -767,5 +918,5 @@ function buildSummary(run: Run): ApprovalSummary {
 }
 
 function manifestPayloadFor(run: Run): Uint8Array {
-  return manifestSigningPayload(run.manifest!, { serverLine: run.host.serverLine });
+  return manifestSigningPayload(run.manifest!, { serverVersion: run.rules.version });
 }

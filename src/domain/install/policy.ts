@@ -40,10 +40,16 @@ import { hasControl, isRFC3339UTC, isV2Version, validPluginID } from '../../core
 import {
   RISK_TIERS,
   SERVER_LINES,
+  allKnownCapabilities,
+  describeKnownServerVersions,
   isServerLine,
-  serverLineProfile,
+  newestServerVersion,
+  resolveServerVersion,
+  serverRules,
   type RiskTier,
   type ServerLine,
+  type ServerRules,
+  type ServerVersionId,
 } from '../../core/server-line.js';
 import { PLUGIN_TYPES, RELEASE_CHANNELS, type PluginType, type ReleaseChannel } from '../../core/index/types.js';
 import { keyId } from '../../crypto/index.js';
@@ -117,10 +123,18 @@ export interface PublisherPolicy {
 
 /** What the host (the Lattice server this installs for) offers (DESIGN §4.3 "host profile"). */
 export interface HostProfile {
-  /** The server's version, compared with the server's version order (interop §D.4). */
+  /** The server's release version in the range grammar, compared with `compatibility.server` / `min_server` (interop §D.4). */
   readonly serverVersion: string;
-  /** The server line, whose capability table and protocols apply (interop §0). */
+  /**
+   * The known server version whose plugin rules apply (DESIGN §4.5,
+   * docs/SERVER-VERSIONS.md): from `server_build`, else the operator's
+   * `server_rules` mapping, else the newest version of `server_line`.
+   */
+  readonly serverRules: ServerVersionId;
+  /** The branch (server line) of {@link serverRules}. */
   readonly serverLine: ServerLine;
+  /** The exact build the operator named (`server_build`, e.g. `alpha-0.2.2a41`), when named. */
+  readonly serverBuild?: string;
   /** `<goos>/<goarch>` the server runs on (interop §D.2). */
   readonly platform: string;
   /** Plugin types the host has a runner for (interop §D.8). */
@@ -265,10 +279,10 @@ const BRIDGE_VERSION_RE = /^[0-9]{1,9}$/;
 /** Longest path member. */
 const MAX_PATH_LENGTH = 4096;
 
-/** Every capability any server line knows (pattern typos are refused against this). */
-const KNOWN_CAPABILITIES: readonly string[] = [
-  ...new Set(SERVER_LINES.flatMap((l) => [...serverLineProfile(l).capabilities.keys()])),
-].sort();
+/** Every capability any known server version knows (pattern typos are refused against this). */
+const KNOWN_CAPABILITIES: readonly string[] = allKnownCapabilities();
+/** A server build name as an operator writes it: a tag, a commit or a version id. */
+const SERVER_BUILD_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 
 /**
  * Whether a capability pattern matches a capability: `*` matches all,
@@ -748,7 +762,7 @@ function readPatterns(v: unknown, at: string, c: Collector): string[] {
     // A pattern that matches no known capability is a typo that would silently
     // allow or deny nothing: refuse it (fail closed).
     if (!KNOWN_CAPABILITIES.some((k) => matchCapabilityPattern(p, k))) {
-      c.add(pat, 'knownCapability', `${JSON.stringify(p)} matches no capability any server line knows`);
+      c.add(pat, 'knownCapability', `${JSON.stringify(p)} matches no capability any known server version knows`);
       return;
     }
     out.push(p);
@@ -758,18 +772,19 @@ function readPatterns(v: unknown, at: string, c: Collector): string[] {
 
 function readHost(v: unknown, c: Collector): HostProfile | undefined {
   const at = '/host';
-  const REQUIRED = ['server_version', 'server_line', 'platform', 'runners', 'runtime_protocols'] as const;
-  const OPTIONAL = ['sandboxes', 'dashboard_bridge_version', 'dashboard_host_version', 'installed_plugins', 'wasm_host_functions'] as const;
+  const REQUIRED = ['server_version', 'platform', 'runners', 'runtime_protocols'] as const;
+  const OPTIONAL = [
+    'server_line', 'server_build', 'server_rules', 'sandboxes', 'dashboard_bridge_version', 'dashboard_host_version',
+    'installed_plugins', 'wasm_host_functions',
+  ] as const;
   if (!objectWith(c, v, at, REQUIRED, OPTIONAL)) return undefined;
   const before = c.problems.length;
   const serverVersion = typeof v.server_version === 'string' && HOST_VERSION_RE.test(v.server_version) ? v.server_version : undefined;
   if (v.server_version !== undefined && serverVersion === undefined) {
     c.add(ptr(at, 'server_version'), 'pattern', `expected a version like 0.2.2 or 0.2.2-alpha.39 (interop §D.4), found ${describeJSONValue60(v.server_version)}`);
   }
-  const serverLine = isServerLine(v.server_line) ? v.server_line : undefined;
-  if (v.server_line !== undefined && serverLine === undefined) {
-    c.add(ptr(at, 'server_line'), 'enum', `expected one of ${SERVER_LINES.join(', ')}, found ${describeJSONValue60(v.server_line)}`);
-  }
+  const rules = readServerRules(v, at, c);
+  const serverLine = rules?.line;
   const platform = typeof v.platform === 'string' && PLATFORM_RE.test(v.platform) ? v.platform : undefined;
   if (v.platform !== undefined && platform === undefined) {
     c.add(ptr(at, 'platform'), 'pattern', `expected <goos>/<goarch> like linux/amd64, found ${describeJSONValue60(v.platform)}`);
@@ -778,8 +793,8 @@ function readHost(v: unknown, c: Collector): HostProfile | undefined {
   const sandboxes = v.sandboxes === undefined ? [] : enumList(c, v.sandboxes, ptr(at, 'sandboxes'), SANDBOX_BACKENDS, 0);
   let runtimeProtocols: string[] | undefined;
   if (v.runtime_protocols !== undefined) {
-    // Only protocols the host's server line speaks (interop §0, §D.1).
-    const known = serverLine ? serverLineProfile(serverLine).runtimeProtocols : [...new Set(SERVER_LINES.flatMap((l) => serverLineProfile(l).runtimeProtocols))];
+    // Only protocols the host's server version speaks (interop §0, §D.1).
+    const known = rules ? rules.runtimeProtocols : [...new Set(SERVER_LINES.flatMap((l) => serverRules(l).runtimeProtocols))];
     runtimeProtocols = enumList(c, v.runtime_protocols, ptr(at, 'runtime_protocols'), known, 1);
   }
   let dashboardBridgeVersion: string | undefined;
@@ -819,6 +834,7 @@ function readHost(v: unknown, c: Collector): HostProfile | undefined {
   if (
     c.problems.length > before ||
     serverVersion === undefined ||
+    rules === undefined ||
     serverLine === undefined ||
     platform === undefined ||
     runners === undefined ||
@@ -829,7 +845,9 @@ function readHost(v: unknown, c: Collector): HostProfile | undefined {
   }
   return Object.freeze({
     serverVersion,
+    serverRules: rules.version,
     serverLine,
+    ...(typeof v.server_build === 'string' ? { serverBuild: v.server_build } : {}),
     platform,
     runners: Object.freeze([...runners]),
     sandboxes: Object.freeze([...sandboxes]),
@@ -839,6 +857,69 @@ function readHost(v: unknown, c: Collector): HostProfile | undefined {
     installedPlugins,
     wasmHostFunctions: Object.freeze(wasmHostFunctions),
   });
+}
+
+/**
+ * Which known server version's rules apply to the host (DESIGN §4.5, docs/SERVER-VERSIONS.md):
+ * - `server_build`: the exact build the host runs (id, tag or commit of a
+ *   known version) — exactly those rules;
+ * - `server_rules`: the operator's mapping, for a build this toolkit does not
+ *   know (or, without `server_build`, simply the rules to apply): any known
+ *   name, branch aliases included. It may not contradict a known build;
+ * - `server_line`: the branch alias (the newest known version of the branch),
+ *   as policies written before server versions existed say it. When given
+ *   with the others it must be the resolved version's branch.
+ * An unknown `server_build` without `server_rules` is refused (fail closed):
+ * no rules are guessed.
+ */
+function readServerRules(v: Obj, at: string, c: Collector): ServerRules | undefined {
+  const before = c.problems.length;
+  let lineRules: ServerRules | undefined;
+  if (v.server_line !== undefined) {
+    if (isServerLine(v.server_line)) lineRules = newestServerVersion(v.server_line);
+    else c.add(ptr(at, 'server_line'), 'enum', `expected one of ${SERVER_LINES.join(', ')}, found ${describeJSONValue60(v.server_line)}`);
+  }
+  let buildRules: ServerRules | undefined;
+  let unknownBuild: string | undefined;
+  if (v.server_build !== undefined) {
+    const b = v.server_build;
+    if (typeof b !== 'string' || !SERVER_BUILD_RE.test(b)) {
+      c.add(ptr(at, 'server_build'), 'pattern', `expected a server build name like alpha-0.2.2a41 or a commit like 4dfbf5d, found ${describeJSONValue60(b)}`);
+    } else if (isServerLine(b)) {
+      c.add(ptr(at, 'server_build'), 'serverVersionKnown', `server_build names the exact build the host runs; ${b} is a branch alias (use server_line for it, or name the build)`);
+    } else {
+      const r = resolveServerVersion(b);
+      if (r.ok) buildRules = r.rules;
+      else unknownBuild = b;
+    }
+  }
+  let mapped: ServerRules | undefined;
+  if (v.server_rules !== undefined) {
+    const r = resolveServerVersion(v.server_rules);
+    if (r.ok) mapped = r.rules;
+    else c.add(ptr(at, 'server_rules'), 'serverVersionKnown', `server_rules must name a known server version; ${r.message}`);
+  }
+  let rules: ServerRules | undefined;
+  if (buildRules !== undefined) {
+    if (mapped !== undefined && mapped !== buildRules) {
+      c.add(ptr(at, 'server_rules'), 'serverVersionConsistent', `server_build ${String(v.server_build)} is the known version ${buildRules.version}, whose rules apply; server_rules names ${mapped.version} (a mapping is only for a build this toolkit does not know)`);
+    }
+    rules = buildRules;
+  } else if (unknownBuild !== undefined) {
+    if (mapped !== undefined) rules = mapped;
+    else if (v.server_rules === undefined) {
+      c.add(ptr(at, 'server_build'), 'serverVersionKnown', `server build ${JSON.stringify(unknownBuild)} is not a known server version (SERVER_VERSION_UNKNOWN; known: ${describeKnownServerVersions()}); no rules are guessed — if its plugin rules equal a known version's, name that version in server_rules`);
+    }
+  } else if (mapped !== undefined) {
+    rules = mapped;
+  } else if (v.server_build === undefined && v.server_rules === undefined) {
+    if (lineRules !== undefined) rules = lineRules;
+    else if (v.server_line === undefined) c.add(at, 'required', 'missing server_line, server_build or server_rules: the host names the server version whose plugin rules apply');
+  }
+  if (rules !== undefined && lineRules !== undefined && rules.line !== lineRules.line) {
+    c.add(ptr(at, 'server_line'), 'serverVersionConsistent', `server_line ${lineRules.line} contradicts the server version ${rules.version}, which is on ${rules.line}`);
+  }
+  return c.problems.length > before ? undefined : rules;
 }
 
 function readLimits(v: unknown, c: Collector): InstallLimits | undefined {
@@ -886,10 +967,14 @@ export interface StarterPolicyOptions {
   threshold?: number;
   /** Trusted publishers: id → key (canonical padded base64). */
   publishers?: ReadonlyArray<{ id: string; key: string }>;
-  /** The server's version. */
+  /** The server's release version in the range grammar (`0.2.2`). */
   serverVersion: string;
-  /** Server line (default `integration`). */
+  /** Server line (default `integration` when neither `serverBuild` nor `serverRules` is given). */
   serverLine?: ServerLine;
+  /** The exact server build the host runs (`alpha-0.2.2a41`): written as `host.server_build`. */
+  serverBuild?: string;
+  /** The known version whose rules apply to an unknown build: written as `host.server_rules`. */
+  serverRules?: string;
   /** `<goos>/<goarch>` of the host. */
   platform: string;
   /** Rollback state path (default `index-state.json`, next to the policy). */
@@ -915,7 +1000,11 @@ export interface StarterPolicyOptions {
  * ```
  */
 export function starterInstallPolicy(opts: StarterPolicyOptions): Record<string, unknown> {
-  const line = opts.serverLine ?? 'integration';
+  const named = opts.serverBuild !== undefined || opts.serverRules !== undefined;
+  const line = opts.serverLine ?? (named ? undefined : 'integration');
+  // The protocols of the version the host profile will resolve to (the parse below re-checks everything).
+  const resolved = [opts.serverBuild, opts.serverRules, line].map((n) => (n !== undefined ? resolveServerVersion(n) : undefined)).find((r) => r?.ok);
+  const protocols = resolved !== undefined && resolved.ok ? [...resolved.rules.runtimeProtocols] : [];
   const publishers: Record<string, unknown> = {};
   for (const p of opts.publishers ?? []) {
     // '*' holds the default limits of unknown publishers and never keys; a repeated id would drop a key.
@@ -935,11 +1024,13 @@ export function starterInstallPolicy(opts: StarterPolicyOptions): Record<string,
     capabilities: { allow: ['*'], deny: ['secret:*'] },
     host: {
       server_version: opts.serverVersion,
-      server_line: line,
+      ...(line !== undefined ? { server_line: line } : {}),
+      ...(opts.serverBuild !== undefined ? { server_build: opts.serverBuild } : {}),
+      ...(opts.serverRules !== undefined ? { server_rules: opts.serverRules } : {}),
       platform: opts.platform,
       runners: ['system'],
       sandboxes: [],
-      runtime_protocols: isServerLine(line) ? [...serverLineProfile(line).runtimeProtocols] : [],
+      runtime_protocols: protocols,
       dashboard_bridge_version: '1',
       dashboard_host_version: '1',
       installed_plugins: {},

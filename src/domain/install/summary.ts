@@ -5,7 +5,7 @@
  *
  * It names the publisher and why it is trusted, the version and channel,
  * every capability with its risk tier **in words** and its plain-language
- * meaning (from the one capability table, `core/server-lines`), the artifact
+ * meaning (from the one capability table, `core/server-versions`), the artifact
  * and manifest digests, the index the decision rests on, and the host
  * compatibility findings.
  *
@@ -44,7 +44,25 @@ export interface ApprovalSummary {
   /** The highest tier among the capabilities. */
   readonly highestRisk: RiskTier;
   readonly artifact: { readonly url: string; readonly sha256: string; readonly bytes: number };
-  readonly manifest: { readonly url: string; readonly sha256: string; readonly schema: 'v1' | 'v2'; readonly payloadSha256: string };
+  readonly manifest: {
+    readonly url: string;
+    readonly sha256: string;
+    readonly schema: 'v1' | 'v2';
+    readonly payloadSha256: string;
+    /** Where the bytes came from: the index's stored manifest (DESIGN §4.5) or `manifest_url`. */
+    readonly source?: 'stored' | 'url';
+  };
+  /** The server rules the install was judged with, and what the signed index says about this release (DESIGN §4.5). */
+  readonly server?: {
+    /** The known server version whose rules applied. */
+    readonly rules: string;
+    /** The build the policy names (`host.server_build`), when it names one. */
+    readonly build?: string;
+    /** The release's `loads_on` from the signed index; `null` when the index has no matrix for it. */
+    readonly loadsOn: readonly string[] | null;
+  };
+  /** Newer releases of the channel passed over when none was pinned, and why. */
+  readonly skipped?: readonly { readonly version: string; readonly reason: string }[];
   readonly index: {
     /** `official`, or `draft`/`example` — a draft is never presented as official. */
     readonly status: string;
@@ -83,6 +101,7 @@ export function formatApprovalSummary(s: ApprovalSummary): string {
   lines.push(`Plugin      ${s.plugin.id} — ${s.plugin.name} (${s.plugin.type})`);
   if (s.plugin.summary) lines.push(`            ${s.plugin.summary}`);
   lines.push(`Version     ${s.version} (channel ${s.channel})`);
+  for (const k of s.skipped ?? []) lines.push(`            skipped ${k.version}: ${k.reason}`);
   lines.push(`Publisher   ${s.publisher.id} (${s.publisher.name})`);
   lines.push(`            trusted by your policy: manifest signed by key ${s.publisher.keyid.slice(0, 16)}…`);
   lines.push(
@@ -97,7 +116,11 @@ export function formatApprovalSummary(s: ApprovalSummary): string {
   for (const tier of new Set(s.capabilities.map((c) => c.risk))) lines.push(`  ${RISK_WORDS[tier]}`);
   lines.push(`Artifact    sha256 ${s.artifact.sha256} (${s.artifact.bytes} bytes)`);
   lines.push(`            ${s.artifact.url}`);
-  lines.push(`Manifest    ${s.manifest.schema}, sha256 ${s.manifest.sha256}`);
+  lines.push(`Manifest    ${s.manifest.schema}, sha256 ${s.manifest.sha256}${s.manifest.source === 'stored' ? ' (stored in the index)' : ''}`);
+  if (s.server !== undefined) {
+    const loads = s.server.loadsOn === null ? 'the index has no loadability matrix for it' : `the signed index says it loads on ${s.server.loadsOn.join(', ') || 'no known version'}`;
+    lines.push(`Server      rules of ${s.server.rules}${s.server.build !== undefined && s.server.build !== s.server.rules ? ` (build ${s.server.build})` : ''}; ${loads}`);
+  }
   if (s.index.status !== 'official') {
     lines.push(`Index       ${s.index.status.toUpperCase()} — NOT an official index: accepted only because your policy sets index.allow_draft`);
     lines.push(`            generation ${s.index.generation ?? 'none'}, expires ${s.index.expiresAt ?? 'never'}, signed by ${s.index.signers.map((x) => x.label ?? x.keyid.slice(0, 16)).join(', ') || 'nobody'}`);
