@@ -12,7 +12,11 @@
 //     signs, writes Go's MarshalIndent form, verifies it as the server would);
 //  3. update index/publishers/demo.json (public_key_ed25519) and the release
 //     in index/plugins/<id>.json (artifact_sha256, signature_ed25519,
-//     manifest_sha256, capabilities; the plugin type) from the signed manifest;
+//     manifest_sha256, capabilities; the plugin type) from the signed manifest,
+//     and store the signed manifest's exact bytes at
+//     index/manifests/<id>/<version>.json (DESIGN §2; what `lattice-index add`
+//     does for a publisher — here a re-signed demo replaces the stored file,
+//     which a publisher's pull request may never do);
 //  4. check them with  lattice-index manifest verify,  bundle inspect
 //     --manifest  and  check-entry;
 //  5. rebuild index/plugins.json:  lattice-index build.
@@ -235,6 +239,13 @@ async function main() {
       release.signature_ed25519 = m.signature_ed25519;
       release.manifest_sha256 = sha256Hex(manifestBytes);
       plugin.type = m.type;
+      const storedFile = path.join(indexDir, 'manifests', plugin.id, `${release.version}.json`);
+      const storedBefore = existsSync(storedFile) ? readFileSync(storedFile) : undefined;
+      if (!storedBefore || Buffer.compare(storedBefore, manifestBytes) !== 0) {
+        mkdirSync(path.dirname(storedFile), { recursive: true });
+        writeFileSync(storedFile, manifestBytes);
+        changed.push(rel(storedFile));
+      }
       checks.push({ pluginFile, manifestFile, bundleFile, version: release.version });
       console.log(`${base}: bundle ${release.artifact_sha256.slice(0, 16)}…, manifest signed`);
     }

@@ -142,10 +142,13 @@ describe('renderCodeowners', () => {
       ['/index/revocations.json', '@LatticeNet/plugin-index-maintainers'],
       ['/index/publishers/acme.json', '@LatticeNet/plugin-index-maintainers'],
       ['/index/plugins/acme.*.json', '@acme/release', '@LatticeNet/plugin-index-maintainers'],
+      ['/index/manifests/acme.*/', '@acme/release', '@LatticeNet/plugin-index-maintainers'],
       ['/index/publishers/acme.labs.json', '@LatticeNet/plugin-index-maintainers'],
       ['/index/plugins/acme.labs.*.json', '@labs-team', '@LatticeNet/plugin-index-maintainers'],
+      ['/index/manifests/acme.labs.*/', '@labs-team', '@LatticeNet/plugin-index-maintainers'],
       ['/index/publishers/demo.json', '@LatticeNet/plugin-index-maintainers'],
       ['/index/plugins/demo.*.json', '@LatticeNet/plugin-index-maintainers'],
+      ['/index/manifests/demo.*/', '@LatticeNet/plugin-index-maintainers'],
     ]);
     // Deterministic: the input order does not matter.
     const again = renderCodeowners([{ id: 'demo' }, { id: 'acme', github_owners: ['@acme/release'] }, { id: 'acme.labs', github_owners: ['@labs-team'] }]);

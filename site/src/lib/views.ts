@@ -10,6 +10,7 @@ import { html, type SafeHtml } from './html.js';
 import { typeLabel, type ChannelHead, type PluginView } from './catalog.js';
 import { capabilitiesPath, capabilityAnchor, pluginPath, publisherPath } from './paths.js';
 import type { RiskPresentation } from './risk.js';
+import { loadsOnWords, type LoadsOnMatrix } from './loads-on.js';
 
 /** A risk tier as a badge: words always, colour as a second channel. */
 export function riskBadge(risk: RiskPresentation): SafeHtml {
@@ -53,6 +54,16 @@ export function compatibilityRows(p: PluginView): SafeHtml {
     (h) =>
       html`<tr><th scope="row">${h.channel} <code>${h.release.version}</code></th>${h.release.compatibility.map((c) =>
         c.loadable ? html`<td><span class="ok">Yes</span></td>` : html`<td><span class="bad">No</span> ${c.reasons.join('; ')}</td>`,
+      )}</tr>`,
+  )}`;
+}
+
+/** Loadability matrix rows (DESIGN §4.5): one per release, one cell per server version, in words. */
+export function loadsOnRows(m: LoadsOnMatrix): SafeHtml {
+  return html`${m.rows.map(
+    (r) =>
+      html`<tr><th scope="row"><code>${r.version}</code> <span class="muted">${r.channel}</span></th>${r.cells.map((c) =>
+        html`<td><span class="${c === 'loads' ? 'ok' : c === 'does-not-load' ? 'bad' : 'muted'}">${loadsOnWords(c)}</span></td>`,
       )}</tr>`,
   )}`;
 }

@@ -113,6 +113,8 @@ export function renderCodeowners(publishers: readonly CodeownersPublisher[], mai
     // by a maintainer, never by a publisher's own teammate (DESIGN §7).
     rows.push([`/index/publishers/${b.id}.json`, maintainers]);
     rows.push([`/index/plugins/${b.id}.*.json`, owners]);
+    // Its plugins' stored, signed manifests (DESIGN §2): the same reviewers as the entries.
+    rows.push([`/index/manifests/${b.id}.*/`, owners]);
     flush();
   }
   return { ok: true, text: lines.join('\n') + '\n' };
