@@ -498,6 +498,19 @@ export function checkServerVersionData(data: unknown): ServerRules {
 }
 
 /**
+ * Check a whole list of version files the way the registry does at import
+ * (names unique, one `follows` chain per branch in registry order).
+ *
+ * @param files - parsed version files, in registry order.
+ * @returns the version ids and the newest version of each branch.
+ * @throws Error for any problem.
+ */
+export function checkServerVersionRegistry(files: readonly unknown[]): { versions: string[]; newest: Record<ServerLine, string> } {
+  const r = buildRegistry(files);
+  return { versions: r.versions.map((v) => v.version), newest: { main: r.newest.main.version, integration: r.newest.integration.version } };
+}
+
+/**
  * Plain-language meaning of a capability, for approval prompts and the catalog.
  * @returns the sentence, or `undefined` for a capability no known version has.
  */

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SERVER_VERSIONS, serverRules } from '../../src/core/server-line.js';
-import { decodeManifest, manifestLoadability, manifestSigningPayload, validateManifest } from '../../src/domain/manifest/index.js';
+import { decodeManifest, manifestLoadability, manifestSigningPayload, marshalManifestIndent, validateInvokeBudget, validateManifest } from '../../src/domain/manifest/index.js';
 import { LATTICE } from './helpers.js';
 
 const DRIFT = join(LATTICE, 'drift');
@@ -109,4 +109,64 @@ it('integration-2026-09 differs from alpha-0.2.2a41 exactly by the three documen
   expect(n.manifestFields).toEqual(a.manifestFields);
   expect(n.derivation).toMatch(/alpha-0\.2\.2a41/);
   expect(n.follows).toBe('alpha-0.2.2a41');
+});
+
+describe('http_response_bytes beyond the vectors (invoke_budget.go at integration-2026-09)', () => {
+  const base = JSON.parse(readFileSync(join(DRIFT, 'manifests', 'p00-base.manifest.json'), 'utf8'));
+  const withBudget = (extra: string): string => {
+    const text = JSON.stringify(base);
+    return text.replace('"host_calls":', `${extra}"host_calls":`);
+  };
+  const PRE = 'decode manifest: interface methods must be all strings or all typed objects: ';
+
+  it('p00 has a budget to extend (the helper edits it)', () => {
+    expect(JSON.stringify(base)).toContain('"host_calls":');
+  });
+
+  it('null is absent (a nil *int): decodes on 2026-09 with the same payload as without it; unknown before', () => {
+    const text = withBudget('"http_response_bytes":null,');
+    const d = decodeManifest(text, { serverVersion: 'integration-2026-09' });
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    const plain = decodeManifest(JSON.stringify(base), { serverVersion: 'integration-2026-09' });
+    if (!plain.ok) throw new Error(plain.message);
+    expect(Buffer.from(manifestSigningPayload(d.manifest, { serverVersion: 'integration-2026-09' }))).toEqual(Buffer.from(manifestSigningPayload(plain.manifest, { serverVersion: 'integration-2026-09' })));
+    // DisallowUnknownFields fires on the key, whatever its value.
+    expect(decodeManifest(text, { serverVersion: 'alpha-0.2.2a41' })).toMatchObject({ ok: false, message: `${PRE}json: unknown field "http_response_bytes"` });
+  });
+
+  it('negative values are refused at decode like zero', () => {
+    expect(decodeManifest(withBudget('"http_response_bytes":-1,'), { serverVersion: 'integration-2026-09' })).toMatchObject({ ok: false, message: `${PRE}invoke budget http_response_bytes must be positive when present` });
+  });
+
+  it('the four required fields are checked first (Go checks them before the positive rule)', () => {
+    const text = JSON.stringify(base).replace(/"host_calls":\d+/, '"http_response_bytes":0');
+    expect(decodeManifest(text, { serverVersion: 'integration-2026-09' })).toMatchObject({ ok: false, message: `${PRE}invoke budget requires timeout_ms, stdout_bytes, stderr_bytes and host_calls` });
+  });
+
+  it('a fraction is a type error on 2026-09 and an unknown field before it', () => {
+    const text = withBudget('"http_response_bytes":1.5,');
+    expect(decodeManifest(text, { serverVersion: 'integration-2026-09' })).toMatchObject({ ok: false, message: `${PRE}json: cannot unmarshal number 1.5 into Go struct field InterfaceMethod.budget of type int` });
+    expect(decodeManifest(text, { serverVersion: 'main' })).toMatchObject({ ok: false, message: `${PRE}json: unknown field "http_response_bytes"` });
+  });
+
+  it('a string is the same type error as for the other budget fields (Go 1.19 re-labels it with the method decoder)', () => {
+    expect(decodeManifest(withBudget('"http_response_bytes":"1",'), { serverVersion: 'integration-2026-09' })).toMatchObject({ ok: false, message: `${PRE}json: cannot unmarshal string into Go struct field InterfaceMethod.budget of type int` });
+  });
+
+  it('the maximum itself is valid; the payload writes the field after host_calls; MarshalIndent keeps it', () => {
+    const d = decodeManifest(bytesOf('p01-budget-http-response-bytes.manifest.json'), { serverVersion: 'integration-2026-09' });
+    if (!d.ok) throw new Error(d.message);
+    const payload = new TextDecoder().decode(manifestSigningPayload(d.manifest, { serverVersion: 'integration-2026-09' }));
+    expect(payload).toMatch(/"host_calls":1,"http_response_bytes":8388608\}/);
+    const again = decodeManifest(marshalManifestIndent(d.manifest), { serverVersion: 'integration-2026-09' });
+    expect(again.ok && again.manifest.interfaces).toEqual(d.manifest.interfaces);
+  });
+
+  it('a model holding the field is refused by a version without it (fail closed, our text), never silently accepted', () => {
+    const d = decodeManifest(bytesOf('p01-budget-http-response-bytes.manifest.json'), { serverVersion: 'integration-2026-09' });
+    if (!d.ok) throw new Error(d.message);
+    expect(validateManifest(d.manifest, { serverVersion: 'main' })).toBe('interface "example.drift/items" method "list" budget: http_response_bytes is not a budget field on server version main-141e9ca');
+    expect(validateInvokeBudget({ timeout_ms: 1, stdout_bytes: 1, stderr_bytes: 1, host_calls: 0, http_response_bytes: -5 }, serverRules('integration-2026-09'))).toBe('http_response_bytes must be non-negative');
+  });
 });
