@@ -17,7 +17,8 @@ import type { IndexPlugin, IndexRelease, RevocationList } from '../../src/core/i
 import { publicKeyFromSeed, sha256, sha256Hex, signEd25519 } from '../../src/crypto/index.js';
 import { packBundleEntries, type BundleSourceEntry } from '../../src/io/bundle.js';
 import { signIndex } from '../../src/domain/index/sign.js';
-import { decodeManifest, manifestSigningPayload, marshalManifestIndent } from '../../src/domain/manifest/index.js';
+import { decodeManifest, manifestLoadability, manifestSigningPayload, marshalManifestIndent } from '../../src/domain/manifest/index.js';
+import { SERVER_VERSIONS } from '../../src/core/server-line.js';
 import { parseInstallPolicy, type InstallPolicy } from '../../src/domain/install/policy.js';
 import { fetchError, type FetchedBody, type FetchRequest, type InstallFetcher } from '../../src/domain/install/transport.js';
 
@@ -58,6 +59,8 @@ export interface ReleaseSpec {
   publishedAt?: string;
   /** Put `manifest_sha256` in the index entry (default true). */
   pinManifest?: boolean;
+  /** Keep the manifest in the index (`stored_manifest` + the loadability matrix, DESIGN §4.5; default false). */
+  store?: boolean;
 }
 
 /** What {@link InstallRepo.addRelease} made. */
@@ -128,6 +131,8 @@ export class InstallRepo {
   /** URL → served bytes (tests may replace entries). */
   readonly files = new Map<string, Uint8Array>();
   readonly plugins: IndexPlugin[] = [];
+  /** Stored manifests: `manifests/<id>/<version>.json` → bytes (what a stored-manifest reader serves). */
+  readonly stored = new Map<string, Uint8Array>();
   revocations: RevocationList = {};
   generation = 0;
   now = T0;
@@ -173,6 +178,13 @@ export class InstallRepo {
       };
       this.plugins.push(plugin);
     }
+    if (spec.store === true) {
+      // What `build` adds (DESIGN §4.5): the stored path and the versions that load it.
+      const storedPath = `manifests/${spec.plugin}/${spec.version}.json`;
+      this.stored.set(storedPath, manifestBytes);
+      entry.stored_manifest = storedPath;
+      entry.loads_on = [...manifestLoadability(manifestBytes, { publicKey: publicKeyFromSeed(seedOf(spec.signer ?? 'publisher-acme')) }).loadsOn];
+    }
     plugin.releases.push(entry);
     plugin.channels[channel] = spec.version;
     if (channel === 'stable') plugin.latest = spec.version;
@@ -189,6 +201,7 @@ export class InstallRepo {
       status: 'draft',
       generation,
       expires_at: formatRFC3339UTC(this.now + (opts.expiresInDays ?? 30) * DAY),
+      ...(this.stored.size > 0 ? { server_versions: [...SERVER_VERSIONS] } : {}),
       publishers: [
         { id: 'acme', name: 'Acme Plugins', public_key_ed25519: keyB64('publisher-acme') },
         { id: 'evil', name: 'Evil Corp', public_key_ed25519: keyB64('publisher-evil') },
@@ -212,6 +225,16 @@ export class InstallRepo {
    * A fetcher serving {@link files}. `ignoreCap` makes it a careless fetcher
    * that streams past the cap (the pipeline must still stop it).
    */
+  /** A stored-manifest reader over {@link stored} (what `runInstall` builds from the index source). */
+  storedReader(): ((relativePath: string, maxBytes: number) => Promise<Uint8Array | undefined>) & { requests: string[] } {
+    const requests: string[] = [];
+    const read = async (relativePath: string): Promise<Uint8Array | undefined> => {
+      requests.push(relativePath);
+      return this.stored.get(relativePath);
+    };
+    return Object.assign(read, { requests });
+  }
+
   fetcher(opts: { ignoreCap?: boolean; chunkSize?: number } = {}): InstallFetcher & { requests: string[] } {
     const files = this.files;
     const requests: string[] = [];
