@@ -2003,9 +2003,8 @@ function validateStoredManifest(out, release, i, j, pluginId, idText, serverVers
   }
   if (stored === void 0 || serverVersions === void 0) {
     add(out, `${at}/loads_on`, "RELEASE_LOADS_ON_UNEXPECTED", `plugin ${idText} release ${versionText} has loads_on without ${stored === void 0 ? "a stored_manifest" : "the index-level server_versions"}: the matrix is computed from the stored manifest for the listed server versions`);
-    return;
-  }
-  if (!Array.isArray(loadsOn)) {
+    if (!Array.isArray(loadsOn)) return;
+  } else if (!Array.isArray(loadsOn)) {
     add(out, `${at}/loads_on`, "RELEASE_LOADS_ON_INVALID", `plugin ${idText} release ${versionText} loads_on must be an array of server version ids, found ${describe2(loadsOn)}`);
     return;
   }
@@ -2020,7 +2019,7 @@ function validateStoredManifest(out, release, i, j, pluginId, idText, serverVers
       add(out, `${at}/loads_on/${k}`, "RELEASE_LOADS_ON_INVALID", `plugin ${idText} release ${versionText} loads_on[${k}] must be a server version id, found ${describe2(v)}`);
       continue;
     }
-    if (twice !== void 0 || serverVersions === null) continue;
+    if (twice !== void 0 || serverVersions === null || serverVersions === void 0) continue;
     const pos = serverVersions.indexOf(v);
     if (pos < 0) {
       add(out, `${at}/loads_on/${k}`, "RELEASE_LOADS_ON_INVALID", `plugin ${idText} release ${versionText} loads_on[${k}] names ${v}, which is not in server_versions (${serverVersions.join(", ")})`);

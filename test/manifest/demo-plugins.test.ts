@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeCanonicalBase64 } from '../../src/core/base64.js';
-import { SERVER_LINES } from '../../src/core/server-line.js';
+import { SERVER_LINES, SERVER_VERSIONS } from '../../src/core/server-line.js';
 import { sha256Hex } from '../../src/crypto/index.js';
 import { inspectBundle } from '../../src/io/bundle.js';
 import {
@@ -83,6 +83,21 @@ describe('demo plugins in index/ (examples/demo-plugins/dist/)', () => {
     ]);
   });
 
+  it('index/manifests/ keeps exactly the signed manifest of each release, byte for byte, and the committed index names it with its matrix', () => {
+    const stored = plugins.flatMap((p) => readdirSync(path.join(INDEX, 'manifests', p.id)).map((f) => `${p.id}/${f}`)).sort();
+    expect(stored).toEqual(releases.map((r) => `${r.plugin.id}/${r.release.version}.json`).sort());
+    expect(readdirSync(path.join(INDEX, 'manifests')).sort()).toEqual(plugins.map((p) => p.id).sort());
+    const index = readJSON<{ server_versions: string[]; plugins: Array<{ id: string; releases: Array<{ version: string; stored_manifest?: string; loads_on?: string[] }> }> }>(path.join(INDEX, 'plugins.json'));
+    expect(index.server_versions).toEqual([...SERVER_VERSIONS]);
+    for (const { plugin, release, base } of releases) {
+      const bytes = readFileSync(path.join(INDEX, 'manifests', plugin.id, `${release.version}.json`));
+      expect(Buffer.compare(bytes, readFileSync(path.join(DIST, `${base}.manifest.json`))), base).toBe(0);
+      expect(sha256Hex(bytes)).toBe(release.manifest_sha256);
+      const built = index.plugins.find((p) => p.id === plugin.id)!.releases.find((r) => r.version === release.version)!;
+      expect(built).toMatchObject({ stored_manifest: `manifests/${plugin.id}/${release.version}.json`, loads_on: [...SERVER_VERSIONS] });
+    }
+  });
+
   it('dist/ holds exactly one bundle and one manifest per release (nothing stale)', () => {
     const expected = releases.flatMap((r) => [`${r.base}.manifest.json`, `${r.base}.tar.gz`]).sort();
     expect(readdirSync(DIST).sort()).toEqual(expected);
@@ -94,12 +109,15 @@ describe('demo plugins in index/ (examples/demo-plugins/dist/)', () => {
       const manifestBytes = new Uint8Array(readFileSync(path.join(DIST, `${base}.manifest.json`)));
       const bundle = new Uint8Array(readFileSync(path.join(DIST, `${base}.tar.gz`)));
 
-      it('the signature verifies under the demo publisher key with the real bundle bytes, on both server lines', () => {
+      it('the signature verifies under the demo publisher key with the real bundle bytes, on every server line and known version, stored copy included', () => {
         const trust = { trustedPublishers: new Map([['demo', demoKey!]]), allowUnsignedHostRisk: false };
-        for (const serverLine of SERVER_LINES) {
-          const r = verifyManifest(manifestBytes, bundle, trust, { serverLine });
-          expect(r.ok ? 'ok' : `${r.code}: ${r.message}`, serverLine).toBe('ok');
-          expect(r.ok && r.signed).toBe(true);
+        const stored = new Uint8Array(readFileSync(path.join(INDEX, 'manifests', plugin.id, `${release.version}.json`)));
+        for (const serverLine of [...SERVER_LINES, ...SERVER_VERSIONS]) {
+          for (const bytes of [manifestBytes, stored]) {
+            const r = verifyManifest(bytes, bundle, trust, { serverVersion: serverLine });
+            expect(r.ok ? 'ok' : `${r.code}: ${r.message}`, serverLine).toBe('ok');
+            expect(r.ok && r.signed).toBe(true);
+          }
         }
         // And not with the bytes of another release's bundle.
         const other = releases.find((x) => x.base !== base)!;

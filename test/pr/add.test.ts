@@ -31,7 +31,7 @@ afterEach(() => repo.cleanup());
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 /** Write a signed v2 manifest and its artifact into the repo's scratch dir; returns their paths. */
-function release(version: string, opts: { signWith?: Uint8Array; capabilities?: string[]; artifact?: string; type?: string } = {}) {
+function release(version: string, opts: { signWith?: Uint8Array; capabilities?: string[]; artifact?: string; type?: string; scopes?: string[] } = {}) {
   const artifact = Buffer.from(opts.artifact ?? `bundle of acme.tool ${version}`);
   const m: Record<string, unknown> = {
     schema: 'lattice.plugin.manifest.v2',
@@ -44,6 +44,7 @@ function release(version: string, opts: { signWith?: Uint8Array; capabilities?: 
     bundle: { format: 'tar+gzip', digest_sha256: sha256(artifact) },
     runtime: { protocol: 'stdio-json-v1', entrypoints: { 'linux/amd64': 'bin/linux-amd64/tool' } },
     compatibility: { server: '>=0.2.1', dashboard_host: '>=1', runtime_protocol: '>=1' },
+    ...(opts.scopes ? { interfaces: [{ service: 'acme.tool/items', methods: [{ name: 'list', effect: 'read', scopes: opts.scopes }], backing: 'runtime' }] } : {}),
   };
   const decoded = decodeManifest(JSON.stringify(m));
   if (!decoded.ok) throw new Error(decoded.message);
@@ -181,6 +182,41 @@ describe('lattice-index add', () => {
     const bad = await runCli(['add', '--manifest', 'x', '--artifact', 'y', '--manifest-url', 'http://example.org/m.json', '--artifact-url', 'https://example.org/a'], { cwd: repo.dir });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--manifest-url must be an https:\/\/ URL/);
+  });
+
+  it('stores the signed manifest, byte for byte, at index/manifests/<id>/<version>.json and reports its matrix', async () => {
+    const r1 = release('1.0.0');
+    const r = await add(r1, ['--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ stored_manifest: 'index/manifests/acme.tool/1.0.0.json', verified_on: 'integration-2026-09', loads_on: ['main-141e9ca', 'alpha-0.2.2a41', 'integration-2026-09'] });
+    expect(readFileSync(repo.path('index/manifests/acme.tool/1.0.0.json'), 'utf8')).toBe(r1.manifestText);
+    // build picks it up: stored_manifest and loads_on in the index.
+    const b = await runCli(['build', '--out', repo.path('built.json')], { cwd: repo.dir });
+    expect(b.status, b.stderr).toBe(0);
+    const built = JSON.parse(readFileSync(repo.path('built.json'), 'utf8'));
+    expect(built.plugins.find((p: { id: string }) => p.id === 'acme.tool').releases[0]).toMatchObject({ stored_manifest: 'manifests/acme.tool/1.0.0.json', loads_on: out.loads_on });
+  });
+
+  it('a release only older servers load is listed (verified on the newest version that accepts it), unless a version is named', async () => {
+    const old = release('1.0.0', { scopes: ['worker:deploy'] });
+    const named = await add(old, ['--server-version', 'integration-2026-09']);
+    expect(named.status).toBe(1);
+    expect(named.stderr).toContain('invalid scope "worker:deploy" (on integration-2026-09) [MANIFEST_INVALID]');
+    expect(existsSync(repo.path(TOOL))).toBe(false);
+    expect(existsSync(repo.path('index/manifests/acme.tool/1.0.0.json'))).toBe(false);
+    const r = await add(old, ['--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verified_on: 'alpha-0.2.2a41', loads_on: ['main-141e9ca', 'alpha-0.2.2a41'] });
+  });
+
+  it('never overwrites a different stored manifest (immutable) and then writes no entry', async () => {
+    const r1 = release('1.0.0');
+    repo.write('index/manifests/acme.tool/1.0.0.json', r1.manifestText.replace('Acme Tool', 'Acme Tool2'));
+    const r = await add(r1);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/a stored manifest is immutable.*\[OUTPUT_EXISTS\]/);
+    expect(existsSync(repo.path(TOOL))).toBe(false);
   });
 
   it('does not write an entry that would not validate', async () => {

@@ -308,10 +308,16 @@ describe('catalog in Chromium', () => {
     await expect.poll(() => text(caps)).toContain(capabilityMeaning('node:read')!);
     await expect.poll(() => text(page.locator('#releases + .table-scroll'))).toContain(helloStableDigest);
     await expect.poll(() => text(page.locator('#releases + .table-scroll'))).toContain('Release revoked on 2026-11-05T00:00:00Z');
-    // Structure: both tables inside <main>, nothing of the template leaking as text.
+    // Structure: the three tables inside <main>, nothing of the template leaking as text.
     expect(await page.locator('main h2#releases').count()).toBe(1);
-    expect(await page.locator('main table').count()).toBe(2);
-    expect(await page.locator('main table tbody tr').count()).toBe(2 + 2); // 2 heads + 2 releases
+    expect(await page.locator('main table').count()).toBe(3);
+    expect(await page.locator('main table tbody tr').count()).toBe(2 + 2 + 2); // 2 heads + 2 releases in the matrix + 2 releases
+    // The loadability matrix from the signed index (DESIGN §4.5): one column per server version, words in every cell.
+    const matrix = page.locator('#loads-on ~ .table-scroll').first();
+    for (const v of ['main-141e9ca', 'alpha-0.2.2a41', 'integration-2026-09']) {
+      await expect.poll(() => matrix.getByRole('columnheader', { name: new RegExp(v) }).isVisible()).toBe(true);
+    }
+    expect(await matrix.locator('tbody td').allTextContents()).toEqual(Array(6).fill('Loads'));
     expect(await text(page.locator('main'))).not.toMatch(/\)\)\}|\{|\}/);
     await expect.poll(() => page.getByRole('columnheader', { name: 'Loadable on main' }).isVisible()).toBe(true);
     await expect.poll(() => page.getByRole('columnheader', { name: 'Loadable on integration' }).isVisible()).toBe(true);

@@ -717,9 +717,8 @@ function validateStoredManifest(out: Problems, release: Obj, i: number, j: numbe
   }
   if (stored === undefined || serverVersions === undefined) {
     add(out, `${at}/loads_on`, 'RELEASE_LOADS_ON_UNEXPECTED', `plugin ${idText} release ${versionText} has loads_on without ${stored === undefined ? 'a stored_manifest' : 'the index-level server_versions'}: the matrix is computed from the stored manifest for the listed server versions`);
-    return;
-  }
-  if (!Array.isArray(loadsOn)) {
+    if (!Array.isArray(loadsOn)) return; // the shape below is still checked, membership is not
+  } else if (!Array.isArray(loadsOn)) {
     add(out, `${at}/loads_on`, 'RELEASE_LOADS_ON_INVALID', `plugin ${idText} release ${versionText} loads_on must be an array of server version ids, found ${describe(loadsOn)}`);
     return;
   }
@@ -734,7 +733,7 @@ function validateStoredManifest(out: Problems, release: Obj, i: number, j: numbe
       add(out, `${at}/loads_on/${k}`, 'RELEASE_LOADS_ON_INVALID', `plugin ${idText} release ${versionText} loads_on[${k}] must be a server version id, found ${describe(v)}`);
       continue;
     }
-    if (twice !== undefined || serverVersions === null) continue; // reported above
+    if (twice !== undefined || serverVersions === null || serverVersions === undefined) continue; // reported above
     const pos = serverVersions.indexOf(v);
     if (pos < 0) {
       add(out, `${at}/loads_on/${k}`, 'RELEASE_LOADS_ON_INVALID', `plugin ${idText} release ${versionText} loads_on[${k}] names ${v}, which is not in server_versions (${serverVersions.join(', ')})`);
