@@ -73,7 +73,7 @@ describe('build computes the loadability matrix of stored manifests', () => {
       { version: 'alpha-0.2.2a41', loads: true, error: null },
       { version: 'integration-2026-09', loads: false, error: 'interface "acme.worker-deploy/items" method "list" invalid scope "worker:deploy"' },
     ]);
-    expect(verdicts('acme.http-bytes')[0]).toMatchObject({ loads: false, error: 'decode manifest: interface methods must be all strings or all typed objects: json: unknown field "http_response_bytes"', payload_sha256: null });
+    expect(verdicts('acme.http-bytes')[0]).toMatchObject({ loads: false, error: 'decode manifest: interface methods must be all strings or all typed objects: json: unknown field "http_response_bytes"' });
     expect(verdicts('acme.v2-protocol')[0]).toMatchObject({ loads: false, error: 'manifest v2 runtime protocol must be "stdio-json-v1"' });
     // v1 with dependencies: main's payload omits the dependencies line, which the publisher signed.
     expect(verdicts('acme.v1-deps')[0]).toMatchObject({ version: 'main-141e9ca', loads: false, error: 'invalid signature' });

@@ -133,6 +133,11 @@ describe('http_response_bytes beyond the vectors (invoke_budget.go at integratio
     expect(Buffer.from(manifestSigningPayload(d.manifest, { serverVersion: 'integration-2026-09' }))).toEqual(Buffer.from(manifestSigningPayload(plain.manifest, { serverVersion: 'integration-2026-09' })));
     // DisallowUnknownFields fires on the key, whatever its value.
     expect(decodeManifest(text, { serverVersion: 'alpha-0.2.2a41' })).toMatchObject({ ok: false, message: `${PRE}json: unknown field "http_response_bytes"` });
+    // The matrix decodes once with the widest decoder and reuses it only where every used key is known:
+    // the key is used (null or not), so the older versions decode on their own and fail.
+    const m = manifestLoadability(new TextEncoder().encode(text));
+    expect(m.verdicts.map((v) => v.decodeError)).toEqual([`${PRE}json: unknown field "http_response_bytes"`, `${PRE}json: unknown field "http_response_bytes"`, null]);
+    expect(m.loadsOn).toEqual(['integration-2026-09']);
   });
 
   it('negative values are refused at decode like zero', () => {

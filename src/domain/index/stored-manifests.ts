@@ -36,9 +36,10 @@ import type { JSONValue } from '../../core/json/types.js';
 import { STORED_MANIFEST_DIR, storedManifestPath } from '../../core/index/stored-manifest.js';
 import type { IndexPublisher } from '../../core/index/types.js';
 import { SERVER_VERSIONS, serverRules } from '../../core/server-line.js';
-import { sha256Hex } from '../../crypto/index.js';
+import { createSha256 } from '../../crypto/index.js';
 import { checkReleaseAgainstManifest, type ConsistencyPlugin, type ConsistencyRelease } from '../manifest/consistency.js';
-import { manifestLoadability, verdictError } from '../manifest/loadability.js';
+import { decodeWithAnyVersion, manifestLoadability, verdictError } from '../manifest/loadability.js';
+import type { Manifest } from '../manifest/model.js';
 import type { EntryFile, EntryProblem } from './assemble.js';
 import { publisherKeyForRelease } from './rotation.js';
 
@@ -62,8 +63,6 @@ export interface LoadabilityReportVerdict {
   loads: boolean;
   /** The server's exact error text (decode, validation, or `invalid signature`); null when it loads. */
   error: string | null;
-  /** SHA-256 of the version's signing payload; null when it does not decode. */
-  payload_sha256: string | null;
 }
 
 /** One release of the report. */
@@ -153,7 +152,10 @@ export function applyStoredManifests(
       if (stored === undefined) return release;
       used.add(key);
       changed = true;
-      const sha = sha256Hex(stored.bytes);
+      // The streaming digest takes Node's native hash when the runtime has one (tested equal to noble's).
+      const hash = createSha256();
+      hash.update(stored.bytes);
+      const sha = hash.digestHex();
       const declared = release.manifest_sha256;
       if (typeof declared === 'string' && declared !== sha) {
         problem(f, `/releases/${j}/manifest_sha256`, 'STORED_MANIFEST_SHA256_MISMATCH',
@@ -166,29 +168,42 @@ export function applyStoredManifests(
       } catch {
         key32 = undefined; // a malformed publisher entry: the validator reports it
       }
-      const m = manifestLoadability(stored.bytes, { versions, ...(key32 !== undefined && key32.length === 32 ? { publicKey: key32 } : {}) });
-      if (m.manifest === null) {
+      // Without the matrix: the stored manifest must still be readable and equal to its entry.
+      const m = matrix
+        ? manifestLoadability(stored.bytes, { versions, payloads: false, ...(key32 !== undefined && key32.length === 32 ? { publicKey: key32 } : {}) })
+        : undefined;
+      let decoded: Manifest | null;
+      let unreadable: string | undefined;
+      if (m !== undefined) {
+        decoded = m.manifest;
         const last = m.verdicts[m.verdicts.length - 1];
-        problem(f, `/releases/${j}`, 'STORED_MANIFEST_UNREADABLE',
-          `${stored.path} decodes on no known server version (${last !== undefined ? verdictError(last) : 'no version asked'}); it cannot be checked against release ${release.version}`);
+        unreadable = last !== undefined ? (verdictError(last) ?? undefined) : 'no version asked';
       } else {
-        const consistency = checkReleaseAgainstManifest(plugin as unknown as ConsistencyPlugin, release as unknown as ConsistencyRelease, m.manifest, { releaseIndex: j });
+        const any = decodeWithAnyVersion(stored.bytes);
+        decoded = any.ok ? any.manifest : null;
+        unreadable = any.ok ? undefined : any.message;
+      }
+      if (decoded === null) {
+        problem(f, `/releases/${j}`, 'STORED_MANIFEST_UNREADABLE',
+          `${stored.path} decodes on no known server version (${unreadable ?? 'no version asked'}); it cannot be checked against release ${release.version}`);
+      } else {
+        const consistency = checkReleaseAgainstManifest(plugin as unknown as ConsistencyPlugin, release as unknown as ConsistencyRelease, decoded, { releaseIndex: j });
         for (const c of consistency) problem(f, c.instancePath, 'STORED_MANIFEST_MISMATCH', `${stored.path}: ${c.message}`);
       }
       const next: Obj = { ...release, stored_manifest: key };
-      if (matrix) {
+      if (m !== undefined) {
         next.loads_on = [...m.loadsOn];
         anyMatrix = true;
+        report.push({
+          plugin: id,
+          version: release.version,
+          channel: typeof release.channel === 'string' ? release.channel : '',
+          stored_manifest: key,
+          manifest_sha256: sha,
+          loads_on: [...m.loadsOn],
+          verdicts: m.verdicts.map((v) => ({ version: v.version, loads: v.loads, error: verdictError(v) })),
+        });
       }
-      report.push({
-        plugin: id,
-        version: release.version,
-        channel: typeof release.channel === 'string' ? release.channel : '',
-        stored_manifest: key,
-        manifest_sha256: sha,
-        loads_on: [...m.loadsOn],
-        verdicts: m.verdicts.map((v) => ({ version: v.version, loads: v.loads, error: verdictError(v), payload_sha256: v.payloadSha256 })),
-      });
       return next;
     });
     return changed ? { ...plugin, releases } : plugin;

@@ -81,7 +81,17 @@ export interface DecodeManifestOptions {
 
 /** Result of {@link decodeManifest}. Hostile input never throws. */
 export type DecodeManifestResult =
-  | { ok: true; manifest: Manifest }
+  | {
+      ok: true;
+      manifest: Manifest;
+      /**
+       * The keys the input used where server versions' decoders differ: the
+       * top-level members and every budget member present (even `null`). A
+       * version whose data lists all of them decodes the same bytes to the
+       * same manifest (manifest/loadability.ts uses this to decode once).
+       */
+      keys: DecodedKeys;
+    }
   | {
       ok: false;
       code: 'MANIFEST_DECODE';
@@ -96,6 +106,12 @@ export type DecodeManifestResult =
       /** RFC 6901 pointer to the offending value, when known. */
       pointer?: string;
     };
+
+/** See {@link DecodeManifestResult}. */
+export interface DecodedKeys {
+  readonly manifest: ReadonlySet<string>;
+  readonly budget: ReadonlySet<string>;
+}
 
 /** Prefix of every decode error, as the server writes it. */
 const PREFIX = 'decode manifest: ';
@@ -337,6 +353,8 @@ function pointer<T>(run: DecoderRun, v: JSONValue, at: string, goType: string, d
 class ManifestDecoder {
   /** The version's raw budget struct name, for Go's type-error text. */
   private readonly rawBudgetType: string;
+  /** Budget members seen (see {@link DecodedKeys}). */
+  readonly budgetKeys = new Set<string>();
   constructor(
     private readonly run: DecoderRun,
     private readonly legacyComponentKey: boolean,
@@ -658,6 +676,7 @@ class ManifestDecoder {
     if (!isObject(v)) {
       inner.typeError(v, this.rawBudgetType, at);
     } else {
+      for (const k of Object.keys(v)) this.budgetKeys.add(k);
       decodeStruct(inner, '', v, at, fields);
     }
     if (inner.saved !== null) outer.abortFromCustom(inner.saved.error, inner.saved.pointer);
@@ -805,11 +824,12 @@ export function decodeManifest(input: Uint8Array | string, opts: DecodeManifestO
     return { ok: false, code: 'MANIFEST_DECODE', message: PREFIX + formatGoError(e.error), pointer: e.pointer };
   }
   try {
-    const manifest = new ManifestDecoder(run, opts.legacyComponentKey === true, rules).manifest(root, '');
+    const decoder = new ManifestDecoder(run, opts.legacyComponentKey === true, rules);
+    const manifest = decoder.manifest(root, '');
     if (run.saved !== null) {
       return { ok: false, code: 'MANIFEST_DECODE', message: PREFIX + formatGoError(run.saved.error), pointer: run.saved.pointer };
     }
-    return { ok: true, manifest };
+    return { ok: true, manifest, keys: { manifest: new Set(Object.keys(root)), budget: decoder.budgetKeys } };
   } catch (e) {
     if (!(e instanceof Abort)) throw e;
     return { ok: false, code: 'MANIFEST_DECODE', message: PREFIX + formatGoError(e.error), pointer: e.pointer };

@@ -39,7 +39,7 @@ export type {
   ViewSource,
 } from './model.js';
 export { INTERFACE_METHODS_ERROR_PREFIX, INVOKE_BUDGET_HTTP_RESPONSE_BYTES_NOT_POSITIVE, INVOKE_BUDGET_INCOMPLETE, decodeManifest } from './decode.js';
-export type { DecodeManifestOptions, DecodeManifestResult } from './decode.js';
+export type { DecodeManifestOptions, DecodeManifestResult, DecodedKeys } from './decode.js';
 export { DEFAULT_INVOKE_BUDGET, INVOKE_BUDGET_LIMITS, goPathClean, safeBundlePath, validateInvokeBudget, validateManifest } from './validate.js';
 export type { ValidateManifestOptions } from './validate.js';
 export { compareUTF8, goIndent, goJSONString, goQuote, goQuoteBytes, utf8Length } from './go-json.js';

@@ -18,10 +18,13 @@
  * same everywhere and is not re-checked here: pr-check verified it when the
  * manifest was stored, and the installer verifies it again.
  *
- * Cost: one decode per distinct decoder (versions whose data lists the same
- * fields share it), one validation per version, one payload per distinct v1
- * payload rule, at most one signature check per distinct payload (only when
- * there are several).
+ * Cost: one decode — with the version whose decoder knows the most fields —
+ * reused for every version whose decoder knows every key the input uses (the
+ * decoders differ only in which keys they know, so they then read the same
+ * manifest); another decode only for a version that lacks a used key (to get
+ * its exact error) or when the first decode fails. One validation per
+ * version. Payloads only when asked (`payloads`), or when they can differ
+ * (a v1 manifest with dependencies) and a key is given to decide.
  *
  * Pure and synchronous, browser-safe.
  *
@@ -30,7 +33,7 @@
 import { allServerRules, serverRules, type ServerRules } from '../../core/server-line.js';
 import { sha256Hex, verifyEd25519 } from '../../crypto/index.js';
 import { goDecodeRawStdThenStd } from '../../core/base64.js';
-import { decodeManifest, type DecodeManifestResult } from './decode.js';
+import { decodeManifest, type DecodeManifestResult, type DecodedKeys } from './decode.js';
 import { MANIFEST_SCHEMA_V2, type Manifest } from './model.js';
 import { manifestSigningPayload, v1PayloadAmbiguity } from './payload.js';
 import { validateManifest } from './validate.js';
@@ -47,7 +50,7 @@ export interface ServerVersionVerdict {
   readonly validateError: string | null;
   /** Set when the signature was checked and does not cover this version's payload: `invalid signature`. */
   readonly signatureError: string | null;
-  /** Lowercase hex SHA-256 of the version's signing payload; `null` when it did not decode. */
+  /** Lowercase hex SHA-256 of the version's signing payload; `null` when it did not decode (or payloads were not asked for). */
   readonly payloadSha256: string | null;
 }
 
@@ -73,11 +76,46 @@ export interface LoadabilityOptions {
    * covers (see the module comment).
    */
   publicKey?: Uint8Array;
+  /** Compute every version's payload SHA-256 (default true); without it `payloadSha256` is `null` unless payloads had to be compared. */
+  payloads?: boolean;
 }
 
 /** The decoder a version uses: versions with the same field lists decode alike. */
 function decoderKey(r: ServerRules): string {
   return `${r.manifestFields.join(',')}|${r.invokeBudget.fields.join(',')}`;
+}
+
+/** Whether a version's decoder knows every key a decode saw (then it reads the same manifest). */
+function knowsAll(r: ServerRules, keys: DecodedKeys): boolean {
+  for (const k of keys.manifest) if (!r.manifestFields.includes(k)) return false;
+  for (const k of keys.budget) if (!r.invokeBudget.fields.includes(k)) return false;
+  return true;
+}
+
+/** The versions' rules, the one whose decoder knows the most fields first. */
+function byDecoderReach(list: readonly ServerRules[]): ServerRules[] {
+  const reach = (r: ServerRules): number => r.manifestFields.length + r.invokeBudget.fields.length;
+  return [...list].sort((a, b) => reach(b) - reach(a));
+}
+
+/**
+ * Decode a stored manifest with the first known version that reads it (the
+ * widest decoder first) — for checks that need the manifest but no matrix.
+ *
+ * @param manifestBytes - the file.
+ * @returns the manifest and the version that read it, or the widest decoder's error.
+ */
+export function decodeWithAnyVersion(manifestBytes: Uint8Array): { ok: true; manifest: Manifest; version: string } | { ok: false; message: string } {
+  let first: string | undefined;
+  const tried = new Set<string>();
+  for (const r of byDecoderReach(allServerRules())) {
+    if (tried.has(decoderKey(r))) continue;
+    tried.add(decoderKey(r));
+    const d = decodeManifest(manifestBytes, { serverVersion: r.version });
+    if (d.ok) return { ok: true, manifest: d.manifest, version: r.version };
+    first ??= d.message;
+  }
+  return { ok: false, message: first ?? 'no known server version' };
 }
 
 /**
@@ -97,16 +135,25 @@ export function manifestLoadability(manifestBytes: Uint8Array, opts: Loadability
     throw new TypeError('manifestLoadability: publicKey must be a 32-byte Uint8Array');
   }
   const decoded = new Map<string, DecodeManifestResult>();
+  // The widest decoder first: its success answers for every version that knows the keys it saw.
+  const primary = byDecoderReach(rulesList)[0];
+  const first = primary !== undefined ? decodeManifest(manifestBytes, { serverVersion: primary.version }) : undefined;
+  if (primary !== undefined) decoded.set(decoderKey(primary), first!);
+  const decodeFor = (rules: ServerRules): DecodeManifestResult => {
+    const key = decoderKey(rules);
+    let d = decoded.get(key);
+    if (d === undefined) {
+      d = first !== undefined && first.ok && knowsAll(rules, first.keys) ? first : decodeManifest(manifestBytes, { serverVersion: rules.version });
+      decoded.set(key, d);
+    }
+    return d;
+  };
+  const wantPayloads = opts.payloads !== false;
   const payloads = new Map<boolean, { bytes: Uint8Array; sha: string }>();
   const rows: Array<{ rules: ServerRules; decodeError: string | null; validateError: string | null; payload: { bytes: Uint8Array; sha: string } | null }> = [];
   let manifest: Manifest | null = null;
   for (const rules of rulesList) {
-    const key = decoderKey(rules);
-    let d = decoded.get(key);
-    if (d === undefined) {
-      d = decodeManifest(manifestBytes, { serverVersion: rules.version });
-      decoded.set(key, d);
-    }
+    const d = decodeFor(rules);
     if (!d.ok) {
       rows.push({ rules, decodeError: d.message, validateError: null, payload: null });
       continue;
@@ -115,8 +162,8 @@ export function manifestLoadability(manifestBytes: Uint8Array, opts: Loadability
     manifest = m;
     // The payload depends on the version only through the v1 dependencies rule (§B.1).
     const flag = m.schema !== MANIFEST_SCHEMA_V2 && m.dependencies.length > 0 && rules.v1PayloadIncludesDependencies;
-    let payload = payloads.get(flag);
-    if (payload === undefined) {
+    let payload = payloads.get(flag) ?? null;
+    if (payload === null && (wantPayloads || (opts.publicKey !== undefined && m.schema !== MANIFEST_SCHEMA_V2 && m.dependencies.length > 0))) {
       const bytes = manifestSigningPayload(m, { serverVersion: rules.version });
       payload = { bytes, sha: sha256Hex(bytes) };
       payloads.set(flag, payload);
