@@ -154,6 +154,20 @@ describe('host version selection', () => {
     expect(!pinned.ok && pinned.error.code).toBe('RELEASE_REVOKED');
   });
 
+  it('"allowed by policy": a newer release above the publisher\'s risk limit is passed over; when none qualifies the head fails at its own step', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0', store: true });
+    repo.addRelease({ plugin: 'acme.hello', version: '1.1.0', store: true, capabilities: ['kv:read', 'network:apply'] }); // host risk; acme is limited to write
+    const r = await verifyInstall({ indexBytes: repo.publish(), policy: policyFrom(), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW });
+    expect(r.ok && r.candidate.release.version).toBe('1.0.0');
+    expect(r.ok && r.candidate.skipped).toEqual([{ version: '1.1.0', reason: 'acme.hello 1.1.0 needs host risk (network:apply); the policy allows acme at most write' }]);
+    const only = new InstallRepo();
+    only.addRelease({ plugin: 'acme.hello', version: '1.1.0', capabilities: ['kv:read', 'network:apply'] });
+    const refused = await verifyInstall({ indexBytes: only.publish(), policy: policyFrom(), pluginId: 'acme.hello', fetcher: only.fetcher(), now: NOW });
+    expect(!refused.ok && refused.error.code).toBe('PUBLISHER_LIMIT');
+    expect(refused.steps.at(-1)).toMatchObject({ step: 'publisher', ok: false });
+  });
+
   it('releases without a matrix (real upstream entries) are judged by the manifest step alone, as before', async () => {
     const repo = new InstallRepo();
     repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });

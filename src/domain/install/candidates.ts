@@ -4,8 +4,8 @@
  * index-only checks of the install pipeline (`preflightCandidate`: select,
  * publisher, capability rules on the index's list, runner availability).
  * Selection is the one `install ID` makes (DESIGN §4.5): the newest release
- * of the channel, never newer than its head, that is not revoked and that the
- * signed `loads_on` does not rule out for the host's server version — so the
+ * of the channel, never newer than its head, that the policy allows and that
+ * the signed `loads_on` does not rule out for the host's server version — so the
  * same index gives different candidates on different server versions; the
  * entry lists the releases passed over and why.
  * A candidate still has its manifest, artifact and full compatibility

@@ -36,13 +36,15 @@ export type {
   SandboxBackend,
   StarterPolicyOptions,
 } from './policy.js';
-export { INSTALL_STEPS, preflightCandidate, verifyIndexForInstall, verifyInstall } from './pipeline.js';
+export { INSTALL_STEPS, indexSaysLoads, preflightCandidate, verifyIndexForInstall, verifyInstall } from './pipeline.js';
 export type {
   InstallCandidate,
   InstallIndexResult,
   InstallStep,
   InstallStepName,
   PreflightResult,
+  SkippedRelease,
+  StoredManifestReader,
   VerifyInstallOptions,
   VerifyInstallResult,
 } from './pipeline.js';

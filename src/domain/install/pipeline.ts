@@ -4,7 +4,7 @@
  * | # | step | what | failure codes |
  * |---|---|---|---|
  * | 1 | `index` | `verifyIndex` with the policy's trusted keys: strict parse, validate, threshold, official (or a **signed** draft when `allow_draft`), not expired, no rollback | `JSON_*`, `INDEX_*`, `KEY_*` |
- * | 2 | `select` | plugin, channel (`stable` unless `alpha` is asked for), release; not revoked (release, artifact digest, the index's key for it); without a pinned version the newest release of the channel (never newer than its head) that is not revoked and that the signed `loads_on` does not rule out for the host's server version (DESIGN §4.5) | `PLUGIN_NOT_FOUND`, `CHANNEL_NOT_ALLOWED`, `RELEASE_NOT_FOUND`, `RELEASE_REVOKED`, `RELEASE_NOT_LOADABLE` |
+ * | 2 | `select` | plugin, channel (`stable` unless `alpha` is asked for), release; not revoked (release, artifact digest, the index's key for it); without a pinned version the newest release of the channel (never newer than its head) that the policy allows (steps 3 and 6 on the index entry) and that the signed `loads_on` does not rule out for the host's server version (DESIGN §4.5) | `PLUGIN_NOT_FOUND`, `CHANNEL_NOT_ALLOWED`, `RELEASE_NOT_FOUND`, `RELEASE_REVOKED`, `RELEASE_NOT_LOADABLE` |
  * | 3 | `publisher` | trusted (own policy entry with keys), channel / type / highest risk within its limits, an operator key valid at the publish time and not revoked | `PUBLISHER_UNTRUSTED`, `CHANNEL_NOT_ALLOWED`, `PUBLISHER_LIMIT`, `RELEASE_REVOKED` |
  * | 4 | `manifest` | the index's stored manifest when it has one and the source serves it, else fetched from `manifest_url` — either way under `max_manifest_bytes` and equal to the signed `manifest_sha256`; strict decode; server-parity validation with the host's server version; equal to the index entry (id, version, publisher, type, capabilities, digest, signature bytes); signature verifies under the operator's key | `FETCH_*`, `MANIFEST_*` |
  * | 5 | `artifact` | streamed under `max_artifact_bytes` into the spool; SHA-256 equals the index digest (= the manifest digest, step 4); then the server's whole `VerifyManifest` with that digest | `FETCH_*`, `ARTIFACT_DIGEST_MISMATCH` |
@@ -346,22 +346,10 @@ export function preflightCandidate(
     current = 'publisher';
     stepPublisher(run);
     current = 'capabilities';
-    const plugin = run.plugin!;
-    const caps = run.release!.capabilities ?? plugin.capabilities;
-    const profile = run.rules;
-    for (const name of caps) {
-      const risk = profile.capabilities.get(name);
-      if (risk === undefined) policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to server version ${profile.version}`);
-      if (plugin.type !== 'system' && risk === 'host' && !profile.hostRiskExemptForNonSystem.has(name)) {
-        policyFail('CAPABILITY_DENIED', `capability ${name} requires a system plugin`);
-      }
-      if (plugin.type === 'worker' && !profile.workerCapabilities.has(name)) policyFail('CAPABILITY_DENIED', `capability ${name} is not available to worker plugins`);
-      const decision = capabilityDecision(policy, name);
-      if (!decision.allowed) policyFail('CAPABILITY_DENIED', `capability ${name} is refused by the install policy (${decision.rule})`);
-    }
+    const caps = checkIndexCapabilities(run, run.plugin!, run.release!);
     run.steps.push({ step: 'capabilities', ok: true, detail: `${caps.join(', ')} allowed` });
     current = 'runner';
-    const type = plugin.type;
+    const type = run.plugin!.type;
     if (!(run.host.runners as readonly string[]).includes(type)) {
       policyFail('RUNNER_UNAVAILABLE', `the host has no ${type} runner (it offers: ${run.host.runners.join(', ') || 'none'})`);
     }
@@ -375,6 +363,29 @@ export function preflightCandidate(
     run.steps.push({ step: current, ok: false, detail: `${e.error.message} [${e.error.code}]` });
     return { ok: false, steps: run.steps, error: e.error, skipped: run.skipped ?? [] };
   }
+}
+
+/**
+ * Step 6's rules on the **index's** capability list of a release (known to
+ * the host's server version, the type rules of interop §C.4, the policy's
+ * patterns) — what can be judged before the manifest is fetched.
+ *
+ * @returns the capability list.
+ */
+function checkIndexCapabilities(run: Run, plugin: IndexPlugin, release: IndexRelease): string[] {
+  const caps = release.capabilities ?? plugin.capabilities;
+  const profile = run.rules;
+  for (const name of caps) {
+    const risk = profile.capabilities.get(name);
+    if (risk === undefined) policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to server version ${profile.version}`);
+    if (plugin.type !== 'system' && risk === 'host' && !profile.hostRiskExemptForNonSystem.has(name)) {
+      policyFail('CAPABILITY_DENIED', `capability ${name} requires a system plugin`);
+    }
+    if (plugin.type === 'worker' && !profile.workerCapabilities.has(name)) policyFail('CAPABILITY_DENIED', `capability ${name} is not available to worker plugins`);
+    const decision = capabilityDecision(run.opts.policy, name);
+    if (!decision.allowed) policyFail('CAPABILITY_DENIED', `capability ${name} is refused by the install policy (${decision.rule})`);
+  }
+  return caps;
 }
 
 // ---- step 1: index ------------------------------------------------------------
@@ -476,24 +487,18 @@ function stepSelect(run: Run): void {
       policyFail('RELEASE_NOT_FOUND', `${p.id} channel ${channel} names version ${version}, which is not a ${channel} release of the index`);
     }
     // DESIGN §4.5: the newest release of the channel — never newer than the
-    // channel's head, the publisher's choice — that is not revoked and that
-    // the signed loadability matrix does not rule out for the host's server
-    // version. The manifest step still decodes and validates it with the
-    // host's own rules.
+    // channel's head, the publisher's choice — that the policy allows (not
+    // revoked; publisher limits, key window and capability rules on the
+    // index's list) and that the signed loadability matrix does not rule out
+    // for the host's server version. The manifest step still decodes and
+    // validates it with the host's own rules, and steps 3 and 6 run again.
     const older = p.releases
       .filter((r) => r.channel === channel && r.version !== head!.version && compareVersions(r.version, head!.version) < 0)
       .sort((a, b) => compareVersions(b.version, a.version));
     const skipped: SkippedRelease[] = [];
     let headFailure: StepFailure | undefined;
     for (const r of [head!, ...older]) {
-      let failure: StepFailure | undefined;
-      try {
-        assertNotRevoked(verified, p, r);
-        assertMayLoad(verified, p, r, run.rules);
-      } catch (e) {
-        if (!(e instanceof StepFailure)) throw e;
-        failure = e;
-      }
+      const failure = selectionFailure(run, p, r, channel);
       if (failure === undefined) {
         release = r;
         break;
@@ -501,8 +506,15 @@ function stepSelect(run: Run): void {
       headFailure ??= failure;
       skipped.push({ version: r.version, reason: failure.error.message });
     }
+    if (release === undefined) {
+      // Nothing qualifies: a release-level refusal (revoked, not loadable) is select's;
+      // otherwise the head goes on, so its own step refuses it with its code.
+      const code = headFailure!.error.code;
+      if (code === 'RELEASE_REVOKED' || code === 'RELEASE_NOT_LOADABLE') throw headFailure!;
+      release = head!;
+      skipped.length = 0;
+    }
     run.skipped = skipped;
-    if (release === undefined) throw headFailure!;
   }
   const rel = release!;
   // Not revoked: the release, its artifact digest, and the key the index names for it.
@@ -512,6 +524,26 @@ function stepSelect(run: Run): void {
   run.channel = channel;
   const passed = (run.skipped ?? []).map((k) => `; skipped ${k.version}: ${k.reason}`).join('');
   run.steps.push({ step: 'select', ok: true, detail: `${p.id} ${rel.version} (${channel}); not revoked; ${loadsOnNote(verified, rel, run.rules)}${passed}` });
+}
+
+/**
+ * Why selection passes over a release (`undefined`: it qualifies): revoked,
+ * ruled out for the host's version by the signed matrix, or refused by steps
+ * 3 and 6 as they judge the index entry — run on a scratch copy of the run,
+ * so nothing is recorded.
+ */
+function selectionFailure(run: Run, p: IndexPlugin, r: IndexRelease, channel: ReleaseChannel): StepFailure | undefined {
+  try {
+    assertNotRevoked(run.verified!, p, r);
+    assertMayLoad(run.verified!, p, r, run.rules);
+    const scratch: Run = { ...run, steps: [], plugin: p, release: r, channel };
+    stepPublisher(scratch);
+    checkIndexCapabilities(scratch, p, r);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof StepFailure)) throw e;
+    return e;
+  }
 }
 
 /** DESIGN §5 step 2: the release, its artifact digest and the key the index names for it are not revoked. */
