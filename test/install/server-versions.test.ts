@@ -323,6 +323,14 @@ describe('the policy names its server version', () => {
     expect(problems(host)).toEqual(want);
   });
 
+  it('a build name written as server_version is refused with a pointer to server_build (not guessed)', () => {
+    const r = parseInstallPolicy({ value: hostPolicy({ server_version: 'alpha-0.2.2a41', server_line: 'integration' }) });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual([expect.objectContaining({ instancePath: '/host/server_version', keyword: 'pattern' })]);
+    expect(r.problems[0]!.message).toContain('names the server version alpha-0.2.2a41, whose plugin rules belong in server_build');
+  });
+
   it('policy init writes server_build and the protocols of that version', () => {
     const doc = starterInstallPolicy({ indexKeys: [keyB64('index-ci')], serverVersion: '0.2.2', serverBuild: 'main-141e9ca', platform: 'linux/amd64' });
     expect(doc.host).toMatchObject({ server_build: 'main-141e9ca', runtime_protocols: ['stdio-json-v1'] });

@@ -781,7 +781,12 @@ function readHost(v: unknown, c: Collector): HostProfile | undefined {
   const before = c.problems.length;
   const serverVersion = typeof v.server_version === 'string' && HOST_VERSION_RE.test(v.server_version) ? v.server_version : undefined;
   if (v.server_version !== undefined && serverVersion === undefined) {
-    c.add(ptr(at, 'server_version'), 'pattern', `expected a version like 0.2.2 or 0.2.2-alpha.39 (interop §D.4), found ${describeJSONValue60(v.server_version)}`);
+    // A known build name here is a common mix-up: say where it goes (fail closed either way).
+    const build = resolveServerVersion(v.server_version);
+    const hint = build.ok
+      ? `; ${JSON.stringify(v.server_version)} names the server version ${build.rules.version}, whose plugin rules belong in ${build.alias !== undefined ? 'server_line' : 'server_build'}`
+      : '';
+    c.add(ptr(at, 'server_version'), 'pattern', `expected the server's release version in the range grammar, like 0.2.2 or 0.2.2-alpha.39 (interop §D.4; compared with compatibility.server), found ${describeJSONValue60(v.server_version)}${hint}`);
   }
   const rules = readServerRules(v, at, c);
   const serverLine = rules?.line;
