@@ -106,8 +106,9 @@ function snapshot(): string[] {
 beforeAll(async () => {
   box = tempDir('lattice-contract-');
   cpSync(path.join(ROOT, 'index'), at('index'), { recursive: true });
-  // `add` re-adds demo.counter 0.3.0 from its signed manifest: remove it first.
+  // `add` re-adds demo.counter 0.3.0 from its signed manifest: remove it (entry and stored manifest) first.
   rmSync(at('index/plugins/demo.counter.json'));
+  rmSync(at('index/manifests/demo.counter'), { recursive: true });
   await writeSeedFile(at('index.seed'), seed('index'));
   await writeSeedFile(at('publisher.seed'), seed('publisher'));
   writeFileSync(at('publisher.json'), JSON.stringify({ id: 'acme', name: 'Acme', public_key_ed25519: pub('publisher') }, null, 2) + '\n');

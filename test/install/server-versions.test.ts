@@ -18,6 +18,7 @@ import { verifyIndexForInstall, verifyInstall } from '../../src/domain/install/p
 import { parseInstallPolicy, starterInstallPolicy } from '../../src/domain/install/policy.js';
 import { fetchError, type FetchedBody, type FetchRequest } from '../../src/domain/install/transport.js';
 import { formatApprovalSummary } from '../../src/domain/install/summary.js';
+import { nodeBundleCodec } from '../../src/io/bundle.js';
 import { runInstall, storedManifestReader } from '../../src/io/install.js';
 import { InstallEnv, InstallRepo, NOW, keyB64, policyDoc, policyFrom, snapshotDir } from './harness.js';
 
@@ -105,7 +106,7 @@ describe('host version selection', () => {
     const repo = twoPluginRepo();
     const index = repo.publish();
     for (const [plugin, version] of Object.entries(want)) {
-      const r = await verifyInstall({ indexBytes: index, policy: policyFrom(hostPolicy({ server_build: build })), pluginId: plugin, fetcher: repo.fetcher(), now: NOW, storedManifest: repo.storedReader() });
+      const r = await verifyInstall({ codec: nodeBundleCodec, indexBytes: index, policy: policyFrom(hostPolicy({ server_build: build })), pluginId: plugin, fetcher: repo.fetcher(), now: NOW, storedManifest: repo.storedReader() });
       expect(r.ok, r.ok ? '' : `${r.error.code} ${r.error.message}`).toBe(true);
       if (!r.ok) continue;
       expect(r.candidate.release.version).toBe(version);
@@ -123,7 +124,7 @@ describe('host version selection', () => {
 
   it('a pinned release is not passed over: the host\'s own rules judge it at the manifest step', async () => {
     const repo = twoPluginRepo();
-    const r = await verifyInstall({ indexBytes: repo.publish(), policy: policyFrom(hostPolicy({ server_build: 'alpha-0.2.2a41' })), pluginId: 'acme.fetch', version: '1.1.0', fetcher: repo.fetcher(), now: NOW, storedManifest: repo.storedReader() });
+    const r = await verifyInstall({ codec: nodeBundleCodec, indexBytes: repo.publish(), policy: policyFrom(hostPolicy({ server_build: 'alpha-0.2.2a41' })), pluginId: 'acme.fetch', version: '1.1.0', fetcher: repo.fetcher(), now: NOW, storedManifest: repo.storedReader() });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error).toBeInstanceOf(VerificationError);
@@ -134,7 +135,7 @@ describe('host version selection', () => {
   it('when no release of the channel loads on the host version: RELEASE_NOT_LOADABLE at select', async () => {
     const repo = new InstallRepo();
     repo.addRelease({ plugin: 'acme.hello', version: '1.0.0', store: true, manifest: withInterface(['worker:deploy']) });
-    const r = await verifyInstall({ indexBytes: repo.publish(), policy: policyFrom(hostPolicy({ server_build: 'integration-2026-09' })), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW });
+    const r = await verifyInstall({ codec: nodeBundleCodec, indexBytes: repo.publish(), policy: policyFrom(hostPolicy({ server_build: 'integration-2026-09' })), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error).toBeInstanceOf(PolicyError);
@@ -147,10 +148,10 @@ describe('host version selection', () => {
     repo.revocations = { releases: [{ plugin: 'acme.fetch', version: '1.1.0', reason: 'broken', revoked_at: '2026-07-30T00:00:00Z' }] };
     const index = repo.publish();
     const policy = policyFrom(hostPolicy({ server_build: 'integration-2026-09' }));
-    const r = await verifyInstall({ indexBytes: index, policy, pluginId: 'acme.fetch', fetcher: repo.fetcher(), now: NOW });
+    const r = await verifyInstall({ codec: nodeBundleCodec, indexBytes: index, policy, pluginId: 'acme.fetch', fetcher: repo.fetcher(), now: NOW });
     expect(r.ok && r.candidate.release.version).toBe('1.0.0');
     expect(r.ok && r.candidate.skipped[0]!.reason).toMatch(/release acme\.fetch@1\.1\.0 is revoked/);
-    const pinned = await verifyInstall({ indexBytes: index, policy, pluginId: 'acme.fetch', version: '1.1.0', fetcher: repo.fetcher(), now: NOW });
+    const pinned = await verifyInstall({ codec: nodeBundleCodec, indexBytes: index, policy, pluginId: 'acme.fetch', version: '1.1.0', fetcher: repo.fetcher(), now: NOW });
     expect(!pinned.ok && pinned.error.code).toBe('RELEASE_REVOKED');
   });
 
@@ -158,12 +159,12 @@ describe('host version selection', () => {
     const repo = new InstallRepo();
     repo.addRelease({ plugin: 'acme.hello', version: '1.0.0', store: true });
     repo.addRelease({ plugin: 'acme.hello', version: '1.1.0', store: true, capabilities: ['kv:read', 'network:apply'] }); // host risk; acme is limited to write
-    const r = await verifyInstall({ indexBytes: repo.publish(), policy: policyFrom(), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW });
+    const r = await verifyInstall({ codec: nodeBundleCodec, indexBytes: repo.publish(), policy: policyFrom(), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW });
     expect(r.ok && r.candidate.release.version).toBe('1.0.0');
     expect(r.ok && r.candidate.skipped).toEqual([{ version: '1.1.0', reason: 'acme.hello 1.1.0 needs host risk (network:apply); the policy allows acme at most write' }]);
     const only = new InstallRepo();
     only.addRelease({ plugin: 'acme.hello', version: '1.1.0', capabilities: ['kv:read', 'network:apply'] });
-    const refused = await verifyInstall({ indexBytes: only.publish(), policy: policyFrom(), pluginId: 'acme.hello', fetcher: only.fetcher(), now: NOW });
+    const refused = await verifyInstall({ codec: nodeBundleCodec, indexBytes: only.publish(), policy: policyFrom(), pluginId: 'acme.hello', fetcher: only.fetcher(), now: NOW });
     expect(!refused.ok && refused.error.code).toBe('PUBLISHER_LIMIT');
     expect(refused.steps.at(-1)).toMatchObject({ step: 'publisher', ok: false });
   });
@@ -172,7 +173,7 @@ describe('host version selection', () => {
     const repo = new InstallRepo();
     repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
     repo.addRelease({ plugin: 'acme.hello', version: '1.1.0', manifest: withInterface(['worker:deploy']) });
-    const r = await verifyInstall({ indexBytes: repo.publish(), policy: policyFrom(hostPolicy({ server_build: 'integration-2026-09' })), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW });
+    const r = await verifyInstall({ codec: nodeBundleCodec, indexBytes: repo.publish(), policy: policyFrom(hostPolicy({ server_build: 'integration-2026-09' })), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe('MANIFEST_INVALID');
@@ -185,7 +186,7 @@ describe('stored manifests in the installer', () => {
     const repo = twoPluginRepo();
     const fetcher = repo.fetcher();
     const reader = repo.storedReader();
-    const r = await verifyInstall({ indexBytes: repo.publish(), policy: policyFrom(), pluginId: 'acme.hello', fetcher, now: NOW, storedManifest: reader });
+    const r = await verifyInstall({ codec: nodeBundleCodec, indexBytes: repo.publish(), policy: policyFrom(), pluginId: 'acme.hello', fetcher, now: NOW, storedManifest: reader });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(reader.requests).toEqual(['manifests/acme.hello/1.0.0.json']);
@@ -200,7 +201,7 @@ describe('stored manifests in the installer', () => {
     const index = repo.publish();
     // Swap in another validly signed manifest of the same plugin.
     repo.stored.set('manifests/acme.hello/1.0.0.json', repo.stored.get('manifests/acme.hello/1.1.0.json')!);
-    const r = await verifyInstall({ indexBytes: index, policy: policyFrom(), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW, storedManifest: repo.storedReader() });
+    const r = await verifyInstall({ codec: nodeBundleCodec, indexBytes: index, policy: policyFrom(), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW, storedManifest: repo.storedReader() });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error).toBeInstanceOf(VerificationError);
@@ -213,7 +214,7 @@ describe('stored manifests in the installer', () => {
     const index = repo.publish();
     repo.stored.clear();
     const fetcher = repo.fetcher();
-    const r = await verifyInstall({ indexBytes: index, policy: policyFrom(), pluginId: 'acme.hello', fetcher, now: NOW, storedManifest: repo.storedReader() });
+    const r = await verifyInstall({ codec: nodeBundleCodec, indexBytes: index, policy: policyFrom(), pluginId: 'acme.hello', fetcher, now: NOW, storedManifest: repo.storedReader() });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.candidate.manifestSource).toBe('url');
@@ -226,7 +227,7 @@ describe('stored manifests in the installer', () => {
     const index = repo.publish();
     const doc = policyDoc();
     doc.limits.max_manifest_bytes = 512;
-    const r = await verifyInstall({ indexBytes: index, policy: policyFrom(doc), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW, storedManifest: async () => new Uint8Array(4096) });
+    const r = await verifyInstall({ codec: nodeBundleCodec, indexBytes: index, policy: policyFrom(doc), pluginId: 'acme.hello', fetcher: repo.fetcher(), now: NOW, storedManifest: async () => new Uint8Array(4096) });
     expect(!r.ok && r.error.code).toBe('FETCH_TOO_LARGE');
   });
 
