@@ -336,7 +336,7 @@ export function checkPullRequest(input: PullRequestInput): PullRequestReport {
     if (!p.startsWith(INDEX_DIR + '/')) outside.add(p);
   }
   for (const p of [...outside].sort()) {
-    add('PR_OUTSIDE_INDEX', p, undefined, `${p} is outside index/publishers, index/plugins and index/revocations.json: a maintainer reviews changes to code, workflows and documentation`);
+    add('PR_OUTSIDE_INDEX', p, undefined, `${p} is outside index/publishers, index/plugins, index/manifests and index/revocations.json: a maintainer reviews changes to code, workflows and documentation`);
   }
 
   const headPublisherIds = head.publisherIds();
