@@ -45,6 +45,8 @@
  */
 export function goQuote(s: string): string {
   if (typeof s !== 'string') throw new TypeError('goQuote: expected a string');
+  // Printable ASCII but `"` and `\` is copied unchanged (rule 3): the common case, without encoding.
+  if (PLAIN_ASCII_RE.test(s)) return '"' + s + '"';
   return goQuoteBytes(UTF8.encode(s));
 }
 
@@ -106,6 +108,8 @@ function escapeRune(r: number): string {
 const IS_PRINT_RE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 
 const UTF8 = new TextEncoder();
+/** Strings {@link goQuote} copies unchanged: U+0020–U+007E without `"` (0x22) and `\` (0x5C). */
+const PLAIN_ASCII_RE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');

@@ -47,6 +47,17 @@ describe('goQuote — strings', () => {
   test('a lone surrogate is encoded as U+FFFD, which is printable', () => {
     expect(goQuote('x\ud800y')).toBe('"x\ufffdy"');
   });
+  test('the printable-ASCII shortcut gives what the byte path gives, for every ASCII character and mixes of them', () => {
+    const enc = new TextEncoder();
+    for (let c = 0; c < 0x80; c++) {
+      const s = `a${String.fromCharCode(c)}b`;
+      expect(goQuote(s), `U+${c.toString(16)}`).toBe(goQuoteBytes(enc.encode(s)));
+    }
+    const all = Array.from({ length: 0x80 }, (_, c) => String.fromCharCode(c)).join('');
+    expect(goQuote(all)).toBe(goQuoteBytes(enc.encode(all)));
+    expect(goQuote('')).toBe('""');
+    expect(goQuote('acme.fetch/items')).toBe('"acme.fetch/items"');
+  });
   test('caller bugs throw', () => {
     expect(() => goQuote(1 as unknown as string)).toThrow(TypeError);
     expect(() => goQuoteBytes('x' as unknown as Uint8Array)).toThrow(TypeError);

@@ -80,9 +80,16 @@ export interface LoadabilityOptions {
   payloads?: boolean;
 }
 
-/** The decoder a version uses: versions with the same field lists decode alike. */
+const decoderKeys = new WeakMap<ServerRules, string>();
+
+/** The decoder a version uses: versions with the same field lists decode alike (computed once per rules object). */
 function decoderKey(r: ServerRules): string {
-  return `${r.manifestFields.join(',')}|${r.invokeBudget.fields.join(',')}`;
+  let k = decoderKeys.get(r);
+  if (k === undefined) {
+    k = `${r.manifestFields.join(',')}|${r.invokeBudget.fields.join(',')}`;
+    decoderKeys.set(r, k);
+  }
+  return k;
 }
 
 /** Whether a version's decoder knows every key a decode saw (then it reads the same manifest). */
