@@ -1544,6 +1544,13 @@ function describeKnownServerVersions() {
   const list = REGISTRY.versions.map((v) => v.names.length > 1 ? `${v.version} (${v.names.slice(1).join(", ")})` : v.version).join(", ");
   return `${list}; aliases ${SERVER_LINES.map((l) => `${l} → ${REGISTRY.newest[l].version}`).join(", ")}`;
 }
+function capabilityTypeProblem(rules, type, capability) {
+  const risk = rules.capabilities.get(capability);
+  if (risk === void 0) return "unknown";
+  if (type !== "system" && risk === "host" && !rules.hostRiskExemptForNonSystem.has(capability)) return "requires-system";
+  if (type === "worker" && !rules.workerCapabilities.has(capability)) return "not-for-worker";
+  return null;
+}
 
 // src/core/index/stored-manifest.ts
 var STORED_MANIFEST_DIR = "manifests";
@@ -2061,9 +2068,10 @@ function validateCapabilities(out, capabilities, i, j, idText, versionText, prof
     } else if (pluginType === "wasm" || pluginType === "worker") {
       const where = j < 0 ? `/plugins/${i}/capabilities/${k}` : `/plugins/${i}/releases/${j}/capabilities/${k}`;
       const context = j < 0 ? `plugin ${idText}` : `plugin ${idText} release ${versionText}`;
-      if (capabilityTable.get(cap) === "host" && !profile.hostRiskExemptForNonSystem.has(cap)) {
+      const problem = capabilityTypeProblem(profile, pluginType, cap);
+      if (problem === "requires-system") {
         add(out, where, "CAPABILITY_REQUIRES_SYSTEM", `${context} capability ${JSON.stringify(cap)} requires a system plugin`);
-      } else if (pluginType === "worker" && !profile.workerCapabilities.has(cap)) {
+      } else if (problem === "not-for-worker") {
         add(out, where, "CAPABILITY_NOT_FOR_WORKER", `${context} capability ${JSON.stringify(cap)} is not available to worker plugins`);
       }
     }

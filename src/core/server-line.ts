@@ -539,3 +539,28 @@ export function highestRisk(capabilities: Iterable<string>, line: string = DEFAU
   }
   return RISK_TIERS[max]!;
 }
+
+/** Why a plugin type may not hold a capability under a server version's rules. */
+export type CapabilityTypeProblem = 'unknown' | 'requires-system' | 'not-for-worker';
+
+/**
+ * The server's capability-versus-type rule (interop §C.3, §C.4; §A.4 step 7),
+ * in the server's order: a capability its table does not list; a host-risk
+ * capability outside a `system` plugin (but the version's exemptions, e.g.
+ * `http:egress`); a `worker` capability outside the worker allowlist. The one
+ * place this rule lives: the manifest and index validators, the install
+ * pipeline and the catalog all ask here, each with its own wording.
+ *
+ * @param rules - the server version's rules.
+ * @param type - the plugin type (`system`, `wasm`, `worker`; anything else is judged like a non-system type).
+ * @param capability - the capability name.
+ * @returns the problem, or `null` when the type may hold it.
+ * @example capabilityTypeProblem(serverRules('main'), 'worker', 'http:egress') // 'not-for-worker'
+ */
+export function capabilityTypeProblem(rules: ServerRules, type: string, capability: string): CapabilityTypeProblem | null {
+  const risk = rules.capabilities.get(capability);
+  if (risk === undefined) return 'unknown';
+  if (type !== 'system' && risk === 'host' && !rules.hostRiskExemptForNonSystem.has(capability)) return 'requires-system';
+  if (type === 'worker' && !rules.workerCapabilities.has(capability)) return 'not-for-worker';
+  return null;
+}

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { SERVER_LINES, serverLineProfile, type ServerLine } from '../../../src/core/server-line.js';
+import { capabilityTypeProblem, SERVER_LINES, serverLineProfile, type ServerLine } from '../../../src/core/server-line.js';
 import type { PluginType } from '../../../src/core/index/types.js';
 
 /** The verdict for one server line. */
@@ -35,17 +35,11 @@ export function loadableOn(type: PluginType, capabilities: readonly string[], li
   const profile = serverLineProfile(line);
   const reasons: string[] = [];
   for (const cap of capabilities) {
-    const tier = profile.capabilities.get(cap);
-    if (tier === undefined) {
-      // §C.3: the line's capability table does not list it.
-      reasons.push(`${cap} is not a capability of the ${line} line`);
-    } else if (type === 'worker' && !profile.workerCapabilities.has(cap)) {
-      // §C.4: worker plugins may only use the worker allowlist.
-      reasons.push(`worker plugins may only use ${[...profile.workerCapabilities].join(', ')}; ${cap} is not allowed`);
-    } else if (type !== 'system' && tier === 'host' && !profile.hostRiskExemptForNonSystem.has(cap)) {
-      // §C.4 / §A.4 step 7: host-risk capabilities need a system plugin (http:egress excepted).
-      reasons.push(`${cap} has host risk and only system plugins may declare it`);
-    }
+    // The server's rule, in its order (core capabilityTypeProblem, interop §C.3/§C.4).
+    const problem = capabilityTypeProblem(profile, type, cap);
+    if (problem === 'unknown') reasons.push(`${cap} is not a capability of the ${line} line`);
+    else if (problem === 'requires-system') reasons.push(`${cap} has host risk and only system plugins may declare it`);
+    else if (problem === 'not-for-worker') reasons.push(`worker plugins may only use ${[...profile.workerCapabilities].join(', ')}; ${cap} is not allowed`);
   }
   return Object.freeze({ line, loadable: reasons.length === 0, reasons: Object.freeze(reasons) });
 }

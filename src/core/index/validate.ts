@@ -44,7 +44,7 @@ import {
   validIndexVersion,
   validPluginID,
 } from '../rules.js';
-import { rulesFromOptions, type ServerLine, type ServerLineProfile } from '../server-line.js';
+import { capabilityTypeProblem, rulesFromOptions, type ServerLine, type ServerLineProfile } from '../server-line.js';
 import type { IndexProblem, IndexProblemCode } from './problems.js';
 import { SERVER_VERSION_ID_RE, storedManifestPath } from './stored-manifest.js';
 import type { PluginIndex } from './types.js';
@@ -801,9 +801,10 @@ function validateCapabilities(
       // entry declaring them could never load. The server's wording.
       const where = j < 0 ? `/plugins/${i}/capabilities/${k}` : `/plugins/${i}/releases/${j}/capabilities/${k}`;
       const context = j < 0 ? `plugin ${idText}` : `plugin ${idText} release ${versionText}`;
-      if (capabilityTable.get(cap) === 'host' && !profile.hostRiskExemptForNonSystem.has(cap)) {
+      const problem = capabilityTypeProblem(profile, pluginType, cap);
+      if (problem === 'requires-system') {
         add(out, where, 'CAPABILITY_REQUIRES_SYSTEM', `${context} capability ${JSON.stringify(cap)} requires a system plugin`);
-      } else if (pluginType === 'worker' && !profile.workerCapabilities.has(cap)) {
+      } else if (problem === 'not-for-worker') {
         add(out, where, 'CAPABILITY_NOT_FOR_WORKER', `${context} capability ${JSON.stringify(cap)} is not available to worker plugins`);
       }
     }

@@ -24,7 +24,7 @@
  */
 import { LatticeIndexError, PolicyError, VerificationError, type ErrorCode } from '../../core/errors.js';
 import type { IndexPlugin, IndexRelease, ReleaseChannel } from '../../core/index/types.js';
-import { capabilityMeaning, highestRisk, RISK_TIERS, serverRules, type RiskTier, type ServerRules } from '../../core/server-line.js';
+import { capabilityMeaning, capabilityTypeProblem, highestRisk, RISK_TIERS, serverRules, type RiskTier, type ServerRules } from '../../core/server-line.js';
 import { compareVersions } from '../../core/version-range.js';
 import { createSha256, keyId, sha256Hex } from '../../crypto/index.js';
 import { checkReleaseAgainstManifest } from '../manifest/consistency.js';
@@ -376,12 +376,7 @@ function checkIndexCapabilities(run: Run, plugin: IndexPlugin, release: IndexRel
   const caps = release.capabilities ?? plugin.capabilities;
   const profile = run.rules;
   for (const name of caps) {
-    const risk = profile.capabilities.get(name);
-    if (risk === undefined) policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to server version ${profile.version}`);
-    if (plugin.type !== 'system' && risk === 'host' && !profile.hostRiskExemptForNonSystem.has(name)) {
-      policyFail('CAPABILITY_DENIED', `capability ${name} requires a system plugin`);
-    }
-    if (plugin.type === 'worker' && !profile.workerCapabilities.has(name)) policyFail('CAPABILITY_DENIED', `capability ${name} is not available to worker plugins`);
+    typeRuleFail(profile, plugin.type, name);
     const decision = capabilityDecision(run.opts.policy, name);
     if (!decision.allowed) policyFail('CAPABILITY_DENIED', `capability ${name} is refused by the install policy (${decision.rule})`);
   }
@@ -772,21 +767,23 @@ async function stepArtifact(run: Run): Promise<void> {
 
 // ---- step 6: capabilities -----------------------------------------------------
 
+/** The server's capability-versus-type rule (core `capabilityTypeProblem`), as a refusal. */
+function typeRuleFail(rules: ServerRules, type: string, name: string): void {
+  const problem = capabilityTypeProblem(rules, type, name);
+  if (problem === 'unknown') policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to server version ${rules.version}`);
+  if (problem === 'requires-system') policyFail('CAPABILITY_DENIED', `capability ${name} requires a system plugin (${type} plugins may not hold host-risk capabilities)`);
+  if (problem === 'not-for-worker') policyFail('CAPABILITY_DENIED', `capability ${name} is not available to worker plugins`);
+}
+
 /** DESIGN §5 step 6 "capabilities": risk tiers, type rules, policy patterns. */
 function stepCapabilities(run: Run): void {
   const m = run.manifest!;
   const profile = run.rules;
   const out: SummaryCapability[] = [];
   for (const name of m.capabilities ?? []) {
-    const risk = profile.capabilities.get(name);
-    if (risk === undefined) policyFail('CAPABILITY_DENIED', `capability ${name} is unknown to server version ${profile.version}`);
     // Type rules (interop §C.4), re-stated here so the refusal is explicit.
-    if (m.type !== 'system' && risk === 'host' && !profile.hostRiskExemptForNonSystem.has(name)) {
-      policyFail('CAPABILITY_DENIED', `capability ${name} requires a system plugin (${m.type} plugins may not hold host-risk capabilities)`);
-    }
-    if (m.type === 'worker' && !profile.workerCapabilities.has(name)) {
-      policyFail('CAPABILITY_DENIED', `capability ${name} is not available to worker plugins`);
-    }
+    typeRuleFail(profile, m.type, name);
+    const risk = profile.capabilities.get(name)!;
     const decision = capabilityDecision(run.opts.policy, name);
     if (!decision.allowed) policyFail('CAPABILITY_DENIED', `capability ${name} is refused by the install policy (${decision.rule})`);
     out.push({ name, risk: risk!, meaning: capabilityMeaning(name) ?? 'No description is available.', allowedBy: decision.rule });

@@ -14,7 +14,7 @@
  * @module
  */
 import { PLUGIN_TYPES } from '../../core/index/types.js';
-import { REQUIRED_BUDGET_FIELDS, rulesFromOptions, serverRules } from '../../core/server-line.js';
+import { capabilityTypeProblem, REQUIRED_BUDGET_FIELDS, rulesFromOptions, serverRules } from '../../core/server-line.js';
 import type { ServerLine, ServerLineProfile, ServerRules } from '../../core/server-line.js';
 import { goTrimSpace, hasControl, validPluginID } from '../../core/rules.js';
 import { invalidVersionTerm } from '../../core/version-range.js';
@@ -124,14 +124,10 @@ function validateCore(m: Manifest, profile: ServerLineProfile): void {
   for (const cap of caps) {
     if (seen.has(cap)) fail(`capability ${goQuote(cap)} is duplicated`);
     seen.add(cap);
-    const risk = profile.capabilities.get(cap);
-    if (risk === undefined) fail(`capability ${goQuote(cap)} is not recognized`);
-    if (m.type !== 'system' && risk === 'host' && !profile.hostRiskExemptForNonSystem.has(cap)) {
-      fail(`capability ${goQuote(cap)} requires a system plugin`);
-    }
-    if (m.type === 'worker' && !profile.workerCapabilities.has(cap)) {
-      fail(`capability ${goQuote(cap)} is not available to worker plugins`);
-    }
+    const problem = capabilityTypeProblem(profile, m.type, cap);
+    if (problem === 'unknown') fail(`capability ${goQuote(cap)} is not recognized`);
+    if (problem === 'requires-system') fail(`capability ${goQuote(cap)} requires a system plugin`);
+    if (problem === 'not-for-worker') fail(`capability ${goQuote(cap)} is not available to worker plugins`);
   }
 }
 
