@@ -16,6 +16,9 @@ var BUNDLE_MAX_BYTES = 64 * MiB;
 var LOCAL_ARTIFACT_MAX_BYTES = 1024 * MiB;
 var POLICY_MAX_BYTES = 1 * MiB;
 var CODEOWNERS_MAX_BYTES = 1 * MiB;
+var REPO_SNAPSHOT_MAX_BYTES = 4 * MiB;
+var REPO_TARGETS_MAX_BYTES = 8 * MiB;
+var REPO_ENTRY_TARGET_MAX_BYTES = 8 * MiB;
 
 // src/core/json/strict.ts
 var DEFAULT_JSON_LIMITS = Object.freeze({

@@ -36,6 +36,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'check-entry', describe: 'Check a plugin entry file against a manifest (and artifact): id, version, digests, signature, capabilities', load: async () => (await import('./commands/check-entry.js')).checkEntryCommand },
   { name: 'install', describe: 'Verify a plugin end to end (index, publisher, manifest, artifact, capabilities, runner) and place it after approval', load: async () => (await import('./commands/install.js')).installCommand },
   { name: 'candidates', describe: 'List what this host could install from a verified index, and why not the rest', load: async () => (await import('./commands/candidates.js')).candidatesCommand },
+  { name: 'repo', describe: 'Repository v2, the index as a TUF repository: init, publish, refresh, rotate-root, verify', load: async () => (await import('./commands/repo.js')).repoCommand },
   { name: 'policy', describe: 'Install policy: init, check, export-server-trust', load: async () => (await import('./commands/policy.js')).policyCommand },
 ];
 

@@ -103,6 +103,20 @@ export const ERROR_CODES = {
   PLACEMENT_FAILED: 'the plugin could not be placed atomically',
   PLUGIN_DIR_LOCKED: 'another run holds the plugin directory lock past the bounded wait',
 
+  // ---- repository v2: TUF metadata and the client workflow (domain/repository)
+  REPO_METADATA_INVALID: 'a TUF metadata file is not well-formed metadata of the expected role (type, version, expiry, keys, signatures list)',
+  REPO_THRESHOLD: 'fewer distinct keys of the role signed the metadata than its threshold (arbitrary metadata)',
+  REPO_ROLLBACK: 'a metadata version is lower than the one the client already trusts, or a root version is not the next one (rollback)',
+  REPO_EXPIRED: 'a metadata file the client would trust has expired (freeze)',
+  REPO_VERSION_MISMATCH: 'a metadata version differs from the version its parent role lists (mix-and-match)',
+  REPO_HASH_MISMATCH: 'a metadata or target file differs in length or hash from what its parent role lists',
+  REPO_TARGET_NOT_FOUND: 'no role the client trusts lists the target path',
+  REPO_TARGET_INVALID: 'a Lattice target of the repository (plugin, publisher, revocations) is not valid entry data',
+  REPO_ROOT_PIN: 'the initial root is not the one the policy pins (file or SHA-256), or the trusted metadata started from another root',
+  REPO_STATE_INVALID: 'the local trusted metadata store is unreadable or damaged',
+  REPO_BUNDLE_INVALID: 'an offline bundle is not a well-formed bundle of this repository',
+  REPO_WRITE_REFUSED: 'the repository cannot be written as asked (missing init, wrong key, a threshold not met by the keys given)',
+
   // ---- fetching (io/fetch) ------------------------------------------------
   FETCH_URL_REFUSED: 'the URL is not HTTPS or carries userinfo, query or fragment',
   FETCH_ADDRESS_REFUSED: 'the host resolves to a private, loopback or link-local address',
@@ -110,6 +124,7 @@ export const ERROR_CODES = {
   FETCH_TOO_LARGE: 'the response exceeds its byte cap',
   FETCH_TIMEOUT: 'the server did not answer in time, or one fetch outlasted its deadline',
   FETCH_TOO_SLOW: 'the average transfer rate fell below the policy floor after its grace period',
+  FETCH_NOT_FOUND: 'the server answered 403, 404 or 410: the file is not there',
   FETCH_FAILED: 'the request failed',
 
   // ---- publisher PR rules (domain/pr) -------------------------------------

@@ -28,3 +28,18 @@ export const LOCAL_ARTIFACT_MAX_BYTES = 1024 * MiB;
 export const POLICY_MAX_BYTES = 1 * MiB;
 /** `.github/CODEOWNERS`. */
 export const CODEOWNERS_MAX_BYTES = 1 * MiB;
+
+/** Repository v2 (TUF): largest root metadata file a client fetches (python-tuf's and tuf-js's default). */
+export const REPO_ROOT_MAX_BYTES = 512_000;
+/** Repository v2: largest `timestamp.json`. */
+export const REPO_TIMESTAMP_MAX_BYTES = 16_384;
+/** Repository v2: largest snapshot when the timestamp gives no length. */
+export const REPO_SNAPSHOT_MAX_BYTES = 4 * MiB;
+/** Repository v2: largest targets role (top-level or a bin) when the snapshot gives no length. */
+export const REPO_TARGETS_MAX_BYTES = 8 * MiB;
+/** Repository v2: most root versions one update walks (python-tuf's and tuf-js's default). */
+export const REPO_MAX_ROOT_ROTATIONS = 256;
+/** Repository v2: most delegated roles one target lookup visits (python-tuf's and tuf-js's default). */
+export const REPO_MAX_DELEGATIONS = 32;
+/** Repository v2: largest Lattice document target (a plugin with its publisher and revocations). */
+export const REPO_ENTRY_TARGET_MAX_BYTES = 8 * MiB;

@@ -8,13 +8,14 @@
  * |---|---|
  * | `https:` only; no userinfo, query or fragment (not even a bare `?`/`#`); a host | `FETCH_URL_REFUSED` |
  * | plain HTTP only with the explicit **test** option `allowLoopbackHttp`, and only to a loopback host (`127.0.0.0/8`, `::1`, `localhost`) | `FETCH_URL_REFUSED` |
- * | every address a name resolves to is checked **before** connecting (custom `lookup` in the connection), and the address actually connected is checked again; private, loopback, link-local and other special-purpose ranges (IPv4 and IPv6, IPv4-mapped, NAT64 and 6to4 forms) are refused unless the policy allows private addresses; unspecified, multicast and reserved-for-future addresses are refused always | `FETCH_ADDRESS_REFUSED` |
+ * | every address a name resolves to is checked **before** connecting (custom `lookup` in the connection), and the address actually connected is checked again; private, loopback, link-local and other special-purpose ranges (IPv4 and IPv6, IPv4-mapped, NAT64 and 6to4 forms) are refused unless the policy allows private addresses or names that exact address (`allowAddresses`); unspecified, multicast and reserved-for-future addresses are refused always | `FETCH_ADDRESS_REFUSED` |
  * | at most `maxRedirects` redirects; each target passes the URL rules again and never drops from TLS to plain HTTP | `FETCH_REDIRECT_REFUSED` |
  * | connect timeout (TCP + TLS); read timeout while waiting for headers and for each body chunk (time spent by the consumer does not count) | `FETCH_TIMEOUT` |
  * | a deadline for the whole fetch — connect, redirects, headers and body together — so a server that trickles one byte just inside every read timeout cannot hold an install (TUF's "slow retrieval") | `FETCH_TIMEOUT` |
  * | after a grace period, the average rate since the fetch began must stay at or above a floor | `FETCH_TOO_SLOW` |
  * | `Content-Length` above the cap is refused before reading; the cap is enforced again on every chunk while streaming; no content encoding (no decompression bombs) | `FETCH_TOO_LARGE`, `FETCH_FAILED` |
- * | anything else (status ≠ 200, connection reset, TLS failure, short body) | `FETCH_FAILED` |
+ * | status 403, 404 or 410 (static hosts answer 403 for a missing object) | `FETCH_NOT_FOUND` |
+ * | anything else (another status ≠ 200, connection reset, TLS failure, short body) | `FETCH_FAILED` |
  *
  * About `allowLoopbackHttp`: it exists so tests, the demo and the benchmark
  * can serve an index on 127.0.0.1 without TLS. Index URLs must be `https:`
@@ -57,6 +58,13 @@ export interface HttpsFetcherOptions {
   /** Allow private, loopback and link-local addresses (policy `limits.allow_private_addresses`). */
   allowPrivateAddresses: boolean;
   /**
+   * Addresses allowed although private, loopback or link-local (policy
+   * `limits.allow_addresses`): exact IP literals, compared after
+   * normalisation (`::ffff:127.0.0.1` is `127.0.0.1`). Unspecified,
+   * multicast and reserved addresses stay refused.
+   */
+  allowAddresses?: readonly string[];
+  /**
    * TEST ONLY: plain HTTP to loopback hosts (see the module comment). Default
    * false; never read from a policy.
    */
@@ -89,6 +97,7 @@ export function fetcherOptionsFromLimits(limits: InstallLimits, extra: Partial<H
     minRateGraceMs: limits.minRateGraceMs,
     maxRedirects: limits.maxRedirects,
     allowPrivateAddresses: limits.allowPrivateAddresses,
+    ...(limits.allowAddresses !== undefined && limits.allowAddresses.length > 0 ? { allowAddresses: limits.allowAddresses } : {}),
     ...extra,
   };
 }
@@ -207,12 +216,30 @@ export function classifyAddress(ip: string): AddressClass {
   return { kind: 'unusable', range: 'not an IP address (or has a zone id)' };
 }
 
+/**
+ * The canonical text of an IP address for comparing allow-list entries:
+ * IPv4 dotted quad, IPv4-mapped IPv6 as its IPv4, other IPv6 as eight
+ * lowercase groups; undefined for text that is no IP address.
+ *
+ * @param ip - an address literal.
+ * @returns the canonical text.
+ */
+export function canonicalAddress(ip: string): string | undefined {
+  const v4 = parseV4(ip);
+  if (v4 !== undefined) return [v4 >>> 24, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255].join('.');
+  const g = parseV6(ip);
+  if (g === undefined) return undefined;
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return canonicalAddress(`${g[6]! >>> 8}.${g[6]! & 255}.${g[7]! >>> 8}.${g[7]! & 255}`);
+  return g.map((x) => x.toString(16)).join(':');
+}
+
 /** Whether a connection to `ip` is allowed; `loopbackOk` is the test flag for a loopback host. */
-function addressRefusal(ip: string, allowPrivate: boolean, loopbackOk: boolean): string | undefined {
+function addressRefusal(ip: string, allowPrivate: boolean, loopbackOk: boolean, allowList?: ReadonlySet<string>): string | undefined {
   const c = classifyAddress(ip);
   if (c.kind === 'public') return undefined;
   if (c.kind === 'unusable') return `${ip} is in ${c.range}`;
   if (allowPrivate) return undefined;
+  if (allowList !== undefined && allowList.has(canonicalAddress(ip) ?? '')) return undefined;
   if (c.kind === 'loopback' && loopbackOk) return undefined;
   return `${ip} is in ${c.range}; the policy does not allow private, loopback or link-local addresses`;
 }
@@ -333,7 +360,11 @@ export function createHttpsFetcher(opts: HttpsFetcherOptions): InstallFetcher {
         }
         if (status !== 200) {
           res.destroy();
-          throw deadline.fail('FETCH_FAILED', `${request.purpose} at ${current.url.href}: HTTP ${status}, expected 200`);
+          // "Not there" is its own code: a TUF client ends its root probe on it (client workflow 5.3.3).
+          if (status === 403 || status === 404 || status === 410) {
+            throw deadline.fail('FETCH_NOT_FOUND', `${request.purpose} at ${current.url.href}: HTTP ${status}, the file is not there`, { status });
+          }
+          throw deadline.fail('FETCH_FAILED', `${request.purpose} at ${current.url.href}: HTTP ${status}, expected 200`, { status });
         }
         const encoding = res.headers['content-encoding'];
         if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
@@ -414,9 +445,9 @@ class FetchDeadline {
   }
 
   /** End the fetch and return its error. */
-  fail(code: Parameters<typeof fetchError>[0], message: string): LatticeIndexError {
+  fail(code: Parameters<typeof fetchError>[0], message: string, detail?: unknown): LatticeIndexError {
     this.end();
-    return fetchError(code, message);
+    return fetchError(code, message, detail);
   }
 
   /** Stop the deadline timer (the fetch finished or failed). */
@@ -434,10 +465,11 @@ const defaultResolver: Resolver = async (hostname) => {
 /** One request: connect (with the address rules and connect timeout) and wait for headers (read timeout). */
 function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Resolver, request: FetchRequest, deadline: FetchDeadline): Promise<IncomingMessage> {
   const allowPrivate = opts.allowPrivateAddresses;
+  const allowList = opts.allowAddresses !== undefined ? new Set(opts.allowAddresses.map((a) => canonicalAddress(a) ?? '')) : undefined;
   const loopbackOk = opts.allowLoopbackHttp === true && target.loopbackHost;
   // A literal address is judged before any connection is made.
   if (net.isIP(target.host) !== 0) {
-    const refusal = addressRefusal(target.host, allowPrivate, loopbackOk);
+    const refusal = addressRefusal(target.host, allowPrivate, loopbackOk, allowList);
     if (refusal) return Promise.reject(fetchError('FETCH_ADDRESS_REFUSED', `refusing to connect to ${target.url.host}: ${refusal}`));
   }
   // Names: every resolved address must pass before the connection is made.
@@ -450,7 +482,7 @@ function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Res
           return;
         }
         for (const a of addresses) {
-          const refusal = addressRefusal(a.address, allowPrivate, loopbackOk);
+          const refusal = addressRefusal(a.address, allowPrivate, loopbackOk, allowList);
           if (refusal) {
             callback(fetchError('FETCH_ADDRESS_REFUSED', `refusing to connect to ${hostname}: it resolves to ${refusal}`) as unknown as NodeJS.ErrnoException, '', 4);
             return;
@@ -502,7 +534,7 @@ function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Res
         clearTimeout(connectTimer);
         // The address actually connected is judged again.
         const remote = socket.remoteAddress;
-        const refusal = remote === undefined ? 'no remote address' : addressRefusal(remote, allowPrivate, loopbackOk);
+        const refusal = remote === undefined ? 'no remote address' : addressRefusal(remote, allowPrivate, loopbackOk, allowList);
         if (refusal) {
           fail(fetchError('FETCH_ADDRESS_REFUSED', `connected to ${target.url.host} at ${refusal}`));
           return;

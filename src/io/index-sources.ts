@@ -16,7 +16,7 @@ import type { EntryFile, EntryProblem, IndexSources } from '../domain/index/asse
 import type { StoredManifestFile } from '../domain/index/stored-manifests.js';
 import { STORED_MANIFEST_DIR } from '../core/index/stored-manifest.js';
 import { InputError } from '../core/errors.js';
-import { assertDirectory, readFileBounded } from './files.js';
+import { assertDirectory, readFileBounded, readFileBoundedSync } from './files.js';
 
 /** Largest entry file read: a plugin entry is a few KiB. */
 export const MAX_ENTRY_BYTES = ENTRY_MAX_BYTES;
@@ -35,7 +35,8 @@ export async function loadIndexSources(indexDir: string, displayRoot = process.c
   const problems: EntryProblem[] = [];
   const show = (abs: string) => path.relative(displayRoot, abs).split(path.sep).join('/') || abs;
   const read = async (abs: string): Promise<EntryFile | undefined> => {
-    const bytes = await readFileBounded(abs, MAX_ENTRY_BYTES);
+    // Synchronous: entry files are many and small (see readFileBoundedSync).
+    const bytes = readFileBoundedSync(abs, MAX_ENTRY_BYTES);
     const r = parseJSONStrict(bytes, { maxBytes: MAX_ENTRY_BYTES });
     if (!r.ok) {
       problems.push({ file: show(abs), line: r.error.line, column: r.error.column, instancePath: r.error.pointer, code: r.error.code,

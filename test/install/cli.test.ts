@@ -173,7 +173,7 @@ describe.skipIf(!BUILT)('lattice-index policy (built CLI)', () => {
     if (parsed.ok) {
       expect(parsed.policy.defaultLimits.maxRisk).toBe('write');
       expect(parsed.policy.defaultLimits.channels).toEqual(['stable']);
-      expect(parsed.policy.index.allowDraft).toBe(false);
+      expect(parsed.policy.index!.allowDraft).toBe(false);
     }
     const again = await cli(args);
     expect(again.status).toBe(2);

@@ -165,7 +165,7 @@ describe('fetcher: refusals', () => {
   it('non-200 statuses and content encodings are refused', async () => {
     server.routes.set('/404', hostile.status(404));
     server.routes.set('/gz', hostile.gzip());
-    expect(await codeOf(fetcher().fetch(`${server.base}/404`, { maxBytes: 10, purpose: 'artifact' }))).toEqual({ cls: 'VerificationError', code: 'FETCH_FAILED' });
+    expect(await codeOf(fetcher().fetch(`${server.base}/404`, { maxBytes: 10, purpose: 'artifact' }))).toEqual({ cls: 'VerificationError', code: 'FETCH_NOT_FOUND' });
     expect(await codeOf(fetcher().fetch(`${server.base}/gz`, { maxBytes: 10, purpose: 'artifact' }))).toEqual({ cls: 'VerificationError', code: 'FETCH_FAILED' });
   });
 });

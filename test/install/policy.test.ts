@@ -129,7 +129,7 @@ describe('parseInstallPolicy', () => {
     expect(p.limits.allowPrivateAddresses).toBe(false);
     expect(p.defaultLimits).toEqual(DEFAULT_PUBLISHER_LIMITS);
     expect(p.publishers.get('acme')!.limits).toMatchObject({ maxRisk: 'write', channels: ['stable'] });
-    expect(p.index.allowDraft).toBe(false);
+    expect(p.index!.allowDraft).toBe(false);
   });
 
   it('a publisher entry inherits the limits it omits from "*"', () => {
@@ -151,7 +151,7 @@ describe('parseInstallPolicy', () => {
     const doc = starterInstallPolicy({ indexKeys: [keyB64('index-ci')], serverVersion: '0.2.2', platform: 'linux/arm64' });
     const p = policyFrom(doc);
     expect(p.defaultLimits).toEqual({ maxRisk: 'write', channels: ['stable'], types: ['system', 'worker', 'wasm'] });
-    expect(p.index.allowDraft).toBe(false);
+    expect(p.index!.allowDraft).toBe(false);
     expect(p.host.runners).toEqual(['system']);
     expect(p.host.sandboxes).toEqual([]);
     expect(capabilityDecision(p, 'secret:read').allowed).toBe(false);

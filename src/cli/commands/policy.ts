@@ -107,7 +107,8 @@ const checkCommand = defineCommand<CheckArgs>({
       const p = r.policy;
       const trusted = [...p.publishers.values()].filter((x) => x.keys.length > 0).map((x) => x.id);
       out(`${args.file}: ok`);
-      out(`index: ${p.index.trust.keys.length} trusted key(s), threshold ${p.index.trust.threshold}, drafts ${p.index.allowDraft ? 'allowed if signed' : 'refused'}`);
+      if (p.index) out(`index: ${p.index.trust.keys.length} trusted key(s), threshold ${p.index.trust.threshold}, drafts ${p.index.allowDraft ? 'allowed if signed' : 'refused'}`);
+      if (p.repository) out(`repository: root pinned by ${p.repository.rootFile !== undefined ? `file ${p.repository.rootFile}` : `SHA-256 ${p.repository.rootSha256}`}, trusted metadata in ${p.repository.metadataDir}${p.repository.url ? `, ${p.repository.url}` : ''}`);
       out(`publishers: ${trusted.join(', ') || 'none trusted'}; default limits: risk ≤ ${p.defaultLimits.maxRisk}, channels ${p.defaultLimits.channels.join('/')}`);
       out(`host: ${p.host.platform}, server ${p.host.serverVersion}${p.host.serverBuild !== undefined ? ` build ${p.host.serverBuild}` : ''}, rules of ${p.host.serverRules} (${p.host.serverLine}), runners ${p.host.runners.join(', ') || 'none'}, sandboxes ${p.host.sandboxes.join(', ') || 'none'}`);
       return;

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { LatticeIndexError, PolicyError, VerificationError, type ErrorCode } from '../../core/errors.js';
+import { InputError, LatticeIndexError, PolicyError, VerificationError, type ErrorCode } from '../../core/errors.js';
 import type { IndexPlugin, IndexRelease, ReleaseChannel } from '../../core/index/types.js';
 import { capabilityMeaning, capabilityTypeProblem, highestRisk, RISK_TIERS, serverRules, type RiskTier, type ServerRules } from '../../core/server-line.js';
 import { compareVersions } from '../../core/version-range.js';
@@ -414,6 +414,9 @@ export function verifyIndexForInstall(
   state?: IndexState,
   host?: Partial<HostProfile>,
 ): InstallIndexResult {
+  if (policy.index === undefined) {
+    throw new InputError('INSTALL_POLICY_INVALID', 'the install policy has no "index" member (trusted index keys): it pins a repository v2 root; install from it with --repo');
+  }
   const r = verifyIndex(indexBytes, policy.index.trust, {
     now,
     ...(state !== undefined ? { state } : {}),
@@ -426,7 +429,7 @@ export function verifyIndexForInstall(
   if (!r.verified.signed) {
     const error = new PolicyError(
       'INDEX_SIGNATURE_THRESHOLD',
-      `the ${r.verified.status} index is not signed by ${policy.index.trust.threshold} trusted key(s); allow_draft admits signed drafts only, an install never uses an unsigned index`,
+      `the ${r.verified.status} index is not signed by ${policy.index!.trust.threshold} trusted key(s); allow_draft admits signed drafts only, an install never uses an unsigned index`,
     );
     return { ok: false, error, steps };
   }

@@ -36,7 +36,7 @@ import { BUNDLE_MAX_BYTES, INDEX_MAX_BYTES, MANIFEST_MAX_BYTES, POLICY_MAX_BYTES
 import { InputError, type ErrorCode } from '../../core/errors.js';
 import { decodeCanonicalBase64, encodeBase64 } from '../../core/base64.js';
 import { parseJSONStrict } from '../../core/json/strict.js';
-import { hasControl, isRFC3339UTC, isV2Version, validPluginID } from '../../core/rules.js';
+import { hasControl, isHttpsUrl, isRFC3339UTC, isV2Version, validPluginID } from '../../core/rules.js';
 import {
   RISK_TIERS,
   SERVER_LINES,
@@ -170,6 +170,10 @@ export interface InstallLimits {
   readonly allowPrivateAddresses: boolean;
   /** Longest wait for another run's plugin-directory lock, ms (0: fail at once). */
   readonly lockWaitMs: number;
+  /** IP literals allowed although private, loopback or link-local (e.g. a mirror on this host). */
+  readonly allowAddresses?: readonly string[];
+  /** A PEM file of extra CA certificates to trust (path as written; relative = to the policy file's directory). */
+  readonly caFile?: string;
 }
 
 /**
@@ -188,6 +192,26 @@ export interface ArchiveRules {
 
 /** The defaults of `archive`: every stricter rule on. */
 export const DEFAULT_ARCHIVE_RULES: ArchiveRules = Object.freeze({ refuseSetIdModes: true, refuseCaseCollisions: true, refuseTrailingData: true });
+
+/**
+ * Repository v2 (DESIGN §4.4): where the client's trusted root comes from
+ * and where its trusted metadata lives. The initial root is **pinned** — a
+ * file, or the SHA-256 of the repository's `1.root.json` — never trusted on
+ * first use.
+ */
+export interface RepositoryPolicy {
+  /** The repository's base URL (used when `--repo` is not given). */
+  readonly url?: string;
+  /** The pinned initial root file (as written; relative = to the policy file's directory). */
+  readonly rootFile?: string;
+  /** The SHA-256 (lowercase hex) of the repository's `1.root.json`. */
+  readonly rootSha256?: string;
+  /** The trusted metadata folder (as written; relative = to the policy file's directory). */
+  readonly metadataDir: string;
+}
+
+/** Default `repository.metadata_dir`. */
+export const DEFAULT_REPOSITORY_METADATA_DIR = 'repository-metadata';
 
 /** The defaults of every `limits` member. */
 export const DEFAULT_INSTALL_LIMITS: InstallLimits = Object.freeze({
@@ -223,8 +247,10 @@ const LIMIT_BOUNDS = Object.freeze({
 /** A parsed, checked install policy. */
 export interface InstallPolicy {
   readonly schema: typeof INSTALL_POLICY_SCHEMA;
-  /** Trusted index keys, threshold, and whether a signed draft is acceptable. */
-  readonly index: { readonly trust: IndexTrust; readonly allowDraft: boolean };
+  /** Trusted index keys, threshold, and whether a signed draft is acceptable (index v1; absent in a repository-only policy). */
+  readonly index?: { readonly trust: IndexTrust; readonly allowDraft: boolean };
+  /** Repository v2: the pinned root and the trusted metadata folder. */
+  readonly repository?: RepositoryPolicy;
   /** Named publisher entries (trusted when they have keys). */
   readonly publishers: ReadonlyMap<string, PublisherPolicy>;
   /** Limits for trusted publishers without their own (`"*"` merged over the built-in). */
@@ -551,12 +577,16 @@ function plainString(c: Collector, v: unknown, at: string, max: number): string 
 }
 
 function readPolicy(v: unknown, c: Collector): InstallPolicy | undefined {
-  const TOP_REQUIRED = ['schema', 'index', 'publishers', 'capabilities', 'host', 'state_file', 'audit_log'] as const;
-  if (!objectWith(c, v, '', TOP_REQUIRED, ['limits', 'archive'])) return undefined;
+  const TOP_REQUIRED = ['schema', 'publishers', 'capabilities', 'host', 'state_file', 'audit_log'] as const;
+  if (!objectWith(c, v, '', TOP_REQUIRED, ['index', 'repository', 'limits', 'archive'])) return undefined;
+  if (v.index === undefined && v.repository === undefined) {
+    c.add('', 'required', 'expected "index" (trusted keys of index v1) or "repository" (the pinned root of repository v2), found neither');
+  }
   if (v.schema !== INSTALL_POLICY_SCHEMA && v.schema !== undefined) {
     c.add('/schema', 'const', `expected ${JSON.stringify(INSTALL_POLICY_SCHEMA)}, found ${describeJSONValue60(v.schema)}`);
   }
   const index = v.index === undefined ? undefined : readIndex(v.index, c);
+  const repository = v.repository === undefined ? undefined : readRepositoryPolicy(v.repository, c);
   // The host is read before capabilities and publishers: both depend on its server line.
   const host = v.host === undefined ? undefined : readHost(v.host, c);
   const publishers = v.publishers === undefined ? undefined : readPublishers(v.publishers, c);
@@ -567,7 +597,7 @@ function readPolicy(v: unknown, c: Collector): InstallPolicy | undefined {
   const auditLog = v.audit_log === undefined ? undefined : plainString(c, v.audit_log, '/audit_log', MAX_PATH_LENGTH);
   if (
     c.problems.length > 0 ||
-    index === undefined ||
+    (index === undefined && repository === undefined) ||
     host === undefined ||
     publishers === undefined ||
     capabilities === undefined ||
@@ -580,7 +610,8 @@ function readPolicy(v: unknown, c: Collector): InstallPolicy | undefined {
   }
   return {
     schema: INSTALL_POLICY_SCHEMA,
-    index,
+    ...(index !== undefined ? { index } : {}),
+    ...(repository !== undefined ? { repository } : {}),
     publishers: publishers.named,
     defaultLimits: publishers.defaults,
     capabilities,
@@ -607,6 +638,47 @@ function readArchive(v: unknown, c: Collector): ArchiveRules | undefined {
     refuseCaseCollisions: (v.refuse_case_collisions as boolean | undefined) ?? d.refuseCaseCollisions,
     refuseTrailingData: (v.refuse_trailing_data as boolean | undefined) ?? d.refuseTrailingData,
   });
+}
+
+/** `repository`: the pinned root (file or SHA-256 of `1.root.json`), the metadata folder, an optional URL. */
+function readRepositoryPolicy(v: unknown, c: Collector): RepositoryPolicy | undefined {
+  const at = '/repository';
+  if (!objectWith(c, v, at, [], ['url', 'root', 'root_sha256', 'metadata_dir'])) return undefined;
+  const before = c.problems.length;
+  if ((v.root === undefined) === (v.root_sha256 === undefined)) {
+    c.add(at, 'oneOf', 'expected exactly one of "root" (a pinned root file) and "root_sha256" (the SHA-256 of 1.root.json); a root is never trusted on first use');
+  }
+  const rootFile = v.root === undefined ? undefined : plainString(c, v.root, ptr(at, 'root'), MAX_PATH_LENGTH);
+  let rootSha256: string | undefined;
+  if (v.root_sha256 !== undefined) {
+    if (typeof v.root_sha256 === 'string' && /^[0-9a-f]{64}$/.test(v.root_sha256)) rootSha256 = v.root_sha256;
+    else c.add(ptr(at, 'root_sha256'), 'pattern', `expected 64 lowercase hex characters, found ${describeJSONValue60(v.root_sha256)}`);
+  }
+  let url: string | undefined;
+  if (v.url !== undefined) {
+    if (isHttpsUrl(v.url)) url = v.url;
+    else c.add(ptr(at, 'url'), 'format', `expected an https:// URL without userinfo, query or fragment, found ${describeJSONValue60(v.url)}`);
+  }
+  const metadataDir = v.metadata_dir === undefined ? DEFAULT_REPOSITORY_METADATA_DIR : plainString(c, v.metadata_dir, ptr(at, 'metadata_dir'), MAX_PATH_LENGTH);
+  if (c.problems.length > before || metadataDir === undefined) return undefined;
+  return Object.freeze({
+    ...(url !== undefined ? { url } : {}),
+    ...(rootFile !== undefined ? { rootFile } : {}),
+    ...(rootSha256 !== undefined ? { rootSha256 } : {}),
+    metadataDir,
+  });
+}
+
+/** Whether `s` is an IPv4 or IPv6 address literal (no zone id, no brackets). */
+export function isIpLiteral(s: unknown): s is string {
+  if (typeof s !== 'string' || s.length === 0 || s.length > 45) return false;
+  if (/^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$/.test(s)) return true;
+  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(':')) return false;
+  try {
+    return new URL(`http://[${s}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
 }
 
 /** `index`: trust via `indexTrustFromPolicy`, plus `allow_draft` (ours). */
@@ -930,7 +1002,7 @@ function readServerRules(v: Obj, at: string, c: Collector): ServerRules | undefi
 function readLimits(v: unknown, c: Collector): InstallLimits | undefined {
   const at = '/limits';
   const numeric = Object.keys(LIMIT_BOUNDS) as (keyof typeof LIMIT_BOUNDS)[];
-  if (!objectWith(c, v, at, [], [...numeric, 'allow_private_addresses'])) return undefined;
+  if (!objectWith(c, v, at, [], [...numeric, 'allow_private_addresses', 'allow_addresses', 'ca_file'])) return undefined;
   const before = c.problems.length;
   const out: Record<string, number | boolean> = {};
   for (const k of numeric) {
@@ -945,6 +1017,19 @@ function readLimits(v: unknown, c: Collector): InstallLimits | undefined {
   if (v.allow_private_addresses !== undefined && typeof v.allow_private_addresses !== 'boolean') {
     c.add(ptr(at, 'allow_private_addresses'), 'type', `expected a boolean, found ${describeJSONValue60(v.allow_private_addresses)}`);
   }
+  const allowAddresses: string[] = [];
+  if (v.allow_addresses !== undefined) {
+    const ap = ptr(at, 'allow_addresses');
+    if (!Array.isArray(v.allow_addresses)) c.add(ap, 'type', `expected an array of IP address literals, found ${describeJSONValue60(v.allow_addresses)}`);
+    else {
+      v.allow_addresses.forEach((a, i) => {
+        if (!isIpLiteral(a)) c.add(ptr(ap, i), 'format', `expected an IPv4 or IPv6 address literal, found ${describeJSONValue60(a)}`);
+        else if (allowAddresses.includes(a)) c.add(ptr(ap, i), 'uniqueItems', `${JSON.stringify(a)} is listed twice`);
+        else allowAddresses.push(a);
+      });
+    }
+  }
+  const caFile = v.ca_file === undefined ? undefined : plainString(c, v.ca_file, ptr(at, 'ca_file'), MAX_PATH_LENGTH);
   if (c.problems.length > before) return undefined;
   const d = DEFAULT_INSTALL_LIMITS;
   return Object.freeze({
@@ -959,6 +1044,8 @@ function readLimits(v: unknown, c: Collector): InstallLimits | undefined {
     maxRedirects: (out.max_redirects as number | undefined) ?? d.maxRedirects,
     allowPrivateAddresses: v.allow_private_addresses === true,
     lockWaitMs: (out.lock_wait_ms as number | undefined) ?? d.lockWaitMs,
+    ...(allowAddresses.length > 0 ? { allowAddresses: Object.freeze(allowAddresses) } : {}),
+    ...(caFile !== undefined ? { caFile } : {}),
   });
 }
 

@@ -20,8 +20,8 @@
  */
 import { PolicyError, VerificationError, type ErrorCode } from '../../core/errors.js';
 
-/** What is being fetched (for messages, progress and per-purpose caps). */
-export type FetchPurpose = 'index' | 'manifest' | 'artifact';
+/** What is being fetched (for messages, progress and per-purpose caps; `metadata` and `target` are repository v2's). */
+export type FetchPurpose = 'index' | 'manifest' | 'artifact' | 'metadata' | 'target';
 
 /** Options of one fetch. */
 export interface FetchRequest {
@@ -118,15 +118,17 @@ export function createMemorySpool(): ArtifactSpool {
 /** Codes a fetch may fail with. */
 export type FetchErrorCode = Extract<
   ErrorCode,
-  'FETCH_URL_REFUSED' | 'FETCH_ADDRESS_REFUSED' | 'FETCH_REDIRECT_REFUSED' | 'FETCH_TOO_LARGE' | 'FETCH_TIMEOUT' | 'FETCH_TOO_SLOW' | 'FETCH_FAILED'
+  'FETCH_URL_REFUSED' | 'FETCH_ADDRESS_REFUSED' | 'FETCH_REDIRECT_REFUSED' | 'FETCH_TOO_LARGE' | 'FETCH_TIMEOUT' | 'FETCH_TOO_SLOW' | 'FETCH_NOT_FOUND' | 'FETCH_FAILED'
 >;
 
 /**
  * The error for a fetch failure, with the class fixed per code: refusals by
  * the fetch rules (URL, address, redirect) are {@link PolicyError}s — the
- * operator's transport policy says no; a body over its cap, a timeout or a
- * failed transfer are {@link VerificationError}s — the bytes could not be
- * obtained as the index describes them.
+ * operator's transport policy says no; a body over its cap, a timeout, a
+ * file the server does not have (`FETCH_NOT_FOUND`: HTTP 403, 404 or 410 —
+ * kept apart from other failures because a TUF client reads "the next root
+ * is not there" from it) or a failed transfer are {@link VerificationError}s
+ * — the bytes could not be obtained as the index describes them.
  *
  * @param code - a `FETCH_*` code.
  * @param message - what was expected and found (never secret material).

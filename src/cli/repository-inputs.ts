@@ -1,0 +1,161 @@
+/**
+ * Inputs shared by the repository v2 commands (`repo`, `mirror`, `export`,
+ * `install --repo`, `candidates --repo`): signing keys, the transport to a
+ * repository folder or URL, the pinned root.
+ *
+ * @module
+ */
+import path from 'node:path';
+import { InputError, PolicyError } from '../core/errors.js';
+import { DEFAULT_INSTALL_LIMITS, type InstallLimits } from '../domain/install/policy.js';
+import type { InstallFetcher } from '../domain/install/transport.js';
+import type { RepositoryTransport } from '../domain/repository/client.js';
+import { ed25519Signer, type MetadataSigner } from '../domain/repository/keys.js';
+import type { OnlineSigners } from '../domain/repository/writer.js';
+import { sha256Hex } from '../crypto/index.js';
+import { createHttpsFetcher, fetcherOptionsFromLimits } from '../io/fetch.js';
+import { readFileBounded } from '../io/files.js';
+import { loadSeed, readSeedFile } from '../io/keys.js';
+import { dirRepositoryTransport, httpRepositoryTransport, repositoryUrls } from '../io/repository-transport.js';
+import { REPO_ROOT_MAX_BYTES } from '../core/limits.js';
+import { cliEnv, err } from './run.js';
+import { UsageError, type OptionSpec } from './spec.js';
+
+/** A signer from a seed file or an environment variable; the seed is wiped after the signer copied it. */
+export async function loadSigner(file: string | undefined, envVar: string | undefined, flags: [string, string]): Promise<MetadataSigner> {
+  const seed = await loadSeed(file, envVar, flags, cliEnv());
+  try {
+    return ed25519Signer(seed);
+  } finally {
+    seed.fill(0);
+  }
+}
+
+/** Signers from several seed files (root keys). */
+export async function loadSignerFiles(files: readonly string[]): Promise<MetadataSigner[]> {
+  const out: MetadataSigner[] = [];
+  for (const f of files) {
+    const seed = await readSeedFile(f);
+    try {
+      out.push(ed25519Signer(seed));
+    } finally {
+      seed.fill(0);
+    }
+  }
+  return out;
+}
+
+/** The online key options of the writing commands. */
+export const ONLINE_KEY_OPTIONS: Readonly<Record<string, OptionSpec>> = Object.freeze({
+  'online-key': { type: 'string', value: 'FILE', describe: 'the online key (seed file) that signs targets, snapshot, timestamp and the bins' },
+  'online-key-env': { type: 'string', value: 'VAR', describe: 'the online key as base64 in this environment variable (CI secrets)' },
+  'timestamp-key': { type: 'string', value: 'FILE', describe: 'a separate timestamp key (seed file), if the root names one' },
+  'timestamp-key-env': { type: 'string', value: 'VAR', describe: 'the separate timestamp key as base64 in this environment variable' },
+});
+
+/** Arguments of {@link ONLINE_KEY_OPTIONS}. */
+export interface OnlineKeyArgs {
+  'online-key'?: string;
+  'online-key-env'?: string;
+  'timestamp-key'?: string;
+  'timestamp-key-env'?: string;
+}
+
+/**
+ * The online signers named by the options.
+ *
+ * @param args - the parsed options.
+ * @returns online (and timestamp) signers.
+ */
+export async function loadOnlineSigners(args: OnlineKeyArgs): Promise<OnlineSigners> {
+  const online = await loadSigner(args['online-key'], args['online-key-env'], ['--online-key', '--online-key-env']);
+  const hasTs = args['timestamp-key'] !== undefined || args['timestamp-key-env'] !== undefined;
+  const timestamp = hasTs ? await loadSigner(args['timestamp-key'], args['timestamp-key-env'], ['--timestamp-key', '--timestamp-key-env']) : undefined;
+  return { online, ...(timestamp ? { timestamp } : {}) };
+}
+
+/** Check a number-of-days option. */
+export function days(flag: string, v: number | undefined, max = 3660): number | undefined {
+  if (v === undefined) return undefined;
+  if (!(Number.isFinite(v) && v > 0 && v <= max)) throw new UsageError(`--${flag} must be a number of days above 0 and at most ${max}, found ${v}`);
+  return v;
+}
+
+/** The transport options of the reading commands. */
+export const TRANSPORT_OPTIONS: Readonly<Record<string, OptionSpec>> = Object.freeze({
+  ca: { type: 'string', value: 'FILE', describe: 'extra trusted CA certificates (PEM) for the HTTPS connection' },
+  'allow-address': { type: 'string', value: 'IP', multiple: true, describe: 'allow this private or loopback address (e.g. a mirror on this host); repeatable' },
+  'test-loopback-http': { type: 'boolean', hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
+});
+
+/** Arguments of {@link TRANSPORT_OPTIONS}. */
+export interface TransportArgs {
+  ca?: string;
+  'allow-address': string[];
+  'test-loopback-http': boolean;
+}
+
+/** Whether a source is an http(s) URL (else a folder). */
+export function isUrl(source: string): boolean {
+  return /^https?:\/\//i.test(source);
+}
+
+/**
+ * The HTTPS fetcher for a reading command.
+ *
+ * @param args - `--ca`, `--allow-address`, the hidden test flag.
+ * @param limits - timeouts and address rules (default: the install defaults).
+ * @param caPem - CA certificates already read (policy `ca_file`).
+ * @returns the fetcher.
+ */
+export async function commandFetcher(args: Partial<TransportArgs>, limits: InstallLimits = DEFAULT_INSTALL_LIMITS, caPem?: string): Promise<InstallFetcher> {
+  const ca = args.ca !== undefined ? new TextDecoder().decode(await readFileBounded(args.ca, 1024 * 1024, 'CA file')) : caPem;
+  const allow = [...(limits.allowAddresses ?? []), ...(args['allow-address'] ?? [])];
+  if (args['test-loopback-http']) err('lattice-index: TEST MODE: plain HTTP to loopback addresses is allowed (--test-loopback-http); never use this in production');
+  return createHttpsFetcher(
+    fetcherOptionsFromLimits(limits, {
+      ...(ca !== undefined ? { ca } : {}),
+      ...(allow.length > 0 ? { allowAddresses: allow } : {}),
+      allowLoopbackHttp: args['test-loopback-http'] === true,
+    }),
+  );
+}
+
+/**
+ * A transport to a repository folder or URL.
+ *
+ * @param source - a folder, or the repository's base URL.
+ * @param fetcher - used for a URL.
+ * @returns the transport.
+ */
+export function repositoryTransport(source: string, fetcher: () => Promise<InstallFetcher>): Promise<RepositoryTransport> | RepositoryTransport {
+  if (!isUrl(source)) return dirRepositoryTransport(path.resolve(source));
+  return fetcher().then((f) => httpRepositoryTransport(f, repositoryUrls(source)));
+}
+
+/**
+ * Read a root file given on the command line (`--root FILE`).
+ *
+ * @param file - the path.
+ * @returns its bytes.
+ */
+export async function readRootFile(file: string): Promise<Uint8Array> {
+  return readFileBounded(file, REPO_ROOT_MAX_BYTES, 'root file');
+}
+
+/**
+ * Check fetched `1.root.json` bytes against a SHA-256 pin.
+ *
+ * @param bytes - the fetched root.
+ * @param pin - the pinned SHA-256.
+ * @throws {PolicyError} `REPO_ROOT_PIN` on a mismatch.
+ */
+export function checkRootPin(bytes: Uint8Array, pin: string): void {
+  const got = sha256Hex(bytes);
+  if (got !== pin) throw new PolicyError('REPO_ROOT_PIN', `1.root.json has SHA-256 ${got}; the policy pins ${pin}`);
+}
+
+/** Refuse an empty list where one is required (parseArgs cannot express "at least one"). */
+export function atLeastOne(flag: string, list: readonly string[]): void {
+  if (list.length === 0) throw new InputError('USAGE_ERROR', `expected at least one --${flag}`);
+}
