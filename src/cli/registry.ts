@@ -37,6 +37,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'install', describe: 'Verify a plugin end to end (index, publisher, manifest, artifact, capabilities, runner) and place it after approval', load: async () => (await import('./commands/install.js')).installCommand },
   { name: 'candidates', describe: 'List what this host could install from a verified index, and why not the rest', load: async () => (await import('./commands/candidates.js')).candidatesCommand },
   { name: 'repo', describe: 'Repository v2, the index as a TUF repository: init, publish, refresh, rotate-root, verify', load: async () => (await import('./commands/repo.js')).repoCommand },
+  { name: 'mirror', describe: 'Copy a repository v2 into a folder, verifying every file; only new versions and hashes are fetched, nothing is re-signed', load: async () => (await import('./commands/mirror.js')).mirrorCommand },
+  { name: 'export', describe: 'Write one offline bundle of a plugin release from repository v2 (root chain, metadata, target, manifest, artifact)', load: async () => (await import('./commands/export.js')).exportCommand },
   { name: 'policy', describe: 'Install policy: init, check, export-server-trust', load: async () => (await import('./commands/policy.js')).policyCommand },
 ];
 

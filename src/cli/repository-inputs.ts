@@ -9,14 +9,21 @@ import path from 'node:path';
 import { InputError, PolicyError } from '../core/errors.js';
 import { DEFAULT_INSTALL_LIMITS, type InstallLimits } from '../domain/install/policy.js';
 import type { InstallFetcher } from '../domain/install/transport.js';
-import type { RepositoryTransport } from '../domain/repository/client.js';
+import type { ClientResult, RepositoryClient, RepositoryTransport, TrustedMetadataStore } from '../domain/repository/client.js';
+import type { InstallIndexSource } from '../domain/install/pipeline.js';
+import type { InstallPolicy } from '../domain/install/policy.js';
+import type { FetchPurpose } from '../domain/install/transport.js';
+import { offlineBundleTransport, type OfflineBundle } from '../domain/repository/bundle.js';
+import { openPinnedClient, repositoryIndexSource, type RootPin } from '../domain/repository/install-source.js';
+import { policyPath } from '../io/install.js';
+import { nodeTufVerifier } from '../io/tuf-verifier.js';
 import { ed25519Signer, type MetadataSigner } from '../domain/repository/keys.js';
 import type { OnlineSigners } from '../domain/repository/writer.js';
 import { sha256Hex } from '../crypto/index.js';
 import { createHttpsFetcher, fetcherOptionsFromLimits } from '../io/fetch.js';
 import { readFileBounded } from '../io/files.js';
 import { loadSeed, readSeedFile } from '../io/keys.js';
-import { dirRepositoryTransport, httpRepositoryTransport, repositoryUrls } from '../io/repository-transport.js';
+import { dirMetadataStore, dirRepositoryTransport, httpRepositoryTransport, repositoryUrls } from '../io/repository-transport.js';
 import { REPO_ROOT_MAX_BYTES } from '../core/limits.js';
 import { cliEnv, err } from './run.js';
 import { UsageError, type OptionSpec } from './spec.js';
@@ -158,4 +165,91 @@ export function checkRootPin(bytes: Uint8Array, pin: string): void {
 /** Refuse an empty list where one is required (parseArgs cannot express "at least one"). */
 export function atLeastOne(flag: string, list: readonly string[]): void {
   if (list.length === 0) throw new InputError('USAGE_ERROR', `expected at least one --${flag}`);
+}
+
+/** A store that reads a folder but keeps every write in memory (dry runs write nothing). */
+export function overlayStore(base: TrustedMetadataStore): TrustedMetadataStore {
+  const mem = new Map<string, Uint8Array | null>();
+  return {
+    async read(name) {
+      if (mem.has(name)) return mem.get(name) ?? undefined;
+      return base.read(name);
+    },
+    async write(name, bytes) {
+      mem.set(name, Uint8Array.from(bytes));
+    },
+    async remove(name) {
+      mem.set(name, null);
+    },
+  };
+}
+
+/** Options of {@link repositoryInstallSource}. */
+export interface RepositoryInstallSourceOptions {
+  policy: InstallPolicy;
+  policyDir: string;
+  /** Repository v2 URL (`--repo`). */
+  repoUrl?: string;
+  /** An offline bundle already read (`--from`). */
+  bundle?: OfflineBundle;
+  /** The bundle file name, for records. */
+  bundleFile?: string;
+  /** Makes the fetcher (only for a URL). */
+  fetcher?: () => Promise<InstallFetcher>;
+  now: number;
+  /** Keep the trusted metadata folder unchanged. */
+  dryRun: boolean;
+}
+
+/**
+ * The install pipeline's step 1 from repository v2 or an offline bundle,
+ * trusting the policy's pinned root and keeping the trusted metadata in the
+ * policy's `repository.metadata_dir`.
+ *
+ * @param o - policy, URL or bundle, clock.
+ * @returns the index source.
+ * @throws {InputError} `INSTALL_POLICY_INVALID` when the policy pins no repository root.
+ */
+export async function repositoryInstallSource(o: RepositoryInstallSourceOptions): Promise<InstallIndexSource> {
+  const { open, label } = await policyRepositoryClient(o);
+  const b = o.bundle;
+  return repositoryIndexSource({
+    label,
+    open,
+    ...(b !== undefined
+      ? {
+          content: (url: string, purpose: FetchPurpose) =>
+            purpose === 'manifest' && url === b.manifestUrl ? b.manifest : purpose === 'artifact' && url === b.artifactUrl ? b.artifact : undefined,
+        }
+      : {}),
+  });
+}
+
+/**
+ * A client opener for the policy's repository (pinned root, trusted metadata folder).
+ *
+ * @param o - as {@link repositoryInstallSource}.
+ * @returns the opener and a label.
+ */
+export async function policyRepositoryClient(o: RepositoryInstallSourceOptions): Promise<{ open: () => Promise<ClientResult<RepositoryClient>>; label: string }> {
+  const rp = o.policy.repository;
+  if (rp === undefined) {
+    throw new InputError('INSTALL_POLICY_INVALID', 'the install policy has no "repository" member: repository v2 needs a pinned root (repository.root or repository.root_sha256)');
+  }
+  const pin: RootPin =
+    rp.rootFile !== undefined
+      ? { kind: 'file', bytes: await readFileBounded(policyPath(o.policyDir, rp.rootFile), REPO_ROOT_MAX_BYTES, 'pinned root'), label: rp.rootFile }
+      : { kind: 'sha256', sha256: rp.rootSha256! };
+  const dirStore = dirMetadataStore(policyPath(o.policyDir, rp.metadataDir));
+  const store = o.dryRun ? overlayStore(dirStore) : dirStore;
+  const b = o.bundle;
+  let transport: RepositoryTransport;
+  if (b !== undefined) transport = offlineBundleTransport(b);
+  else {
+    const url = o.repoUrl ?? rp.url;
+    if (url === undefined) throw new InputError('USAGE_ERROR', 'expected --repo URL (the policy names no repository.url)');
+    transport = httpRepositoryTransport(await o.fetcher!(), repositoryUrls(url));
+  }
+  const label = b !== undefined ? `offline bundle ${o.bundleFile ?? ''}`.trim() : (o.repoUrl ?? rp.url)!;
+  return { label, open: () => openPinnedClient({ transport, store, now: o.now, verifier: nodeTufVerifier, pin }) };
 }

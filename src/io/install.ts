@@ -34,7 +34,7 @@ import { InputError, PolicyError, VerificationError, type LatticeIndexError } fr
 import { formatRFC3339UTC } from '../core/rules.js';
 import type { ReleaseChannel } from '../core/index/types.js';
 import type { IndexState } from '../domain/index/state.js';
-import { verifyInstall, type StoredManifestReader, type VerifyInstallResult } from '../domain/install/pipeline.js';
+import { verifyInstall, type InstallIndexSource, type StoredManifestReader, type VerifyInstallResult } from '../domain/install/pipeline.js';
 import type { HostProfile, InstallPolicy } from '../domain/install/policy.js';
 import type { ApprovalSummary } from '../domain/install/summary.js';
 import { fetchError, type FetchPurpose, type InstallFetcher } from '../domain/install/transport.js';
@@ -51,15 +51,18 @@ export interface RunInstallOptions {
   policy: InstallPolicy;
   /** Directory relative `state_file` / `audit_log` paths are resolved against (the policy file's). */
   policyDir: string;
-  /** The index: a file path, or an `https://` URL fetched with `fetcher`. */
-  indexSource: string;
+  /** Index v1: a file path, or an `https://` URL fetched with `fetcher` (exactly one of `indexSource` and `index`). */
+  indexSource?: string;
+  /** Another source of step 1: repository v2 or an offline bundle (`src/domain/repository/install-source.ts`). */
+  index?: InstallIndexSource;
   pluginId: string;
   channel?: ReleaseChannel;
   /** Pin one release version (`id@version`). */
   version?: string;
   /** The server's plugin directory (must exist). */
   pluginDir: string;
-  fetcher: InstallFetcher;
+  /** Omit only with an `index` source that carries manifest and artifact (an offline bundle). */
+  fetcher?: InstallFetcher;
   now: number;
   /** Verify everything, write nothing (no state, no placement, no audit record). */
   dryRun?: boolean;
@@ -118,8 +121,9 @@ export function policyPath(policyDir: string, p: string): string {
  * const bytes = await readIndexSource('index/plugins.json', fetcher, policy.limits.maxIndexBytes);
  * ```
  */
-export async function readIndexSource(source: string, fetcher: InstallFetcher, maxBytes: number): Promise<Uint8Array> {
-  if (/^https?:\/\//i.test(source)) return fetchBytes(fetcher, source, { maxBytes, purpose: 'index' });
+export async function readIndexSource(source: string, fetcher: InstallFetcher | undefined, maxBytes: number): Promise<Uint8Array> {
+  if (fetcher === undefined && /^https?:\/\//i.test(source)) throw new TypeError('readIndexSource: a URL needs a fetcher');
+  if (/^https?:\/\//i.test(source)) return fetchBytes(fetcher!, source, { maxBytes, purpose: 'index' });
   return readFileBounded(source, maxBytes);
 }
 
@@ -140,8 +144,9 @@ export async function readIndexSource(source: string, fetcher: InstallFetcher, m
  * const storedManifest = storedManifestReader('index/plugins.json', fetcher);
  * ```
  */
-export function storedManifestReader(source: string, fetcher: InstallFetcher): StoredManifestReader {
+export function storedManifestReader(source: string, fetcher: InstallFetcher | undefined): StoredManifestReader {
   if (/^https?:\/\//i.test(source)) {
+    if (fetcher === undefined) throw new TypeError('storedManifestReader: an index URL needs a fetcher');
     const base = new URL(source);
     return async (relativePath, maxBytes) => {
       const url = new URL(relativePath, base);
@@ -212,9 +217,13 @@ async function installLocked(
   if (!dryRun) report.recovery = await recoverPluginDir(opts.pluginDir);
   const state: IndexState | undefined = await readIndexStateFile(statePath);
 
-  let indexBytes: Uint8Array;
+  if ((opts.indexSource === undefined) === (opts.index === undefined)) throw new TypeError('runInstall: give exactly one of indexSource and index');
+  let indexBytes: Uint8Array | undefined;
   try {
-    indexBytes = await readIndexSource(opts.indexSource, opts.fetcher, opts.policy.limits.maxIndexBytes);
+    if (opts.indexSource !== undefined) {
+      if (opts.fetcher === undefined && /^https?:\/\//i.test(opts.indexSource)) throw new TypeError('runInstall: an index URL needs a fetcher');
+      indexBytes = await readIndexSource(opts.indexSource, opts.fetcher!, opts.policy.limits.maxIndexBytes);
+    }
   } catch (e) {
     if (!(e instanceof VerificationError || e instanceof PolicyError)) throw e;
     const result: VerifyInstallResult = { ok: false, steps: [{ step: 'index', ok: false, detail: `${e.message} [${e.code}]` }], error: e, nextState: undefined };
@@ -228,12 +237,12 @@ async function installLocked(
   let result: VerifyInstallResult;
   try {
     result = await verifyInstall({
-      indexBytes,
+      ...(indexBytes !== undefined ? { indexBytes } : { index: opts.index! }),
       policy: opts.policy,
       pluginId: opts.pluginId,
       ...(opts.channel !== undefined ? { channel: opts.channel } : {}),
       ...(opts.version !== undefined ? { version: opts.version } : {}),
-      fetcher: opts.fetcher,
+      ...(opts.fetcher !== undefined ? { fetcher: opts.fetcher } : {}),
       codec: nodeBundleCodec,
       now: opts.now,
       ...(state !== undefined ? { state } : {}),
@@ -241,7 +250,8 @@ async function installLocked(
       spool: stage ? stage.spool : () => createFileSpool(path.join(tmp!, 'artifact')),
       ...(!dryRun && opts.approve !== undefined ? { approve: opts.approve } : {}),
       ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
-      storedManifest: storedManifestReader(opts.indexSource, opts.fetcher),
+      // Index v1: beside the index file or at its URL's origin; repository v2 sources read their own targets.
+      ...(opts.indexSource !== undefined ? { storedManifest: storedManifestReader(opts.indexSource, opts.fetcher) } : {}),
     });
   } catch (e) {
     await stage?.abort();
@@ -277,7 +287,7 @@ async function audit(opts: RunInstallOptions, auditPath: string, result: VerifyI
   // An index that is not even strict JSON is unreadable input (the CLI exits 2), not a
   // refusal of a candidate: nothing is recorded, like any other unreadable input.
   if (!result.ok && result.error.code.startsWith('JSON_')) return;
-  const base = { time: formatRFC3339UTC(opts.now), plugin: opts.pluginId, ...(opts.version !== undefined ? { pinned_version: opts.version } : {}), channel: opts.channel ?? 'stable', index: opts.indexSource };
+  const base = { time: formatRFC3339UTC(opts.now), plugin: opts.pluginId, ...(opts.version !== undefined ? { pinned_version: opts.version } : {}), channel: opts.channel ?? 'stable', index: opts.indexSource ?? opts.index!.label };
   if (result.ok) {
     const c = result.candidate;
     const placed = report.placed !== undefined;

@@ -20,18 +20,24 @@
  */
 import { listCandidates } from '../../domain/install/candidates.js';
 import { verifyIndexForInstall } from '../../domain/install/pipeline.js';
-import { createHttpsFetcher, fetcherOptionsFromLimits } from '../../io/fetch.js';
+import type { PolicyError, VerificationError } from '../../core/errors.js';
+import type { VerifiedIndex } from '../../domain/index/verify.js';
+import type { InstallStep } from '../../domain/install/pipeline.js';
+import { loadRepositoryPlugins } from '../../domain/repository/install-source.js';
+import { readFileBounded } from '../../io/files.js';
+import { commandFetcher, policyRepositoryClient } from '../repository-inputs.js';
 import { readIndexStateFile } from '../../io/index-state.js';
 import { policyPath, readIndexSource } from '../../io/install.js';
 import { err, EXIT, exitCodeFor, oneLine, out, outJSON } from '../run.js';
-import { defineCommand } from '../spec.js';
+import { defineCommand, UsageError } from '../spec.js';
 import { InputError } from '../../core/errors.js';
 import { resolveServerVersion } from '../../core/server-line.js';
 import type { HostProfile } from '../../domain/install/policy.js';
 import { loadInstallPolicy, parseTimeFlag, printSteps } from '../inputs.js';
 
 interface CandidatesArgs {
-  index: string;
+  index?: string;
+  repo?: string;
   policy: string;
   json: boolean;
   now?: string;
@@ -41,8 +47,10 @@ interface CandidatesArgs {
 
 export const candidatesCommand = defineCommand<CandidatesArgs>({
   name: 'candidates',
+  conflicts: [['index', 'repo']],
   options: {
-    index: { type: 'string', value: 'URL|FILE', required: true, describe: 'the signed index: an https:// URL or a file' },
+    index: { type: 'string', value: 'URL|FILE', describe: 'index v1: the signed plugins.json, an https:// URL or a file' },
+    repo: { type: 'string', value: 'URL', describe: "repository v2: its base URL (default: the policy's repository.url); trust starts from the policy's pinned root" },
     policy: { type: 'string', value: 'FILE', required: true, describe: 'install policy file' },
     json: { type: 'boolean', default: false, describe: 'print the list as JSON' },
     now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
@@ -58,24 +66,40 @@ export const candidatesCommand = defineCommand<CandidatesArgs>({
       host = { serverRules: v.rules.version, serverLine: v.rules.line };
     }
     const { policy, policyDir } = await loadInstallPolicy(args.policy);
-    const fetcher = createHttpsFetcher(fetcherOptionsFromLimits(policy.limits, { allowLoopbackHttp: args['test-loopback-http'] }));
-    const state = await readIndexStateFile(policyPath(policyDir, policy.stateFile));
-    const bytes = await readIndexSource(args.index, fetcher, policy.limits.maxIndexBytes);
-    const r = verifyIndexForInstall(bytes, policy, now, state, host);
+    const v2 = args.repo !== undefined || (args.index === undefined && policy.repository?.url !== undefined);
+    if (!v2 && args.index === undefined) throw new UsageError('expected --index URL|FILE (index v1) or --repo URL (repository v2)');
+    const caPem = policy.limits.caFile !== undefined ? new TextDecoder().decode(await readFileBounded(policyPath(policyDir, policy.limits.caFile), 1024 * 1024, 'CA file')) : undefined;
+    const fetcher = await commandFetcher({ 'test-loopback-http': args['test-loopback-http'] }, policy.limits, caPem);
+    const source = v2 ? (args.repo ?? policy.repository!.url!) : args.index!;
+    let r: { ok: true; verified: VerifiedIndex; steps: InstallStep[] } | { ok: false; error: VerificationError | PolicyError; steps: InstallStep[] };
+    if (v2) {
+      // Read-only: the trusted metadata folder is not moved forward by a listing.
+      const { open } = await policyRepositoryClient({ policy, policyDir, ...(args.repo !== undefined ? { repoUrl: args.repo } : {}), fetcher: async () => fetcher, now, dryRun: true });
+      const opened = await open();
+      if (!opened.ok) r = { ok: false, error: opened.error, steps: [{ step: 'index.root', ok: false, detail: `${opened.error.message} [${opened.error.code}]` }] };
+      else {
+        const all = await loadRepositoryPlugins(opened.value, host?.serverLine ?? policy.host.serverLine, now);
+        r = all.ok ? { ok: true, verified: all.value, steps: opened.value.steps } : { ok: false, error: all.error, steps: opened.value.steps };
+      }
+    } else {
+      const state = await readIndexStateFile(policyPath(policyDir, policy.stateFile));
+      const bytes = await readIndexSource(args.index!, fetcher, policy.limits.maxIndexBytes);
+      r = verifyIndexForInstall(bytes, policy, now, state, host);
+    }
     if (!r.ok) {
-      if (args.json) outJSON({ ok: false, index: args.index, code: r.error.code, message: r.error.message, exit: exitCodeFor(r.error.code), steps: r.steps });
+      if (args.json) outJSON({ ok: false, index: source, code: r.error.code, message: r.error.message, exit: exitCodeFor(r.error.code), steps: r.steps });
       else if (exitCodeFor(r.error.code) !== EXIT.USAGE) printSteps(r.steps, err);
       throw r.error;
     }
     const list = listCandidates(r.verified, policy, now, host);
     const serverVersion = list[0]?.serverVersion ?? host?.serverRules ?? policy.host.serverRules;
     if (args.json) {
-      outJSON({ ok: true, index: args.index, status: r.verified.status, generation: r.verified.generation ?? null, server_version: serverVersion, candidates: list });
+      outJSON({ ok: true, index: source, status: r.verified.status, generation: r.verified.generation ?? null, server_version: serverVersion, candidates: list });
       return;
     }
     const n = list.filter((c) => c.installable).length;
     const status = r.verified.status === 'official' ? 'official' : `${r.verified.status.toUpperCase()} — not official, accepted under index.allow_draft`;
-    out(`${args.index}: verified (${status}, generation ${r.verified.generation ?? 'none'}); ${n} of ${list.length} release(s) installable on ${policy.host.platform}, server version ${serverVersion}`);
+    out(`${source}: verified (${status}, ${v2 ? 'snapshot' : 'generation'} ${r.verified.generation ?? 'none'}); ${n} of ${list.length} release(s) installable on ${policy.host.platform}, server version ${serverVersion}`);
     for (const c of list) {
       const head = `${c.plugin} ${c.version} (${c.channel}, ${c.type}, ${c.publisher})`;
       out(c.installable ? `  yes ${head}: ${oneLine(c.reason)}` : `  no  ${head}: [${c.code}] ${oneLine(c.reason)}`);

@@ -23,20 +23,32 @@ import { RELEASE_CHANNELS, type ReleaseChannel } from '../../core/index/types.js
 import { InputError } from '../../core/errors.js';
 import { validIndexVersion, validPluginID } from '../../core/rules.js';
 import { formatApprovalSummary, type ApprovalSummary } from '../../domain/install/summary.js';
-import { createHttpsFetcher, fetcherOptionsFromLimits } from '../../io/fetch.js';
-import { assertDirectory } from '../../io/files.js';
-import { runInstall } from '../../io/install.js';
+import { assertDirectory, readFileBounded } from '../../io/files.js';
+import { policyPath, runInstall } from '../../io/install.js';
+import type { InstallPolicy } from '../../domain/install/policy.js';
+import { readOfflineBundle, type OfflineBundle } from '../../domain/repository/bundle.js';
+import { commandFetcher, repositoryInstallSource } from '../repository-inputs.js';
 import { removeOpenStagesSync } from '../../io/placement.js';
 import { releaseHeldLocksSync } from '../../io/plugin-dir-lock.js';
 import { loadInstallPolicy, parseTimeFlag, printSteps } from '../inputs.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
 import { promptYesNo } from '../prompt.js';
 import { cliIo, err, EXIT, exitCodeFor, out, outJSON } from '../run.js';
-import { defineCommand } from '../spec.js';
+import { defineCommand, UsageError } from '../spec.js';
+
+/** Read an offline bundle file (capped at the artifact limit plus room for metadata). */
+async function readBundleFile(file: string, policy: InstallPolicy): Promise<OfflineBundle> {
+  const bytes = await readFileBounded(file, policy.limits.maxArtifactBytes + policy.limits.maxManifestBytes + 64 * 1024 * 1024, 'offline bundle');
+  const r = await readOfflineBundle(bytes, { maxArtifactBytes: policy.limits.maxArtifactBytes, maxManifestBytes: policy.limits.maxManifestBytes });
+  if (!r.ok) throw r.error;
+  return r.bundle;
+}
 
 interface InstallArgs {
   plugin: string;
-  index: string;
+  index?: string;
+  repo?: string;
+  from?: string;
   policy: string;
   'plugin-dir': string;
   channel?: ReleaseChannel;
@@ -90,8 +102,11 @@ export const installCommand = defineCommand<InstallArgs>({
   positionals: [
     { name: 'plugin', describe: "ID (the channel's current release) or ID@VERSION (exactly that release)" },
   ],
+  conflicts: [['index', 'repo'], ['index', 'from'], ['repo', 'from']],
   options: {
-    index: { type: 'string', value: 'URL|FILE', required: true, describe: 'the signed index: an https:// URL or a file' },
+    index: { type: 'string', value: 'URL|FILE', describe: 'index v1: the signed plugins.json, an https:// URL or a file' },
+    repo: { type: 'string', value: 'URL', describe: "repository v2 (TUF): its base URL; trust starts from the policy's pinned root (default: the policy's repository.url)" },
+    from: { type: 'string', value: 'FILE', describe: 'an offline bundle (lattice-index export): verified and installed with no network' },
     policy: { type: 'string', value: 'FILE', required: true, describe: 'install policy file (lattice.plugin.install-policy.v1)' },
     'plugin-dir': { type: 'string', value: 'DIR', required: true, describe: "the server's plugin directory (must exist)" },
     channel: { type: 'string', choices: RELEASE_CHANNELS, describe: 'release channel (default stable; alpha must be asked for and allowed)' },
@@ -107,9 +122,27 @@ export const installCommand = defineCommand<InstallArgs>({
     const { pluginId, version: pinnedVersion } = parsePluginSpec(args.plugin);
     const { policy, policyDir } = await loadInstallPolicy(args.policy);
     await assertDirectory(args['plugin-dir'], 'plugin directory');
+    const v2 = args.repo !== undefined || args.from !== undefined || (args.index === undefined && policy.repository?.url !== undefined);
+    if (!v2 && args.index === undefined) throw new UsageError('expected one of --index URL|FILE (index v1), --repo URL (repository v2) or --from FILE (offline bundle)');
+    // An offline bundle: read and checked before anything else; no fetcher exists at all.
+    const bundle = args.from !== undefined ? await readBundleFile(args.from, policy) : undefined;
+    if (bundle !== undefined && bundle.plugin !== pluginId) throw new InputError('INPUT_INVALID', `the offline bundle is for ${bundle.plugin}, not ${pluginId}`);
+    if (bundle !== undefined && pinnedVersion !== undefined && bundle.version !== pinnedVersion) throw new InputError('INPUT_INVALID', `the offline bundle holds ${bundle.plugin}@${bundle.version}, not @${pinnedVersion}`);
+    const caPem = policy.limits.caFile !== undefined ? new TextDecoder().decode(await readFileBounded(policyPath(policyDir, policy.limits.caFile), 1024 * 1024, 'CA file')) : undefined;
     const loopback = args['test-loopback-http'];
-    if (loopback) err('lattice-index: TEST MODE: plain HTTP to loopback addresses is allowed (--test-loopback-http); never use this in production');
-    const fetcher = createHttpsFetcher(fetcherOptionsFromLimits(policy.limits, { allowLoopbackHttp: loopback }));
+    const fetcher = bundle === undefined ? await commandFetcher({ 'test-loopback-http': loopback }, policy.limits, caPem) : undefined;
+    const index = v2
+      ? await repositoryInstallSource({
+          policy,
+          policyDir,
+          ...(args.repo !== undefined ? { repoUrl: args.repo } : {}),
+          ...(bundle !== undefined ? { bundle, bundleFile: args.from! } : {}),
+          ...(fetcher !== undefined ? { fetcher: async () => fetcher } : {}),
+          now,
+          dryRun: args['dry-run'],
+        })
+      : undefined;
+    const version = pinnedVersion ?? bundle?.version;
     const text = args.json ? err : out;
     const io = cliIo();
     const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
@@ -130,12 +163,12 @@ export const installCommand = defineCommand<InstallArgs>({
       runInstall({
         policy,
         policyDir,
-        indexSource: args.index,
+        ...(index !== undefined ? { index } : { indexSource: args.index! }),
         pluginId,
-        ...(pinnedVersion !== undefined ? { version: pinnedVersion } : {}),
+        ...(version !== undefined ? { version } : {}),
         ...(args.channel !== undefined ? { channel: args.channel } : {}),
         pluginDir: args['plugin-dir'],
-        fetcher,
+        ...(fetcher !== undefined ? { fetcher } : {}),
         now,
         dryRun: args['dry-run'],
         approve,

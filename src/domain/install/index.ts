@@ -39,7 +39,9 @@ export type {
 export { INSTALL_STEPS, indexSaysLoads, preflightCandidate, verifyIndexForInstall, verifyInstall } from './pipeline.js';
 export type {
   InstallCandidate,
+  InstallIndexLoad,
   InstallIndexResult,
+  InstallIndexSource,
   InstallStep,
   InstallStepName,
   PreflightResult,

@@ -73,10 +73,41 @@ export interface InstallStep {
   detail: string;
 }
 
+/**
+ * Where DESIGN §5 step 1 gets the verified index data from, when it is not
+ * an index v1 file (`indexBytes`): repository v2 (the TUF refresh plus the
+ * plugin's target, `src/domain/repository/install-source.ts`) or an offline
+ * bundle of it. The source yields the same verified plugin, publisher and
+ * revocation data step 1 of index v1 yields, so steps 2–8 do not change.
+ */
+export interface InstallIndexSource {
+  /** How records name the source (a URL, a file). */
+  readonly label: string;
+  /**
+   * Step 1 for one plugin.
+   * @param request - the plugin, the policy, the clock, the host.
+   * @returns the verified index (with its sub-steps), or the first coded failure.
+   */
+  load(request: { pluginId: string; policy: InstallPolicy; now: number; host: HostProfile }): Promise<InstallIndexLoad>;
+  /**
+   * Bytes the source carries itself (an offline bundle's manifest and
+   * artifact), by URL; `undefined` for anything else. With it an install
+   * needs no fetcher at all.
+   */
+  content?(url: string, purpose: FetchPurpose): Uint8Array | undefined;
+}
+
+/** Result of {@link InstallIndexSource.load}. */
+export type InstallIndexLoad =
+  | { ok: true; verified: VerifiedIndex; steps: InstallStep[]; nextState?: IndexState }
+  | { ok: false; error: VerificationError | PolicyError; steps: InstallStep[] };
+
 /** Options of {@link verifyInstall}. */
 export interface VerifyInstallOptions {
-  /** The index exactly as fetched or read. */
-  indexBytes: Uint8Array;
+  /** Index v1: the index exactly as fetched or read (exactly one of `indexBytes` and `index`). */
+  indexBytes?: Uint8Array;
+  /** Another source of step 1 (repository v2, an offline bundle). */
+  index?: InstallIndexSource;
   /** The parsed install policy. */
   policy: InstallPolicy;
   /** The plugin to install. */
@@ -89,8 +120,12 @@ export interface VerifyInstallOptions {
    * without a pin the channel's current release is selected.
    */
   version?: string;
-  /** Fetches manifest and artifact URLs (cap enforced while streaming). */
-  fetcher: InstallFetcher;
+  /**
+   * Fetches manifest and artifact URLs (cap enforced while streaming).
+   * Omit only when the index source carries them itself (an offline
+   * bundle): any other fetch is then refused.
+   */
+  fetcher?: InstallFetcher;
   /** The gzip codec for v2 bundles (`nodeBundleCodec` from src/io/bundle.ts on Node); required to verify a v2 release. */
   codec?: BundleCodec;
   /** "Now", ms since the epoch, fixed once per run (expiry, key windows). */
@@ -226,21 +261,24 @@ interface Run {
  * ```
  */
 export async function verifyInstall(opts: VerifyInstallOptions): Promise<VerifyInstallResult> {
-  if (!(opts.indexBytes instanceof Uint8Array)) throw new TypeError('verifyInstall: indexBytes must be a Uint8Array');
+  if ((opts.indexBytes === undefined) === (opts.index === undefined)) throw new TypeError('verifyInstall: give exactly one of indexBytes and index');
+  if (opts.indexBytes !== undefined && !(opts.indexBytes instanceof Uint8Array)) throw new TypeError('verifyInstall: indexBytes must be a Uint8Array');
+  if (opts.index !== undefined && typeof opts.index.load !== 'function') throw new TypeError('verifyInstall: index must implement load()');
   if (typeof opts.now !== 'number' || !Number.isFinite(opts.now)) throw new TypeError('verifyInstall: now must be a finite number');
   if (typeof opts.pluginId !== 'string') throw new TypeError('verifyInstall: pluginId must be a string');
   if (opts.channel !== undefined && opts.channel !== 'stable' && opts.channel !== 'alpha') {
     throw new TypeError(`verifyInstall: channel must be stable or alpha, found ${String(opts.channel)}`);
   }
-  if (!opts.fetcher || typeof opts.fetcher.fetch !== 'function') throw new TypeError('verifyInstall: fetcher must implement fetch()');
+  if (opts.fetcher !== undefined ? typeof opts.fetcher.fetch !== 'function' : opts.index?.content === undefined) {
+    throw new TypeError('verifyInstall: fetcher must implement fetch() (it may be omitted only with an index source that carries its content)');
+  }
   const host: HostProfile = { ...opts.policy.host, ...(opts.host ?? {}) };
   const run: Run = { opts, host, rules: hostRules(host), steps: [] };
   let nextState: IndexState | undefined;
   let current: InstallStepName = 'index';
   let success = false;
   try {
-    stepIndex(run);
-    nextState = nextIndexState(run.verified!);
+    nextState = await stepIndex(run);
     current = 'select';
     stepSelect(run);
     current = 'publisher';
@@ -436,18 +474,38 @@ export function verifyIndexForInstall(
   return { ok: true, verified: r.verified, steps };
 }
 
-/** DESIGN §5 step 1 "index": verifyIndex with the operator's keys. */
-function stepIndex(run: Run): void {
-  const { policy, now, state, indexBytes } = run.opts;
-  const r = verifyIndexForInstall(indexBytes, policy, now, state, run.host);
-  run.steps.push(...r.steps);
-  if (!r.ok) throw new StepFailure(r.error);
-  run.verified = r.verified;
+/**
+ * DESIGN §5 step 1 "index": verifyIndex with the operator's keys (index v1),
+ * or the index source's load (repository v2: the TUF refresh plus the
+ * plugin's target).
+ *
+ * @returns the rollback state to store (index v1 only; repository v2 keeps its own).
+ */
+async function stepIndex(run: Run): Promise<IndexState | undefined> {
+  const { policy, now, state, indexBytes, index } = run.opts;
+  let next: IndexState | undefined;
+  if (index !== undefined) {
+    const r = await index.load({ pluginId: run.opts.pluginId, policy, now, host: run.host });
+    run.steps.push(...r.steps);
+    if (!r.ok) throw new StepFailure(r.error);
+    run.verified = r.verified;
+    next = r.nextState;
+  } else {
+    const r = verifyIndexForInstall(indexBytes!, policy, now, state, run.host);
+    run.steps.push(...r.steps);
+    if (!r.ok) throw new StepFailure(r.error);
+    run.verified = r.verified;
+    next = nextIndexState(r.verified);
+  }
+  const v = run.verified;
   run.steps.push({
     step: 'index',
     ok: true,
-    detail: `${r.verified.status} index, generation ${r.verified.generation ?? 'none'}, expires ${r.verified.expiresAt ?? 'never'}, ${r.verified.signers.length} trusted signer(s)`,
+    detail: index !== undefined
+      ? `repository ${index.label}: snapshot ${v.generation}, expires ${v.expiresAt}, signed by ${v.signers.length} repository key(s)`
+      : `${v.status} index, generation ${v.generation ?? 'none'}, expires ${v.expiresAt ?? 'never'}, ${v.signers.length} trusted signer(s)`,
   });
+  return next;
 }
 
 // ---- step 2: select -----------------------------------------------------------
@@ -864,8 +922,20 @@ async function fetchCapped(
   const onProgress = run.opts.onProgress;
   let received = 0;
   let sinkFailed = false;
+  // Content the index source carries itself (an offline bundle): no fetch at all.
+  const carried = run.opts.index?.content?.(url, purpose);
+  if (carried !== undefined) {
+    if (carried.length > maxBytes) throw new StepFailure(fetchError('FETCH_TOO_LARGE', `${purpose} ${url} in the ${run.opts.index!.label} is ${carried.length} bytes, above the cap of ${maxBytes}`) as VerificationError);
+    onProgress?.(purpose, carried.length, carried.length);
+    await sink(carried);
+    return carried.length;
+  }
+  const fetcher = run.opts.fetcher;
+  if (fetcher === undefined) {
+    throw new StepFailure(fetchError('FETCH_URL_REFUSED', `${purpose} ${url} is not in the ${run.opts.index?.label ?? 'index source'} and this install has no network fetcher`) as PolicyError);
+  }
   try {
-    const res = await run.opts.fetcher.fetch(url, {
+    const res = await fetcher.fetch(url, {
       maxBytes,
       purpose,
       ...(onProgress ? { onProgress: (n: number, total: number | undefined) => onProgress(purpose, n, total) } : {}),
