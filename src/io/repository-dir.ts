@@ -487,7 +487,8 @@ async function publishIncremental(o: PublishOptions, cache: PublishCache, stats:
   for (const s of stats) {
     const c = cache.entries[s.rel];
     const statSame = c !== undefined && c[0] === s.size && c[1] === s.mtimeMs && c[2] === s.ino;
-    if (statSame && s.mtimeMs < cache.scannedAtMs - 2) {
+    // Racily clean (git): an mtime within 2 s of the scan that wrote the cache may hide an edit on a coarse clock.
+    if (statSame && s.mtimeMs < cache.scannedAtMs - 2000) {
       newEntries[s.rel] = c;
       continue;
     }
