@@ -22,7 +22,7 @@ import path from 'node:path';
 import { PolicyError, VerificationError } from '../core/errors.js';
 import { REPO_ROOT_MAX_BYTES } from '../core/limits.js';
 import { auditRepository, type AuditReport } from '../domain/repository/audit.js';
-import type { RepositoryTransport } from '../domain/repository/client.js';
+import { quoteRoleName, type RepositoryTransport } from '../domain/repository/client.js';
 import { openPinnedClient } from '../domain/repository/install-source.js';
 import { readFileBoundedSync, writeFileAtomic } from './files.js';
 import { dirMetadataStore } from './repository-transport.js';
@@ -117,6 +117,15 @@ export async function mirrorRepository(o: MirrorOptions): Promise<{ ok: true; re
       throw e;
     }
   }
+  // Every file of the verified state is in the mirror: one the client took from its own store
+  // (unchanged since the last run) but missing from the folder is written from the verified bytes.
+  const set = opened.value.trusted;
+  const ensure = (rel: string, bytes: Uint8Array): void => {
+    if (!fetched.has(rel) && !existsSync(path.join(o.to, rel))) fetched.set(rel, bytes);
+  };
+  ensure(`metadata/${set.snapshot!.signed.version}.snapshot.json`, set.snapshot!.bytes);
+  for (const [role, md] of set.targetsRoles()) ensure(`metadata/${md.signed.version}.${quoteRoleName(role)}.json`, md.bytes);
+  ensure('metadata/timestamp.json', set.timestamp!.bytes);
   const order = (rel: string): number => (rel.startsWith('targets/') ? 0 : rel === 'metadata/timestamp.json' ? 3 : /\.snapshot\.json$/.test(rel) ? 2 : 1);
   const written: string[] = [];
   for (const rel of [...fetched.keys()].sort((a, b) => order(a) - order(b) || (a < b ? -1 : 1))) {

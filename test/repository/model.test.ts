@@ -7,7 +7,7 @@
  */
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Metadata as TufMetadata, type MetadataKind } from '@tufjs/models';
+import { Metadata as TufMetadata, MetadataKind } from '@tufjs/models';
 import { SuccinctRoles } from '@tufjs/models/dist/role.js';
 import { canonicalize as tufCanonicalize } from '@tufjs/canonical-json';
 import type { JSONObject } from '../../src/core/json/types.js';
@@ -56,7 +56,7 @@ describe('parseMetadata: strict, every refusal coded', () => {
   }
   it('shows why: tuf-js accepts an expires that is no date and never calls it expired', () => {
     const doc = JSON.parse(new TextDecoder().decode(timestampDoc(s, (x) => (x.expires = 'junk'))));
-    const md = TufMetadata.fromJSON('timestamp' as MetadataKind, doc);
+    const md = TufMetadata.fromJSON(MetadataKind.Timestamp, doc);
     expect(md.signed.isExpired(new Date())).toBe(false);
   });
   it('refuses delegations with both roles and succinct_roles, or a delegated role named like a top-level role', () => {
@@ -179,7 +179,8 @@ describe('the writer agrees with tuf-js: every file parses with @tufjs/models an
     sim.publish();
     sim.rotateRoot({ newRoot: ['r3'], online: 'online-2' });
     sim.publish();
-    const md = (p: string, kind: string) => TufMetadata.fromJSON(kind as MetadataKind, JSON.parse(new TextDecoder().decode(sim.files.get(p)!)));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const md = (p: string, kind: string): TufMetadata<any> => (TufMetadata.fromJSON as (k: string, d: unknown) => TufMetadata<any>)(kind, JSON.parse(new TextDecoder().decode(sim.files.get(p)!)));
     const root1 = md('metadata/1.root.json', 'root');
     root1.verifyDelegate('root', root1);
     const root2 = md('metadata/2.root.json', 'root');

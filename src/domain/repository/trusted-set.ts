@@ -156,6 +156,11 @@ export class TrustedMetadataSet {
     return this.targetsMd.get(role);
   }
 
+  /** Every trusted targets role so far, by name. */
+  targetsRoles(): ReadonlyMap<string, Metadata<'targets'>> {
+    return this.targetsMd;
+  }
+
   private requireThreshold(md: Metadata, role: RoleKeys, keys: Readonly<Record<string, TufKey>>, name: string): string[] {
     const r = verifyThreshold(md, role, keys, name, this.verifier);
     if (!r.ok) throw new Stop(r.error);
