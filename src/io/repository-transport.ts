@@ -95,7 +95,7 @@ const STORE_MAX_BYTES = 64 * 1024 * 1024;
  */
 export function dirMetadataStore(dir: string): TrustedMetadataStore {
   const file = (name: string): string => {
-    if (!/^[A-Za-z0-9._%~-]+$/.test(name) || name.startsWith('.')) throw new TypeError(`metadata store: bad name ${JSON.stringify(name)}`);
+    if (!/^[A-Za-z0-9._%~-]+$/.test(name)) throw new TypeError(`metadata store: bad name ${JSON.stringify(name)}`);
     return path.join(dir, `${name}.json`);
   };
   return {

@@ -471,16 +471,27 @@ export function canonicalBytes(value: unknown): Uint8Array {
 }
 
 /**
- * A whole metadata file as the repository writes it: canonical JSON of
- * `{ signatures, signed }` (compact and deterministic; clients hash the file
- * bytes, so two writers of the same metadata produce the same file).
+ * A whole metadata file as the repository writes it: compact JSON of
+ * `{ signatures, signed }` with every object's members sorted —
+ * deterministic (clients hash the file bytes, so two writers of the same
+ * metadata produce the same file). Not the canonical form itself: OLPC
+ * canonical JSON leaves control characters unescaped (a PEM key's line
+ * breaks), which is not JSON; the canonical form is only what is signed.
  *
  * @param signed - the `signed` object.
  * @param signatures - the signatures, in the order they are written.
  * @returns the file bytes.
  */
 export function metadataFileBytes(signed: JSONObject, signatures: readonly TufSignature[]): Uint8Array {
-  return canonicalBytes({ signatures: signatures.map((s) => ({ keyid: s.keyid, sig: s.sig })), signed });
+  return utf8.encode(JSON.stringify(sortedKeys({ signatures: signatures.map((s) => ({ keyid: s.keyid, sig: s.sig })), signed })));
+}
+
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>; // a "__proto__" member stays a member
+  for (const k of Object.keys(v).sort()) out[k] = sortedKeys((v as Record<string, unknown>)[k]);
+  return out;
 }
 
 /**
