@@ -9,7 +9,7 @@ import path from 'node:path';
 import { InputError, PolicyError } from '../core/errors.js';
 import { DEFAULT_INSTALL_LIMITS, type InstallLimits } from '../domain/install/policy.js';
 import type { InstallFetcher } from '../domain/install/transport.js';
-import type { ClientResult, RepositoryClient, RepositoryTransport, TrustedMetadataStore } from '../domain/repository/client.js';
+import type { ClientResult, RepositoryClient, RepositoryTransport, TargetCache, TrustedMetadataStore } from '../domain/repository/client.js';
 import type { InstallIndexSource } from '../domain/install/pipeline.js';
 import type { InstallPolicy } from '../domain/install/policy.js';
 import type { FetchPurpose } from '../domain/install/transport.js';
@@ -23,7 +23,7 @@ import { sha256Hex } from '../crypto/index.js';
 import { createHttpsFetcher, fetcherOptionsFromLimits } from '../io/fetch.js';
 import { readFileBounded } from '../io/files.js';
 import { loadSeed, readSeedFile } from '../io/keys.js';
-import { dirMetadataStore, dirRepositoryTransport, httpRepositoryTransport, repositoryUrls } from '../io/repository-transport.js';
+import { dirMetadataStore, dirRepositoryTransport, dirTargetCache, httpRepositoryTransport, repositoryUrls } from '../io/repository-transport.js';
 import { REPO_ROOT_MAX_BYTES } from '../core/limits.js';
 import { cliEnv, err } from './run.js';
 import { UsageError, type OptionSpec } from './spec.js';
@@ -240,8 +240,11 @@ export async function policyRepositoryClient(o: RepositoryInstallSourceOptions):
     rp.rootFile !== undefined
       ? { kind: 'file', bytes: await readFileBounded(policyPath(o.policyDir, rp.rootFile), REPO_ROOT_MAX_BYTES, 'pinned root'), label: rp.rootFile }
       : { kind: 'sha256', sha256: rp.rootSha256! };
-  const dirStore = dirMetadataStore(policyPath(o.policyDir, rp.metadataDir));
+  const metadataDir = policyPath(o.policyDir, rp.metadataDir);
+  const dirStore = dirMetadataStore(metadataDir);
   const store = o.dryRun ? overlayStore(dirStore) : dirStore;
+  const cache = dirTargetCache(metadataDir);
+  const targetCache: TargetCache = o.dryRun ? { read: cache.read, write: async () => {} } : cache;
   const b = o.bundle;
   let transport: RepositoryTransport;
   if (b !== undefined) transport = offlineBundleTransport(b);
@@ -251,5 +254,5 @@ export async function policyRepositoryClient(o: RepositoryInstallSourceOptions):
     transport = httpRepositoryTransport(await o.fetcher!(), repositoryUrls(url));
   }
   const label = b !== undefined ? `offline bundle ${o.bundleFile ?? ''}`.trim() : (o.repoUrl ?? rp.url)!;
-  return { label, open: () => openPinnedClient({ transport, store, now: o.now, verifier: nodeTufVerifier, pin }) };
+  return { label, open: () => openPinnedClient({ transport, store, now: o.now, verifier: nodeTufVerifier, pin, ...(b === undefined ? { targetCache } : {}) }) };
 }

@@ -15,7 +15,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InputError, LatticeIndexError, VerificationError } from '../core/errors.js';
-import type { RepositoryTransport, TrustedMetadataStore } from '../domain/repository/client.js';
+import type { RepositoryTransport, TargetCache, TrustedMetadataStore } from '../domain/repository/client.js';
 import { fetchError, type InstallFetcher } from '../domain/install/transport.js';
 import { fetchBytes } from './fetch.js';
 import { readFileBoundedSync, writeFileAtomic } from './files.js';
@@ -135,6 +135,30 @@ export function memoryMetadataStore(initial: Iterable<[string, Uint8Array]> = []
     },
     async remove(name) {
       files.delete(name);
+    },
+  };
+}
+
+/**
+ * Verified targets kept in `<dir>/targets/<quoted path>` (the client checks
+ * a cached copy's hashes against the trusted metadata before using it).
+ *
+ * @param dir - the trusted metadata folder.
+ * @returns the cache.
+ */
+export function dirTargetCache(dir: string): TargetCache {
+  const file = (p: string): string => path.join(dir, 'targets', encodeURIComponent(p));
+  return {
+    async read(p) {
+      try {
+        return readFileBoundedSync(file(p), STORE_MAX_BYTES, 'cached target');
+      } catch (e) {
+        if (e instanceof InputError) return undefined; // absent or unreadable: fetch it again
+        throw e;
+      }
+    },
+    async write(p, bytes) {
+      await writeFileAtomic(file(p), bytes, { mode: 0o644 });
     },
   };
 }

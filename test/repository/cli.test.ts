@@ -142,7 +142,7 @@ describe('lattice-index repo, install --repo, export, install --from, mirror', (
     ]);
     const warmStart = server.requests.length;
     await ok(['install', 'acme.tool', '--repo', repoUrl, '--policy', pol, '--plugin-dir', pluginDir, '--yes', '--test-loopback-http']);
-    const warm = server.requests.slice(warmStart).filter((p) => p.startsWith('/repository/metadata'));
+    const warm = server.requests.slice(warmStart).filter((p) => p.startsWith('/repository/'));
     expect(warm).toEqual(['/repository/metadata/2.root.json', '/repository/metadata/timestamp.json']);
     const c = await ok(['candidates', '--repo', repoUrl, '--policy', pol, '--test-loopback-http', '--json']);
     expect(JSON.parse(c.stdout).candidates.map((x: { plugin: string }) => x.plugin).sort()).toEqual(['acme.other', 'acme.tool']);

@@ -13,10 +13,8 @@
  * python-tuf and securesystemslib are Debian unstable's pure-Python packages,
  * unpacked by scripts/setup-system.sh into .lattice/test-deps/python-tuf.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto/index.js';
 import { auditRepository } from '../../src/domain/repository/audit.js';
@@ -26,25 +24,8 @@ import { initRepositoryDir, publishRepository } from '../../src/io/repository-di
 import { dirRepositoryTransport, memoryMetadataStore } from '../../src/io/repository-transport.js';
 import { ROOT, tempDir } from '../cli/helpers.js';
 import { startTestServer, type TestServer } from '../install/http-server.js';
+import { python, requirePythonTuf } from './python.js';
 import { signerOf } from './sim.js';
-
-const run = promisify(execFile);
-export const PYTHON = '/usr/bin/python3';
-export const PYTHONPATH = process.env.LATTICE_PYTHON_TUF_DIR ?? path.join(ROOT, '.lattice/test-deps/python-tuf/usr/lib/python3/dist-packages');
-export const PY_DIR = path.join(ROOT, 'test/repository/python');
-
-/** Fail (never skip) when python-tuf is not there. */
-export function requirePythonTuf(): void {
-  if (!existsSync(path.join(PYTHONPATH, 'tuf/ngclient/updater.py'))) {
-    throw new Error(`python-tuf not found under ${PYTHONPATH}. Run \`bash scripts/setup-system.sh\` (fetches python3-tuf 7.0.0 from Debian, pinned; CI runs it).`);
-  }
-}
-
-/** Run a python helper; resolves with stdout, or rejects with the exit code and stderr. */
-export async function python(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const r = await run(PYTHON, [path.join(PY_DIR, script), ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH, PYTHONDONTWRITEBYTECODE: '1', ...env }, maxBuffer: 64 << 20 });
-  return r.stdout;
-}
 
 /** Every target path and hash the project's repository lists (from its bins and top-level targets). */
 function listing(repo: string): Record<string, string> {

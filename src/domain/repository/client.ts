@@ -80,6 +80,16 @@ export interface TrustedMetadataStore {
   remove(name: string): Promise<void>;
 }
 
+/**
+ * Verified targets kept between runs (by target path), so a warm run that
+ * finds the same hashes fetches nothing but the timestamp. A cached copy is
+ * used only after its length and hashes matched the trusted metadata again.
+ */
+export interface TargetCache {
+  read(path: string): Promise<Uint8Array | undefined>;
+  write(path: string, bytes: Uint8Array): Promise<void>;
+}
+
 /** Caps and bounds of one client. */
 export interface RepositoryClientLimits {
   rootMaxBytes: number;
@@ -113,6 +123,8 @@ export interface RepositoryClientOptions {
   limits?: Partial<RepositoryClientLimits>;
   /** Fetch targets as `<dir>/<hash>.<name>` under consistent snapshots (default true). */
   prefixTargetsWithHash?: boolean;
+  /** Verified targets kept between runs. */
+  targetCache?: TargetCache;
   /** Called once per fetch (for request counting in tests and benchmarks). */
   onFetch?: (kind: 'metadata' | 'target', name: string, bytes: number) => void;
 }
@@ -473,11 +485,17 @@ export class RepositoryClient {
   async fetchTarget(path: string, info: TargetInfo, maxBytes = info.length): Promise<ClientResult<Uint8Array>> {
     return this.guard('index.target', async () => {
       if (info.length > maxBytes) throw new Stop(new VerificationError('FETCH_TOO_LARGE', `${path} is listed with ${info.length} bytes, above the cap of ${maxBytes}`));
+      const cached = await this.opts.targetCache?.read(path);
+      if (cached !== undefined && checkLengthAndHashes(cached, info, path) === null) {
+        this.steps.push({ step: 'index.target', ok: true, detail: `${path}: ${cached.length} bytes, sha256 ${info.hashes.sha256 ?? Object.values(info.hashes)[0]} (cached copy, hashes match)` });
+        return cached;
+      }
       const file = targetFilePath(path, info, this.set.root.signed.consistentSnapshot && this.opts.prefixTargetsWithHash !== false);
       // The cap is the listed length: a longer body is an endless-data attack.
       const bytes = await this.fetch('target', file, info.length);
       const e = checkLengthAndHashes(bytes, info, path);
       if (e) throw new Stop(e);
+      await this.opts.targetCache?.write(path, bytes);
       this.steps.push({ step: 'index.target', ok: true, detail: `${path}: ${bytes.length} bytes, sha256 ${info.hashes.sha256 ?? Object.values(info.hashes)[0]}` });
       return bytes;
     });

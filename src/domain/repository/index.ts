@@ -13,7 +13,7 @@ export type { MetadataSigner, SignatureVerifier } from './keys.js';
 export { binForTarget, binName, isBinName, pathMatches, rolesForTarget } from './delegation.js';
 export { checkLengthAndHashes, TrustedMetadataSet } from './trusted-set.js';
 export { DEFAULT_CLIENT_LIMITS, quoteRoleName, RepositoryClient, targetFilePath } from './client.js';
-export type { ClientResult, RefreshSummary, RepositoryClientLimits, RepositoryClientOptions, RepositoryStep, RepositoryTransport, TrustedMetadataStore } from './client.js';
+export type { ClientResult, RefreshSummary, RepositoryClientLimits, RepositoryClientOptions, RepositoryStep, RepositoryTransport, TargetCache, TrustedMetadataStore } from './client.js';
 export { BIN_PREFIX, binBitsFor, DEFAULT_EXPIRY_DAYS, initRepository, rotateRoot, targetEntry, targetStoragePath, writeRepository } from './writer.js';
 export type { ExpiryDays, OnlineSigners, RepositoryState, WritePlan } from './writer.js';
 export { manifestTargetPath, parsePluginTarget, PLUGIN_TARGET_SCHEMA, pluginTargetBytes, pluginTargetPath, publisherTargetPath, repositoryTargets, REVOCATIONS_TARGET, revocationsForPlugin, verifiedIndexFromTargets } from './lattice.js';
