@@ -39,9 +39,9 @@ import { fileURLToPath } from 'node:url';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 
 /** Secrets the workflows may use (documented in CONTRIBUTING.md). */
-export const ALLOWED_SECRETS = new Set(['GITHUB_TOKEN', 'LATTICE_INDEX_SEED']);
+export const ALLOWED_SECRETS = new Set(['GITHUB_TOKEN', 'LATTICE_INDEX_SEED', 'LATTICE_REPO_ONLINE_SEED']);
 /** Repository variables the workflows may use. */
-export const ALLOWED_VARS = new Set(['LATTICE_INDEX_PUBLISHER', 'LATTICE_INDEX_PUBLIC_KEY']);
+export const ALLOWED_VARS = new Set(['LATTICE_INDEX_PUBLISHER', 'LATTICE_INDEX_PUBLIC_KEY', 'LATTICE_REPO_ROOT_SHA256']);
 
 const TOP_KEYS = new Set(['name', 'run-name', 'on', 'permissions', 'env', 'defaults', 'concurrency', 'jobs']);
 const JOB_KEYS = new Set([

@@ -345,13 +345,20 @@ export interface PublishOptions {
   repoDir: string;
   /** The `index/` folder with the entry files. */
   indexDir: string;
-  signers: OnlineSigners;
+  /** Required unless `targetsOnly`. */
+  signers?: OnlineSigners;
   now: number;
   expiry?: Partial<ExpiryDays>;
   /** The publish cache file (omit: always a full publish). */
   cacheFile?: string;
   /** Ignore the cache: read every entry file. */
   full?: boolean;
+  /**
+   * Sign nothing: write the target files of the entry files into the folder
+   * (a deploy that keeps only the metadata in git), refusing when the signed
+   * metadata does not list exactly those targets. `signers` is not used.
+   */
+  targetsOnly?: boolean;
   /** Paths in problems are shown relative to this folder. */
   displayRoot?: string;
 }
@@ -401,6 +408,8 @@ export async function publishRepository(o: PublishOptions): Promise<PublishRepor
   if (o.full) reason = '--full';
   else if (cache === undefined) reason = o.cacheFile === undefined ? 'no cache' : 'no usable cache';
   else if (cache.snapshot !== snapshotSha) reason = 'the cache describes another snapshot';
+  if (o.targetsOnly) reason = '--targets-only';
+  else if (o.signers === undefined) throw new TypeError('publishRepository: signers are required unless targetsOnly');
   if (reason === undefined) {
     const r = await publishIncremental(o, cache!, stats, state0, scanStarted, displayRoot);
     if (r.ok) return r.report;
@@ -430,9 +439,28 @@ async function publishFull(o: PublishOptions, stats: EntryStat[], scanStarted: n
 
   const targets = repositoryTargets({ publishers: index.publishers, plugins: index.plugins, ...(index.revocations ? { revocations: index.revocations } : {}), manifests });
   const state = readRepository(o.repoDir, 'all')!;
+  if (o.targetsOnly) {
+    const stale = targetsToWrite(targets, state);
+    const listed = new Set<string>([...state.targets.signed.targets.keys(), ...[...state.bins.values()].flatMap((b) => [...b.signed.targets.keys()])]);
+    const extra = [...listed].filter((p) => !targets.has(p));
+    if (stale.size > 0 || extra.length > 0) {
+      const first = [...stale.keys(), ...extra][0];
+      throw new VerificationError('REPO_WRITE_REFUSED', `the signed metadata does not list the entry files' targets (${stale.size} differ, ${extra.length} extra; first: ${first}): publish and sign first`);
+    }
+    const none: WritePlan = {
+      targets: [],
+      metadata: [],
+      versions: { root: state.root.signed.version, timestamp: state.timestamp.signed.version, snapshot: state.snapshot.signed.version, targets: state.targets.signed.version },
+      binsWritten: [],
+      bins: state.bins.size,
+      changed: false,
+    };
+    const applied = await applyWritePlan(o.repoDir, none, targets);
+    return { mode: 'full', reason, changed: false, entriesRead: stats.length, targetsChanged: 0, plan: none, applied };
+  }
   const wanted = new Map<string, TargetEntry>();
   for (const [p, bytes] of targets) wanted.set(p, targetEntry(bytes));
-  const plan = writeRepository({ root: state.root, previous: state, targets: wanted, signers: o.signers, now: o.now, ...(o.expiry ? { expiry: o.expiry } : {}) });
+  const plan = writeRepository({ root: state.root, previous: state, targets: wanted, signers: o.signers!, now: o.now, ...(o.expiry ? { expiry: o.expiry } : {}) });
   const changedTargets = targetsToWrite(targets, state);
   // Every target file is materialised (present ones are skipped by size): the folder may come from a
   // checkout that keeps only the metadata history, as the signing workflow's does.
@@ -647,7 +675,7 @@ async function publishIncremental(o: PublishOptions, cache: PublishCache, stats:
       previous: state,
       targets: wanted,
       partial: { totalTargets: cache.binTargets + added },
-      signers: o.signers,
+      signers: o.signers!,
       now: o.now,
       ...(o.expiry ? { expiry: o.expiry } : {}),
     });

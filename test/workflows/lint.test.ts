@@ -66,7 +66,7 @@ describe('workflow files', () => {
 
   it('sign.yml: write access only in the signing job, a concurrency group, push + schedule, seed from a secret', () => {
     const wf = load('sign.yml');
-    expect(wf.on.push).toEqual({ branches: ['main'], paths: ['index/**'] });
+    expect(wf.on.push).toEqual({ branches: ['main'], paths: ['index/**', 'repository/metadata/*.root.json'] });
     expect(wf.on.schedule[0].cron.split(' ')).toHaveLength(5);
     expect(wf.permissions).toEqual({});
     expect(wf.concurrency).toEqual({ group: 'sign-index', 'cancel-in-progress': false });
@@ -77,8 +77,17 @@ describe('workflow files', () => {
       LATTICE_INDEX_PUBLISHER: '${{ vars.LATTICE_INDEX_PUBLISHER }}',
       LATTICE_INDEX_PUBLIC_KEY: '${{ vars.LATTICE_INDEX_PUBLIC_KEY }}',
     });
+    // Repository v2: the online key from its own secret, the root pin from a variable; no root key anywhere.
+    const repo = wf.jobs.sign.steps.find((s: any) => s.run === 'npm run ci:repo');
+    expect(repo.env).toEqual({
+      LATTICE_REPO_ONLINE_SEED: '${{ secrets.LATTICE_REPO_ONLINE_SEED }}',
+      LATTICE_REPO_ROOT_SHA256: '${{ vars.LATTICE_REPO_ROOT_SHA256 }}',
+    });
+    expect(JSON.stringify(wf)).not.toMatch(/ROOT_SEED|root-key/i);
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.scripts['ci:sign']).toBe('npm run build && node scripts/ci-sign.mjs');
+    expect(pkg.scripts['ci:repo']).toBe('node scripts/ci-repo.mjs publish');
+    expect(pkg.scripts['ci:deploy']).toBe('npm run site:build && node scripts/ci-repo.mjs deploy');
   });
 
   it('pages.yml: pages and id-token write only in the deploy job', () => {

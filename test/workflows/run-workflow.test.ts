@@ -10,7 +10,7 @@
  *   nothing to do commits nothing; 25 days later it re-signs a new generation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { publicKeyFromSeed } from '../../src/crypto/index.js';
@@ -90,10 +90,13 @@ describe('pr.yml and sign.yml, step by step (independent runs overlap)', () => {
 
   const seed = randomBytes(32);
   const pub = Buffer.from(publicKeyFromSeed(seed)).toString('base64');
-  const env = { LATTICE_INDEX_SEED: seed.toString('base64') };
+  const onlineSeed = randomBytes(32);
+  const env = { LATTICE_INDEX_SEED: seed.toString('base64'), LATTICE_REPO_ONLINE_SEED: onlineSeed.toString('base64') };
+  let rootPin = 'f'.repeat(64); // no repository v2 in the snapshot: its step skips
   const signArgs = (repo: string, work: string, extra: string[] = []) => [
     '.github/workflows/sign.yml', '--repo', repo, '--ref', 'main', '--work-dir', work,
     '--secret', 'LATTICE_INDEX_SEED', '--var', 'LATTICE_INDEX_PUBLISHER=demo', '--var', `LATTICE_INDEX_PUBLIC_KEY=${pub}`,
+    '--secret', 'LATTICE_REPO_ONLINE_SEED', '--var', `LATTICE_REPO_ROOT_SHA256=${rootPin}`,
     '--link-node-modules', ROOT, ...extra,
   ];
   const originIndex = (work: string) => git(path.join(work, 'origin.git'), 'show', 'main:index/plugins.json');
@@ -145,6 +148,48 @@ describe('pr.yml and sign.yml, step by step (independent runs overlap)', () => {
     expect(Date.parse(idx3.expires_at)).toBeGreaterThan(Date.parse(idx1.expires_at));
     expect(originLog(w3)[0]).toBe(`index: sign generation ${idx3.generation}`);
     expect(originLog(w3).slice(1)).toEqual(originLog(w1));
+  });
+
+  it('publishes repository v2 next to v1 once the root exists (made offline, never in CI), and a later scheduled run refreshes the timestamp', { timeout: 600_000 }, async () => {
+    // The offline root ceremony, in a clone: root keys here, only the online key's seed goes to "CI".
+    const clone = mkdtempSync(path.join(snap.dir, 'v2-clone-'));
+    git(clone, 'clone', '-q', snap.repo, 'repo');
+    const repo = path.join(clone, 'repo');
+    const keys = path.join(clone, 'keys');
+    mkdirSync(keys);
+    writeFileSync(path.join(keys, 'root.seed'), randomBytes(32), { mode: 0o600 });
+    writeFileSync(path.join(keys, 'online.seed'), onlineSeed, { mode: 0o600 });
+    const init = await runCli(['repo', 'init', '--repo', path.join(repo, 'repository'), '--root-key', path.join(keys, 'root.seed'), '--root-threshold', '1', '--online-key', path.join(keys, 'online.seed'), '--json']);
+    expect(init.status, init.stderr).toBe(0);
+    rootPin = JSON.parse(init.stdout).root.sha256;
+    git(repo, 'add', 'repository');
+    git(repo, 'commit', '-q', '-m', 'repository: root 1 (offline ceremony)');
+
+    const w1 = mkdtempSync(path.join(snap.dir, 'v2-sign1-'));
+    const r1 = await runWorkflow(signArgs(repo, w1), env);
+    expect(r1.stderr).not.toMatch(/run-workflow: /);
+    expect(r1.status).toBe(0);
+    expect(r1.stdout).not.toContain(env.LATTICE_REPO_ONLINE_SEED);
+    expect(r1.stdout).toMatch(/verified — root 1/);
+    const origin = path.join(w1, 'origin.git');
+    expect(git(origin, 'log', '--format=%s', 'main').split('\n')[0]).toMatch(/^repository: snapshot 2$/);
+    // The published metadata (targets are rebuilt, not committed) verifies once the deploy wrote the targets.
+    const check = mkdtempSync(path.join(snap.dir, 'v2-check-'));
+    git(check, 'clone', '-q', origin, 'repo');
+    expect(existsSync(path.join(check, 'repo/repository/targets'))).toBe(false);
+    const t = await runCli(['repo', 'publish', '--repo', path.join(check, 'repo/repository'), '--index-dir', path.join(check, 'repo/index'), '--targets-only']);
+    expect(t.status, t.stderr).toBe(0);
+    const v = await runCli(['repo', 'verify', '--repo', path.join(check, 'repo/repository'), '--root', path.join(repo, 'repository/metadata/1.root.json'), '--json']);
+    expect(JSON.parse(v.stdout).lattice.plugins).toBe(3);
+
+    // 20 hours later (timestamp valid one day): the scheduled run re-signs the timestamp only.
+    const later = Math.floor(Date.now() / 1000) + 20 * 3600;
+    const w2 = mkdtempSync(path.join(snap.dir, 'v2-sign2-'));
+    const r2 = await runWorkflow(signArgs(origin, w2, ['--env', `SOURCE_DATE_EPOCH=${later}`]), env);
+    expect(r2.status).toBe(0);
+    expect(r2.stdout).toMatch(/lattice-index repo refresh/);
+    const changed = git(path.join(w2, 'origin.git'), 'show', '--name-only', '--format=', 'main').trim().split('\n');
+    expect(changed).toEqual(['repository/metadata/timestamp.json']);
   });
 
   it('refuses to run without the secret (fails closed before any step)', async () => {

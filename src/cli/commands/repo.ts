@@ -41,7 +41,7 @@ import {
   type TransportArgs,
 } from '../repository-inputs.js';
 import { cliEnv, out, outJSON } from '../run.js';
-import { defineCommand, type CommandGroupSpec } from '../spec.js';
+import { defineCommand, UsageError, type CommandGroupSpec } from '../spec.js';
 
 /** Default publish cache (gitignored `.lattice/`). */
 const DEFAULT_CACHE = '.lattice/repository-publish-cache.json';
@@ -96,6 +96,7 @@ interface PublishArgs extends OnlineKeyArgs {
   'timestamp-expires-in'?: number;
   cache: string;
   full: boolean;
+  'targets-only': boolean;
   json: boolean;
 }
 
@@ -110,17 +111,21 @@ const publishCommand = defineCommand<PublishArgs>({
     'timestamp-expires-in': { type: 'number', value: 'DAYS', describe: 'lifetime of the timestamp (default 1)' },
     cache: { type: 'string', value: 'FILE', default: DEFAULT_CACHE, describe: 'the publish cache (local, never served)' },
     full: { type: 'boolean', describe: 'read every entry file (ignore the cache)' },
+    'targets-only': { type: 'boolean', describe: 'sign nothing, no key: write the target files, refusing unless the signed metadata lists exactly them (a deploy)' },
     json: { type: 'boolean', describe: 'print the result as JSON' },
   },
   run: async (args) => {
     const life = days('expires-in', args['expires-in']);
     const tsLife = days('timestamp-expires-in', args['timestamp-expires-in']);
-    const signers = await loadOnlineSigners(args);
+    const hasKey = args['online-key'] !== undefined || args['online-key-env'] !== undefined;
+    if (args['targets-only'] && hasKey) throw new UsageError('--targets-only signs nothing: give no online key');
+    const signers = args['targets-only'] ? undefined : await loadOnlineSigners(args);
     const now = buildTime(cliEnv());
     const r = await publishRepository({
       repoDir: args.repo,
       indexDir: args['index-dir'],
-      signers,
+      ...(signers ? { signers } : {}),
+      targetsOnly: args['targets-only'],
       now,
       expiry: { ...(life ? { targets: life, snapshot: life, bins: life } : {}), ...(tsLife ? { timestamp: tsLife } : {}) },
       cacheFile: args.cache,
@@ -141,7 +146,7 @@ const publishCommand = defineCommand<PublishArgs>({
     };
     if (args.json) return outJSON(result);
     if (!r.changed) {
-      out(`${args.repo}: unchanged (timestamp version ${r.plan.versions.timestamp}); nothing written`);
+      out(`${args.repo}: unchanged (timestamp version ${r.plan.versions.timestamp}); ${r.applied.targetsWritten ? `${r.applied.targetsWritten} target file(s) written` : 'nothing written'}`);
       return;
     }
     out(`${args.repo}: published (${r.mode}${r.reason ? `: ${r.reason}` : ''}) — snapshot ${r.plan.versions.snapshot}, timestamp ${r.plan.versions.timestamp}, ${r.plan.bins} bins`);
