@@ -96,10 +96,11 @@ export interface TargetEntry {
  * The entry of a target file's bytes.
  *
  * @param bytes - the target file.
+ * @param hash - the SHA-256 implementation (default the portable one; Node callers pass OpenSSL's).
  * @returns length and SHA-256.
  */
-export function targetEntry(bytes: Uint8Array): TargetEntry {
-  return { length: bytes.length, sha256: sha256Hex(bytes) };
+export function targetEntry(bytes: Uint8Array, hash: (b: Uint8Array) => string = sha256Hex): TargetEntry {
+  return { length: bytes.length, sha256: hash(bytes) };
 }
 
 /**
