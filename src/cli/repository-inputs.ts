@@ -21,7 +21,7 @@ import { ed25519Signer, type MetadataSigner } from '../domain/repository/keys.js
 import type { OnlineSigners } from '../domain/repository/writer.js';
 import { sha256Hex } from '../crypto/index.js';
 import { createHttpsFetcher, fetcherOptionsFromLimits } from '../io/fetch.js';
-import { readFileBounded } from '../io/files.js';
+import { readFileBounded, readStrictJSONFile } from '../io/files.js';
 import { loadSeed, readSeedFile } from '../io/keys.js';
 import { dirMetadataStore, dirRepositoryTransport, dirTargetCache, httpRepositoryTransport, repositoryUrls } from '../io/repository-transport.js';
 import { REPO_ROOT_MAX_BYTES } from '../core/limits.js';
@@ -141,13 +141,15 @@ export function repositoryTransport(source: string, fetcher: () => Promise<Insta
 }
 
 /**
- * Read a root file given on the command line (`--root FILE`).
+ * Read a root file the operator gives (`--root FILE`, the policy's pinned
+ * root): strict JSON, else unreadable input (exit 2) like every other input
+ * file; whether it is a valid root is the client's verdict.
  *
  * @param file - the path.
  * @returns its bytes.
  */
 export async function readRootFile(file: string): Promise<Uint8Array> {
-  return readFileBounded(file, REPO_ROOT_MAX_BYTES, 'root file');
+  return (await readStrictJSONFile(file, REPO_ROOT_MAX_BYTES)).bytes;
 }
 
 /**
@@ -238,7 +240,7 @@ export async function policyRepositoryClient(o: RepositoryInstallSourceOptions):
   }
   const pin: RootPin =
     rp.rootFile !== undefined
-      ? { kind: 'file', bytes: await readFileBounded(policyPath(o.policyDir, rp.rootFile), REPO_ROOT_MAX_BYTES, 'pinned root'), label: rp.rootFile }
+      ? { kind: 'file', bytes: await readRootFile(policyPath(o.policyDir, rp.rootFile)), label: rp.rootFile }
       : { kind: 'sha256', sha256: rp.rootSha256! };
   const metadataDir = policyPath(o.policyDir, rp.metadataDir);
   const dirStore = dirMetadataStore(metadataDir);

@@ -74,6 +74,13 @@ const VALID: Record<string, string[]> = {
   'policy init': ['policy', 'init', '--out', 'new-policy.json', '--index-key', pub('index'), '--server-version', '0.2.2'],
   'policy check': ['policy', 'check', 'policy.json'],
   'policy export-server-trust': ['policy', 'export-server-trust', 'policy.json', '--out', 'trust.json'],
+  'repo init': ['repo', 'init', '--repo', 'new-repo', '--root-key', 'index.seed', '--root-threshold', '1', '--online-key', 'publisher.seed'],
+  'repo publish': ['repo', 'publish', '--repo', 'repository', '--index-dir', 'index', '--online-key', 'publisher.seed', '--cache', 'repo-cache.json'],
+  'repo refresh': ['repo', 'refresh', '--repo', 'repository', '--online-key', 'publisher.seed', '--cache', 'repo-cache.json'],
+  'repo rotate-root': ['repo', 'rotate-root', '--repo', 'repository', '--old-root-key', 'index.seed', '--new-root-key', 'publisher.seed', '--root-threshold', '1'],
+  'repo verify': ['repo', 'verify', '--repo', 'repository', '--root', 'repository/metadata/1.root.json'],
+  mirror: ['mirror', '--from', 'repository', '--to', 'mirror', '--root', 'repository/metadata/1.root.json'],
+  export: ['export', 'demo.hello', '--repo', 'repository', '--root', 'repository/metadata/1.root.json', '--out', 'hello.bundle'],
 };
 
 /** A plausible value for an option (a repeated option is refused before its value matters). */
@@ -125,6 +132,9 @@ beforeAll(async () => {
   expect(b.status, b.stderr).toBe(0);
   const s = await runCli(['sign', 'signed.json', '--key', 'index.seed', '--publisher', 'demo', '--official'], { cwd: box.dir });
   expect(s.status, s.stderr).toBe(0);
+  // A repository v2 to publish, refresh, rotate, verify, mirror and export from.
+  const init = await runCli(['repo', 'init', '--repo', 'repository', '--root-key', 'index.seed', '--root-threshold', '1', '--online-key', 'publisher.seed'], { cwd: box.dir });
+  expect(init.status, init.stderr).toBe(0);
   const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.org', '-c', 'init.defaultBranch=main', ...a], { cwd: box.dir, stdio: 'pipe' });
   git('init', '-q');
   git('add', '-A');
@@ -274,6 +284,10 @@ describe('one exit-code table: the same bad input gives the same exit code every
     { name: 'add --manifest', args: ['add', '--manifest', 'BAD', '--artifact', 'counter.tar.gz', '--manifest-url', 'https://e.org/m', '--artifact-url', 'https://e.org/a'], json: true, jsonInput: true },
     { name: 'add --artifact', args: ['add', '--manifest', 'counter.manifest.json', '--artifact', 'BAD', '--manifest-url', 'https://e.org/m', '--artifact-url', 'https://e.org/a'], json: true },
     { name: 'bundle inspect', args: ['bundle', 'inspect', 'BAD'], json: true },
+    { name: 'repo verify --root', args: ['repo', 'verify', '--repo', 'repository', '--root', 'BAD'], json: true, jsonInput: true },
+    { name: 'mirror --root', args: ['mirror', '--from', 'repository', '--to', 'mirror', '--root', 'BAD'], json: true, jsonInput: true },
+    { name: 'export --root', args: ['export', 'demo.hello', '--repo', 'repository', '--root', 'BAD', '--out', 'hello.bundle'], json: true, jsonInput: true },
+    { name: 'install --from', args: ['install', 'demo.hello', '--from', 'BAD', '--policy', 'policy.json', '--plugin-dir', 'plugins', '--yes'], json: true },
   ];
 
   for (const k of KINDS) {

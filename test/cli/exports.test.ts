@@ -49,6 +49,10 @@ describe('package exports (DESIGN §3)', () => {
     const signing = await packagesOf('dist/domain/index/index.js', 'browser');
     expect([...signing].sort()).toEqual(['@noble/ed25519', '@noble/hashes']);
   });
+  it('./repository (the TUF client and writer) bundles for a browser: noble and TUF canonical JSON only, no tuf-js, no Node built-ins', async () => {
+    const pkgs = await packagesOf('dist/domain/repository/index.js', 'browser');
+    expect([...pkgs].sort()).toEqual(['@noble/ed25519', '@noble/hashes', '@tufjs/canonical-json']);
+  });
   it('the root entry exposes the verifiers a server needs', async () => {
     const lib = await import(path.join(ROOT, 'dist/index.js'));
     for (const fn of ['verifyIndex', 'verifyManifest', 'verifyInstall', 'parseInstallPolicy', 'inspectBundle', 'decodeManifest']) {

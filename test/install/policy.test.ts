@@ -37,6 +37,15 @@ type Doc = Record<string, any>;
 /** Invalid policies: [name, mutation, pointer the parser must report, also refused by the schema]. */
 const INVALID: [string, (d: Doc) => void, string, boolean][] = [
   ['wrong schema', (d) => (d.schema = 'lattice.plugin.install-policy.v2'), '/schema', true],
+  ['neither index nor repository', (d) => delete d.index, '', true],
+  ['repository pinning both a file and a SHA-256', (d) => (d.repository = { root: 'root.json', root_sha256: 'a'.repeat(64) }), '/repository', true],
+  ['repository pinning nothing (no trust on first use)', (d) => (d.repository = { metadata_dir: 'tuf' }), '/repository', true],
+  ['repository root_sha256 not lowercase hex', (d) => (d.repository = { root_sha256: 'A'.repeat(64) }), '/repository/root_sha256', true],
+  ['repository url not https', (d) => (d.repository = { root: 'r.json', url: 'http://example.org/repository' }), '/repository/url', true],
+  ['unknown repository member', (d) => (d.repository = { root: 'r.json', tofu: true }), '/repository/tofu', true],
+  ['allow_addresses with a host name', (d) => (d.limits.allow_addresses = ['mirror.example.org']), '/limits/allow_addresses/0', true],
+  ['allow_addresses with an impossible IPv4', (d) => (d.limits.allow_addresses = ['999.1.1.1']), '/limits/allow_addresses/0', false],
+  ['allow_addresses listing one twice', (d) => (d.limits.allow_addresses = ['127.0.0.1', '127.0.0.1']), '/limits/allow_addresses/1', true],
   ['unknown top-level member', (d) => (d.extra = 1), '/extra', true],
   ['missing host', (d) => delete d.host, '', true],
   ['missing state_file', (d) => delete d.state_file, '', true],
@@ -82,6 +91,22 @@ describe('parseInstallPolicy', () => {
       expect(validateInstallPolicy(clone(doc))).toEqual([]);
       expect(schemaValidate(clone(doc)), JSON.stringify(schemaValidate.errors)).toBe(true);
     }
+  });
+
+  it('a repository-only policy: root pinned, no index keys; allow_addresses and ca_file read', () => {
+    const d = clone(policyDoc()) as Doc;
+    delete d.index;
+    d.repository = { root_sha256: 'ab'.repeat(32) };
+    d.limits.allow_addresses = ['127.0.0.1', '::1'];
+    d.limits.ca_file = 'ca.pem';
+    const r = parseInstallPolicy({ value: d });
+    expect(r.ok ? 'ok' : JSON.stringify(r.problems)).toBe('ok');
+    if (!r.ok) return;
+    expect(r.policy.index).toBeUndefined();
+    expect(r.policy.repository).toEqual({ rootSha256: 'ab'.repeat(32), metadataDir: 'repository-metadata' });
+    expect(r.policy.limits.allowAddresses).toEqual(['127.0.0.1', '::1']);
+    expect(r.policy.limits.caFile).toBe('ca.pem');
+    expect(schemaValidate(d)).toBe(true);
   });
 
   it.each(INVALID)('%s → reported at its pointer', (_name, mutate, pointer, schemaToo) => {

@@ -1,6 +1,8 @@
 /**
- * `lattice-index candidates --index URL|FILE --policy FILE [--json]` — what
- * this host could install from a verified index, and why not the rest.
+ * `lattice-index candidates (--index URL|FILE | --repo URL) --policy FILE
+ * [--json]` — what this host could install from a verified index (v1) or
+ * repository (v2: every bin and plugin target, from the pinned root; the
+ * trusted metadata folder is read, never written), and why not the rest.
  *
  * The index is verified exactly as `install` verifies it (DESIGN §5 step 1,
  * with the policy's keys and the stored rollback state, which is read but

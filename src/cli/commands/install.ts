@@ -1,8 +1,14 @@
 /**
- * `lattice-index install PLUGIN_ID --index URL|FILE --policy FILE --plugin-dir DIR
- * [--channel alpha] [--dry-run] [--yes] [--json]` — verify one plugin end to
- * end (DESIGN §5) and, after the operator approves, place it atomically as
+ * `lattice-index install PLUGIN_ID (--index URL|FILE | --repo URL | --from
+ * BUNDLE) --policy FILE --plugin-dir DIR [--channel alpha] [--dry-run] [--yes]
+ * [--json]` — verify one plugin end to end (DESIGN §5) and, after the
+ * operator approves, place it atomically as
  * `<dir>/<id>.plugin/{manifest.json,artifact}` and append an audit record.
+ *
+ * Step 1 reads index v1 (`--index`), or repository v2 (`--repo`, or the
+ * policy's `repository.url`): the TUF client workflow from the policy's
+ * pinned root plus the plugin's target, or an offline bundle (`--from`),
+ * verified the same way with no network — no fetcher is made at all.
  *
  * Approval: the summary (publisher and trust, version and channel, each
  * capability with its risk tier and meaning, digests, compatibility) is
