@@ -18,7 +18,7 @@
  * @module
  */
 import { PolicyError, VerificationError } from '../../core/errors.js';
-import { REPO_ENTRY_TARGET_MAX_BYTES } from '../../core/limits.js';
+import { REPO_ENTRY_TARGET_MAX_BYTES, REPO_ROOT_MAX_BYTES } from '../../core/limits.js';
 import { sha256Hex } from '../../crypto/index.js';
 import type { InstallIndexLoad, InstallIndexSource, InstallStep } from '../install/pipeline.js';
 import type { FetchPurpose } from '../install/transport.js';
@@ -65,7 +65,7 @@ export async function openPinnedClient(
   } else {
     if (initial === undefined) {
       try {
-        initial = await o.transport.fetchMetadata('1.root.json', 512_000);
+        initial = await o.transport.fetchMetadata('1.root.json', REPO_ROOT_MAX_BYTES);
       } catch (e) {
         if (e instanceof VerificationError || e instanceof PolicyError) return { ok: false, error: e };
         throw e;
