@@ -12,7 +12,7 @@
  * fetcher (createTufJsFetcher), and python-tuf's client with the CA.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,7 @@ function accessLog(): string[] {
 
 beforeAll(async () => {
   requirePythonTuf();
+  if (!existsSync(NGINX)) throw new Error(`nginx not found at ${NGINX}. Run \`bash scripts/setup-system.sh\` (installs Debian's nginx; CI runs it).`);
   work = tempDir('lattice-nginx-');
   const pki = path.join(work.dir, 'pki');
   mkdirSync(pki);
