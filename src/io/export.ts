@@ -6,6 +6,10 @@
  * metadata file it verified, adds the root chain from version 1, the
  * plugin's target, and the release's manifest and artifact — checked
  * against the index (`manifest_sha256`, `artifact_sha256`) before they go in.
+ * A release with a stored manifest (DESIGN §4.5) takes it from the
+ * repository's `manifests/<id>/<version>.json` target (verified by TUF, and
+ * carried as a target with its bin, so the installer reads it the same way);
+ * otherwise the manifest is fetched from `manifest_url`.
  * The bundle is verified again, from scratch, by whoever installs it.
  *
  * @module
@@ -88,10 +92,22 @@ export async function exportOfflineBundle(o: ExportOptions): Promise<{ ok: true;
   if (release === undefined) {
     return { ok: false, error: new PolicyError('RELEASE_NOT_FOUND', `${o.pluginId} has no ${o.version !== undefined ? `release ${o.version}` : `${o.channel ?? 'stable'} release`}`) };
   }
-  let manifest: Uint8Array;
+  // A stored manifest is a target of the repository (DESIGN §4.5): read through TUF and carried as one.
+  let manifest: Uint8Array | undefined;
+  let storedKeep: string | undefined;
+  if (release.stored_manifest !== undefined) {
+    const sm = await client.findTarget(release.stored_manifest);
+    if (!sm.ok) return sm;
+    if (sm.value !== undefined) {
+      const mb = await client.fetchTarget(release.stored_manifest, sm.value.info, MANIFEST_MAX_BYTES);
+      if (!mb.ok) return mb;
+      manifest = mb.value;
+      storedKeep = targetFilePath(release.stored_manifest, sm.value.info, client.trusted.root.signed.consistentSnapshot);
+    }
+  }
   let artifact: Uint8Array;
   try {
-    manifest = await fetchBytes(o.fetcher, release.manifest_url, { maxBytes: MANIFEST_MAX_BYTES, purpose: 'manifest' });
+    manifest ??= await fetchBytes(o.fetcher, release.manifest_url, { maxBytes: MANIFEST_MAX_BYTES, purpose: 'manifest' });
     artifact = await fetchBytes(o.fetcher, release.artifact_url, { maxBytes: BUNDLE_MAX_BYTES, purpose: 'artifact' });
   } catch (e) {
     if (e instanceof VerificationError || e instanceof PolicyError) return { ok: false, error: e };
@@ -117,10 +133,10 @@ export async function exportOfflineBundle(o: ExportOptions): Promise<{ ok: true;
       throw e;
     }
   }
-  // Only the plugin's own target goes in (a lookup walked no other).
+  // Only the plugin's own target (and its stored manifest) go in (a lookup walked no other).
   const consistent = client.trusted.root.signed.consistentSnapshot;
-  const keep = targetFilePath(path, found.value.info, consistent);
-  for (const k of [...targets.keys()]) if (k !== keep) targets.delete(k);
+  const keep = new Set([targetFilePath(path, found.value.info, consistent), ...(storedKeep !== undefined ? [storedKeep] : [])]);
+  for (const k of [...targets.keys()]) if (!keep.has(k)) targets.delete(k);
   const bytes = packOfflineBundle({ plugin: o.pluginId, version: release.version, manifestUrl: release.manifest_url, artifactUrl: release.artifact_url, metadata, targets, manifest, artifact });
   return { ok: true, report: { bytes, plugin: o.pluginId, version: release.version, files: metadata.size + targets.size + 3, artifactSha256 } };
 }

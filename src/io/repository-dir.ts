@@ -14,7 +14,8 @@
  * file, its `lstat` (size, mtime, inode), the SHA-256 of its bytes and what
  * it contributed (publisher, artifact digests, target hash). The cache is
  * used only when it describes exactly the repository's current snapshot
- * (its SHA-256 is recorded); otherwise, or with `full`, everything is read.
+ * (its SHA-256 is recorded) and the same known server versions (the
+ * loadability matrix's); otherwise, or with `full`, everything is read.
  * Incremental mode then:
  *
  * - reads only files whose `lstat` changed — or whose mtime is not safely
@@ -23,9 +24,11 @@
  * - validates the changed plugins with every index rule, together with
  *   their publishers and the revocation list (`assembleIndex` on that part —
  *   the only rule across plugins, unique ids, is the file-name rule);
- * - recomputes the targets of the changed plugins, of every plugin of a
- *   changed publisher, and of the plugins a revocation change reaches
- *   (a key revocation reaches every plugin: then it is a full publish);
+ * - recomputes the targets of the changed plugins, of the plugins whose
+ *   stored manifests changed (their `stored_manifest` and `loads_on` are
+ *   computed as `build` computes them), of every plugin of a changed
+ *   publisher, and of the plugins a revocation change reaches (a revocation
+ *   list change is a full publish: a key revocation reaches every plugin);
  * - reads and re-signs only the bins those targets fall in.
  *
  * The test suite checks that an incremental publish ends in the same targets
@@ -40,11 +43,11 @@ import { InputError, VerificationError } from '../core/errors.js';
 import { ENTRY_MAX_BYTES, MANIFEST_MAX_BYTES, REPO_ROOT_MAX_BYTES, REPO_SNAPSHOT_MAX_BYTES, REPO_TARGETS_MAX_BYTES, REPO_TIMESTAMP_MAX_BYTES, REVOCATIONS_MAX_BYTES } from '../core/limits.js';
 import { parseJSONStrict } from '../core/json/strict.js';
 import type { IndexPlugin, IndexPublisher, RevocationList } from '../core/index/types.js';
-import { validIndexVersion, validPluginID } from '../core/rules.js';
 import { assembleIndex, type EntryFile, type EntryProblem, type IndexSources } from '../domain/index/assemble.js';
+import type { StoredManifestFile } from '../domain/index/stored-manifests.js';
+import { SERVER_VERSIONS } from '../core/server-line.js';
 import { binForTarget } from '../domain/repository/delegation.js';
 import {
-  manifestTargetPath,
   pluginTargetBytes,
   pluginTargetPath,
   publisherTargetPath,
@@ -321,6 +324,12 @@ function listEntries(indexDir: string): EntryStat[] {
 
 const capFor = (rel: string): number => (rel === 'revocations.json' ? REVOCATIONS_MAX_BYTES : rel.startsWith('manifests/') ? MANIFEST_MAX_BYTES : ENTRY_MAX_BYTES);
 
+/** An entry file's path as problems show it. */
+function showPath(indexDir: string, rel: string, displayRoot: string): string {
+  const abs = path.join(indexDir, rel);
+  return path.relative(displayRoot, abs).split(path.sep).join('/') || abs;
+}
+
 /** Read and strictly parse one entry file; a problem is reported against the file. */
 function readEntry(indexDir: string, rel: string, displayRoot: string, problems: EntryProblem[]): { entry?: EntryFile; bytes: Uint8Array } {
   const abs = path.join(indexDir, rel);
@@ -350,8 +359,13 @@ interface PublishCache {
   scannedAtMs: number;
   /** Targets in bins after that publish. */
   binTargets: number;
+  /** The known server versions the loadability matrix was computed for (comma-separated). */
+  serverVersions: string;
   entries: Record<string, CacheEntry>;
 }
+
+/** The {@link PublishCache.serverVersions} of this build of the tool. */
+const MATRIX_VERSIONS = SERVER_VERSIONS.join(',');
 
 async function readCache(file: string | undefined): Promise<PublishCache | undefined> {
   if (file === undefined) return undefined;
@@ -440,6 +454,7 @@ export async function publishRepository(o: PublishOptions): Promise<PublishRepor
   if (o.full) reason = '--full';
   else if (cache === undefined) reason = o.cacheFile === undefined ? 'no cache' : 'no usable cache';
   else if (cache.snapshot !== snapshotSha) reason = 'the cache describes another snapshot';
+  else if (cache.serverVersions !== MATRIX_VERSIONS) reason = 'the known server versions changed (the loadability matrix is recomputed)';
   if (o.targetsOnly) reason = '--targets-only';
   else if (o.signers === undefined) throw new TypeError('publishRepository: signers are required unless targetsOnly');
   if (reason === undefined) {
@@ -454,22 +469,28 @@ async function publishFull(o: PublishOptions, stats: EntryStat[], scanStarted: n
   const problems: EntryProblem[] = [];
   const sources: IndexSources = { publishers: [], plugins: [] };
   const raw = new Map<string, Uint8Array>();
-  const manifests = new Map<string, Uint8Array>();
+  const manifests = new Map<string, StoredManifestFile>();
   for (const s of stats) {
     const { entry, bytes } = readEntry(o.indexDir, s.rel, displayRoot, problems);
     raw.set(s.rel, bytes);
-    if (s.rel.startsWith('manifests/')) manifests.set(s.rel, bytes);
+    if (s.rel.startsWith('manifests/')) manifests.set(s.rel, { path: showPath(o.indexDir, s.rel, displayRoot), bytes });
     else if (entry && s.rel.startsWith('publishers/')) sources.publishers.push(entry);
     else if (entry && s.rel.startsWith('plugins/')) sources.plugins.push(entry);
     else if (entry) sources.revocations = entry;
   }
-  const assembled = assembleIndex(sources, { now: o.now });
+  // As build assembles an index: stored manifests get stored_manifest and loads_on (DESIGN §4.5).
+  const assembled = assembleIndex({ ...sources, ...(manifests.size > 0 ? { manifests } : {}) }, { now: o.now });
   problems.push(...assembled.problems);
-  const index = assembled.index as { publishers: IndexPublisher[]; plugins: IndexPlugin[]; revocations?: RevocationList };
-  checkManifests(manifests, index.plugins, problems, o.indexDir, displayRoot);
+  const index = assembled.index as { publishers: IndexPublisher[]; plugins: IndexPlugin[]; revocations?: RevocationList; server_versions?: string[] };
   if (problems.length > 0) throw new EntryProblemsError(problems);
 
-  const targets = repositoryTargets({ publishers: index.publishers, plugins: index.plugins, ...(index.revocations ? { revocations: index.revocations } : {}), manifests });
+  const targets = repositoryTargets({
+    publishers: index.publishers,
+    plugins: index.plugins,
+    ...(index.revocations ? { revocations: index.revocations } : {}),
+    manifests: new Map([...manifests].map(([k, f]) => [k, f.bytes])),
+    ...(index.server_versions !== undefined ? { serverVersions: index.server_versions } : {}),
+  });
   const state = readRepository(o.repoDir, 'all')!;
   if (o.targetsOnly) {
     const stale = targetsToWrite(targets, state);
@@ -509,7 +530,7 @@ async function publishFull(o: PublishOptions, stats: EntryStat[], scanStarted: n
     entries[s.rel] = e;
   }
   const after = readRepository(o.repoDir, []);
-  await writeCache(o.cacheFile, { schema: CACHE_SCHEMA, snapshot: sha256Node(after!.snapshot.bytes), scannedAtMs: scanStarted, binTargets: targets.size - 1, entries });
+  await writeCache(o.cacheFile, { schema: CACHE_SCHEMA, snapshot: sha256Node(after!.snapshot.bytes), scannedAtMs: scanStarted, binTargets: targets.size - 1, serverVersions: MATRIX_VERSIONS, entries });
   return { mode: 'full', reason, changed: plan.changed, entriesRead: stats.length, targetsChanged: changedTargets.size, plan, applied };
 }
 
@@ -521,19 +542,6 @@ function targetsToWrite(targets: ReadonlyMap<string, Uint8Array>, state: Reposit
   const out = new Map<string, Uint8Array>();
   for (const [p, bytes] of targets) if (listed.get(p) !== sha256Node(bytes)) out.set(p, bytes);
   return out;
-}
-
-/** Stored manifests must be `manifests/<plugin id>/<release version>.json` of a plugin and release in the index. */
-function checkManifests(manifests: ReadonlyMap<string, Uint8Array>, plugins: readonly IndexPlugin[], problems: EntryProblem[], indexDir: string, displayRoot: string): void {
-  const byId = new Map(plugins.map((p) => [p.id, p]));
-  for (const rel of manifests.keys()) {
-    const m = /^manifests\/([^/]+)\/([^/]+)\.json$/.exec(rel);
-    const show = path.relative(displayRoot, path.join(indexDir, rel)).split(path.sep).join('/');
-    const plugin = m ? byId.get(m[1]!) : undefined;
-    if (!m || !validPluginID(m[1]!) || !validIndexVersion(m[2]!) || plugin === undefined || !plugin.releases.some((r) => r.version === m[2])) {
-      problems.push({ file: show, instancePath: '', code: 'ENTRY_FILE_NAME', message: `stored manifest ${rel} must be manifests/<plugin id>/<version>.json of a plugin release in the index` });
-    }
-  }
 }
 
 type IncrementalResult = { ok: true; report: PublishReport } | { ok: false; reason: string };
@@ -587,15 +595,18 @@ async function publishIncremental(o: PublishOptions, cache: PublishCache, stats:
     const p = publisherOf(rel);
     if (p) changedPublishers.add(p);
   }
+  const manifestPluginOf = (rel: string): string | undefined => /^manifests\/([^/]+)\//.exec(rel)?.[1];
   const affected = new Set<string>();
   const removedPlugins = new Set<string>();
   for (const rel of dirty) {
-    const id = pluginOf(rel);
+    const id = pluginOf(rel) ?? manifestPluginOf(rel);
     if (id) affected.add(id);
   }
   for (const rel of removed) {
     const id = pluginOf(rel);
     if (id) removedPlugins.add(id);
+    const m = manifestPluginOf(rel);
+    if (m) affected.add(m);
   }
   if (changedPublishers.size > 0) {
     for (const [rel, c] of Object.entries(newEntries)) {
@@ -613,6 +624,7 @@ async function publishIncremental(o: PublishOptions, cache: PublishCache, stats:
   const pluginEntries = new Map<string, EntryFile>();
   for (const id of affected) {
     const rel = `plugins/${id}.json`;
+    if (!onDisk.has(rel)) continue; // only its stored manifests changed, and it has no entry: they are orphans (below)
     const { entry, bytes } = readEntry(o.indexDir, rel, displayRoot, problems);
     entriesRead++;
     if (!rawNew.has(rel)) rawNew.set(rel, bytes);
@@ -646,37 +658,35 @@ async function publishIncremental(o: PublishOptions, cache: PublishCache, stats:
       revocations = entry.value as unknown as RevocationList;
     }
   }
-  const manifests = new Map<string, Uint8Array>();
-  for (const rel of dirty) if (rel.startsWith('manifests/')) manifests.set(rel, rawNew.get(rel)!);
-  const assembled = assembleIndex(sources, { now: o.now });
-  problems.push(...assembled.problems);
-  if (manifests.size > 0) {
-    // A new stored manifest must name a release of its plugin: read the plugins it names.
-    const named = new Map<string, IndexPlugin>();
-    for (const rel of manifests.keys()) {
-      const id = /^manifests\/([^/]+)\//.exec(rel)?.[1];
-      if (id === undefined || named.has(id)) continue;
-      const pe = pluginEntries.get(id) ?? (onDisk.has(`plugins/${id}.json`) ? readEntry(o.indexDir, `plugins/${id}.json`, displayRoot, problems).entry : undefined);
-      if (pe) named.set(id, pe.value as unknown as IndexPlugin);
+  // Every stored manifest of the plugins read (and of removed ones: those are orphans now), as build sees them.
+  const manifests = new Map<string, StoredManifestFile>();
+  for (const s of stats) {
+    const id = manifestPluginOf(s.rel);
+    if (id === undefined || !(affected.has(id) || removedPlugins.has(id))) continue;
+    let bytes = rawNew.get(s.rel);
+    if (bytes === undefined) {
+      bytes = readFileBoundedSync(path.join(o.indexDir, s.rel), capFor(s.rel));
+      entriesRead++;
     }
-    checkManifests(manifests, [...named.values()], problems, o.indexDir, displayRoot);
+    manifests.set(s.rel, { path: showPath(o.indexDir, s.rel, displayRoot), bytes });
   }
+  const assembled = assembleIndex({ ...sources, ...(manifests.size > 0 ? { manifests } : {}) }, { now: o.now });
+  problems.push(...assembled.problems);
   if (problems.length > 0) throw new EntryProblemsError(problems);
+  const index = assembled.index as { plugins: IndexPlugin[]; server_versions?: string[] };
 
-  // 4. The changed targets.
+  // 4. The changed targets (the plugins as assembled: with stored_manifest and loads_on).
   const changed = new Map<string, Uint8Array | null>();
-  for (const [id, e] of pluginEntries) {
-    const plugin = e.value as unknown as IndexPlugin;
-    changed.set(pluginTargetPath(id), pluginTargetBytes(plugin, publisherValues.get(plugin.publisher)!, revocations));
+  for (const plugin of index.plugins) {
+    changed.set(pluginTargetPath(plugin.id), pluginTargetBytes(plugin, publisherValues.get(plugin.publisher)!, revocations, index.server_versions));
   }
   for (const id of removedPlugins) changed.set(pluginTargetPath(id), null);
   for (const pub of changedPublishers) {
     const v = publisherValues.get(pub);
     changed.set(publisherTargetPath(pub), v === undefined ? null : canonicalizeToBytes(v));
   }
-  for (const [rel, bytes] of manifests) changed.set(rel, bytes);
+  for (const rel of dirty) if (rel.startsWith('manifests/')) changed.set(rel, rawNew.get(rel)!);
   for (const rel of removed) if (rel.startsWith('manifests/')) changed.set(rel, null);
-  void manifestTargetPath;
 
   const bits = state0.targets.signed.delegations?.succinct?.bitLength;
   if (bits === undefined || state0.targets.signed.delegations?.succinct?.namePrefix !== BIN_PREFIX) return { ok: false, reason: 'the repository has no succinct bins yet' };
@@ -728,7 +738,7 @@ async function publishIncremental(o: PublishOptions, cache: PublishCache, stats:
     newEntries[rel] = e;
   }
   const after = readRepository(o.repoDir, []);
-  await writeCache(o.cacheFile, { schema: CACHE_SCHEMA, snapshot: sha256Node(after!.snapshot.bytes), scannedAtMs: scanStarted, binTargets: cache.binTargets + added, entries: newEntries });
+  await writeCache(o.cacheFile, { schema: CACHE_SCHEMA, snapshot: sha256Node(after!.snapshot.bytes), scannedAtMs: scanStarted, binTargets: cache.binTargets + added, serverVersions: MATRIX_VERSIONS, entries: newEntries });
   return { ok: true, report: { mode: 'incremental', changed: plan.changed, entriesRead: entriesRead + dirty.size, targetsChanged: files.size, plan, applied } };
 }
 

@@ -17,6 +17,7 @@ import { fetchError } from '../../src/domain/install/transport.js';
 import { snapshotDir } from '../install/harness.js';
 import { DAY, signerOf } from './sim.js';
 import { V2World } from './v2-harness.js';
+import { resolveServerVersion } from '../../src/core/server-line.js';
 
 let w: V2World;
 afterEach(() => w?.cleanup());
@@ -327,5 +328,67 @@ describe('repository v2: named TUF attacks against install (refused, nothing ins
     w.sim.files.set(p, bytes);
     // Point the timestamp at the new bytes with the real online key? No: the attacker has no key, so the hash fails first.
     await refused('REPO_HASH_MISMATCH');
+  });
+});
+
+describe('repository v2: stored manifests are targets, read through TUF (DESIGN §4.5)', () => {
+  const storedTarget = /^targets\/manifests\/acme\.tool\/[0-9a-f]{64}\.1\.0\.0\.json$/;
+
+  /** A world whose release has a stored manifest, and whose manifest_url serves nothing. */
+  function storedWorld(): V2World {
+    w = new V2World({}, { storeManifest: true });
+    w.inst.files.delete(w.inst.plugins[0]!.releases[0]!.manifest_url);
+    return w;
+  }
+
+  it('honest: the manifest comes from the repository target, not manifest_url', async () => {
+    storedWorld();
+    const r = await w.install();
+    expect(r.result.ok ? 'ok' : `${r.result.error.code}: ${r.result.error.message}`).toBe('ok');
+    expect(r.result.steps.find((s) => s.step === 'manifest')?.detail).toContain('stored manifest manifests/acme.tool/1.0.0.json');
+    expect(w.sim.requests.some((p) => storedTarget.test(p))).toBe(true);
+    expect((await w.tufjs('manifests/acme.tool/1.0.0.json')).ok).toBe(true);
+  });
+
+  it('arbitrary target: a stored manifest whose bytes differ from its listed hash is refused at the manifest step', async () => {
+    storedWorld();
+    const [p, bytes] = [...w.sim.files].find(([k]) => storedTarget.test(k))!;
+    const evil = Uint8Array.from(bytes);
+    evil[evil.length - 2] = evil[evil.length - 2]! ^ 1;
+    w.sim.files.set(p, evil);
+    const before = snapshotDir(w.env.pluginDir);
+    const r = await w.install();
+    expect(r.result.ok).toBe(false);
+    if (!r.result.ok) {
+      expect(r.result.error.code).toBe('REPO_HASH_MISMATCH');
+      expect(r.result.steps.find((s) => !s.ok)?.step).toBe('manifest');
+    }
+    expect(r.placed).toBeUndefined();
+    expect(snapshotDir(w.env.pluginDir)).toEqual(before);
+    expect((await w.tufjs('manifests/acme.tool/1.0.0.json')).ok).toBe(false);
+    w.sim.files.set(p, bytes);
+    await installs();
+  });
+
+  it("the signed loads_on decides selection as with index v1: the newest release the host's server version loads", async () => {
+    storedWorld();
+    const budget = { timeout_ms: 1000, stdout_bytes: 1024, stderr_bytes: 1024, host_calls: 4, http_response_bytes: 1048576 };
+    // 1.1.0 declares interface budgets, which only integration-2026-09 knows.
+    w.inst.addRelease({
+      plugin: 'acme.tool',
+      version: '1.1.0',
+      store: true,
+      manifest: (m) => {
+        m.interfaces = [{ service: `${String(m.id)}/items`, methods: [{ name: 'list', effect: 'read', scopes: ['proxy:read'], budget }], backing: 'runtime' }];
+      },
+    });
+    w.publish();
+    const old = resolveServerVersion('alpha-0.2.2a41');
+    if (!old.ok) throw new Error(old.message);
+    const r = await w.install('acme.tool', { host: { serverRules: old.rules.version, serverLine: old.rules.line } });
+    expect(r.result.ok ? 'ok' : `${r.result.error.code}: ${r.result.error.message}`).toBe('ok');
+    if (r.result.ok) {
+      expect(r.result.summary).toMatchObject({ version: '1.0.0', manifest: { source: 'stored' }, skipped: [{ version: '1.1.0' }] });
+    }
   });
 });

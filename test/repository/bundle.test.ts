@@ -46,6 +46,22 @@ describe('offline bundle', () => {
     expect(r.placed?.path).toMatch(/acme\.tool\.plugin$/);
   });
 
+  it('a stored manifest travels as a target (with its bin) and is read through TUF offline', async () => {
+    w = new V2World({}, { storeManifest: true });
+    const b = await exported();
+    const [mp, mb] = [...b.targets].find(([k]) => /^manifests\/acme\.tool\/[0-9a-f]{64}\.1\.0\.0\.json$/.test(k))!;
+    // Tampered inside the bundle: refused by the bin's hash (the manifest step), nothing installed.
+    const evil = Uint8Array.from(mb);
+    evil[3] = evil[3]! ^ 1;
+    const before = snapshotDir(w.env.pluginDir);
+    const bad = await installFrom({ ...b, targets: new Map([...b.targets].map(([k, v]) => [k, k === mp ? evil : v])) });
+    expect(bad.result.ok ? 'ok' : `${bad.result.error.code} at ${bad.result.steps.find((s) => !s.ok)?.step}`).toBe('REPO_HASH_MISMATCH at manifest');
+    expect(snapshotDir(w.env.pluginDir)).toEqual(before);
+    const r = await installFrom(b);
+    expect(r.result.ok ? 'ok' : r.result.error.code).toBe('ok');
+    expect(r.result.steps.find((s) => s.step === 'manifest')?.detail).toContain('stored manifest manifests/acme.tool/1.0.0.json');
+  });
+
   it('refuses a bundle whose target, metadata or structure was changed, installing nothing', async () => {
     w = new V2World();
     const b = await exported();

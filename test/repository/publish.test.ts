@@ -4,7 +4,7 @@
  * invalid entry writes nothing; targets are re-materialised from a folder
  * that kept only its metadata; refresh keeps the cache usable.
  */
-import { cpSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initRepositoryDir, publishRepository, refreshRepositoryDir, EntryProblemsError } from '../../src/io/repository-dir.js';
@@ -13,6 +13,7 @@ import { RepositoryClient } from '../../src/domain/repository/client.js';
 import { dirRepositoryTransport, memoryMetadataStore } from '../../src/io/repository-transport.js';
 import { ROOT, tempDir } from '../cli/helpers.js';
 import { signerOf } from './sim.js';
+import { SERVER_VERSIONS, serverRules } from '../../src/core/server-line.js';
 
 let work: { dir: string; cleanup: () => void };
 let index: string;
@@ -28,6 +29,17 @@ function pluginEntry(n: number): Record<string, unknown> {
 }
 function write(rel: string, value: unknown): void {
   writeFileSync(path.join(index, rel), JSON.stringify(value, null, 2) + '\n');
+}
+/** The plugin's current target, read as a client reads it. */
+async function pluginTarget(repo: string, id: string) {
+  const dir = path.join(work.dir, repo);
+  const c = await RepositoryClient.open({ transport: dirRepositoryTransport(dir), store: memoryMetadataStore(), now: NOW + 86_400_000 / 2, initialRoot: readFileSync(path.join(dir, 'metadata/1.root.json')) });
+  if (!c.ok) throw c.error;
+  const found = await c.value.findTarget(`plugins/${id}.json`);
+  if (!found.ok || found.value === undefined) throw new Error(`no target for ${id}`);
+  const bytes = await c.value.fetchTarget(`plugins/${id}.json`, found.value.info);
+  if (!bytes.ok) throw bytes.error;
+  return JSON.parse(new TextDecoder().decode(bytes.value));
 }
 function metadataFiles(repo: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -105,6 +117,34 @@ describe('repo publish: incremental equals full, byte for byte', () => {
     r = await both(6);
     expect(r.a).toMatchObject({ mode: 'incremental', changed: false });
 
+    // A stored manifest removed: its plugin's target loses stored_manifest and loads_on; the manifest target goes.
+    const stored = path.join(index, 'manifests/demo.hello/1.0.0.json');
+    const storedBytes = readFileSync(stored);
+    rmSync(stored);
+    r = await both(7);
+    expect(r.a.mode).toBe('incremental');
+    expect(r.a.targetsChanged).toBe(1);
+    expect((await pluginTarget('a', 'demo.hello')).plugin.releases.find((x: { version: string }) => x.version === '1.0.0').stored_manifest).toBeUndefined();
+
+    // ... and stored again: the matrix is computed as build computes it.
+    writeFileSync(stored, storedBytes);
+    r = await both(8);
+    expect(r.a.mode).toBe('incremental');
+    expect(r.a.targetsChanged).toBe(2);
+    const ht = await pluginTarget('a', 'demo.hello');
+    expect(ht.server_versions).toEqual(SERVER_VERSIONS.map((v) => serverRules(v).version));
+    expect(ht.plugin.releases.find((x: { version: string }) => x.version === '1.0.0')).toMatchObject({ stored_manifest: 'manifests/demo.hello/1.0.0.json', loads_on: expect.any(Array) });
+
+    // A stored manifest of no release is refused in incremental mode as in a full one.
+    mkdirSync(path.join(index, 'manifests/demo.extra-9'), { recursive: true });
+    writeFileSync(path.join(index, 'manifests/demo.extra-9/9.9.9.json'), storedBytes);
+    const before = metadataFiles(path.join(work.dir, 'a'));
+    const e = await publishRepository({ repoDir: path.join(work.dir, 'a'), indexDir: index, signers: { online }, now: NOW + 9 * 60_000, cacheFile: path.join(work.dir, 'cache.json'), displayRoot: work.dir }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(EntryProblemsError);
+    expect((e as EntryProblemsError).problems.map((p) => p.code)).toContain('STORED_MANIFEST_ORPHAN');
+    expect(metadataFiles(path.join(work.dir, 'a'))).toEqual(before);
+    rmSync(path.join(index, 'manifests/demo.extra-9'), { recursive: true });
+
     const report = await verify(path.join(work.dir, 'a'));
     expect(report?.lattice).toMatchObject({ plugins: 43, publishers: 1, revocations: 1 });
   });
@@ -122,7 +162,8 @@ describe('repo publish: incremental equals full, byte for byte', () => {
     rmSync(path.join(work.dir, 'a', 'targets'), { recursive: true });
     const r = await publishRepository({ repoDir: path.join(work.dir, 'a'), indexDir: index, signers: { online }, now: NOW, displayRoot: work.dir });
     expect(r.changed).toBe(false);
-    expect(r.applied.targetsWritten).toBe(45);
+    // 43 plugins, 1 publisher, revocations.json and the stored manifests.
+    expect(r.applied.targetsWritten).toBe(45 + readdirSync(path.join(index, 'manifests'), { recursive: true }).filter((n) => String(n).endsWith('.json')).length);
     await verify(path.join(work.dir, 'a'));
   });
 

@@ -10,12 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Updater } from 'tuf-js';
 import type { IndexPublisher, RevocationList } from '../../src/core/index/types.js';
+import type { HostProfile } from '../../src/domain/install/policy.js';
 import { repositoryIndexSource, openPinnedClient } from '../../src/domain/repository/install-source.js';
 import { repositoryTargets } from '../../src/domain/repository/lattice.js';
 import { runInstall, type RunInstallReport } from '../../src/io/install.js';
 import { memoryMetadataStore } from '../../src/io/repository-transport.js';
 import { InstallEnv, InstallRepo, keyB64, policyDoc, policyFrom } from '../install/harness.js';
 import { SimRepo } from './sim.js';
+import { SERVER_VERSIONS } from '../../src/core/server-line.js';
 
 export const PUBLISHERS: IndexPublisher[] = [
   { id: 'acme', name: 'Acme Plugins', public_key_ed25519: keyB64('publisher-acme') },
@@ -32,15 +34,25 @@ export class V2World {
   revocations: RevocationList = {};
   private tufjsDir: string | undefined;
 
-  constructor(opts: ConstructorParameters<typeof SimRepo>[0] = {}) {
+  /**
+   * @param opts - the simulated repository's options.
+   * @param world - `storeManifest`: the release's manifest is stored (DESIGN §4.5), a target of its own.
+   */
+  constructor(opts: ConstructorParameters<typeof SimRepo>[0] = {}, world: { storeManifest?: boolean } = {}) {
     this.sim = new SimRepo(opts);
-    this.inst.addRelease({ plugin: 'acme.tool', version: '1.0.0' });
+    this.inst.addRelease({ plugin: 'acme.tool', version: '1.0.0', ...(world.storeManifest ? { store: true } : {}) });
     this.publish();
   }
 
   /** Publish the current plugins as the repository's targets. */
   publish(opts: Parameters<SimRepo['publish']>[1] = {}) {
-    const targets = repositoryTargets({ publishers: PUBLISHERS, plugins: this.inst.plugins, revocations: this.revocations });
+    const targets = repositoryTargets({
+      publishers: PUBLISHERS,
+      plugins: this.inst.plugins,
+      revocations: this.revocations,
+      manifests: this.inst.stored,
+      ...(this.inst.stored.size > 0 ? { serverVersions: [...SERVER_VERSIONS] } : {}),
+    });
     this.sim.content.clear();
     for (const [p, b] of targets) this.sim.content.set(p, b);
     return this.sim.publish(this.sim.content, opts);
@@ -56,7 +68,7 @@ export class V2World {
   }
 
   /** Install `pluginId` from the repository (approve: yes). */
-  async install(pluginId = 'acme.tool', opts: { dryRun?: boolean; now?: number } = {}): Promise<RunInstallReport> {
+  async install(pluginId = 'acme.tool', opts: { dryRun?: boolean; now?: number; host?: Partial<HostProfile> } = {}): Promise<RunInstallReport> {
     const files = this.sim.files;
     const index = repositoryIndexSource({
       label: 'https://repo.test/repository',
@@ -79,6 +91,7 @@ export class V2World {
       approve: () => true,
       approvedBy: 'test',
       ...(opts.dryRun ? { dryRun: true } : {}),
+      ...(opts.host ? { host: opts.host } : {}),
     });
   }
 

@@ -95,6 +95,13 @@ export interface InstallIndexSource {
    * needs no fetcher at all.
    */
   content?(url: string, purpose: FetchPurpose): Uint8Array | undefined;
+  /**
+   * The source's own reader of stored manifests (repository v2: the
+   * `manifests/<id>/<version>.json` target, verified by TUF), used when
+   * {@link VerifyInstallOptions.storedManifest} is not given. Rejections
+   * with a `FETCH_*` or `REPO_*` code are verdicts.
+   */
+  storedManifest?: StoredManifestReader;
 }
 
 /** Result of {@link InstallIndexSource.load}. */
@@ -716,8 +723,9 @@ async function stepManifest(run: Run): Promise<void> {
   let bytes: Uint8Array | undefined;
   let origin = release.manifest_url;
   let note = '';
-  if (release.stored_manifest !== undefined && run.opts.storedManifest !== undefined) {
-    bytes = await readStoredManifest(run, release.stored_manifest, policy.limits.maxManifestBytes);
+  const reader = run.opts.storedManifest ?? run.opts.index?.storedManifest;
+  if (release.stored_manifest !== undefined && reader !== undefined) {
+    bytes = await readStoredManifest(reader, release.stored_manifest, policy.limits.maxManifestBytes);
     if (bytes !== undefined) origin = `stored manifest ${release.stored_manifest}`;
     else note = `; the source does not serve the stored manifest ${release.stored_manifest}, fetched manifest_url`;
   }
@@ -779,12 +787,12 @@ async function stepManifest(run: Run): Promise<void> {
  * re-checked here (the reader's is not trusted); a coded fetch failure is a
  * verdict; "not served" is `undefined`.
  */
-async function readStoredManifest(run: Run, relativePath: string, maxBytes: number): Promise<Uint8Array | undefined> {
+async function readStoredManifest(reader: StoredManifestReader, relativePath: string, maxBytes: number): Promise<Uint8Array | undefined> {
   let bytes: Uint8Array | undefined;
   try {
-    bytes = await run.opts.storedManifest!(relativePath, maxBytes);
+    bytes = await reader(relativePath, maxBytes);
   } catch (e) {
-    if ((e instanceof VerificationError || e instanceof PolicyError) && e.code.startsWith('FETCH_')) throw new StepFailure(e);
+    if ((e instanceof VerificationError || e instanceof PolicyError) && (e.code.startsWith('FETCH_') || e.code.startsWith('REPO_'))) throw new StepFailure(e);
     throw e; // not a verdict: the caller's storage or a bug
   }
   if (bytes === undefined) return undefined;

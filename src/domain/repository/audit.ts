@@ -11,8 +11,12 @@
  * - the Lattice targets (when the repository has `revocations.json`): each
  *   plugin target is valid (`parsePluginTarget`), carries exactly its
  *   publisher's entry as `publishers/<id>.json` holds it and exactly the
- *   revocations that apply to it; each publisher target and the revocation
- *   list are valid — `REPO_TARGET_INVALID` otherwise.
+ *   revocations that apply to it; each release's `stored_manifest` is a
+ *   target whose SHA-256 is the release's `manifest_sha256`, and every
+ *   `manifests/` target is named by a release; each publisher target and the
+ *   revocation list are valid — `REPO_TARGET_INVALID` otherwise. (`loads_on`
+ *   is the publisher's build claim; it is not recomputed here, and every
+ *   install decodes and validates the manifest for its own server version.)
  *
  * Pure: the client does the IO through its injected transport.
  *
@@ -142,7 +146,10 @@ export async function auditRepository(client: RepositoryClient, opts: AuditOptio
     bytes,
   };
   if (lattice) {
-    const r = checkLatticeTargets(keep, opts.serverLine);
+    // Stored manifests by their listed SHA-256 (each was fetched and checked against it above).
+    const manifestHashes = new Map<string, string | undefined>();
+    for (const [p, { info }] of targets) if (p.startsWith('manifests/')) manifestHashes.set(p, info.hashes.sha256);
+    const r = checkLatticeTargets(keep, manifestHashes, opts.serverLine);
     if (!r.ok) return r;
     report.lattice = r.counts;
   }
@@ -159,7 +166,7 @@ function delegates(d: Delegations, role: string, path: string): boolean {
 }
 
 
-function checkLatticeTargets(files: ReadonlyMap<string, Uint8Array>, serverLine?: ServerLine): { ok: true; counts: { plugins: number; publishers: number; revocations: number } } | { ok: false; error: VerificationError } {
+function checkLatticeTargets(files: ReadonlyMap<string, Uint8Array>, manifestHashes: ReadonlyMap<string, string | undefined>, serverLine?: ServerLine): { ok: true; counts: { plugins: number; publishers: number; revocations: number } } | { ok: false; error: VerificationError } {
   const bad = (message: string) => ({ ok: false as const, error: new VerificationError('REPO_TARGET_INVALID', message) });
   const revBytes = files.get(REVOCATIONS_TARGET);
   if (revBytes === undefined) return bad('the repository has no revocations.json target');
@@ -169,6 +176,7 @@ function checkLatticeTargets(files: ReadonlyMap<string, Uint8Array>, serverLine?
   if (revProblems.length > 0) return bad(`revocations.json: ${revProblems[0]!.instancePath}: ${revProblems[0]!.message}`);
   const revocations = rev.value as RevocationList;
   const publishers = new Map<string, Uint8Array>();
+  const namedManifests = new Set<string>();
   let plugins = 0;
   for (const [p, b] of files) {
     const m = /^publishers\/(.+)\.json$/.exec(p);
@@ -192,7 +200,17 @@ function checkLatticeTargets(files: ReadonlyMap<string, Uint8Array>, serverLine?
     const want = canonicalizeToBytes(revocationsForPlugin(t.plugin, revocations));
     const got = canonicalizeToBytes(Object.fromEntries(Object.entries(t.revocations).filter(([, v]) => (v as unknown[]).length > 0)));
     if (!sameBytes(want, got)) return bad(`${p} carries revocations that differ from the ones revocations.json applies to it`);
+    for (const rel of t.plugin.releases) {
+      if (rel.stored_manifest === undefined) continue;
+      if (!manifestHashes.has(rel.stored_manifest)) return bad(`${p}: release ${rel.version} names the stored manifest ${rel.stored_manifest}, which is not a target`);
+      const sha = manifestHashes.get(rel.stored_manifest);
+      if (sha !== rel.manifest_sha256) return bad(`${p}: release ${rel.version}: the target ${rel.stored_manifest} is listed with SHA-256 ${String(sha)}, the release's manifest_sha256 is ${String(rel.manifest_sha256)}`);
+      namedManifests.add(rel.stored_manifest);
+    }
     plugins++;
+  }
+  for (const p of manifestHashes.keys()) {
+    if (!namedManifests.has(p)) return bad(`${p} is a stored manifest no release of the repository names`);
   }
   return { ok: true, counts: { plugins, publishers: publishers.size, revocations: (revocations.releases?.length ?? 0) + (revocations.artifacts?.length ?? 0) + (revocations.keys?.length ?? 0) } };
 }

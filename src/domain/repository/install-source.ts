@@ -10,7 +10,14 @@
  *   marker records the pin's SHA-256); on first use the pin is the root file
  *   the policy names, or `1.root.json` fetched and checked against the
  *   pinned SHA-256 — never trust on first use (`REPO_ROOT_PIN`).
- * - {@link repositoryIndexSource}: the {@link InstallIndexSource}.
+ * - {@link repositoryIndexSource}: the {@link InstallIndexSource}; a
+ *   release's stored manifest (`stored_manifest`, DESIGN §4.5) is read as
+ *   the target of that path through the same client (its bin, then the
+ *   target's length and hashes) — a path no trusted role lists, or one the
+ *   source cannot serve (`FETCH_NOT_FOUND`: an offline bundle made without
+ *   it), falls back to `manifest_url`; any other failure is the manifest
+ *   step's verdict. Either way the bytes must equal the signed
+ *   `manifest_sha256`.
  * - {@link loadRepositoryPlugins}: every plugin target (for `candidates`).
  *
  * Pure: IO through the injected transport and store.
@@ -19,6 +26,7 @@
  */
 import { PolicyError, VerificationError } from '../../core/errors.js';
 import { REPO_ENTRY_TARGET_MAX_BYTES, REPO_ROOT_MAX_BYTES } from '../../core/limits.js';
+import { validIndexVersion, validPluginID } from '../../core/rules.js';
 import { sha256Hex } from '../../crypto/index.js';
 import type { InstallIndexLoad, InstallIndexSource, InstallStep } from '../install/pipeline.js';
 import type { FetchPurpose } from '../install/transport.js';
@@ -27,6 +35,12 @@ import type { ServerLine } from '../../core/server-line.js';
 import { RepositoryClient, type ClientResult, type RepositoryClientOptions, type TrustedMetadataStore, type RepositoryTransport } from './client.js';
 import { binName } from './delegation.js';
 import { parsePluginTarget, pluginTargetPath, verifiedIndexFromTargets, type PluginTarget } from './lattice.js';
+
+/** Is `p` a stored manifest's target path, `manifests/<plugin id>/<version>.json` (the validator's rule)? */
+function isStoredManifestTarget(p: string): boolean {
+  const m = /^manifests\/([^/]+)\/([^/]+)\.json$/.exec(p);
+  return m !== null && validPluginID(m[1]!) && validIndexVersion(m[2]!);
+}
 
 /** The store entry recording which pin a metadata folder started from. */
 export const PIN_MARKER = 'lattice-root-pin';
@@ -103,13 +117,29 @@ function installSteps(client: RepositoryClient | undefined): InstallStep[] {
  * @returns the install pipeline's index source.
  */
 export function repositoryIndexSource(o: RepositoryIndexSourceOptions): InstallIndexSource {
+  let client: RepositoryClient | undefined;
   return {
     label: o.label,
     ...(o.content ? { content: o.content } : {}),
+    async storedManifest(relativePath, maxBytes): Promise<Uint8Array | undefined> {
+      if (client === undefined || !isStoredManifestTarget(relativePath)) return undefined;
+      const found = await client.findTarget(relativePath);
+      if (!found.ok) {
+        if (found.error.code === 'FETCH_NOT_FOUND') return undefined;
+        throw found.error;
+      }
+      if (found.value === undefined) return undefined;
+      const bytes = await client.fetchTarget(relativePath, found.value.info, maxBytes);
+      if (!bytes.ok) {
+        if (bytes.error.code === 'FETCH_NOT_FOUND') return undefined;
+        throw bytes.error;
+      }
+      return bytes.value;
+    },
     async load({ pluginId, host, now }): Promise<InstallIndexLoad> {
       const opened = await o.open();
       if (!opened.ok) return { ok: false, error: opened.error, steps: [{ step: 'index.root', ok: false, detail: `${opened.error.message} [${opened.error.code}]` }] };
-      const client = opened.value;
+      client = opened.value;
       const r = await loadPluginTarget(client, pluginId, host.serverLine);
       if (!r.ok) return { ok: false, error: r.error, steps: installSteps(client) };
       const s = client.summary!;

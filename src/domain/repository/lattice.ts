@@ -4,7 +4,7 @@
  *
  * | target path | bytes (RFC 8785 canonical JSON unless noted) |
  * |---|---|
- * | `plugins/<id>.json` | `{ schema: "lattice.plugin.repository-plugin.v1", plugin, publisher, revocations }`: the plugin's entry, its publisher's entry and the revocations that apply to it |
+ * | `plugins/<id>.json` | `{ schema: "lattice.plugin.repository-plugin.v1", plugin, publisher, revocations[, server_versions] }`: the plugin's entry as `build` puts it in an index (with `stored_manifest` and `loads_on` for releases whose manifest is stored), its publisher's entry, the revocations that apply to it, and — when a release has `loads_on` — the server versions the matrix was computed for |
  * | `publishers/<id>.json` | the publisher entry file's data |
  * | `revocations.json` | the revocation file's data (`{}` when there is none) |
  * | `manifests/<id>/<version>.json` | the stored signed manifest, byte for byte (when `index/manifests/` has it) |
@@ -25,6 +25,12 @@
  * releases'; and **every** revoked key — the install pipeline checks the
  * operator's own keys for the publisher against the list, and those need
  * not be the keys the index names.
+ *
+ * **Stored manifests** (DESIGN §4.5) are targets of their own, and the
+ * plugin's release names one with `stored_manifest` — the same path relative
+ * to the plugin target's `manifests/` sibling as relative to an index v1
+ * document — so an installer reads it through TUF (a bin and the target) and
+ * checks it against the release's signed `manifest_sha256` as well.
  *
  * Pure; no `node:` imports.
  *
@@ -89,8 +95,21 @@ export function revocationsForPlugin(plugin: Pick<IndexPlugin, 'id' | 'releases'
  * @param revocations - the whole revocation list.
  * @returns canonical JSON bytes.
  */
-export function pluginTargetBytes(plugin: IndexPlugin, publisher: IndexPublisher, revocations: RevocationList | undefined): Uint8Array {
-  return canonicalizeToBytes({ schema: PLUGIN_TARGET_SCHEMA, plugin, publisher, revocations: revocationsForPlugin(plugin, revocations) });
+export function pluginTargetBytes(
+  plugin: IndexPlugin,
+  publisher: IndexPublisher,
+  revocations: RevocationList | undefined,
+  serverVersions?: readonly string[],
+): Uint8Array {
+  // server_versions only where a release has a matrix: the member is the matrix's header.
+  const matrix = serverVersions !== undefined && plugin.releases.some((r) => r.loads_on !== undefined);
+  return canonicalizeToBytes({
+    schema: PLUGIN_TARGET_SCHEMA,
+    plugin,
+    publisher,
+    revocations: revocationsForPlugin(plugin, revocations),
+    ...(matrix ? { server_versions: [...serverVersions] } : {}),
+  });
 }
 
 /** The data of the entry files, validated together (the index's content). */
@@ -100,6 +119,8 @@ export interface RepositoryContent {
   revocations?: RevocationList;
   /** `manifests/<id>/<version>.json` → file bytes. */
   manifests?: ReadonlyMap<string, Uint8Array>;
+  /** The index's `server_versions` (the loadability matrix's versions), when `build` computed one. */
+  serverVersions?: readonly string[];
 }
 
 /**
@@ -116,7 +137,7 @@ export function repositoryTargets(content: RepositoryContent): Map<string, Uint8
   for (const plugin of content.plugins) {
     const pub = publishers.get(plugin.publisher);
     if (pub === undefined) throw new VerificationError('REPO_TARGET_INVALID', `plugin ${plugin.id} names publisher ${plugin.publisher}, which has no entry`);
-    out.set(pluginTargetPath(plugin.id), pluginTargetBytes(plugin, pub, content.revocations));
+    out.set(pluginTargetPath(plugin.id), pluginTargetBytes(plugin, pub, content.revocations, content.serverVersions));
   }
   out.set(REVOCATIONS_TARGET, canonicalizeToBytes(content.revocations ?? {}));
   for (const [path, bytes] of content.manifests ?? []) out.set(path, bytes);
@@ -128,6 +149,8 @@ export interface PluginTarget {
   plugin: IndexPlugin;
   publisher: IndexPublisher;
   revocations: NormalizedRevocations;
+  /** The versions its releases' `loads_on` was computed for. */
+  serverVersions?: string[];
 }
 
 /**
@@ -148,7 +171,9 @@ export function parsePluginTarget(bytes: Uint8Array, pluginId: string, serverLin
   const doc = parsed.value as JSONObject;
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return bad('expected an object');
   const names = Object.keys(doc).sort().join(',');
-  if (names !== 'plugin,publisher,revocations,schema') return bad(`expected exactly the members plugin, publisher, revocations, schema; found ${Object.keys(doc).join(', ')}`);
+  if (names !== 'plugin,publisher,revocations,schema' && names !== 'plugin,publisher,revocations,schema,server_versions') {
+    return bad(`expected exactly the members plugin, publisher, revocations, schema (and server_versions with a loadability matrix); found ${Object.keys(doc).join(', ')}`);
+  }
   if (doc.schema !== PLUGIN_TARGET_SCHEMA) return bad(`schema must be ${PLUGIN_TARGET_SCHEMA}`);
   const mini = {
     schema: 'lattice.plugin.index.v1',
@@ -157,6 +182,7 @@ export function parsePluginTarget(bytes: Uint8Array, pluginId: string, serverLin
     publishers: [doc.publisher],
     plugins: [doc.plugin],
     revocations: doc.revocations,
+    ...(doc.server_versions !== undefined ? { server_versions: doc.server_versions } : {}),
     signatures: [],
   };
   const problems = validateIndex(mini, serverLine ? { serverLine } : {});
@@ -169,7 +195,15 @@ export function parsePluginTarget(bytes: Uint8Array, pluginId: string, serverLin
   if (plugin.id !== pluginId) return bad(`holds plugin ${JSON.stringify(plugin.id)}, expected ${JSON.stringify(pluginId)}`);
   const history = verifyPublisherKeyHistory(publisher);
   if (!history.ok) return { ok: false, error: history.error };
-  return { ok: true, target: { plugin, publisher, revocations: normalizeRevocations(doc.revocations as RevocationList) } };
+  return {
+    ok: true,
+    target: {
+      plugin,
+      publisher,
+      revocations: normalizeRevocations(doc.revocations as RevocationList),
+      ...(doc.server_versions !== undefined ? { serverVersions: [...(doc.server_versions as string[])] } : {}),
+    },
+  };
 }
 
 /** What a repository client established, for {@link verifiedIndexFromTargets}. */
@@ -196,7 +230,13 @@ export function verifiedIndexFromTargets(targets: readonly { target: PluginTarge
   const publishers = new Map<string, IndexPublisher>();
   const revocations: NormalizedRevocations = { releases: [], artifacts: [], keys: [] };
   const seen = new Set<string>();
+  // The matrix's versions: those every target with a matrix evaluated (one publish computes one list;
+  // a version some target did not evaluate is "not evaluated" — the manifest step decides alone).
+  let serverVersions: string[] | undefined;
   for (const { target } of targets) {
+    if (target.serverVersions !== undefined) {
+      serverVersions = serverVersions === undefined ? [...target.serverVersions] : serverVersions.filter((v) => target.serverVersions!.includes(v));
+    }
     publishers.set(target.publisher.id, target.publisher);
     for (const kind of ['releases', 'artifacts', 'keys'] as const) {
       for (const e of target.revocations[kind]) {
@@ -216,6 +256,7 @@ export function verifiedIndexFromTargets(targets: readonly { target: PluginTarge
     publishers: [...publishers.values()],
     plugins: targets.map((t) => t.target.plugin),
     revocations,
+    ...(serverVersions !== undefined ? { server_versions: serverVersions } : {}),
     signatures: [],
   };
   return {
