@@ -50,8 +50,10 @@ PINS=(
   "python3-securesystemslib=1.4.0-1 36a97f53556933c943531aa3f5d5c2b3fbe20cbd405a814360254cd578c104a7"
   "python3-urllib3=2.8.0-2 d48b157c65ac9b28a86cd2d6f5af3baa841208bae724bed3a33b0058727b0ff3"
 )
-# Debian unstable keeps only its current versions: when it moves past a pin, the
-# download below fails with the package named; update the pin (version and SHA-256).
+# Debian keeps a version in its pool while some suite lists it: the private
+# sources name unstable and testing, so a pin survives unstable moving on until
+# testing moves too. Then the download below fails with the package named;
+# update the pin (version and SHA-256).
 MARKER="${PYTUF_DIR}/.pins"
 WANT="$(printf '%s\n' "${PINS[@]}")"
 if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$WANT" ]; then exit 0; fi
@@ -61,7 +63,9 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/etc/apt/sources.list.d" "$WORK/etc/apt/preferences.d" "$WORK/state/lists/partial" "$WORK/cache/archives/partial" "$WORK/debs"
 : > "$WORK/state/status"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian unstable main" > "$WORK/etc/apt/sources.list"
+printf '%s\n' \
+  "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian unstable main" \
+  "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian testing main" > "$WORK/etc/apt/sources.list"
 APT=(
   -o "Dir::Etc::sourcelist=$WORK/etc/apt/sources.list"
   -o "Dir::Etc::sourceparts=$WORK/etc/apt/sources.list.d"
