@@ -4,9 +4,11 @@
  * most `maxRequests` requests and tracks its sockets so `close()` ends
  * everything, stalled responses included.
  */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -139,3 +141,15 @@ export const hostile = {
     res.writeHead(code).end();
   },
 };
+
+/** Serve every file below `dir` under the URL path `prefix`, as a static host would. */
+export function serveDir(server: TestServer, dir: string, prefix: string): void {
+  const walk = (rel: string): void => {
+    for (const n of readdirSync(path.join(dir, rel))) {
+      const r = rel ? `${rel}/${n}` : n;
+      if (statSync(path.join(dir, r)).isDirectory()) walk(r);
+      else server.files.set(`${prefix}/${r}`, readFileSync(path.join(dir, r)));
+    }
+  };
+  walk('');
+}

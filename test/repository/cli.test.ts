@@ -6,13 +6,13 @@
  * candidates with --repo, export and install --from (no network: the server
  * is gone), mirror (incremental, refusing a tampered upstream).
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256, sha256Hex } from '../../src/crypto/index.js';
 import { runCli, tempDir } from '../cli/helpers.js';
 import { InstallRepo, policyDoc, snapshotDir } from '../install/harness.js';
-import { startTestServer, type TestServer } from '../install/http-server.js';
+import { serveDir, startTestServer, type TestServer } from '../install/http-server.js';
 import { PUBLISHERS } from './v2-harness.js';
 
 const UTF8 = new TextEncoder();
@@ -26,18 +26,6 @@ const key = (name: string) => path.join(work.dir, `${name}.seed`);
 
 function seed(name: string): void {
   writeFileSync(key(name), sha256(UTF8.encode(`cli test key ${name}`)), { mode: 0o600 });
-}
-
-/** Serve every file of a folder under a URL prefix. */
-function serveDir(dir: string, prefix: string): void {
-  const walk = (rel: string): void => {
-    for (const n of readdirSync(path.join(dir, rel))) {
-      const r = rel ? `${rel}/${n}` : n;
-      if (statSync(path.join(dir, r)).isDirectory()) walk(r);
-      else server.files.set(`${prefix}/${r}`, readFileSync(path.join(dir, r)));
-    }
-  };
-  walk('');
 }
 
 function writeIndex(): void {
@@ -103,7 +91,7 @@ describe('lattice-index repo, install --repo, export, install --from, mirror', (
     expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, mode: 'incremental' });
     const v = await ok(['repo', 'verify', '--repo', repoDir, '--root', path.join(repoDir, 'metadata/1.root.json'), '--json']);
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, targets: 5, lattice: { plugins: 2, publishers: 2 } });
-    serveDir(repoDir, '/repository');
+    serveDir(server, repoDir, '/repository');
   });
 
   it('repo verify refuses a tampered target (exit 1, code) and a URL the same way', async () => {
@@ -172,7 +160,7 @@ describe('lattice-index repo, install --repo, export, install --from, mirror', (
     for (const [url, bytes] of inst.files) server.files.set(new URL(url).pathname, bytes);
     writeIndex();
     await ok(['repo', 'publish', '--repo', repoDir, '--index-dir', indexDir, '--online-key', key('online')]);
-    serveDir(repoDir, '/repository');
+    serveDir(server, repoDir, '/repository');
     const second = JSON.parse((await ok(['mirror', '--from', repoUrl, '--to', mirror, '--root', root, '--test-loopback-http', '--json'])).stdout);
     expect(second.fetched).toBeLessThanOrEqual(5); // timestamp, snapshot, one bin, one target (+ nothing else)
     expect(second.reused).toBeGreaterThanOrEqual(4); // the unchanged targets, read from the mirror and verified again
@@ -184,7 +172,7 @@ describe('lattice-index repo, install --repo, export, install --from, mirror', (
     await ok(['repo', 'verify', '--repo', mirror, '--root', root]);
     // A tampered upstream (its new snapshot): refused, and the mirror keeps exactly its files.
     await ok(['repo', 'refresh', '--repo', repoDir, '--online-key', key('online'), '--refresh-before', '3660']);
-    serveDir(repoDir, '/repository');
+    serveDir(server, repoDir, '/repository');
     const served = () => snapshotDir(mirror).filter((e) => !e.startsWith('.lattice-mirror/')); // the mirror's own trusted state may take the (valid) new timestamp
     const before = served();
     const v = JSON.parse(readFileSync(path.join(repoDir, 'metadata/timestamp.json'), 'utf8')).signed.meta['snapshot.json'].version;
@@ -209,7 +197,7 @@ describe('lattice-index repo, install --repo, export, install --from, mirror', (
     await ok(['repo', 'rotate-root', '--repo', repoDir, '--old-root-key', key('root-a'), '--old-root-key', key('root-b'), '--new-root-key', key('root-c'), '--root-threshold', '1']);
     const v = await ok(['repo', 'verify', '--repo', repoDir, '--root', path.join(repoDir, 'metadata/1.root.json'), '--json']);
     expect(JSON.parse(v.stdout).rootVersion).toBe(2);
-    serveDir(repoDir, '/repository');
+    serveDir(server, repoDir, '/repository');
   });
 
   it('export, then install --from with no network (the server is gone); a tampered bundle and an older one are refused', async () => {
@@ -217,7 +205,7 @@ describe('lattice-index repo, install --repo, export, install --from, mirror', (
     const older = path.join(work.dir, 'older.bundle');
     await ok(['export', 'acme.tool@1.0.0', '--repo', repoUrl, '--root', path.join(repoDir, 'metadata/1.root.json'), '--out', older, '--test-loopback-http']);
     await ok(['repo', 'refresh', '--repo', repoDir, '--online-key', key('online')]);
-    serveDir(repoDir, '/repository');
+    serveDir(server, repoDir, '/repository');
     const e = await ok(['export', 'acme.tool', '--repo', repoUrl, '--root', path.join(repoDir, 'metadata/1.root.json'), '--out', bundle, '--test-loopback-http', '--json']);
     expect(JSON.parse(e.stdout)).toMatchObject({ ok: true, version: '1.1.0' });
     const pol = policy();

@@ -13,7 +13,7 @@
  * python-tuf and securesystemslib are Debian unstable's pure-Python packages,
  * unpacked by scripts/setup-system.sh into .lattice/test-deps/python-tuf.
  */
-import { cpSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto/index.js';
@@ -23,7 +23,7 @@ import { ed25519Signer } from '../../src/domain/repository/keys.js';
 import { initRepositoryDir, publishRepository } from '../../src/io/repository-dir.js';
 import { dirRepositoryTransport, memoryMetadataStore } from '../../src/io/repository-transport.js';
 import { ROOT, tempDir } from '../cli/helpers.js';
-import { startTestServer, type TestServer } from '../install/http-server.js';
+import { serveDir, startTestServer, type TestServer } from '../install/http-server.js';
 import { python, requirePythonTuf } from './python.js';
 import { signerOf } from './sim.js';
 
@@ -51,17 +51,6 @@ afterAll(async () => {
   work?.cleanup();
 });
 
-function serveDir(dir: string, prefix: string): void {
-  const walk = (rel: string): void => {
-    for (const n of readdirSync(path.join(dir, rel))) {
-      const r = rel ? `${rel}/${n}` : n;
-      if (statSync(path.join(dir, r)).isDirectory()) walk(r);
-      else server.files.set(`${prefix}/${r}`, readFileSync(path.join(dir, r)));
-    }
-  };
-  walk('');
-}
-
 describe('python-tuf reads the project\'s repository', () => {
   it('refreshes and downloads every target, before and after an incremental publish; refuses a tampered target', async () => {
     const repo = path.join(work.dir, 'ours');
@@ -71,7 +60,7 @@ describe('python-tuf reads the project\'s repository', () => {
     await initRepositoryDir({ repoDir: repo, rootSigners: [signerOf('root-1'), signerOf('root-2')], rootThreshold: 2, signers: { online }, now: Date.now() });
     const cache = path.join(work.dir, 'cache.json');
     await publishRepository({ repoDir: repo, indexDir: index, signers: { online }, now: Date.now(), cacheFile: cache, displayRoot: work.dir });
-    serveDir(repo, '/ours');
+    serveDir(server, repo, '/ours');
     const base = `http://127.0.0.1:${server.port}/ours`;
     const args = (paths: string[]) => ['--metadata-url', `${base}/metadata`, '--targets-url', `${base}/targets`, '--root', path.join(repo, 'metadata/1.root.json'), '--metadata-dir', path.join(work.dir, 'py-md'), '--target-dir', path.join(work.dir, 'py-targets'), ...paths];
     const want = listing(repo);
@@ -84,7 +73,7 @@ describe('python-tuf reads the project\'s repository', () => {
     writeFileSync(f, JSON.stringify({ ...JSON.parse(readFileSync(f, 'utf8')), summary: 'Changed for the interop test.' }, null, 2));
     const r = await publishRepository({ repoDir: repo, indexDir: index, signers: { online }, now: Date.now() + 1000, cacheFile: cache, displayRoot: work.dir });
     expect(r.mode).toBe('incremental');
-    serveDir(repo, '/ours');
+    serveDir(server, repo, '/ours');
     const want2 = listing(repo);
     const second = JSON.parse(await python('tuf_client.py', args(['plugins/demo.hello.json'])));
     expect(second.snapshot).toBe(first.snapshot + 1);
