@@ -166,7 +166,7 @@ async function child(cfg) {
   rmSync(pluginDir, { recursive: true, force: true });
   rmSync(path.join(cfg.dir, 'index-state.json'), { force: true });
   if (!report.result.ok || !report.placed) throw new Error(`install failed: ${report.result.ok ? 'not placed' : report.result.error.message}`);
-  process.stdout.write(JSON.stringify({ ms, downloadMs, rssGrowthKiB: (rssPeak - rssBefore) / 1024, maxRSSKiB: rssPeak / 1024 }));
+  process.stdout.write(JSON.stringify({ ms, downloadMs, rssGrowthKiB: (rssPeak - rssBefore) / 1024, maxRSSKiB: rssPeak / 1024, timings: report.timings }));
 }
 
 function runChild(cfg) {
@@ -235,6 +235,7 @@ export default async function run() {
       const growth = [];
       const peak = [];
       const download = [];
+      const phases = [];
       await runChild(cfg); // warm the page cache and the server
       for (let i = 0; i < ROUNDS; i++) {
         if (i % 2 === 0) {
@@ -243,6 +244,7 @@ export default async function run() {
           growth.push(o.rssGrowthKiB);
           peak.push(o.maxRSSKiB);
           download.push(o.downloadMs);
+          phases.push(o.timings);
           peer.push((await runPeer(`${plainBase}/${mib}/bundle.tar.gz`, path.join(work, 'curl.out'))).ms);
         } else {
           peer.push((await runPeer(`${plainBase}/${mib}/bundle.tar.gz`, path.join(work, 'curl.out'))).ms);
@@ -251,13 +253,17 @@ export default async function run() {
           growth.push(o.rssGrowthKiB);
           peak.push(o.maxRSSKiB);
           download.push(o.downloadMs);
+          phases.push(o.timings);
         }
       }
       results[mib] = { ours: median(ours), peer: median(peer), growth: median(growth), peak: median(peak), download: median(download) };
       const r = results[mib];
+      const keys = [...new Set(phases.flatMap((p) => Object.keys(p)))];
+      const phaseLine = keys.map((k) => `${k} ${median(phases.map((p) => p[k] ?? 0)).toFixed(0)}`).join(', ');
       console.log(
         `  ${mib} MiB: ours ${r.ours.toFixed(0)} ms (median of ${ROUNDS}), curl+openssl ${r.peer.toFixed(0)} ms → ratio ${(r.ours / r.peer).toFixed(2)} (of ours: artifact download+hash+spool ${r.download.toFixed(0)} ms); RSS growth during the install ${(r.growth / 1024).toFixed(1)} MiB (peak ${(r.peak / 1024).toFixed(1)} MiB)`,
       );
+      console.log(`  ${mib} MiB: where the time went (ms, median per phase; runInstall timings): ${phaseLine}`);
     }
     const ratio = results[64].ours / results[64].peer;
     console.log(`  goal: 64 MiB ratio ≤ 1.30 → ${ratio.toFixed(2)} ${ratio <= 1.3 ? 'MET' : 'NOT MET'}`);
