@@ -8,13 +8,17 @@
 //
 // Measured in the same run, interleaved, median of ROUNDS:
 //   ours — `runInstall` in a fresh child process (index verification,
-//          manifest fetch + signature, artifact download streamed through
-//          SHA-256 into the staging file with fsync, the server's
-//          VerifyManifest, the full bundle inspection (gunzip + tar + a
-//          SHA-256 per file), atomic placement, audit record);
-//   peer — `curl -s -o FILE URL && openssl dgst -sha256 FILE`.
-// Goal: ours / peer ≤ 1.3. Also: our peak RSS growth (maxRSS after minus
-// before the install, in the child) at 16 MiB and 64 MiB — flat memory means
+//          manifest fetch + signature, artifact download in one pass:
+//          SHA-256, the staging file (fsync) and the full bundle inspection
+//          (gunzip + tar rules) while the bytes arrive; the server's
+//          VerifyManifest, atomic placement, audit record);
+//   peer — `curl -s -o FILE URL && openssl dgst -sha256 FILE`;
+//   cli  — `lattice-index install … --yes --json` in a fresh process (startup and
+//          module loading included), against the peer again.
+// Also CPU time (ours: the child's process.cpuUsage() around runInstall; peer:
+// `times` of the shell), and the phases of runInstall (`timings`).
+// Goal: ours / peer ≤ 1.3. Also: our peak RSS growth (peak RSS during minus
+// RSS before the install, in the child) at 16 MiB and 64 MiB — flat memory means
 // the two are about equal, far below the bundle size.
 //
 // Usage: `node bench/install.bench.mjs`, or `export default run` for bench/run.mjs.
@@ -157,6 +161,7 @@ async function child(cfg) {
   let firstByte = 0;
   let lastByte = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const report = await runInstall({
     policy: parsed.policy,
     policyDir: cfg.dir,
@@ -174,13 +179,14 @@ async function child(cfg) {
     },
   });
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   if (sampler) clearInterval(sampler);
   sample();
   const downloadMs = lastByte - firstByte;
   rmSync(pluginDir, { recursive: true, force: true });
   rmSync(path.join(cfg.dir, 'index-state.json'), { force: true });
   if (!report.result.ok || !report.placed) throw new Error(`install failed: ${report.result.ok ? 'not placed' : report.result.error.message}`);
-  process.stdout.write(JSON.stringify({ ms, downloadMs, rssGrowthKiB: (rssPeak - rssBefore) / 1024, maxRSSKiB: rssPeak / 1024, timings: report.timings }));
+  process.stdout.write(JSON.stringify({ ms, downloadMs, rssGrowthKiB: (rssPeak - rssBefore) / 1024, maxRSSKiB: rssPeak / 1024, timings: report.timings, cpuMs: (cpu.user + cpu.system) / 1000 }));
 }
 
 function runChild(cfg) {
@@ -216,13 +222,16 @@ function runCli(cfg) {
 function runPeer(url, file) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn('sh', ['-c', 'curl -s -o "$2" "$1" && openssl dgst -sha256 "$2"', 'sh', url, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // `times` prints the CPU time of the shell's children (curl and openssl) on its second line.
+    const p = spawn('sh', ['-c', 'curl -s -o "$2" "$1" && openssl dgst -sha256 "$2" && times', 'sh', url, file], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('close', (code) => {
       const ms = performance.now() - t0;
       rmSync(file, { force: true });
-      code === 0 ? resolve({ ms, out }) : reject(new Error(`curl/openssl exited ${code}`));
+      const t = out.trim().split('\n').at(-1).match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
+      const cpuMs = t ? (Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4])) * 1000 : NaN;
+      code === 0 ? resolve({ ms, out, cpuMs }) : reject(new Error(`curl/openssl exited ${code}`));
     });
   });
 }
@@ -271,6 +280,8 @@ export default async function run() {
       const peak = [];
       const download = [];
       const phases = [];
+      const oursCpu = [];
+      const peerCpu = [];
       const cli = [];
       const cliPhases = [];
       await runChild(cfg); // warm the page cache and the server
@@ -278,15 +289,21 @@ export default async function run() {
         if (i % 2 === 0) {
           const o = await runChild(cfg);
           ours.push(o.ms);
+          oursCpu.push(o.cpuMs);
           growth.push(o.rssGrowthKiB);
           peak.push(o.maxRSSKiB);
           download.push(o.downloadMs);
           phases.push(o.timings);
-          peer.push((await runPeer(`${plainBase}/${mib}/bundle.tar.gz`, path.join(work, 'curl.out'))).ms);
+          const pr = await runPeer(`${plainBase}/${mib}/bundle.tar.gz`, path.join(work, 'curl.out'));
+          peer.push(pr.ms);
+          peerCpu.push(pr.cpuMs);
         } else {
-          peer.push((await runPeer(`${plainBase}/${mib}/bundle.tar.gz`, path.join(work, 'curl.out'))).ms);
+          const pr = await runPeer(`${plainBase}/${mib}/bundle.tar.gz`, path.join(work, 'curl.out'));
+          peer.push(pr.ms);
+          peerCpu.push(pr.cpuMs);
           const o = await runChild(cfg);
           ours.push(o.ms);
+          oursCpu.push(o.cpuMs);
           growth.push(o.rssGrowthKiB);
           peak.push(o.maxRSSKiB);
           download.push(o.downloadMs);
@@ -302,6 +319,8 @@ export default async function run() {
         cliPeer.push((await runPeer(`${plainBase}/${mib}/bundle.tar.gz`, path.join(work, 'curl.out'))).ms);
       }
       results[mib] = {
+        oursCpu: median(oursCpu),
+        peerCpu: median(peerCpu),
         cli: median(cli),
         cliPeer: median(cliPeer),
         cliStartup: median(cliPhases.map((t) => t.startup ?? 0)), ours: median(ours), peer: median(peer), growth: median(growth), peak: median(peak), download: median(download) };
@@ -310,6 +329,9 @@ export default async function run() {
       const phaseLine = keys.map((k) => `${k} ${median(phases.map((p) => p[k] ?? 0)).toFixed(0)}`).join(', ');
       console.log(
         `  ${mib} MiB: ours ${r.ours.toFixed(0)} ms (median of ${ROUNDS}), curl+openssl ${r.peer.toFixed(0)} ms → ratio ${(r.ours / r.peer).toFixed(2)} (of ours: artifact download+hash+spool ${r.download.toFixed(0)} ms); RSS growth during the install ${(r.growth / 1024).toFixed(1)} MiB (peak ${(r.peak / 1024).toFixed(1)} MiB)`,
+      );
+      console.log(
+        `  ${mib} MiB: CPU time (user+system, all threads; less sensitive to a busy machine than wall time): ours ${r.oursCpu.toFixed(0)} ms, curl+openssl ${r.peerCpu.toFixed(0)} ms → ratio ${(r.oursCpu / r.peerCpu).toFixed(2)}`,
       );
       console.log(`  ${mib} MiB: where the time went (ms, median per phase; runInstall timings): ${phaseLine}`);
       console.log(
