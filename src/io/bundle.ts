@@ -12,9 +12,9 @@ import { packBundleEntriesWith, type BundleSourceEntry, type PackBundleOptions }
 
 export * from '../domain/bundle/index.js';
 
-const GUNZIP_OPTIONS = { chunkSize: 256 * 1024, writableHighWaterMark: 4 * 1024 * 1024, readableHighWaterMark: 4 * 1024 * 1024 } as ZlibOptions;
+const GUNZIP_OPTIONS = { chunkSize: 256 * 1024, writableHighWaterMark: 1024 * 1024, readableHighWaterMark: 1024 * 1024 } as ZlibOptions;
 
-/** Node's zlib as a {@link BundleCodec}: 256 KiB gunzip chunks with 4 MiB stream buffers (bounded memory; 64 KiB chunks and the default 16 KiB buffers made inflating a stored 64 MiB bundle 2–3× slower), gzip level 9. */
+/** Node's zlib as a {@link BundleCodec}: 256 KiB gunzip chunks with 1 MiB stream buffers (bounded memory; 64 KiB chunks and the default 16 KiB buffers made inflating a stored 64 MiB bundle 2–3× slower), gzip level 9. */
 export const nodeBundleCodec: BundleCodec = Object.freeze({
   // zlib streams pass the stream options on to their Transform (the typings only list zlib's own).
   gunzip: (): GunzipStream => createGunzip(GUNZIP_OPTIONS) as unknown as GunzipStream,

@@ -929,7 +929,7 @@ async function stepArtifact(run: Run): Promise<void> {
 }
 
 /** Bytes the download may run ahead of the bundle inspector before it waits. */
-const INSPECT_QUEUE_BYTES = 16 * 1024 * 1024;
+const INSPECT_QUEUE_BYTES = 4 * 1024 * 1024;
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
