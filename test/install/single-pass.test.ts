@@ -150,7 +150,7 @@ describe('one pass', () => {
     const report = await install(repo, repo.publish());
     expect(report.result.ok).toBe(true);
     const t = report.timings;
-    for (const k of ['lock', 'index', 'manifest', 'artifact', 'artifact_download', 'artifact_hash', 'artifact_fsync', 'artifact_inspect_wait', 'runner', 'decision', 'placement', 'audit', 'total']) {
+    for (const k of ['lock', 'index', 'manifest', 'artifact', 'artifact_download', 'artifact_hash', 'artifact_spool_wait', 'artifact_inspect_queue_wait', 'artifact_fsync', 'artifact_inspect_wait', 'runner', 'decision', 'placement', 'audit', 'total']) {
       expect(typeof t[k], k).toBe('number');
       expect(t[k]!, k).toBeGreaterThanOrEqual(0);
     }

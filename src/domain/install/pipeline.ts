@@ -196,8 +196,9 @@ export interface InstallCandidate {
  * Where the time of one run went, in ms (rounded to 0.1): one key per step
  * that ran (`index` … `decision`, `decision` being the operator's time), and
  * inside step 5 `artifact`: `artifact_hash` (SHA-256 of the downloaded
- * bytes, CPU), `artifact_sink_wait` (waiting for the spool and the inspector
- * to take chunks: back pressure), `artifact_download` (first request to
+ * bytes, CPU), `artifact_spool_wait` (waiting for the spool to take
+ * chunks: disk back pressure), `artifact_inspect_queue_wait` (waiting for the
+ * inspector's full queue: it fell behind), `artifact_download` (first request to
  * last byte, hashing and spooling included), `artifact_fsync` (spool flush
  * and fsync after the last byte), `artifact_inspect_wait` (waiting for the
  * bundle inspector after that; it runs while the bytes arrive).
@@ -874,7 +875,8 @@ async function stepArtifact(run: Run): Promise<void> {
   // Settled in every path below; a rejection before it is awaited is not "unhandled".
   inspection?.catch(() => {});
   let hashMs = 0;
-  let waitMs = 0;
+  let spoolWaitMs = 0;
+  let queueWaitMs = 0;
   const t0 = clock();
   let size: number;
   try {
@@ -884,9 +886,12 @@ async function stepArtifact(run: Run): Promise<void> {
       const b = clock();
       hashMs += b - a;
       const pushed = channel?.push(c);
-      const written = spool.write(c);
-      if (pushed === undefined) return written.then(() => void (waitMs += clock() - b));
-      return Promise.all([pushed, written]).then(() => void (waitMs += clock() - b));
+      // The spool's wait first, then whatever the inspector's full queue adds.
+      return spool.write(c).then(() => {
+        const w = clock();
+        spoolWaitMs += w - b;
+        return pushed?.then(() => void (queueWaitMs += clock() - w));
+      });
     });
   } catch (e) {
     channel?.fail(new Error('the artifact download stopped'));
@@ -902,7 +907,7 @@ async function stepArtifact(run: Run): Promise<void> {
     throw e;
   }
   const t2 = clock();
-  Object.assign(run.timings, { artifact_download: round(t1 - t0), artifact_hash: round(hashMs), artifact_sink_wait: round(waitMs), artifact_fsync: round(t2 - t1) });
+  Object.assign(run.timings, { artifact_download: round(t1 - t0), artifact_hash: round(hashMs), artifact_spool_wait: round(spoolWaitMs), artifact_inspect_queue_wait: round(queueWaitMs), artifact_fsync: round(t2 - t1) });
   const got = hash.digestHex();
   try {
     if (got !== release.artifact_sha256) {
