@@ -3,6 +3,7 @@
  * `archive/tar` behaviour (interop §D.6 step 4), malformed input, streaming
  * input, and boundedness against gzip bombs.
  */
+import { randomBytes } from 'node:crypto';
 import { createGzip, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { inspectBundle, type InspectBundleOptions } from '../../src/io/bundle.js';
@@ -193,6 +194,27 @@ describe('streaming input', () => {
     for (const size of [1, 7, 512, 4096, bundle.length]) {
       expect(await inspectBundle(chunked(bundle, size))).toEqual(whole);
     }
+  });
+  test('chunks around the 1 MiB decompressor writes (gathered, split across two writes, larger than one) give the same result as the bytes', async () => {
+    // Random content: gzip stores it, so the compressed stream is ~3 MiB and spans several 1 MiB writes.
+    const big = tgz([file('bin/plugin', 'exe'), entry({ name: 'data/a.bin', data: randomBytes(1_500_000) }), entry({ name: 'data/b.bin', data: randomBytes(1_700_000) })]);
+    expect(big.length).toBeGreaterThan(3 * 1024 * 1024);
+    async function* irregular(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+      const sizes = [65_536, 1_000_000, 7, 2_500_000, 1_048_576, 300_000];
+      for (let off = 0, i = 0; off < bytes.length; i++) {
+        const n = sizes[i % sizes.length]!;
+        yield bytes.slice(off, off + n);
+        off += n;
+      }
+    }
+    const whole = await expectOk(big);
+    expect(await inspectBundle(irregular(big))).toEqual(whole);
+    // A flipped byte in the second MiB: the same gzip verdict as for the bytes.
+    const bad = Uint8Array.from(big);
+    bad[1_600_000]! ^= 0xff;
+    const wholeBad = await inspectBundle(bad);
+    expect(wholeBad.ok).toBe(false);
+    expect(await inspectBundle(irregular(bad))).toEqual(wholeBad);
   });
   test('compressed too large while streaming', async () => {
     const r = await inspectBundle(chunked(bundle, 10), { limits: { maxCompressedBytes: 100 } });
