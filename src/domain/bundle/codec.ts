@@ -12,8 +12,12 @@
 
 /** A streaming gunzip: written with compressed chunks, iterated for decompressed ones. */
 export interface GunzipStream extends AsyncIterable<Uint8Array> {
-  /** Write one compressed chunk; `false` asks the writer to wait for `drain`. */
-  write(chunk: Uint8Array): boolean;
+  /**
+   * Write one compressed chunk; `false` asks the writer to wait for `drain`.
+   * `consumed` is called once the stream no longer reads `chunk` (with an
+   * error when it was dropped unread): the writer may then reuse its buffer.
+   */
+  write(chunk: Uint8Array, consumed?: (error?: Error | null) => void): boolean;
   /** No more input (optionally with a last chunk). */
   end(chunk?: Uint8Array): void;
   /** Stop now; iteration then fails with `error` when given. */

@@ -283,7 +283,11 @@ async function inspectCore(
           }
           for (const ready of batch.add(chunk)) {
             if (stopped || gunzip.destroyed) break;
-            if (!gunzip.write(ready)) await drainedOrClosed(gunzip);
+            // A gathered buffer is reused once the decompressor has consumed it (its write callback).
+            const more = gunzip.write(ready, (err?: Error | null) => {
+              if (err == null) batch.release(ready);
+            });
+            if (!more) await drainedOrClosed(gunzip);
           }
         }
         const last = batch.take();
@@ -361,13 +365,18 @@ const GUNZIP_INPUT_BATCH = 1024 * 1024;
 
 /**
  * Gathers small chunks into writes of `size` bytes. The chunks are copied
- * into a fresh buffer per write (the decompressor keeps a write until it is
- * processed, so a buffer is never reused); a chunk of `size` bytes or more
- * passes through uncopied, after what was gathered before it.
+ * into a buffer of a small pool: the decompressor keeps a write until it has
+ * consumed it, so a buffer goes back to the pool only through
+ * {@link InputBatch.release} from the write's callback (fresh buffers on
+ * every write cost page faults and garbage collection: about 0.2 s of CPU
+ * per 64 MiB). A chunk of `size` bytes or more passes through uncopied,
+ * after what was gathered before it.
  */
 class InputBatch {
   private buf: Uint8Array | undefined;
   private used = 0;
+  private readonly free: Uint8Array[] = [];
+  private readonly owned = new WeakSet<Uint8Array>();
 
   constructor(private readonly size: number) {}
 
@@ -382,7 +391,7 @@ class InputBatch {
     }
     let off = 0;
     while (off < chunk.length) {
-      this.buf ??= new Uint8Array(this.size);
+      this.buf ??= this.fresh();
       const n = Math.min(chunk.length - off, this.size - this.used);
       this.buf.set(chunk.subarray(off, off + n), this.used);
       this.used += n;
@@ -396,10 +405,16 @@ class InputBatch {
     return out;
   }
 
-  /** What is gathered (the last write), or undefined. */
+  /** A write returned by {@link add} was consumed: its buffer (if it is one of ours) may be refilled. */
+  release(write: Uint8Array): void {
+    if (this.owned.has(write) && this.free.length < 4) this.free.push(write);
+  }
+
+  /** What is gathered (the last write), or undefined; never returned to the pool. */
   take(): Uint8Array | undefined {
     if (this.used === 0) return undefined;
     const out = this.buf!.subarray(0, this.used);
+    this.owned.delete(this.buf!);
     this.buf = undefined;
     this.used = 0;
     return out;
@@ -409,6 +424,14 @@ class InputBatch {
   drop(): void {
     this.buf = undefined;
     this.used = 0;
+  }
+
+  private fresh(): Uint8Array {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    const b = new Uint8Array(this.size);
+    this.owned.add(b);
+    return b;
   }
 }
 
