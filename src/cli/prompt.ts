@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { createInterface } from 'node:readline';
 
 /** Streams the prompt reads and writes (injected in tests). */
 export interface PromptIO {
@@ -24,7 +23,9 @@ export interface PromptIO {
  * if (!(await promptYesNo('Grant these capabilities? [y/N] ', { input: process.stdin, output: process.stderr }))) process.exitCode = 1;
  * ```
  */
-export function promptYesNo(question: string, io: PromptIO): Promise<boolean> {
+export async function promptYesNo(question: string, io: PromptIO): Promise<boolean> {
+  // Loaded here: only an interactive approval needs readline (CLI start of `install --yes`).
+  const { createInterface } = await import('node:readline');
   return new Promise<boolean>((resolve) => {
     const rl = createInterface({ input: io.input, terminal: false });
     let answered = false;

@@ -7,7 +7,6 @@
  */
 import path from 'node:path';
 import { InputError, PolicyError } from '../core/errors.js';
-import { DEFAULT_INSTALL_LIMITS, type InstallLimits } from '../domain/install/policy.js';
 import type { InstallFetcher } from '../domain/install/transport.js';
 import type { ClientResult, RepositoryClient, RepositoryTransport, TargetCache, TrustedMetadataStore } from '../domain/repository/client.js';
 import type { InstallIndexSource } from '../domain/install/pipeline.js';
@@ -20,12 +19,11 @@ import { nodeTufVerifier } from '../io/tuf-verifier.js';
 import { ed25519Signer, type MetadataSigner } from '../domain/repository/keys.js';
 import type { OnlineSigners } from '../domain/repository/writer.js';
 import { sha256Hex } from '../crypto/index.js';
-import { createHttpsFetcher, fetcherOptionsFromLimits } from '../io/fetch.js';
-import { readFileBounded, readStrictJSONFile } from '../io/files.js';
+import { readStrictJSONFile } from '../io/files.js';
 import { loadSeed, readSeedFile } from '../io/keys.js';
 import { dirMetadataStore, dirRepositoryTransport, dirTargetCache, httpRepositoryTransport, repositoryUrls } from '../io/repository-transport.js';
 import { REPO_ROOT_MAX_BYTES } from '../core/limits.js';
-import { cliEnv, err } from './run.js';
+import { cliEnv } from './run.js';
 import { UsageError, type OptionSpec } from './spec.js';
 
 /** A signer from a seed file or an environment variable; the seed is wiped after the signer copied it. */
@@ -107,26 +105,7 @@ export function isUrl(source: string): boolean {
   return /^https?:\/\//i.test(source);
 }
 
-/**
- * The HTTPS fetcher for a reading command.
- *
- * @param args - `--ca`, `--allow-address`, the hidden test flag.
- * @param limits - timeouts and address rules (default: the install defaults).
- * @param caPem - CA certificates already read (policy `ca_file`).
- * @returns the fetcher.
- */
-export async function commandFetcher(args: Partial<TransportArgs>, limits: InstallLimits = DEFAULT_INSTALL_LIMITS, caPem?: string): Promise<InstallFetcher> {
-  const ca = args.ca !== undefined ? new TextDecoder().decode(await readFileBounded(args.ca, 1024 * 1024, 'CA file')) : caPem;
-  const allow = [...(limits.allowAddresses ?? []), ...(args['allow-address'] ?? [])];
-  if (args['test-loopback-http']) err('lattice-index: TEST MODE: plain HTTP to loopback addresses is allowed (--test-loopback-http); never use this in production');
-  return createHttpsFetcher(
-    fetcherOptionsFromLimits(limits, {
-      ...(ca !== undefined ? { ca } : {}),
-      ...(allow.length > 0 ? { allowAddresses: allow } : {}),
-      allowLoopbackHttp: args['test-loopback-http'] === true,
-    }),
-  );
-}
+export { commandFetcher } from './command-fetcher.js';
 
 /**
  * A transport to a repository folder or URL.

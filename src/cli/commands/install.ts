@@ -32,8 +32,8 @@ import { formatApprovalSummary, type ApprovalSummary } from '../../domain/instal
 import { assertDirectory, readFileBounded } from '../../io/files.js';
 import { policyPath, runInstall } from '../../io/install.js';
 import type { InstallPolicy } from '../../domain/install/policy.js';
-import { readOfflineBundle, type OfflineBundle } from '../../domain/repository/bundle.js';
-import { commandFetcher, repositoryInstallSource } from '../repository-inputs.js';
+import type { OfflineBundle } from '../../domain/repository/bundle.js';
+import { commandFetcher } from '../command-fetcher.js';
 import { removeOpenStagesSync } from '../../io/placement.js';
 import { releaseHeldLocksSync } from '../../io/plugin-dir-lock.js';
 import { loadInstallPolicy, parseTimeFlag, printSteps } from '../inputs.js';
@@ -45,6 +45,8 @@ import { defineCommand, UsageError } from '../spec.js';
 /** Read an offline bundle file (capped at the artifact limit plus room for metadata). */
 async function readBundleFile(file: string, policy: InstallPolicy): Promise<OfflineBundle> {
   const bytes = await readFileBounded(file, policy.limits.maxArtifactBytes + policy.limits.maxManifestBytes + 64 * 1024 * 1024, 'offline bundle');
+  // Repository code is loaded only when a command needs it (CLI start of `install --index`).
+  const { readOfflineBundle } = await import('../../domain/repository/bundle.js');
   const r = await readOfflineBundle(bytes, { maxArtifactBytes: policy.limits.maxArtifactBytes, maxManifestBytes: policy.limits.maxManifestBytes });
   if (!r.ok) throw r.error;
   return r.bundle;
@@ -159,7 +161,7 @@ export const installCommand = defineCommand<InstallArgs>({
     const loopback = args['test-loopback-http'];
     const fetcher = bundle === undefined ? await commandFetcher({ 'test-loopback-http': loopback }, policy.limits, caPem) : undefined;
     const index = v2
-      ? await repositoryInstallSource({
+      ? await (await import('../repository-inputs.js')).repositoryInstallSource({
           policy,
           policyDir,
           ...(args.repo !== undefined ? { repoUrl: args.repo } : {}),
