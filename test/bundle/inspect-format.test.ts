@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createGzip, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { inspectBundle, type InspectBundleOptions } from '../../src/io/bundle.js';
+import { inspectBundle, inspectBundleWith, nodeBundleCodec, type BundleCodec, type InspectBundleOptions } from '../../src/io/bundle.js';
 import { sha256Hex } from '../../src/crypto/index.js';
 import { chunked, concat, dir, END, entry, file, gz, headerBlock, pax, paxRaw, tar, tgz } from './raw-tar.js';
 
@@ -215,6 +215,38 @@ describe('streaming input', () => {
     const wholeBad = await inspectBundle(bad);
     expect(wholeBad.ok).toBe(false);
     expect(await inspectBundle(irregular(bad))).toEqual(wholeBad);
+  });
+  test("a gathered input buffer is not refilled before the decompressor's write callback", async () => {
+    // A codec that forwards each write to zlib one macrotask later (its right: it keeps a chunk
+    // until it calls back). An inspector that refilled a buffer before the callback would hand
+    // zlib changed bytes here, whatever the timing of the thread pool.
+    const big = tgz([file('bin/plugin', 'exe'), entry({ name: 'data/a.bin', data: randomBytes(3_200_000) })]);
+    const delayed: BundleCodec = {
+      gzip: nodeBundleCodec.gzip,
+      gunzip: () => {
+        const inner = nodeBundleCodec.gunzip();
+        let queue = Promise.resolve();
+        const later = (f: () => void): void => {
+          queue = queue.then(() => new Promise<void>((r) => setImmediate(() => (f(), r()))));
+        };
+        return {
+          write: (chunk, consumed) => {
+            later(() => void (inner.destroyed ? consumed?.(new Error('destroyed')) : inner.write(chunk, consumed)));
+            return true;
+          },
+          end: (chunk) => later(() => void (inner.destroyed ? undefined : inner.end(chunk))),
+          destroy: (e) => inner.destroy(e),
+          get destroyed() {
+            return inner.destroyed;
+          },
+          on: (ev, l) => inner.on(ev, l),
+          off: (ev, l) => inner.off(ev, l),
+          [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+        };
+      },
+    };
+    const whole = await expectOk(big);
+    expect(await inspectBundleWith(delayed, chunked(big, 65_536))).toEqual(whole);
   });
   test('compressed too large while streaming', async () => {
     const r = await inspectBundle(chunked(bundle, 10), { limits: { maxCompressedBytes: 100 } });
