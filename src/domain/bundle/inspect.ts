@@ -407,7 +407,7 @@ class InputBatch {
 
   /** A write returned by {@link add} was consumed: its buffer (if it is one of ours) may be refilled. */
   release(write: Uint8Array): void {
-    if (this.owned.has(write) && this.free.length < 4) this.free.push(write);
+    if (this.owned.has(write) && this.free.length < 2) this.free.push(write);
   }
 
   /** What is gathered (the last write), or undefined; never returned to the pool. */
