@@ -28,17 +28,14 @@
 import { RELEASE_CHANNELS, type ReleaseChannel } from '../../core/index/types.js';
 import { InputError } from '../../core/errors.js';
 import { validIndexVersion, validPluginID } from '../../core/rules.js';
-import { formatApprovalSummary, type ApprovalSummary } from '../../domain/install/summary.js';
 import { assertDirectory, readFileBounded } from '../../io/files.js';
 import { policyPath, runInstall } from '../../io/install.js';
 import type { InstallPolicy } from '../../domain/install/policy.js';
 import { readOfflineBundle, type OfflineBundle } from '../../domain/repository/bundle.js';
 import { commandFetcher, repositoryInstallSource } from '../repository-inputs.js';
-import { removeOpenStagesSync } from '../../io/placement.js';
-import { releaseHeldLocksSync } from '../../io/plugin-dir-lock.js';
 import { loadInstallPolicy, parseTimeFlag, printSteps } from '../inputs.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
-import { promptYesNo } from '../prompt.js';
+import { approvalAuditExtra, approvalGate, withInterruptCleanup } from '../operator.js';
 import { cliIo, err, EXIT, exitCodeFor, out, outJSON } from '../run.js';
 import { defineCommand, UsageError } from '../spec.js';
 
@@ -60,6 +57,7 @@ interface InstallArgs {
   channel?: ReleaseChannel;
   'dry-run': boolean;
   yes: boolean;
+  'approve-escalation': boolean;
   json: boolean;
   now?: string;
   'test-loopback-http': boolean;
@@ -81,28 +79,6 @@ export function parsePluginSpec(spec: string): { pluginId: string; version?: str
   return { pluginId, ...(version !== undefined ? { version } : {}) };
 }
 
-/**
- * While `fn` runs, Ctrl-C (SIGINT) or SIGTERM removes this process's
- * unfinished stage before exiting (130 / 143): an interrupted install leaves
- * no `.staging-*` behind. A committed installation is never undone.
- */
-async function withInterruptCleanup<T>(fn: () => Promise<T>): Promise<T> {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    const removed = removeOpenStagesSync();
-    releaseHeldLocksSync();
-    err(`lattice-index: interrupted (${signal})${removed.length > 0 ? `; removed the unfinished stage` : ''}; nothing was installed`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await fn();
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
 export const installCommand = defineCommand<InstallArgs>({
   name: 'install',
   positionals: [
@@ -118,6 +94,7 @@ export const installCommand = defineCommand<InstallArgs>({
     channel: { type: 'string', choices: RELEASE_CHANNELS, describe: 'release channel (default stable; alpha must be asked for and allowed)' },
     'dry-run': { type: 'boolean', describe: 'verify everything, write nothing' },
     yes: { type: 'boolean', describe: 'approve without asking (required without a TTY)' },
+    'approve-escalation': { type: 'boolean', describe: 'with --yes: also approve an escalation over the installed release (new capabilities, higher risk, new host access, another runtime or type)' },
     json: { type: 'boolean', describe: 'print the result as JSON on stdout (texts go to stderr)' },
     now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
     'test-loopback-http': { type: 'boolean', hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
@@ -126,7 +103,7 @@ export const installCommand = defineCommand<InstallArgs>({
     // Every input is checked before the first side effect.
     const now = parseTimeFlag('--now', args.now);
     const { pluginId, version: pinnedVersion } = parsePluginSpec(args.plugin);
-    const { policy, policyDir } = await loadInstallPolicy(args.policy);
+    const { policy, policyDir, policySha256 } = await loadInstallPolicy(args.policy);
     await assertDirectory(args['plugin-dir'], 'plugin directory');
     const v2 = args.repo !== undefined || args.from !== undefined || (args.index === undefined && policy.repository?.url !== undefined);
     if (!v2 && args.index === undefined) throw new UsageError('expected one of --index URL|FILE (index v1), --repo URL (repository v2) or --from FILE (offline bundle)');
@@ -151,21 +128,10 @@ export const installCommand = defineCommand<InstallArgs>({
     const version = pinnedVersion ?? bundle?.version;
     const text = args.json ? err : out;
     const io = cliIo();
-    const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
     let bar: ProgressBar | undefined;
-    const approve = async (summary: ApprovalSummary): Promise<boolean> => {
-      text(formatApprovalSummary(summary));
-      if (args.yes) {
-        text('Approved with --yes.');
-        return true;
-      }
-      if (!interactive) {
-        err('lattice-index: no TTY to ask for approval; review with --dry-run, then approve with --yes');
-        return false;
-      }
-      return promptYesNo('Grant these capabilities? [y/N] ', { input: io.stdin, output: io.stderr });
-    };
-    const report = await withInterruptCleanup(() =>
+    // Over an installed release, an escalation needs its own approval (as `upgrade`).
+    const gate = approvalGate({ pluginDir: args['plugin-dir'], pluginId, policy, yes: args.yes, approveEscalation: args['approve-escalation'], text });
+    const report = await withInterruptCleanup('nothing was installed', () =>
       runInstall({
         policy,
         policyDir,
@@ -177,8 +143,10 @@ export const installCommand = defineCommand<InstallArgs>({
         ...(fetcher !== undefined ? { fetcher } : {}),
         now,
         dryRun: args['dry-run'],
-        approve,
-        approvedBy: args.yes ? '--yes' : 'tty',
+        approve: gate.approve,
+        approvedBy: args.yes ? (args['approve-escalation'] ? '--yes --approve-escalation' : '--yes') : 'tty',
+        policySha256,
+        auditExtra: () => approvalAuditExtra(gate.state),
         onProgress: (purpose, received, total) => {
           if (purpose !== 'artifact' || args.json) return;
           bar ??= createProgressBar(io.stderr, 'downloading artifact');

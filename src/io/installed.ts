@@ -1,0 +1,158 @@
+/**
+ * The installed plugins as they are on disk, and the approval records of
+ * the audit log (issue 15; judged by `src/domain/install/installed.ts`).
+ *
+ * Every `<dir>/<id>.plugin/` whose name is a valid plugin id is read:
+ * `manifest.json` (bounded by the policy's manifest limit) and the SHA-256 of
+ * the bytes of both files, the artifact streamed (never held in memory), a
+ * few files at a time so disk and hashing overlap. Dot-names (stages, parked
+ * installations, the keep directory) are not installations.
+ *
+ * @module
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../core/errors.js';
+import { validPluginID } from '../core/rules.js';
+import { sha256Hex } from '../crypto/index.js';
+import { verifyEd25519Node } from '../crypto/node.js';
+import type { InstalledFiles } from '../domain/install/installed.js';
+import { describeFsError, readFileBounded } from './files.js';
+import { sha256File } from './hash-file.js';
+import { ARTIFACT_FILE, MANIFEST_FILE, PLUGIN_DIR_SUFFIX } from './placement.js';
+
+/** The Ed25519 verifier the io layer injects into the pure judge (OpenSSL, Go's verdicts). */
+export const nodeEd25519Verify = verifyEd25519Node;
+
+/** Largest audit log read (a log past it is refused, never read in part). */
+export const MAX_AUDIT_LOG_BYTES = 256 * 1024 * 1024;
+
+/** Options of {@link readInstalledPlugins}. */
+export interface ReadInstalledOptions {
+  maxManifestBytes: number;
+  maxArtifactBytes: number;
+  /** Only this id (e.g. `upgrade ID`). */
+  only?: string;
+  /** Files hashed at once (default 4). */
+  concurrency?: number;
+}
+
+/**
+ * Read every installation in the plugin directory.
+ *
+ * @param pluginDir - the plugin directory.
+ * @param opts - limits, filter.
+ * @returns installations sorted by id; a missing file reads as `''` digest.
+ * @throws {InputError} `INPUT_UNREADABLE` when the directory cannot be listed.
+ * @example
+ * ```ts
+ * const installed = await readInstalledPlugins(dir, { maxManifestBytes: 1 << 20, maxArtifactBytes: 64 << 20 });
+ * ```
+ */
+export async function readInstalledPlugins(pluginDir: string, opts: ReadInstalledOptions): Promise<InstalledFiles[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(pluginDir);
+  } catch (e) {
+    throw new InputError('INPUT_UNREADABLE', `cannot list ${pluginDir}: ${describeFsError(e)}`);
+  }
+  const ids = names
+    .filter((n) => n.endsWith(PLUGIN_DIR_SUFFIX))
+    .map((n) => n.slice(0, -PLUGIN_DIR_SUFFIX.length))
+    .filter((id) => validPluginID(id) && (opts.only === undefined || id === opts.only))
+    .sort();
+  const out: InstalledFiles[] = new Array(ids.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ids.length) {
+      const i = next++;
+      out[i] = await readOne(path.join(pluginDir, `${ids[i]!}${PLUGIN_DIR_SUFFIX}`), ids[i]!, opts);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  return out.filter((x) => x !== undefined);
+}
+
+/**
+ * Read one installation directory (`<dir>/<id>.plugin` or a kept release).
+ *
+ * @param dir - the directory holding `manifest.json` and `artifact`.
+ * @param id - the plugin id.
+ * @param opts - limits.
+ * @returns the files' digests; `undefined` when `dir` is not a directory.
+ */
+export async function readInstallation(dir: string, id: string, opts: Pick<ReadInstalledOptions, 'maxManifestBytes' | 'maxArtifactBytes'>): Promise<InstalledFiles | undefined> {
+  try {
+    const st = await fs.lstat(dir);
+    if (!st.isDirectory()) return undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new InputError('INPUT_UNREADABLE', `cannot read ${dir}: ${describeFsError(e)}`);
+  }
+  return readOne(dir, id, opts);
+}
+
+async function readOne(dir: string, id: string, opts: Pick<ReadInstalledOptions, 'maxManifestBytes' | 'maxArtifactBytes'>): Promise<InstalledFiles> {
+  let manifestBytes: Uint8Array | undefined;
+  try {
+    manifestBytes = await readFileBounded(path.join(dir, MANIFEST_FILE), opts.maxManifestBytes, 'installed manifest');
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    manifestBytes = undefined; // missing, not a regular file, or over the limit: judged as modified
+  }
+  let artifact = { sha256: '', size: 0 };
+  try {
+    artifact = await sha256File(path.join(dir, ARTIFACT_FILE), opts.maxArtifactBytes, 'installed artifact');
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+  }
+  return {
+    id,
+    path: dir,
+    manifestBytes,
+    manifestSha256: manifestBytes === undefined ? '' : sha256Hex(manifestBytes),
+    artifactSha256: artifact.sha256,
+    artifactBytes: artifact.size,
+  };
+}
+
+/** The audit log, parsed. */
+export interface AuditLogRead {
+  /** The records, in log order. */
+  records: unknown[];
+  /** Lines that are not JSON objects (a torn or edited log), 1-based. */
+  damagedLines: number[];
+  /** False when there is no log yet. */
+  exists: boolean;
+}
+
+/**
+ * Read the audit log (JSON lines).
+ *
+ * @param file - the audit log path.
+ * @returns the records and the damaged lines.
+ * @throws {InputError} when the log is unreadable or larger than {@link MAX_AUDIT_LOG_BYTES}.
+ */
+export async function readAuditLog(file: string): Promise<AuditLogRead> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileBounded(file, MAX_AUDIT_LOG_BYTES, 'audit log');
+  } catch (e) {
+    if (e instanceof InputError && e.code === 'INPUT_NOT_FOUND') return { records: [], damagedLines: [], exists: false };
+    throw e;
+  }
+  const records: unknown[] = [];
+  const damagedLines: number[] = [];
+  const lines = new TextDecoder().decode(bytes).split('\n');
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const v = JSON.parse(line) as unknown;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) damagedLines.push(i + 1);
+      else records.push(v);
+    } catch {
+      damagedLines.push(i + 1);
+    }
+  });
+  return { records, damagedLines, exists: true };
+}
