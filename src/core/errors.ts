@@ -103,7 +103,6 @@ export const ERROR_CODES = {
   PLACEMENT_FAILED: 'the plugin could not be placed atomically',
   PLUGIN_DIR_LOCKED: 'another run holds the plugin directory lock past the bounded wait',
   ESCALATION_NOT_APPROVED: 'an upgrade asks for more than the installed release (new capabilities, a higher risk tier, new host access, another runtime or type) and --yes alone does not approve that: add --approve-escalation or answer the prompt',
-  PLUGIN_REQUIRED: 'the command needs a plugin id',
   PLUGIN_NOT_INSTALLED: 'the plugin is not installed in the plugin directory',
   UPGRADE_NOT_NEWER: 'the release the upgrade would install is not newer than the installed one',
   ROLLBACK_NOTHING_KEPT: 'no previous release of the plugin is kept to roll back to',

@@ -156,3 +156,33 @@ export async function readAuditLog(file: string): Promise<AuditLogRead> {
   });
   return { records, damagedLines, exists: true };
 }
+
+/**
+ * The manifests of every installation (no artifact is read): for the
+ * dependency check of `remove`.
+ *
+ * @param pluginDir - the plugin directory.
+ * @param maxManifestBytes - the manifest cap.
+ * @returns id → manifest bytes (`undefined`: missing or unreadable).
+ */
+export async function readInstalledManifests(pluginDir: string, maxManifestBytes: number): Promise<Map<string, Uint8Array | undefined>> {
+  let names: string[];
+  try {
+    names = await fs.readdir(pluginDir);
+  } catch (e) {
+    throw new InputError('INPUT_UNREADABLE', `cannot list ${pluginDir}: ${describeFsError(e)}`);
+  }
+  const out = new Map<string, Uint8Array | undefined>();
+  for (const n of names.sort()) {
+    if (!n.endsWith(PLUGIN_DIR_SUFFIX)) continue;
+    const id = n.slice(0, -PLUGIN_DIR_SUFFIX.length);
+    if (!validPluginID(id)) continue;
+    try {
+      out.set(id, await readFileBounded(path.join(pluginDir, n, MANIFEST_FILE), maxManifestBytes, 'installed manifest'));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      out.set(id, undefined);
+    }
+  }
+  return out;
+}

@@ -47,7 +47,7 @@ async function readBundleFile(file: string, policy: InstallPolicy): Promise<Offl
   return r.bundle;
 }
 
-interface InstallArgs {
+export interface InstallArgs {
   plugin: string;
   index?: string;
   repo?: string;
@@ -99,12 +99,37 @@ export const installCommand = defineCommand<InstallArgs>({
     now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
     'test-loopback-http': { type: 'boolean', hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
   },
-  run: async (args) => {
+  run: (args) => installOrUpgrade(args),
+});
+
+/** What `upgrade` changes in the install flow. */
+export interface UpgradeMode {
+  pluginId: string;
+  /** `--to VERSION`. */
+  to?: string;
+  /**
+   * Check the installed release before anything is fetched (`PLUGIN_NOT_INSTALLED`,
+   * `UPGRADE_NOT_NEWER` for `--to`); returns the channel to upgrade on.
+   */
+  precheck: (policy: InstallPolicy) => Promise<ReleaseChannel | undefined>;
+}
+
+/**
+ * `install` — and `upgrade`, which is the same pipeline and placement on an
+ * installed plugin: the candidate must be newer, the escalation gate always
+ * applies, the audit event is `plugin.upgrade`.
+ *
+ * @param args - the install arguments.
+ * @param upgrade - set for `upgrade`.
+ */
+export async function installOrUpgrade(args: InstallArgs, upgrade?: UpgradeMode): Promise<void> {
     // Every input is checked before the first side effect.
     const now = parseTimeFlag('--now', args.now);
-    const { pluginId, version: pinnedVersion } = parsePluginSpec(args.plugin);
+    const { pluginId, version: pinnedVersion } = upgrade !== undefined ? { pluginId: upgrade.pluginId, ...(upgrade.to !== undefined ? { version: upgrade.to } : {}) } : parsePluginSpec(args.plugin);
     const { policy, policyDir, policySha256 } = await loadInstallPolicy(args.policy);
     await assertDirectory(args['plugin-dir'], 'plugin directory');
+    // upgrade: checked against what is installed before anything is fetched.
+    const channel = upgrade !== undefined ? await upgrade.precheck(policy) : args.channel;
     const v2 = args.repo !== undefined || args.from !== undefined || (args.index === undefined && policy.repository?.url !== undefined);
     if (!v2 && args.index === undefined) throw new UsageError('expected one of --index URL|FILE (index v1), --repo URL (repository v2) or --from FILE (offline bundle)');
     // An offline bundle: read and checked before anything else; no fetcher exists at all.
@@ -130,15 +155,15 @@ export const installCommand = defineCommand<InstallArgs>({
     const io = cliIo();
     let bar: ProgressBar | undefined;
     // Over an installed release, an escalation needs its own approval (as `upgrade`).
-    const gate = approvalGate({ pluginDir: args['plugin-dir'], pluginId, policy, yes: args.yes, approveEscalation: args['approve-escalation'], text });
-    const report = await withInterruptCleanup('nothing was installed', () =>
+    const gate = approvalGate({ pluginDir: args['plugin-dir'], pluginId, policy, yes: args.yes, approveEscalation: args['approve-escalation'], text, requireNewer: upgrade !== undefined });
+    const report = await withInterruptCleanup(upgrade !== undefined ? 'nothing was upgraded' : 'nothing was installed', () =>
       runInstall({
         policy,
         policyDir,
         ...(index !== undefined ? { index } : { indexSource: args.index! }),
         pluginId,
         ...(version !== undefined ? { version } : {}),
-        ...(args.channel !== undefined ? { channel: args.channel } : {}),
+        ...(channel !== undefined ? { channel } : {}),
         pluginDir: args['plugin-dir'],
         ...(fetcher !== undefined ? { fetcher } : {}),
         now,
@@ -146,6 +171,7 @@ export const installCommand = defineCommand<InstallArgs>({
         approve: gate.approve,
         approvedBy: args.yes ? (args['approve-escalation'] ? '--yes --approve-escalation' : '--yes') : 'tty',
         policySha256,
+        ...(upgrade !== undefined ? { auditEvent: 'plugin.upgrade' } : {}),
         auditExtra: () => approvalAuditExtra(gate.state),
         onProgress: (purpose, received, total) => {
           if (purpose !== 'artifact' || args.json) return;
@@ -182,7 +208,8 @@ export const installCommand = defineCommand<InstallArgs>({
       return;
     }
     const placed = report.placed!;
-    text(`${placed.replaced ? 'replaced' : 'installed'} ${args.plugin} ${r.summary.version} → ${placed.path}`);
+    if (upgrade !== undefined) text(`upgraded ${pluginId} ${gate.state.fromVersion ?? '?'} → ${r.summary.version} at ${placed.path}; the previous release is kept for rollback`);
+    else text(`${placed.replaced ? 'replaced' : 'installed'} ${args.plugin} ${r.summary.version} → ${placed.path}${placed.replaced ? '; the previous release is kept for rollback' : ''}`);
     text(`artifact sha256 ${r.candidate.artifactSha256}; audit record appended to ${report.auditPath}`);
-  },
-});
+  
+}
