@@ -15,7 +15,7 @@
  *   record (or the artifact from the manifest's own digest);
  * - `unrecorded` — present, but no approval record names it: "present" is
  *   not "approved";
- * - `invalid` — the installed manifest does not decode;
+ * - `invalid` — the installed manifest does not decode, or names another id than its directory;
  * - `revoked` — the release, its artifact digest or its key is revoked by
  *   the index (with the reason);
  * - `untrusted` — the policy no longer trusts the publisher, or none of its
@@ -299,6 +299,10 @@ export function judgeInstalled(input: JudgeInstalledInput): InstalledReport {
     const d = decodeManifest(files.manifestBytes, { serverVersion: rules.version });
     if (d.ok) manifest = d.manifest;
     else add('invalid', `manifest.json does not decode: ${d.message}`);
+    if (manifest !== undefined && manifest.id !== files.id) {
+      // The server loads by the manifest's id: a second directory with one id rejects both (interop §D.7).
+      add('invalid', `the manifest names ${JSON.stringify(manifest.id)}, not ${JSON.stringify(files.id)} (its directory)`);
+    }
   }
   if (files.artifactSha256 === '') add('modified', 'artifact is missing');
   if (approval === undefined) {
