@@ -5,13 +5,14 @@
  * HTTP under the hidden test flag), index v1 (`--index`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/helpers.js';
 import { acquirePluginDirLock } from '../../src/io/plugin-dir-lock.js';
 import { InstallRepo, policyDoc, removeDir, snapshotDir, tempDir } from './harness.js';
-import { startTestServer, type TestServer } from './http-server.js';
+import { serveDir, startTestServer, type TestServer } from './http-server.js';
+import { PUBLISHERS } from '../repository/v2-harness.js';
 
 const NOW = ['--now', '2026-08-01T01:00:00Z'];
 
@@ -367,5 +368,66 @@ describe('the plugin-directory lock on every command that changes the directory'
     ok(await w.upgrade('acme.hello', '--yes'), 'upgrade after release');
     ok(await w.rollback('acme.hello'), 'rollback after release');
     ok(await w.remove('acme.hello'), 'remove after release');
+  });
+});
+
+describe('repository v2 (--repo): upgrade behind the gate, installed, audit', () => {
+  it('the same commands with the TUF repository as the index source', async () => {
+    w = new World(`v2-${n}`);
+    const work = tempDir('lattice-op-v2-');
+    try {
+      const UTF8 = new TextEncoder();
+      const key = (name: string) => path.join(work, `${name}.seed`);
+      for (const k of ['root', 'online']) writeFileSync(key(k), createHash('sha256').update(UTF8.encode(`operator test key ${k}`)).digest(), { mode: 0o600 });
+      const repoDir = path.join(work, 'repository');
+      const indexDir = path.join(work, 'index');
+      const prefix = `/v2-${n}/repository`;
+      const repoUrl = `${server.base}${prefix}`;
+      const writeIndex = (): void => {
+        rmSync(indexDir, { recursive: true, force: true });
+        (['publishers', 'plugins'] as const).forEach((d) => mkdirSync(path.join(indexDir, d), { recursive: true }));
+        for (const p of PUBLISHERS) writeFileSync(path.join(indexDir, 'publishers', `${p.id}.json`), JSON.stringify(p, null, 2));
+        for (const p of w.repo.plugins) writeFileSync(path.join(indexDir, 'plugins', `${p.id}.json`), JSON.stringify(p, null, 2));
+      };
+      const publish = async (): Promise<void> => {
+        writeIndex();
+        ok(await runCli(['repo', 'publish', '--repo', repoDir, '--index-dir', indexDir, '--online-key', key('online')], { cwd: work }), 'repo publish');
+        for (const [url, bytes] of w.repo.files) server.files.set(new URL(url).pathname, bytes);
+        serveDir(server, repoDir, prefix);
+      };
+      ok(await runCli(['repo', 'init', '--repo', repoDir, '--root-key', key('root'), '--root-threshold', '1', '--online-key', key('online')], { cwd: work }), 'repo init');
+      w.repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+      await publish();
+      const d = policyDoc();
+      delete d.index;
+      d.limits.lock_wait_ms = 0;
+      d.repository = { root_sha256: createHash('sha256').update(readFileSync(path.join(repoDir, 'metadata/1.root.json'))).digest('hex'), metadata_dir: 'tuf' };
+      w.writePolicy(d);
+      const src = ['--repo', repoUrl, '--policy', w.policyFile, '--plugin-dir', w.pluginDir, '--test-loopback-http'];
+      ok(await runCli(['install', 'acme.hello', ...src, '--yes']), 'install --repo');
+      ok(await runCli(['audit', ...src]), 'audit --repo clean');
+
+      w.repo.addRelease({ plugin: 'acme.hello', version: '2.0.0', capabilities: ['kv:read', 'log:write', 'kv:write'] });
+      await publish();
+      const listed = JSON.parse((await runCli(['installed', ...src, '--json'])).stdout);
+      expect(listed.plugins[0]).toMatchObject({ id: 'acme.hello', status: 'upgrade-available', upgrade: { version: '2.0.0', escalates: true } });
+      const before = snapshotDir(w.pluginDir);
+      const held = await runCli(['upgrade', 'acme.hello', ...src, '--yes']);
+      expect(held.stderr).toMatch(/\[ESCALATION_NOT_APPROVED\]\n$/);
+      expect(snapshotDir(w.pluginDir)).toEqual(before);
+      ok(await runCli(['upgrade', 'acme.hello', ...src, '--yes', '--approve-escalation']), 'upgrade --repo');
+      expect(w.auditLines().at(-1)).toMatchObject({ event: 'plugin.upgrade', version: '2.0.0', escalation_approved: true });
+      ok(await runCli(['audit', ...src]), 'audit --repo after upgrade');
+
+      const f = path.join(w.pluginDir, 'acme.hello.plugin', 'manifest.json');
+      const b = readFileSync(f);
+      b[b.length - 2] ^= 0x20;
+      writeFileSync(f, b);
+      const bad = await runCli(['audit', ...src]);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/acme\.hello 2\.0\.0: modified: manifest\.json sha256/);
+    } finally {
+      removeDir(work);
+    }
   });
 });
