@@ -4,11 +4,12 @@
  * (`runCli`) against the repository simulator served on 127.0.0.1 (plain
  * HTTP under the hidden test flag), index v1 (`--index`).
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/helpers.js';
+import { CLI, runCli } from '../cli/helpers.js';
 import { acquirePluginDirLock } from '../../src/io/plugin-dir-lock.js';
 import { InstallRepo, policyDoc, removeDir, snapshotDir, tempDir } from './harness.js';
 import { serveDir, startTestServer, type TestServer } from './http-server.js';
@@ -429,5 +430,45 @@ describe('repository v2 (--repo): upgrade behind the gate, installed, audit', ()
     } finally {
       removeDir(work);
     }
+  });
+});
+
+describe('SIGKILL of the CLI in the middle of an upgrade', () => {
+  it.skipIf(!existsSync(CLI))('leaves the installed release and its lock to be recovered: the next command (rollback) finds the directory exactly as before', async () => {
+    w = new World(`kill${n}`);
+    w.repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    w.publish();
+    ok(await w.install('acme.hello'), 'install');
+    w.repo.addRelease({ plugin: 'acme.hello', version: '1.1.0' });
+    w.publish();
+    const before = snapshotDir(w.pluginDir);
+    // The new artifact dribbles: the upgrade sits in its download with its stage open and the lock held.
+    const artifactPath = new URL(w.repo.files.keys().next().value!.replace('1.0.0', '1.1.0').replace('manifest.json', 'bundle.tar.gz')).pathname;
+    const body = server.files.get(artifactPath)!;
+    expect(body, artifactPath).toBeDefined();
+    server.routes.set(artifactPath, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
+      res.write(Buffer.from(body.subarray(0, 16)));
+    });
+    const child = spawn(process.execPath, [CLI, 'upgrade', 'acme.hello', ...w.source(), '--yes', ...NOW], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_c, sig) => resolve(sig)));
+    const staging = () => readdirSync(w.pluginDir).filter((x) => x.startsWith('.staging-'));
+    try {
+      for (let i = 0; i < 400 && staging().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(staging(), 'the stage exists while the artifact downloads').toHaveLength(1);
+      expect(existsSync(path.join(w.pluginDir, '.lattice-index.lock'))).toBe(true);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+    } finally {
+      server.routes.delete(artifactPath);
+      child.kill('SIGKILL');
+    }
+    // Half-done work is on disk (a stage, a stale lock); the installation itself is untouched.
+    expect(snapshotDir(path.join(w.pluginDir, 'acme.hello.plugin'))).toEqual(before.filter((x) => x.startsWith('acme.hello.plugin/') && x !== 'acme.hello.plugin/').map((x) => x.slice('acme.hello.plugin/'.length)));
+    // The next command recovers the stale lock and the stage, then refuses on its own terms.
+    const r = await w.rollback('acme.hello');
+    expect(r.stderr).toMatch(/\[ROLLBACK_NOTHING_KEPT\]\n$/);
+    expect(snapshotDir(w.pluginDir)).toEqual(before);
+    ok(await w.upgrade('acme.hello', '--yes'), 'the upgrade again');
   });
 });
