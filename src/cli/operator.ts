@@ -29,7 +29,7 @@ import { decodeManifest } from '../domain/manifest/decode.js';
 import { loadRepositoryPlugins } from '../domain/repository/install-source.js';
 import { readFileBounded } from '../io/files.js';
 import { readIndexStateFile } from '../io/index-state.js';
-import { nodeEd25519Verify, readAuditLog, readInstalledPlugins, type AuditLogRead } from '../io/installed.js';
+import { nodeEd25519Verifier, readAuditLog, readInstalledPlugins, type AuditLogRead } from '../io/installed.js';
 import { policyPath, readIndexSource } from '../io/install.js';
 import { MANIFEST_FILE, PLUGIN_DIR_SUFFIX, removeOpenStagesSync } from '../io/placement.js';
 import { releaseHeldLocksSync } from '../io/plugin-dir-lock.js';
@@ -88,7 +88,8 @@ export async function verifyListingIndex(args: IndexSourceArgs, policy: InstallP
   }
   const state = await readIndexStateFile(policyPath(policyDir, policy.stateFile));
   const bytes = await readIndexSource(args.index!, fetcher, policy.limits.maxIndexBytes);
-  return { ...verifyIndexForInstall(bytes, policy, now, state, host), source, v2 };
+  // A listing verifies many signatures (the index's, then every installed manifest's): OpenSSL's verifier, Go's verdicts.
+  return { ...verifyIndexForInstall(bytes, policy, now, state, host, nodeEd25519Verifier()), source, v2 };
 }
 
 /**
@@ -263,8 +264,9 @@ export async function installedReports(o: { pluginDir: string; policy: InstallPo
     ...(o.only !== undefined ? { only: o.only } : {}),
   });
   const rules = serverRules(o.policy.host.serverRules);
+  const verifyEd25519 = nodeEd25519Verifier();
   const reports = installed.map((files) =>
-    judgeInstalled({ files, approval: approvals.get(files.id), verified: o.verified, policy: o.policy, rules, now: o.now, verifyEd25519: nodeEd25519Verify }),
+    judgeInstalled({ files, approval: approvals.get(files.id), verified: o.verified, policy: o.policy, rules, now: o.now, verifyEd25519 }),
   );
   return { reports, audit, auditPath };
 }

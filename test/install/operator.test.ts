@@ -95,7 +95,7 @@ beforeEach(() => {
 });
 afterEach(() => w?.cleanup());
 
-function ok(r: { status: number; stdout: string; stderr: string }, what: string): void {
+function ok(r: { status: number | null; stdout: string; stderr: string }, what: string): void {
   expect(r.status, `${what}\n${r.stdout}\n${r.stderr}`).toBe(0);
 }
 
@@ -293,7 +293,7 @@ describe('audit and installed', () => {
     await twoInstalled();
     const f = path.join(w.pluginDir, 'acme.tool.plugin', 'artifact');
     const b = readFileSync(f);
-    b[b.length >> 1] ^= 0x01;
+    b[b.length >> 1]! ^= 0x01;
     writeFileSync(f, b);
     const r = await w.audit();
     expect(r.status).toBe(1);
@@ -422,7 +422,7 @@ describe('repository v2 (--repo): upgrade behind the gate, installed, audit', ()
 
       const f = path.join(w.pluginDir, 'acme.hello.plugin', 'manifest.json');
       const b = readFileSync(f);
-      b[b.length - 2] ^= 0x20;
+      b[b.length - 2]! ^= 0x20;
       writeFileSync(f, b);
       const bad = await runCli(['audit', ...src]);
       expect(bad.status).toBe(1);

@@ -347,8 +347,11 @@ export function judgeInstalled(input: JudgeInstalledInput): InstalledReport {
       const revoked = releaseRevocation(verified, plugin, rel, files.artifactSha256 || rel.artifact_sha256);
       if (revoked !== undefined) add('revoked', revoked.message);
     }
-    const pre = preflightCandidate(verified, policy, files.id, channel as ReleaseChannel, input.now, input.host);
-    if (pre.ok && version !== '' && compareVersions(pre.version, version) > 0) {
+    // Selection never picks a release newer than the channel's head: at the head, nothing to judge.
+    const head = plugin.channels[channel as ReleaseChannel];
+    const behind = head !== undefined && version !== '' && compareVersions(head, version) > 0;
+    const pre = behind ? preflightCandidate(verified, policy, files.id, channel as ReleaseChannel, input.now, input.host) : undefined;
+    if (pre?.ok && compareVersions(pre.version, version) > 0) {
       const target = plugin.releases.find((r) => r.version === pre.version)!;
       const diff = capabilityDiff({ type, capabilities: caps }, { type: plugin.type, capabilities: target.capabilities ?? plugin.capabilities }, rules);
       upgrade = { version: pre.version, escalates: diff.escalates, diff };

@@ -36,7 +36,7 @@ import { verifyDecodedManifest, type VerifyManifestResult } from '../manifest/ve
 import { revocationStatus, revokedKeyEntry, type RevocationMatch } from '../index/revocation.js';
 import { publisherKeyForRelease } from '../index/rotation.js';
 import { nextIndexState, type IndexState } from '../index/state.js';
-import { verifyIndex, type VerifiedIndex } from '../index/verify.js';
+import { verifyIndex, type VerifiedIndex, type VerifyIndexOptions } from '../index/verify.js';
 import { checkHostCompatibility, type CompatibilityReport } from './compat.js';
 import {
   capabilityDecision,
@@ -454,6 +454,7 @@ export type InstallIndexResult =
  * @param now - reference time.
  * @param state - the stored rollback state.
  * @param host - overrides of the host profile (its server line is used).
+ * @param verifyEd25519 - the signature verifier (default the pure one; Node callers may pass OpenSSL's).
  * @returns the verified index with the sub-steps, or the first coded failure.
  * @example
  * ```ts
@@ -466,6 +467,7 @@ export function verifyIndexForInstall(
   now: number,
   state?: IndexState,
   host?: Partial<HostProfile>,
+  verifyEd25519?: VerifyIndexOptions['verifyEd25519'],
 ): InstallIndexResult {
   if (policy.index === undefined) {
     throw new InputError('INSTALL_POLICY_INVALID', 'the install policy has no "index" member (trusted index keys): it pins a repository v2 root; install from it with --repo');
@@ -476,6 +478,7 @@ export function verifyIndexForInstall(
     allowDraft: policy.index.allowDraft,
     serverVersion: hostRules({ ...policy.host, ...(host ?? {}) }).version,
     maxBytes: policy.limits.maxIndexBytes,
+    ...(verifyEd25519 !== undefined ? { verifyEd25519 } : {}),
   });
   const steps: InstallStep[] = [...r.steps];
   if (!r.ok) return { ok: false, error: r.error, steps };
