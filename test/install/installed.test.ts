@@ -155,3 +155,66 @@ describe('judgeInstalled', () => {
     expect(judge(w, { verified: w.verify(other.publish()) }).findings.map((f) => f.status)).toContain('not-in-index');
   });
 });
+
+describe('the escalation prompt (approvalGate on a TTY)', () => {
+  async function ask(answer: string, flags: { yes?: boolean; approveEscalation?: boolean } = {}) {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { PassThrough } = await import('node:stream');
+    const { approvalGate } = await import('../../src/cli/operator.js');
+    const { withContext } = await import('../../src/cli/context.js');
+    const { decodeManifest } = await import('../../src/domain/manifest/decode.js');
+    const { tempDir, removeDir } = await import('./harness.js');
+    const repo = new InstallRepo();
+    const old = repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const next = repo.addRelease({ plugin: 'acme.hello', version: '2.0.0', capabilities: ['kv:read', 'log:write', 'kv:write'] });
+    const dir = tempDir('lattice-gate-');
+    mkdirSync(`${dir}/acme.hello.plugin`);
+    writeFileSync(`${dir}/acme.hello.plugin/manifest.json`, old.manifestBytes);
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    stdin.end(answer);
+    let err = '';
+    let out = '';
+    const stderr = { isTTY: true, write: (c: string) => ((err += c), true) };
+    const stdout = { write: (c: string) => ((out += c), true) };
+    try {
+      return await withContext({ stdin, stderr, stdout, env: {} } as never, { json: false, debug: false }, async () => {
+        const gate = approvalGate({ pluginDir: dir, pluginId: 'acme.hello', policy: policyFrom(), yes: flags.yes ?? false, approveEscalation: flags.approveEscalation ?? false, text: (l) => (out += l + '\n'), requireNewer: true });
+        const d = decodeManifest(next.manifestBytes);
+        if (!d.ok) throw new Error(d.message);
+        const verdict = await gate.approve(SUMMARY as never, d.manifest);
+        return { verdict, state: gate.state, err, out };
+      });
+    } finally {
+      removeDir(dir);
+    }
+  }
+  const SUMMARY = {
+    plugin: { id: 'acme.hello', name: 'Hello', type: 'system' },
+    version: '2.0.0',
+    channel: 'stable',
+    publisher: { id: 'acme', name: 'Acme', keyid: 'a'.repeat(64), limits: { maxRisk: 'write', channels: ['stable'], types: ['system'] } },
+    capabilities: [],
+    highestRisk: 'write',
+    artifact: { url: 'https://repo.test/a', sha256: 'b'.repeat(64), bytes: 1 },
+    manifest: { url: 'https://repo.test/m', sha256: 'c'.repeat(64), schema: 'v2', payloadSha256: 'd'.repeat(64) },
+    index: { status: 'official', generation: 1, expiresAt: undefined, payloadSha256: 'e'.repeat(64), signers: [] },
+    compatibility: { platform: 'linux/amd64', protocol: 'stdio-json-v1', findings: [], checks: [] },
+  };
+
+  it('"y" at the escalation prompt approves it and says so in the state; "n" or no answer refuses', async () => {
+    const yes = await ask('y\n');
+    expect(yes.verdict).toBe(true);
+    expect(yes.state).toMatchObject({ fromVersion: '1.0.0', escalationApproved: true, diff: { escalates: true } });
+    expect(yes.err).toContain('Grant the escalation? [y/N]');
+    expect(yes.out).toContain('+ capability [WRITE] kv:write');
+    expect((await ask('n\n')).verdict).toBe(false);
+    expect((await ask('')).verdict).toBe(false);
+  });
+
+  it('--yes alone is refused with ESCALATION_NOT_APPROVED without asking; --yes --approve-escalation approves', async () => {
+    const r = await ask('y\n', { yes: true });
+    expect(r.verdict).toMatchObject({ code: 'ESCALATION_NOT_APPROVED' });
+    expect(r.err).not.toContain('[y/N]');
+    expect((await ask('', { yes: true, approveEscalation: true })).verdict).toBe(true);
+  });
+});
