@@ -23,7 +23,12 @@
  * 6. Only when every step passed **and** the operator approved is the stage
  *    committed; otherwise it is removed, and the plugin directory is exactly
  *    as before.
- * 7. Every outcome but a dry run is appended to the audit log.
+ * 7. Every outcome but a dry run is appended to the audit log — with the
+ *    policy's digest (`policySha256`) and what the approval saw
+ *    (`auditExtra`: the version replaced, the escalation diff and whether it
+ *    was approved), under the event family `auditEvent` (`plugin.upgrade`
+ *    for `upgrade`). A replaced installation is kept for `rollback`
+ *    (./placement.ts).
  *
  * @module
  */
