@@ -102,6 +102,12 @@ export const ERROR_CODES = {
   APPROVAL_REQUIRED: 'the operator did not approve the capabilities',
   PLACEMENT_FAILED: 'the plugin could not be placed atomically',
   PLUGIN_DIR_LOCKED: 'another run holds the plugin directory lock past the bounded wait',
+  ESCALATION_NOT_APPROVED: 'an upgrade asks for more than the installed release (new capabilities, a higher risk tier, new host access, another runtime or type) and --yes alone does not approve that: add --approve-escalation or answer the prompt',
+  PLUGIN_NOT_INSTALLED: 'the plugin is not installed in the plugin directory',
+  UPGRADE_NOT_NEWER: 'the release the upgrade would install is not newer than the installed one',
+  ROLLBACK_NOTHING_KEPT: 'no previous release of the plugin is kept to roll back to',
+  REMOVE_HAS_DEPENDENTS: 'another installed plugin requires the plugin (give --force to remove it anyway)',
+  AUDIT_PROBLEMS: 'audit found installed plugins that are revoked, untrusted, modified on disk, not approved or not in the index, or the index is not current',
 
   // ---- repository v2: TUF metadata and the client workflow (domain/repository)
   REPO_METADATA_INVALID: 'a TUF metadata file is not well-formed metadata of the expected role (type, version, expiry, keys, signatures list)',
