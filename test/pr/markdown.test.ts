@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkPullRequest } from '../../src/domain/pr/rules.js';
 import { checkEntryMarkdown } from '../../src/domain/pr/markdown-rules.js';
+import type { JSONObject } from '../../src/core/json/types.js';
 import { json, lineOf, plugin, publisher } from './helpers.js';
 
 const FILE = 'index/plugins/acme.tool.json';
@@ -94,7 +95,7 @@ describe('PR_MARKDOWN', () => {
   });
 
   it('text already in the base is not judged again', () => {
-    const entry = plugin('acme.tool', 'acme', [{ version: '1.0.0', channel: 'stable' }]);
+    const entry = plugin('acme.tool', 'acme', [{ version: '1.0.0', channel: 'stable' }]) as JSONObject;
     entry.description_md = 'Old <b>text</b>.';
     expect(checkEntryMarkdown(entry, entry)).toEqual([]);
     expect(checkEntryMarkdown(entry, undefined).map((f) => f.problemCode)).toEqual(['MARKDOWN_RAW_HTML']);

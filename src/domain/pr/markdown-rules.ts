@@ -63,3 +63,30 @@ export function checkEntryMarkdown(entry: JSONObject, baseEntry: JSONObject | un
   });
   return out;
 }
+
+/** Result of {@link prepareReleaseNotes}. */
+export type ReleaseNotesResult =
+  | { ok: true; notes: string }
+  /** `text`: the text rule (size, blank, control characters); `markdown`: a renderer problem pr-check would report as `PR_MARKDOWN`. */
+  | { ok: false; kind: 'text' | 'markdown'; message: string };
+
+/**
+ * Release notes as `lattice-index add --notes FILE` stores them in `notes_md`:
+ * CRLF line ends become LF and trailing white space is dropped (editors add
+ * them; neither changes what renders); then the text must pass the text rule
+ * and render as written — the same judgement pr-check applies, so an added
+ * release never fails `PR_MARKDOWN` afterwards. Notes are immutable once
+ * published, so they are checked before the release exists.
+ *
+ * @param text - the decoded notes file.
+ * @returns the text to store, or why it is refused.
+ * @example prepareReleaseNotes('Adds **import**.\r\n') // { ok: true, notes: 'Adds **import**.' }
+ */
+export function prepareReleaseNotes(text: string): ReleaseNotesResult {
+  const notes = text.replace(/\r\n/g, '\n').replace(/[ \t\n]+$/, '');
+  const { problems } = renderMarkdown(notes, { maxBytes: NOTES_MD_MAX_BYTES });
+  const first = problems[0];
+  if (first === undefined) return { ok: true, notes };
+  if (first.code === 'MARKDOWN_TEXT_INVALID') return { ok: false, kind: 'text', message: `${first.message.replace(/^the Markdown text/, 'the notes')} (at most ${NOTES_MD_MAX_BYTES} UTF-8 bytes, tab and line feed the only control characters)` };
+  return { ok: false, kind: 'markdown', message: problems.map((p) => `${p.message} [${p.code}]`).join('; ') };
+}
