@@ -15,6 +15,8 @@
  * @module
  */
 
+import { renderMarkdown } from '../../../src/core/markdown.js';
+
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /**
@@ -58,4 +60,19 @@ export function html(strings: TemplateStringsArray, ...values: readonly HtmlValu
   let out = strings[0]!;
   for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
   return new SafeHtml(out, TOKEN);
+}
+
+/**
+ * Catalog Markdown from the index (`description_md`, `notes_md`) as markup:
+ * the one way publisher Markdown becomes {@link SafeHtml}. The renderer
+ * (src/core/markdown.ts) writes its own tags only and escapes every
+ * character of the text, so the result needs no further escaping; text that
+ * breaks the text rule (the validator already refused it) renders nothing.
+ * @param source - the Markdown text.
+ * @param maxBytes - the member's cap (src/core/limits.ts).
+ * @param sectionLevel - the heading level of the section it sits in.
+ * @example markdownHtml('**Hi**', 4096, 2).toString() // '<p><strong>Hi</strong></p>'
+ */
+export function markdownHtml(source: string, maxBytes: number, sectionLevel: number): SafeHtml {
+  return new SafeHtml(renderMarkdown(source, { maxBytes, sectionLevel }).html, TOKEN);
 }
