@@ -76,8 +76,10 @@ export interface MarkdownOptions {
   maxBytes: number;
   /**
    * The heading level of the section the text is placed in (default 2):
-   * `#` renders one level below it, so publisher headings never compete with
-   * the page's own structure; levels past 6 render as `h6`.
+   * the text's top heading level (`#`, or `##` if it has no `#`) renders one
+   * level below it and the others keep their distance, so publisher headings
+   * never compete with the page's own outline or leave a gap in it; levels
+   * past 6 render as `h6`.
    */
   sectionLevel?: number;
 }
@@ -172,12 +174,22 @@ class Renderer {
   #lists: OpenList[] = [];
   #deepListReported = false;
   #afterBlank = false;
+  #topLevel = 6;
 
   constructor(sectionLevel: number) {
     this.#sectionLevel = Math.min(Math.max(Math.trunc(sectionLevel), 1), 6);
   }
 
   blocks(lines: readonly string[]): void {
+    // The text's top heading level becomes one below the section: a description
+    // that starts at `##` still gets no gap in the page's outline.
+    let inFence: string | undefined;
+    for (const line of lines) {
+      const fence = FENCE_RE.exec(line);
+      if (fence) inFence = inFence === undefined ? fence[1]![0] : fence[1]![0] === inFence ? undefined : inFence;
+      const h = inFence === undefined ? HEADING_RE.exec(line) : null;
+      if (h) this.#topLevel = Math.min(this.#topLevel, h[1]!.length);
+    }
     for (let n = 0; n < lines.length; n++) {
       const line = lines[n]!;
       const lineNo = n + 1;
@@ -200,7 +212,7 @@ class Renderer {
       const heading = HEADING_RE.exec(line);
       if (heading) {
         this.#closeAll();
-        const level = Math.min(this.#sectionLevel + heading[1]!.length, 6);
+        const level = Math.min(this.#sectionLevel + 1 + heading[1]!.length - this.#topLevel, 6);
         this.out.push(`<h${level}>${this.inline(headingText(line.slice(heading[0].length)), lineNo)}</h${level}>`);
         this.#afterBlank = false;
         continue;

@@ -33,6 +33,9 @@ describe('renderMarkdown: what it renders', () => {
   it('headings sit below the section they are placed in', () => {
     expect(md('# A\n## B\n###### F').html).toBe('<h3>A</h3><h4>B</h4><h6>F</h6>');
     expect(md('# A', 3).html).toBe('<h4>A</h4>');
+    // The top level used becomes one below the section: no gap in the outline.
+    expect(md('## B\n### C').html).toBe('<h3>B</h3><h4>C</h4>');
+    expect(md('```\n# not a heading\n```\n## B').html).toBe('<pre><code># not a heading\n</code></pre><h3>B</h3>');
     expect(md('# Closed ##').html).toBe('<h3>Closed</h3>');
     expect(md('#NoSpace').html).toBe('<p>#NoSpace</p>');
   });
