@@ -7,7 +7,9 @@
  * Safe by construction, like Astro's own templates: every interpolated value
  * is HTML-escaped unless it is itself the result of {@link html}; arrays are
  * joined; `null`, `undefined` and `false` render nothing. There is no way to
- * inject an unescaped string. Attribute values must be double-quoted in the
+ * inject an unescaped string: the only other source of {@link SafeHtml} is
+ * {@link markdownHtml}, whose renderer writes its own tags and escapes every
+ * character of the publisher's text. Attribute values must be double-quoted in the
  * template (escaping covers `"` and `'`). URLs placed in `href` come from the
  * verified index, whose validator admits only `https:` URLs, or from
  * site/src/lib/paths.ts.

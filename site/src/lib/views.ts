@@ -70,14 +70,6 @@ export function loadsOnRows(m: LoadsOnMatrix): SafeHtml {
   )}`;
 }
 
-/** Release history rows: version, channel, publish time, digests, files. */
-export function releaseRows(p: PluginView): SafeHtml {
-  return html`${p.releases.map(
-    (r) =>
-      html`<tr id="v${r.version}"><th scope="row"><code>${r.version}</code>${r.heads.length > 0 ? html`<div class="muted">current ${r.heads.join(', ')}</div>` : ''}${r.revoked ? html`<div class="bad">${r.revoked}</div>` : ''}</th><td>${r.channel}</td><td>${r.publishedAt ?? 'not recorded'}</td><td><div>Artifact SHA-256 <code class="digest">${r.artifactSha256}</code></div>${r.manifestSha256 ? html`<div>Manifest SHA-256 <code class="digest">${r.manifestSha256}</code></div>` : ''}</td><td><a href="${r.manifestUrl}" rel="noopener noreferrer">manifest<span class="visually-hidden"> of ${r.version}</span></a>, <a href="${r.artifactUrl}" rel="noopener noreferrer">artifact<span class="visually-hidden"> of ${r.version}</span></a></td></tr>`,
-  )}`;
-}
-
 /** A capability in a diff or a callout: name linked to the reference, tier words in its colour. */
 function capabilityRef(c: CapabilityPresentation, base: string): SafeHtml {
   return html`<a class="cap-name" href="${capabilitiesPath(base)}#${capabilityAnchor(c.name)}"><code>${c.name}</code></a> — <span class="risk ${c.risk.className}">${c.risk.short.toLowerCase()}, ${c.risk.level}</span>`;
