@@ -144,6 +144,8 @@ describe('pluginDetails', () => {
     const xml = releaseFeed(model, { siteUrl: 'https://plugins.example/', feedPath: 'feed.atom', generatedAt: '2026-11-20T00:00:00Z' });
     const entry = xml.split('<entry>').find((e) => e.includes('Hello (system demo) 1.3.0'))!;
     expect(entry).toContain('<content type="html">&lt;p&gt;Runs the &lt;strong&gt;greeting task&lt;/strong&gt;. See &lt;a href=&quot;https://docs.example/t&quot; rel=&quot;nofollow noopener ugc&quot;&gt;docs&lt;/a&gt;.&lt;/p&gt;&lt;p&gt;&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;&lt;/p&gt;</content>');
+    // The summary says what changed, as the page does.
+    expect(entry).toContain('1.3.0 adds task:run — host access, high risk. 1.3.0 no longer asks for kv:write.');
     // A release without notes has no content element.
     expect(xml.split('<entry>').find((e) => e.includes('Hello (system demo) 1.2.0'))).not.toContain('<content');
   });

@@ -9,12 +9,15 @@
  * (`notes_md`) are the entry's `<content type="html">`: rendered by the
  * catalog's Markdown renderer (src/core/markdown.ts: no raw HTML, https links
  * only), then escaped once more as XML text, as RFC 4287 §3.1.1.2 requires.
+ * The summary also says what changed in the capabilities against the release
+ * before (plugin-details.ts capabilityDiff), as the plugin page does.
  *
  * @module
  */
 import { sha256Hex } from '../../../src/crypto/index.js';
 import { NOTES_MD_MAX_BYTES } from '../../../src/core/limits.js';
 import { renderMarkdown } from '../../../src/core/markdown.js';
+import { capabilityDiff, previousRelease } from './plugin-details.js';
 import type { CatalogModel, PluginView, ReleaseView } from './catalog.js';
 
 /** Most entries the feed carries (the newest releases). */
@@ -93,7 +96,9 @@ export function releaseFeed(model: CatalogModel, opts: FeedOptions): string {
     const risk = r.capabilities.length > 0 ? `; capabilities ${r.capabilities.join(', ')}` : '';
     const revoked = r.revoked === undefined ? '' : ` REVOKED — ${r.revoked}`;
     const summary = p.summary.replace(/[.\s]+$/, '');
-    const text = `${p.name} ${r.version} on the ${r.channel} channel${summary ? `: ${summary}` : ''}${risk}; artifact SHA-256 ${r.artifactSha256}.${revoked}`;
+    // What changed against the release before it (the plugin page's history says the same).
+    const changed = capabilityDiff(r.version, previousRelease(r, p.releases), r.capabilities).sentences.join(' ');
+    const text = `${p.name} ${r.version} on the ${r.channel} channel${summary ? `: ${summary}` : ''}${risk}; artifact SHA-256 ${r.artifactSha256}. ${changed}${revoked}`;
     const xml = [
       '  <entry>',
       `    <id>${nameUuid(`${p.id}@${r.version}`)}</id>`,

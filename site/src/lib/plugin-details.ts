@@ -128,13 +128,22 @@ function capabilityPhrase(c: CapabilityPresentation): string {
 }
 
 /**
- * The release each release is compared with: the highest lower version of
- * the same channel, else the highest lower version of any channel (the first
+ * The release a release is compared with: the highest lower version of the
+ * same channel, else the highest lower version of any channel (the first
  * alpha of a stable plugin is compared with the stable release before it).
+ * @param r - the release.
+ * @param releases - all releases of its plugin, in any order.
+ * @returns the release before it, or `undefined` for the first release.
  */
-function previousRelease(r: ReleaseView, sorted: readonly ReleaseView[]): ReleaseView | undefined {
-  const lower = sorted.filter((x) => compareVersions(x.version, r.version) < 0);
-  return lower.find((x) => x.channel === r.channel) ?? lower[0];
+export function previousRelease<R extends { version: string; channel: string }>(r: R, releases: readonly R[]): R | undefined {
+  let sameChannel: R | undefined;
+  let any: R | undefined;
+  for (const x of releases) {
+    if (compareVersions(x.version, r.version) >= 0) continue;
+    if (any === undefined || compareVersions(x.version, any.version) > 0) any = x;
+    if (x.channel === r.channel && (sameChannel === undefined || compareVersions(x.version, sameChannel.version) > 0)) sameChannel = x;
+  }
+  return sameChannel ?? any;
 }
 
 /**
