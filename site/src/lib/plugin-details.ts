@@ -166,7 +166,7 @@ export function pluginDetails(p: PluginView, serverVersions: readonly string[] |
       published: release.publishedAt !== undefined ? timeView(release.publishedAt, nowMs) : undefined,
       diff: capabilityDiff(release.version, previous, release.capabilities),
       loadsOn: matrix.columns.map((c, i) => ({ version: c.version, state: matrix.rows[k]!.cells[i]! })),
-      notes: raw.notes_md !== undefined ? markdownHtml(raw.notes_md, NOTES_MD_MAX_BYTES, 4) // under the h4 "Release notes" : undefined,
+      notes: raw.notes_md !== undefined ? markdownHtml(raw.notes_md, NOTES_MD_MAX_BYTES, 4) : undefined, // headings under the h4 "Release notes"
     };
   });
   let newest: string | undefined;
