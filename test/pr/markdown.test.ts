@@ -3,11 +3,11 @@
  * new catalog Markdown renders as written; release notes are immutable like
  * every release member. Each attack next to its honest variant.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { checkPullRequest } from '../../src/domain/pr/rules.js';
 import { checkEntryMarkdown } from '../../src/domain/pr/markdown-rules.js';
 import type { JSONObject } from '../../src/core/json/types.js';
-import { json, lineOf, plugin, publisher } from './helpers.js';
+import { annotations, json, lineOf, plugin, publisher, ScenarioRepo } from './helpers.js';
 
 const FILE = 'index/plugins/acme.tool.json';
 const REV = { releases: [], artifacts: [], keys: [] };
@@ -99,5 +99,26 @@ describe('PR_MARKDOWN', () => {
     entry.description_md = 'Old <b>text</b>.';
     expect(checkEntryMarkdown(entry, entry)).toEqual([]);
     expect(checkEntryMarkdown(entry, undefined).map((f) => f.problemCode)).toEqual(['MARKDOWN_RAW_HTML']);
+  });
+});
+
+describe('pr-check CLI: PR_MARKDOWN as a GitHub annotation on the line to fix', () => {
+  let repo: ScenarioRepo | undefined;
+  afterEach(() => repo?.cleanup());
+
+  it('attack: a description with an event-handler tag fails (exit 1) with the annotation on description_md; the honest edit passes (exit 0)', async () => {
+    repo = new ScenarioRepo();
+    const text = repo.edit(FILE, (p) => (p.description_md = 'Fast.\n\n<svg onload=alert(1)>'));
+    repo.head();
+    const r = await repo.check();
+    expect(r.status).toBe(1);
+    const a = annotations(r.stdout).filter((x) => x.title === 'PR_MARKDOWN (MARKDOWN_RAW_HTML)');
+    expect(a).toEqual([expect.objectContaining({ kind: 'error', file: FILE, line: lineOf(text, '"description_md"') })]);
+    expect(a[0]!.message).toContain('[MARKDOWN_RAW_HTML]');
+    repo.edit(FILE, (p) => (p.description_md = 'Fast. See the [docs](https://acme.example/docs).'));
+    repo.head();
+    const ok = await repo.checkJSON();
+    expect(ok.report.findings).toEqual([]);
+    expect(ok.status).toBe(0);
   });
 });
