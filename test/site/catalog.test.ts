@@ -108,6 +108,12 @@ describe('per-plugin JSON', () => {
     expect(doc.catalog.channels.alpha.revoked).toMatch(/Release revoked/);
     expect(() => pluginJson({ verified, summary, model }, 'no.such')).toThrow(TypeError);
   });
+
+  it('keeps the demo description as signed Markdown source (machines render it themselves)', () => {
+    const summary = verificationSummary(verified, { keys: [key.publicKeyB64], threshold: 1 }, NOW);
+    const doc = JSON.parse(pluginJson({ verified, summary, model }, 'demo.hello')) as Record<string, any>;
+    expect(doc.plugin.description_md).toMatch(/^A \*\*minimal system plugin\*\*/);
+  });
 });
 
 describe('Atom feed', () => {
@@ -143,6 +149,24 @@ describe('Atom feed', () => {
     expect(xml).toContain('— revoked</title>');
     const updated = [...xml.matchAll(/<entry>[\s\S]*?<updated>([^<]+)<\/updated>/g)].map((m) => Date.parse(m[1]!));
     expect([...updated].sort((a, b) => b - a)).toEqual(updated);
+  });
+
+  it('carries hostile release notes as escaped, rendered HTML content and stays well-formed', () => {
+    const hostile = {
+      ...model,
+      plugins: model.plugins.map((p) => ({
+        ...p,
+        entry: { ...p.entry, releases: p.entry.releases.map((r) => ({ ...r, notes_md: '</content><script>x</script> ]]> *ok* [a](javascript:x) \u0001' })) },
+      })),
+    };
+    const xml = releaseFeed(hostile, { siteUrl: 'https://plugins.example/', feedPath: 'feed.atom', generatedAt: verified.index.generated_at });
+    expect(wellFormed(xml)).toBe(true);
+    // The control character breaks the text rule: nothing renders, so no content element.
+    expect(xml).not.toContain('<content');
+    const clean = { ...hostile, plugins: hostile.plugins.map((p) => ({ ...p, entry: { ...p.entry, releases: p.entry.releases.map((r) => ({ ...r, notes_md: r.notes_md.replace(' \u0001', '') })) } })) };
+    const xml2 = releaseFeed(clean, { siteUrl: 'https://plugins.example/', feedPath: 'feed.atom', generatedAt: verified.index.generated_at });
+    expect(wellFormed(xml2)).toBe(true);
+    expect(xml2).toContain('<content type="html">&lt;p&gt;&amp;lt;/content&amp;gt;&amp;lt;script&amp;gt;x&amp;lt;/script&amp;gt; ]]&amp;gt; &lt;em&gt;ok&lt;/em&gt; a&lt;/p&gt;</content>');
   });
 
   it('escapes publisher text and drops characters XML cannot carry', () => {
