@@ -15,6 +15,7 @@ import { buildCatalog, type CatalogModel } from './catalog.js';
 import { writePluginApi } from './plugin-api.js';
 import { SETTINGS_VARIABLES, readSiteSettings, type SiteSettings } from './settings.js';
 import { verificationSummary, verifyCatalogIndex, type VerificationSummary } from './verification.js';
+import { checkStoredManifests } from './manifest-check.js';
 import type { VerifiedIndex } from '../../../src/domain/index/verify.js';
 
 /** Everything the pages need about the published index. */
@@ -26,6 +27,8 @@ export interface SiteIndex {
   /** What was verified, rendered into the pages and re-checked by the browser. */
   readonly summary: VerificationSummary;
   readonly model: CatalogModel;
+  /** `id@version` of the releases whose stored manifest signature the build checked. */
+  readonly manifestChecked: ReadonlySet<string>;
 }
 
 /** Thrown when the index fails verification: the build stops with its code. */
@@ -46,9 +49,12 @@ export class CatalogBuildError extends Error {
  * @returns the verified index and its model.
  * @throws {CatalogBuildError} with the verification code when the file is
  *   unreadable (`INPUT_UNREADABLE`) or fails verification (an expired, tampered,
- *   untrusted or invalid index never becomes a catalog).
+ *   untrusted or invalid index never becomes a catalog), and when a stored
+ *   manifest is missing (`INPUT_NOT_FOUND`), differs from its release
+ *   (`MANIFEST_INDEX_MISMATCH`) or is not signed by its publisher
+ *   (`MANIFEST_SIGNATURE_INVALID`).
  */
-export function loadSiteIndex(settings: SiteSettings, now: number): SiteIndex {
+export function loadSiteIndex(settings: SiteSettings, now: number, repoRootDir: string = repoRoot()): SiteIndex {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(settings.indexFile));
@@ -60,9 +66,15 @@ export function loadSiteIndex(settings: SiteSettings, now: number): SiteIndex {
   if (!r.ok) {
     throw new CatalogBuildError(r.code, `catalog build refused: ${settings.indexFile} failed verification: ${r.code}: ${r.message}`, r.error);
   }
+  // Stored manifests: next to the index file, else in the repository's entry folder.
+  const manifests = checkStoredManifests(r.verified, [path.dirname(settings.indexFile), path.join(repoRootDir, 'index')]);
+  if (!manifests.ok) {
+    throw new CatalogBuildError(manifests.failure.code, `catalog build refused: ${manifests.failure.code}: ${manifests.failure.message}`);
+  }
   return {
     settings,
     bytes,
+    manifestChecked: manifests.checked,
     verified: r.verified,
     summary: verificationSummary(r.verified, trust, now),
     model: buildCatalog(r.verified, { indexUrl: new URL('plugins.json', settings.siteUrl).href }),
