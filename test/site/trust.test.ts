@@ -1,0 +1,151 @@
+/**
+ * The catalog's trust layer without a browser: the build's check of stored
+ * manifest signatures (site/src/lib/manifest-check.ts via loadSiteIndex),
+ * the browser's expiry/rollback step and session cache parsing
+ * (browser-check.ts), and the precise claim wording (trust.ts).
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/crypto/sha256.js';
+import { loadSiteIndex } from '../../site/src/lib/load-index.js';
+import { readSiteSettings } from '../../site/src/lib/settings.js';
+import { finishVerdict, parseCachedVerdict, sessionCacheKey } from '../../site/src/lib/browser-check.js';
+import { indexClaimWords, pluginClaimWords, WITHDRAWN_WORDS } from '../../site/src/lib/trust.js';
+import type { BrowserVerdict } from '../../site/src/lib/verification.js';
+import { demoIndexDocument, REPO_ROOT, signedIndexBytes, testKey, type TestKey } from './fixtures.js';
+
+const NOW = Date.now();
+let key: TestKey;
+let dir: string;
+
+beforeAll(() => {
+  key = testKey();
+  dir = mkdtempSync(path.join(tmpdir(), 'lattice-site-trust-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type Doc = { plugins: { id: string; releases: { version: string; stored_manifest?: string; manifest_sha256?: string }[] }[] };
+
+/** A folder holding a signed index of `doc` and a copy of the repository's stored manifests. */
+function siteDir(name: string, doc: Record<string, unknown>): { file: string; manifests: string } {
+  const d = path.join(dir, name);
+  mkdirSync(d, { recursive: true });
+  cpSync(path.join(REPO_ROOT, 'index/manifests'), path.join(d, 'manifests'), { recursive: true });
+  const file = path.join(d, 'plugins.json');
+  writeFileSync(file, signedIndexBytes(doc, key, NOW));
+  return { file, manifests: path.join(d, 'manifests') };
+}
+
+function load(file: string) {
+  return loadSiteIndex(readSiteSettings({ LATTICE_INDEX_FILE: file, LATTICE_INDEX_KEYS: key.publicKeyB64 }, REPO_ROOT), NOW);
+}
+
+function storedRelease(doc: Record<string, unknown>) {
+  for (const p of (doc as unknown as Doc).plugins) for (const r of p.releases) if (r.stored_manifest) return { plugin: p, release: r };
+  throw new Error('the demo entries store no manifest');
+}
+
+describe('stored manifest signatures are checked at build', () => {
+  it('honest: every stored manifest verifies and is recorded as checked', async () => {
+    const doc = await demoIndexDocument(NOW, { expiresInDays: 30 });
+    const { plugin, release } = storedRelease(doc);
+    const site = load(siteDir('honest', doc).file);
+    expect(site.manifestChecked.has(`${plugin.id}@${release.version}`)).toBe(true);
+    const view = site.model.pluginById.get(plugin.id)!;
+    const words = pluginClaimWords(view, site.summary, site.manifestChecked);
+    expect(words.startsWith(`Listed in the signed index, generation ${site.summary.generation}, signed by key ${key.keyid}`)).toBe(true);
+    expect(view.heads.map((h) => h.release.version)).toContain(release.version);
+    expect(words).toContain(`manifest signature of ${release.version} checked at build`);
+    expect(words).not.toMatch(/^Verified/);
+  });
+
+  it('attack: a stored manifest whose bytes differ from manifest_sha256 refuses the build (MANIFEST_INDEX_MISMATCH)', async () => {
+    const doc = await demoIndexDocument(NOW, { expiresInDays: 30 });
+    const { release } = storedRelease(doc);
+    const { file, manifests } = siteDir('changed', doc);
+    const m = path.join(manifests, '..', release.stored_manifest!);
+    writeFileSync(m, readFileSync(m, 'utf8').replace('"name": "', '"name": "X'));
+    expect(() => load(file)).toThrow(expect.objectContaining({ code: 'MANIFEST_INDEX_MISMATCH' }));
+  });
+
+  it('attack: a stored manifest with a broken signature refuses the build (MANIFEST_SIGNATURE_INVALID), even when the index lists its digest', async () => {
+    const doc = await demoIndexDocument(NOW, { expiresInDays: 30 });
+    const { release } = storedRelease(doc);
+    const original = readFileSync(path.join(REPO_ROOT, 'index', release.stored_manifest!), 'utf8');
+    // Flip one base64 character of the signature: still 64 bytes, no longer the publisher's signature.
+    const forged = original.replace(/"signature_ed25519": "(.)/, (_m, c: string) => `"signature_ed25519": "${c === 'A' ? 'B' : 'A'}`);
+    expect(forged).not.toBe(original);
+    release.manifest_sha256 = sha256Hex(new TextEncoder().encode(forged));
+    const { file, manifests } = siteDir('forged', doc);
+    writeFileSync(path.join(manifests, '..', release.stored_manifest!), forged);
+    expect(() => load(file)).toThrow(expect.objectContaining({ code: 'MANIFEST_SIGNATURE_INVALID' }));
+  });
+});
+
+const GOOD: BrowserVerdict = {
+  ok: true,
+  signed: true,
+  signers: [{ keyid: 'a'.repeat(64), publisher: 'demo' }],
+  generation: 7,
+  expiresAt: new Date(NOW + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  payloadSha256: 'b'.repeat(64),
+  headline: 'Signature verified in your browser',
+};
+
+describe('the browser step after the signature check (browser-check.ts)', () => {
+  it('first visit: accepted and remembered as the highest generation seen', () => {
+    const r = finishVerdict(GOOD, null, NOW);
+    expect(r.verdict.ok).toBe(true);
+    expect(JSON.parse(r.store!)).toEqual({ generation: 7, payloadSha256: 'b'.repeat(64) });
+  });
+
+  it('honest: the same index again, or a newer generation, is accepted', () => {
+    expect(finishVerdict(GOOD, JSON.stringify({ generation: 7, payloadSha256: 'b'.repeat(64) }), NOW).verdict.ok).toBe(true);
+    expect(finishVerdict(GOOD, JSON.stringify({ generation: 6, payloadSha256: 'c'.repeat(64) }), NOW).verdict.ok).toBe(true);
+  });
+
+  it('attack: an older generation than this browser saw is INDEX_ROLLBACK', () => {
+    const r = finishVerdict(GOOD, JSON.stringify({ generation: 8, payloadSha256: 'c'.repeat(64) }), NOW);
+    expect(r.verdict).toMatchObject({ ok: false, code: 'INDEX_ROLLBACK' });
+    expect(r.store).toBeUndefined();
+  });
+
+  it('attack: the same generation with other signed bytes is INDEX_GENERATION_REUSED', () => {
+    const r = finishVerdict(GOOD, JSON.stringify({ generation: 7, payloadSha256: 'c'.repeat(64) }), NOW);
+    expect(r.verdict).toMatchObject({ ok: false, code: 'INDEX_GENERATION_REUSED' });
+  });
+
+  it('a damaged saved state fails closed (INDEX_STATE_INVALID) and says how to reset it', () => {
+    const r = finishVerdict(GOOD, '{"generation":"x"}', NOW);
+    expect(r.verdict).toMatchObject({ ok: false, code: 'INDEX_STATE_INVALID' });
+    expect(r.verdict.ok ? '' : r.verdict.message).toContain('clearing this site');
+  });
+
+  it('a cached verdict past the index expiry is INDEX_EXPIRED', () => {
+    const r = finishVerdict(GOOD, null, Date.parse(GOOD.ok ? GOOD.expiresAt! : '') + 1);
+    expect(r.verdict).toMatchObject({ ok: false, code: 'INDEX_EXPIRED' });
+  });
+
+  it('a failed verdict passes through and stores nothing', () => {
+    const bad: BrowserVerdict = { ok: false, code: 'INDEX_SIGNATURE_INVALID', headline: 'Verification failed', message: 'x' };
+    expect(finishVerdict(bad, null, NOW)).toEqual({ verdict: bad, store: undefined });
+  });
+
+  it('the session cache is keyed by the digest the page was built from and ignores foreign values', () => {
+    expect(sessionCacheKey({ payloadSha256: 'b'.repeat(64) })).toBe(`lattice-verdict:${'b'.repeat(64)}`);
+    expect(parseCachedVerdict(JSON.stringify(GOOD))).toEqual(GOOD);
+    expect(parseCachedVerdict('{"ok":true}')).toBeNull();
+    expect(parseCachedVerdict('not json')).toBeNull();
+    expect(parseCachedVerdict(null)).toBeNull();
+  });
+});
+
+describe('claim wording', () => {
+  it('never the one word "Verified"; the withdrawn wording carries no "verified" at all', () => {
+    const words = indexClaimWords({ status: 'official', signed: true, generation: 3, generatedAt: '', expiresAt: null, payloadSha256: '', signers: [{ keyid: 'f'.repeat(64), publisher: 'x' }], trustedKeys: [], threshold: 1, checkedAt: '' });
+    expect(words).toBe(`Listed in the signed index, generation 3, signed by key ${'f'.repeat(64)}`);
+    expect(WITHDRAWN_WORDS).not.toMatch(/verified/i);
+  });
+});
