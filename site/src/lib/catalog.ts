@@ -328,7 +328,7 @@ function facetOptions(plugins: readonly PluginView[], publishers: readonly Publi
     publisher: [...totals.publisher.keys()].sort().map((v) => ({ value: v, label: publisherName.get(v) ?? v, count: count('publisher', v) })),
     channel: RELEASE_CHANNELS.map((v) => ({ value: v, label: CHANNEL_LABELS[v], count: count('channel', v) })),
     verified: [
-      { value: 'yes', label: 'Verified', count: count('verified', 'yes') },
+      { value: 'yes', label: 'Listed in the signed index', count: count('verified', 'yes') },
       { value: 'no', label: 'Not verified', count: count('verified', 'no') },
     ],
   };

@@ -1,0 +1,256 @@
+/**
+ * Verification you cannot miss (issue 14 item 1), in Debian Chromium via
+ * playwright-core against a catalog built by `astro build` from an index
+ * signed for this run:
+ *
+ * - honest: the home page, a plugin page and a publisher page each check the
+ *   served /plugins.json in a Web Worker and confirm their trust claims,
+ *   stated in precise words (generation, key fingerprint), never "Verified";
+ * - attack (v1 tamper): one changed byte in the served /plugins.json puts the
+ *   failure banner at the top of each of these pages and leaves no
+ *   "verified" wording anywhere on them;
+ * - once per visit: the second page of a visit reuses the verdict (no second
+ *   download of /plugins.json);
+ * - rollback: a browser that saw a newer generation refuses this one
+ *   (INDEX_ROLLBACK), and the same generation with other bytes
+ *   (INDEX_GENERATION_REUSED); the honest variant with the same state passes.
+ *
+ * Screenshots of the tampered pages go to test-output/site/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error — plain ESM script without type declarations
+import { createStaticHandler, serveStatic } from '../../scripts/serve-static.mjs';
+import { verifyIndex } from '../../src/domain/index/verify.js';
+import { buildSite, demoIndexDocument, REPO_ROOT, signedIndexBytes, testKey, type TestKey } from './fixtures.js';
+
+const CHROMIUM = process.env.LATTICE_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = path.join(REPO_ROOT, 'test-output/site');
+const PAGES = [
+  { name: 'home', path: '' },
+  { name: 'plugin', path: 'plugins/demo.hello/' },
+  { name: 'publisher', path: 'publishers/demo/' },
+];
+
+interface Served {
+  url: string;
+  close: () => Promise<void>;
+}
+
+let tmp: string;
+let key: TestKey;
+let signedBytes: Uint8Array;
+let generation: number;
+let payloadSha256: string;
+let servers: { honest: Served; tampered: Served };
+let browser: Browser;
+const indexRequests = new Map<string, number>();
+
+/** Change exactly one byte of the signed file (a letter of a summary: still valid JSON). */
+function oneByteChanged(bytes: Uint8Array): Uint8Array {
+  const at = new TextDecoder().decode(bytes).indexOf('A minimal system plugin');
+  if (at < 0) throw new Error('marker text not found');
+  const out = bytes.slice();
+  out[at + 2] = 'M'.charCodeAt(0); // "minimal" → "Minimal" (ASCII, so the char offset is the byte offset)
+  return out;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Run \`bash scripts/setup-system.sh\` and try again.`);
+  mkdirSync(SHOTS, { recursive: true });
+  tmp = mkdtempSync(path.join(tmpdir(), 'lattice-site-trust-'));
+  const now = Date.now();
+  key = testKey();
+  const doc = await demoIndexDocument(now, { expiresInDays: 30 });
+  doc.generation = 5; // room below for an older generation a browser may have seen
+  signedBytes = signedIndexBytes(doc, key, now);
+  generation = 5;
+  const v = verifyIndex(signedBytes, { keys: [{ publicKey: key.publicKey }], threshold: 1 }, { now });
+  if (!v.ok) throw v.error;
+  payloadSha256 = v.verified.payloadSha256;
+  const tampered = oneByteChanged(signedBytes);
+  expect(tampered.filter((b, i) => b !== signedBytes[i]).length).toBe(1);
+  const file = path.join(tmp, 'signed.json');
+  writeFileSync(file, signedBytes);
+  const build = await buildSite({ indexFile: file, keys: [key.publicKeyB64], outDir: path.join(tmp, 'out'), cacheDir: path.join(tmp, 'cache') });
+  if (build.code !== 0) throw new Error(`catalog build failed:\n${build.output}`);
+  const handler = createStaticHandler(build.outDir);
+  const counting = (name: string, body?: Uint8Array) => (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/plugins.json') {
+      indexRequests.set(name, (indexRequests.get(name) ?? 0) + 1);
+      if (body) {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+        res.end(Buffer.from(body));
+        return;
+      }
+    }
+    handler(req, res);
+  };
+  servers = {
+    honest: await serveStatic({ root: build.outDir, port: 0, handler: counting('honest') }),
+    tampered: await serveStatic({ root: build.outDir, port: 0, handler: counting('tampered', tampered) }),
+  };
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(Object.values(servers ?? {}).map((s) => s.close()));
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+const contexts: { context: BrowserContext; errors: string[] }[] = [];
+async function open(): Promise<{ context: BrowserContext; errors: string[] }> {
+  const context = await browser.newContext();
+  const errors: string[] = [];
+  context.on('page', (page) => {
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()} (${page.url()})`);
+    });
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message} (${page.url()})`));
+  });
+  contexts.push({ context, errors });
+  return { context, errors };
+}
+afterEach(async () => {
+  const all = contexts.splice(0);
+  await Promise.all(all.map((c) => c.context.close()));
+  expect(all.flatMap((c) => c.errors)).toEqual([]);
+});
+
+/** Visit and wait for this page's browser check to finish; returns whether a worker ran it. */
+async function visit(page: Page, url: string): Promise<{ state: string; worker: boolean }> {
+  let worker = false;
+  page.on('worker', () => (worker = true));
+  await page.goto(url);
+  await page.waitForFunction(() => document.documentElement.dataset.verification !== undefined, undefined, { timeout: 30_000 });
+  return { state: (await page.evaluate(() => document.documentElement.dataset.verification)) ?? '', worker };
+}
+
+/** The visible text of the whole page. */
+function pageText(page: Page): Promise<string> {
+  return page.evaluate(() => document.body.innerText);
+}
+
+async function expectFailureBanner(page: Page, code: string): Promise<void> {
+  const banner = page.locator('[data-trust-banner]');
+  expect(await banner.isVisible()).toBe(true);
+  expect(await banner.getAttribute('data-code')).toBe(code);
+  expect(await banner.getAttribute('role')).toBe('alert');
+  // At the top: the first element of the body, starting at the top edge of the page.
+  expect(await page.evaluate(() => document.body.firstElementChild?.hasAttribute('data-trust-banner'))).toBe(true);
+  expect((await banner.boundingBox())!.y).toBe(0);
+  // No claim survives, and no "verified" wording anywhere on the page (not even "Not verified").
+  expect(await page.locator('[data-trust-claim]:not([data-claim-state="withdrawn"])').count()).toBe(0);
+  expect(await pageText(page)).not.toMatch(/verified/i);
+}
+
+describe('v1: every page checks the signed index in the browser', () => {
+  it('honest: home, plugin and publisher pages confirm claims in precise words, checked in a Web Worker', async () => {
+    const { context } = await open();
+    for (const p of PAGES) {
+      const page = await context.newPage();
+      await page.evaluate(() => sessionStorage.clear()).catch(() => undefined);
+      const r = await visit(page, `${servers.honest.url}${p.path}`);
+      expect(r.state, p.name).toBe('ok');
+      expect(await page.locator('[data-trust-banner]').isVisible(), p.name).toBe(false);
+      expect(await page.locator('[data-trust-claim]').count(), p.name).toBeGreaterThan(0);
+      expect(await page.locator('[data-trust-claim]:not([data-claim-state="browser"])').count(), p.name).toBe(0);
+      const text = await pageText(page);
+      expect(text, p.name).toContain(`Listed in the signed index, generation ${generation}, signed by key ${key.keyid}`);
+      expect(text, p.name).not.toMatch(/\bVerified\b/);
+      await page.close();
+    }
+  });
+
+  it('the plugin page says which manifest signatures were checked at build; the publisher page says whose key signed', async () => {
+    const { context } = await open();
+    const page = await context.newPage();
+    await visit(page, `${servers.honest.url}plugins/demo.counter/`);
+    expect(await pageText(page)).toMatch(/manifest signature of 0\.3\.0 checked at build/);
+    await visit(page, `${servers.honest.url}publishers/demo/`);
+    // The run's key signed as "demo", but it is not demo's key: the page must not say Yes.
+    expect(await pageText(page)).toContain(`made by key ${key.keyid}, which is not a key of this publisher`);
+  });
+
+  it('attack: one changed byte in the served plugins.json puts the banner at the top of home, plugin and publisher pages', async () => {
+    const { context } = await open();
+    for (const p of PAGES) {
+      const page = await context.newPage();
+      const r = await visit(page, `${servers.tampered.url}${p.path}`);
+      expect(r.state, p.name).toBe('failed');
+      expect(r.worker, `${p.name}: checked in a Web Worker`).toBe(true);
+      await expectFailureBanner(page, 'INDEX_SIGNATURE_INVALID');
+      await page.screenshot({ path: path.join(SHOTS, `tampered-v1-${p.name}.png`), fullPage: true });
+      await page.close();
+    }
+  });
+
+  it('once per visit: the next page reuses the verdict without downloading plugins.json again', async () => {
+    const { context } = await open();
+    const page = await context.newPage();
+    const before = indexRequests.get('honest') ?? 0;
+    expect((await visit(page, servers.honest.url)).state).toBe('ok');
+    expect(indexRequests.get('honest')).toBe(before + 1);
+    const second = await visit(page, `${servers.honest.url}plugins/demo.hello/`);
+    expect(second).toEqual({ state: 'ok', worker: false });
+    expect(await page.evaluate(() => document.documentElement.dataset.verificationCached)).toBe('true');
+    expect(indexRequests.get('honest')).toBe(before + 1);
+  });
+
+  it('a failure is not cached: the next page of the visit checks (and fails) again', async () => {
+    const { context } = await open();
+    const page = await context.newPage();
+    const before = indexRequests.get('tampered') ?? 0;
+    expect((await visit(page, servers.tampered.url)).state).toBe('failed');
+    expect((await visit(page, `${servers.tampered.url}publishers/demo/`)).state).toBe('failed');
+    expect(indexRequests.get('tampered')).toBe(before + 2);
+  });
+});
+
+describe('v1: rollback against what this browser saw before', () => {
+  async function withState(state: { generation: number; payloadSha256: string } | string): Promise<Page> {
+    const { context } = await open();
+    await context.addInitScript((s) => {
+      try {
+        if (sessionStorage.getItem('lattice-test-seeded') === null) {
+          localStorage.setItem('lattice-index-state', s);
+          sessionStorage.setItem('lattice-test-seeded', '1');
+        }
+      } catch {
+        // about:blank has no storage
+      }
+    }, typeof state === 'string' ? state : JSON.stringify(state));
+    return context.newPage();
+  }
+
+  it('attack: a browser that saw generation N+1 refuses generation N (INDEX_ROLLBACK)', async () => {
+    const page = await withState({ generation: generation + 1, payloadSha256: 'e'.repeat(64) });
+    expect((await visit(page, `${servers.honest.url}plugins/demo.hello/`)).state).toBe('failed');
+    await expectFailureBanner(page, 'INDEX_ROLLBACK');
+    await page.screenshot({ path: path.join(SHOTS, 'tampered-v1-rollback.png'), fullPage: true });
+  });
+
+  it('attack: the same generation with other signed bytes is refused (INDEX_GENERATION_REUSED)', async () => {
+    const page = await withState({ generation, payloadSha256: 'e'.repeat(64) });
+    expect((await visit(page, servers.honest.url)).state).toBe('failed');
+    await expectFailureBanner(page, 'INDEX_GENERATION_REUSED');
+  });
+
+  it('honest: an older generation seen before passes and the newer one is remembered', async () => {
+    const page = await withState({ generation: generation - 1, payloadSha256: 'e'.repeat(64) });
+    expect((await visit(page, servers.honest.url)).state).toBe('ok');
+    const stored = JSON.parse((await page.evaluate(() => localStorage.getItem('lattice-index-state')))!) as unknown;
+    expect(stored).toEqual({ generation, payloadSha256 });
+  });
+
+  it('honest: the same generation with the same bytes passes on every page', async () => {
+    const page = await withState({ generation, payloadSha256 });
+    for (const p of PAGES) expect((await visit(page, `${servers.honest.url}${p.path}`)).state, p.name).toBe('ok');
+  });
+});
