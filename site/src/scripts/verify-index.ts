@@ -9,6 +9,9 @@ import { indexJsonPath } from '../lib/paths';
 import { parseVerificationSummary, type BrowserVerdict, type VerificationSummary } from '../lib/verification';
 import { finishVerdict, parseCachedVerdict, ROLLBACK_STATE_KEY, sessionCacheKey } from '../lib/browser-check';
 import { WITHDRAWN_WORDS } from '../lib/trust';
+import { parseRepositoryPageData, type RepositoryPageData, type RepositoryVerdict } from '../lib/repository-check';
+import { decodeCanonicalBase64, encodeBase64 } from '../../../src/core/base64';
+import type { WorkerRequest } from './verify-worker';
 
 const embedded = document.getElementById('lattice-verification');
 const box = document.querySelector<HTMLElement>('[data-browser-verify]');
@@ -57,7 +60,10 @@ function showDetails(verdict: BrowserVerdict): void {
   }
 }
 
-function apply(verdict: BrowserVerdict): void {
+/** localStorage prefix of repository v2's trusted metadata (the TUF client's rollback state). */
+const TUF_PREFIX = 'lattice-tuf:';
+
+function apply(verdict: BrowserVerdict | RepositoryVerdict): void {
   document.documentElement.dataset.verification = verdict.ok ? 'ok' : 'failed';
   const claims = document.querySelectorAll<HTMLElement>('[data-trust-claim]');
   if (verdict.ok) {
@@ -81,34 +87,80 @@ function apply(verdict: BrowserVerdict): void {
       }
     }
   }
+  if ('kind' in verdict) {
+    const note = document.querySelector<HTMLElement>('[data-browser-check-note]');
+    if (note && verdict.ok) {
+      note.textContent = `Checked in your browser through repository v2 from the pinned root: timestamp version ${verdict.timestampVersion}, snapshot version ${verdict.snapshotVersion}, ${verdict.targets.map((t) => `${t.path} (SHA-256 ${t.sha256}, listed by ${t.role})`).join(', ')}.`;
+    }
+    return;
+  }
   showDetails(verdict);
 }
 
-function fromWorker(summary: VerificationSummary): Promise<BrowserVerdict> {
+function fromWorker(request: WorkerRequest): Promise<{ verdict: BrowserVerdict | RepositoryVerdict; writes?: [string, Uint8Array | null][] }> {
+  const failed = (message: string) => ({ verdict: { ok: false as const, code: 'FETCH_FAILED', headline: 'Verification failed', message } });
   return new Promise((resolve) => {
     let worker: Worker;
     try {
       worker = new Worker(new URL('./verify-worker.ts', import.meta.url), { type: 'module' });
     } catch (e) {
-      resolve({ ok: false, code: 'FETCH_FAILED', headline: 'Verification failed', message: `cannot start the checking worker (${(e as Error).message})` });
+      resolve(failed(`cannot start the checking worker (${(e as Error).message})`));
       return;
     }
-    worker.onmessage = (ev: MessageEvent<BrowserVerdict>) => {
+    worker.onmessage = (ev: MessageEvent<{ verdict: BrowserVerdict | RepositoryVerdict; writes?: [string, Uint8Array | null][] }>) => {
       worker.terminate();
       resolve(ev.data);
     };
     worker.onerror = (ev) => {
       worker.terminate();
-      resolve({ ok: false, code: 'FETCH_FAILED', headline: 'Verification failed', message: `the checking worker failed (${ev.message})` });
+      resolve(failed(`the checking worker failed (${ev.message})`));
     };
-    worker.postMessage({ url: new URL(indexJsonPath(import.meta.env.BASE_URL), location.href).href, summary });
+    worker.postMessage(request);
   });
+}
+
+/** Repository v2: the TUF chain down to this page's targets, with the trusted metadata kept in localStorage. */
+async function runRepository(page: RepositoryPageData): Promise<BrowserVerdict | RepositoryVerdict> {
+  const local = storage('localStorage');
+  const stored: [string, Uint8Array][] = [];
+  for (let i = 0; local !== null && i < local.length; i++) {
+    const k = local.key(i);
+    if (k === null || !k.startsWith(TUF_PREFIX)) continue;
+    const bytes = decodeCanonicalBase64(local.getItem(k) ?? '');
+    // A damaged entry is handed in as empty bytes: the client reports the stored state as damaged.
+    stored.push([k.slice(TUF_PREFIX.length), bytes ?? new Uint8Array(0)]);
+  }
+  const repositoryUrl = new URL(`${import.meta.env.BASE_URL.replace(/\/?$/, '/')}repository/`, location.href).href;
+  const r = await fromWorker({ kind: 'v2', repositoryUrl, page, stored });
+  for (const [name, bytes] of r.writes ?? []) {
+    try {
+      if (bytes === null) local?.removeItem(TUF_PREFIX + name);
+      else local?.setItem(TUF_PREFIX + name, encodeBase64(bytes));
+    } catch {
+      // storage full: this visit is checked; the next starts from the pinned root again
+    }
+  }
+  return r.verdict;
 }
 
 async function run(): Promise<void> {
   if (box && message) {
     box.dataset.state = 'checking';
     message.textContent = 'Checking plugins.json in your browser…';
+  }
+  const v2 = document.getElementById('lattice-repository');
+  if (v2) {
+    const page = parseRepositoryPageData(v2.textContent ?? '');
+    if (!page) {
+      apply({ ok: false, code: 'INPUT_INVALID', headline: 'Verification failed', message: 'the page carries no readable repository record' });
+      return;
+    }
+    const verdict = await runRepository(page);
+    // A page with its own targets is done; the catalog (no targets: the chain only) checks the signed index too.
+    if (!verdict.ok || page.targets.length > 0) {
+      apply(verdict);
+      return;
+    }
   }
   const summary = embedded ? parseVerificationSummary(embedded.textContent ?? '') : null;
   if (!summary) {
@@ -121,7 +173,8 @@ async function run(): Promise<void> {
   let verdict = parseCachedVerdict(session?.getItem(key) ?? null);
   if (verdict === null || !verdict.ok) {
     // A failure is never cached: the next page checks again.
-    verdict = await fromWorker(summary);
+    const url = new URL(indexJsonPath(import.meta.env.BASE_URL), location.href).href;
+    verdict = (await fromWorker({ kind: 'v1', url, summary })).verdict as BrowserVerdict;
     if (verdict.ok) session?.setItem(key, JSON.stringify(verdict));
   } else {
     document.documentElement.dataset.verificationCached = 'true';
