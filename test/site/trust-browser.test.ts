@@ -15,9 +15,19 @@
  *   (INDEX_ROLLBACK), and the same generation with other bytes
  *   (INDEX_GENERATION_REUSED); the honest variant with the same state passes.
  *
+ * - repository v2 (a second build with LATTICE_SITE_REPOSITORY_ROOT, the
+ *   repository made by `repo init` / `repo publish` from the same entries and
+ *   served under /repository/): plugin and publisher pages check the TUF
+ *   chain from the pinned root down to their own target and fetch kilobytes,
+ *   not plugins.json; one changed byte in the served timestamp puts the
+ *   banner on home, plugin and publisher pages; one changed byte in a plugin
+ *   target fails that page (REPO_HASH_MISMATCH); a page built from other data
+ *   than the repository serves is INDEX_CHANGED; older metadata after newer
+ *   is REPO_ROLLBACK.
+ *
  * Screenshots of the tampered pages go to test-output/site/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +36,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error — plain ESM script without type declarations
 import { createStaticHandler, serveStatic } from '../../scripts/serve-static.mjs';
 import { verifyIndex } from '../../src/domain/index/verify.js';
+import { sha256 } from '../../src/crypto/index.js';
+import { runCli } from '../cli/helpers.js';
 import { buildSite, demoIndexDocument, REPO_ROOT, signedIndexBytes, testKey, type TestKey } from './fixtures.js';
 
 const CHROMIUM = process.env.LATTICE_CHROMIUM || '/usr/bin/chromium';
@@ -47,9 +59,12 @@ let key: TestKey;
 let signedBytes: Uint8Array;
 let generation: number;
 let payloadSha256: string;
-let servers: { honest: Served; tampered: Served };
+let servers: { honest: Served; tampered: Served; v2: Served; v2Tampered: Served; v2Target: Served; v2Changed: Served; v2Rollback: Served };
+/** What the rollback server serves: the repository before or after a refresh. */
+let rollbackMode: 'new' | 'old' = 'new';
 let browser: Browser;
 const indexRequests = new Map<string, number>();
+const v2Requests = new Map<string, string[]>();
 
 /** Change exactly one byte of the signed file (a letter of a summary: still valid JSON). */
 function oneByteChanged(bytes: Uint8Array): Uint8Array {
@@ -77,8 +92,37 @@ beforeAll(async () => {
   expect(tampered.filter((b, i) => b !== signedBytes[i]).length).toBe(1);
   const file = path.join(tmp, 'signed.json');
   writeFileSync(file, signedBytes);
-  const build = await buildSite({ indexFile: file, keys: [key.publicKeyB64], outDir: path.join(tmp, 'out'), cacheDir: path.join(tmp, 'cache') });
+
+  // Repository v2 from the same entry files: init, publish; a copy, then a refresh (newer metadata).
+  const seed = (name: string) => {
+    const f = path.join(tmp, `${name}.seed`);
+    writeFileSync(f, sha256(new TextEncoder().encode(`site trust test ${name} ${now}`)), { mode: 0o600 });
+    return f;
+  };
+  const [rootKey, onlineKey] = [seed('root'), seed('online')];
+  const repoDir = path.join(tmp, 'repository');
+  const cli = async (args: string[]) => {
+    const r = await runCli(args, { cwd: tmp });
+    if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+  };
+  await cli(['repo', 'init', '--repo', repoDir, '--root-key', rootKey, '--root-threshold', '1', '--online-key', onlineKey]);
+  await cli(['repo', 'publish', '--repo', repoDir, '--index-dir', path.join(REPO_ROOT, 'index'), '--online-key', onlineKey]);
+  const oldRepoDir = path.join(tmp, 'repository-old');
+  cpSync(repoDir, oldRepoDir, { recursive: true });
+  await cli(['repo', 'refresh', '--repo', repoDir, '--online-key', onlineKey, '--refresh-before', '3650']);
+
+  const [build, v2Build] = await Promise.all([
+    buildSite({ indexFile: file, keys: [key.publicKeyB64], outDir: path.join(tmp, 'out'), cacheDir: path.join(tmp, 'cache') }),
+    buildSite({
+      indexFile: file,
+      keys: [key.publicKeyB64],
+      outDir: path.join(tmp, 'out-v2'),
+      cacheDir: path.join(tmp, 'cache-v2'),
+      env: { LATTICE_SITE_REPOSITORY_ROOT: path.join(repoDir, 'metadata/1.root.json') },
+    }),
+  ]);
   if (build.code !== 0) throw new Error(`catalog build failed:\n${build.output}`);
+  if (v2Build.code !== 0) throw new Error(`catalog build (v2) failed:\n${v2Build.output}`);
   const handler = createStaticHandler(build.outDir);
   const counting = (name: string, body?: Uint8Array) => (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/plugins.json') {
@@ -91,9 +135,70 @@ beforeAll(async () => {
     }
     handler(req, res);
   };
+  // The v2 site: the catalog, and the repository under /repository/ (as scripts/ci-repo.mjs deploy places it).
+  const v2Site = createStaticHandler(v2Build.outDir);
+  const repoFiles = (dir: string) => createStaticHandler(dir);
+  const v2Handler = (name: string, opts: { change?: (url: string, bytes: Buffer) => Buffer | undefined; repo?: () => string } = {}) => {
+    const handlers = new Map<string, (req: IncomingMessage, res: ServerResponse) => void>();
+    return (req: IncomingMessage, res: ServerResponse) => {
+      const url = req.url ?? '/';
+      v2Requests.get(name)?.push(url) ?? v2Requests.set(name, [url]);
+      const dir = opts.repo?.() ?? repoDir;
+      const local = url.startsWith('/repository/') ? path.join(dir, decodeURIComponent(url.slice('/repository/'.length))) : path.join(v2Build.outDir, decodeURIComponent(url), url.endsWith('/') ? 'index.html' : '');
+      if (opts.change && existsSync(local) && !local.endsWith(path.sep)) {
+        const changed = opts.change(url, readFileSync(local));
+        if (changed) {
+          res.writeHead(200, { 'Content-Type': url.endsWith('/') ? 'text/html; charset=utf-8' : 'application/json', 'Content-Length': changed.length, 'Cache-Control': 'no-cache' });
+          res.end(changed);
+          return;
+        }
+      }
+      if (url.startsWith('/repository/')) {
+        if (!handlers.has(dir)) handlers.set(dir, repoFiles(dir));
+        req.url = url.slice('/repository'.length);
+        handlers.get(dir)!(req, res);
+        return;
+      }
+      v2Site(req, res);
+    };
+  };
+  const flip = (b: Buffer, at: number): Buffer => {
+    const out = Buffer.from(b);
+    out[at] = out[at] === 0x61 ? 0x62 : 0x61; // one byte, inside the signed part
+    return out;
+  };
+  const pluginTarget = readdirSync(path.join(repoDir, 'targets/plugins')).find((f) => f.endsWith('.demo.hello.json'))!;
   servers = {
     honest: await serveStatic({ root: build.outDir, port: 0, handler: counting('honest') }),
     tampered: await serveStatic({ root: build.outDir, port: 0, handler: counting('tampered', tampered) }),
+    v2: await serveStatic({ root: v2Build.outDir, port: 0, handler: v2Handler('v2') }),
+    // One changed byte in the served timestamp.json (in its "expires" value: still JSON, signature broken).
+    v2Tampered: await serveStatic({
+      root: v2Build.outDir,
+      port: 0,
+      handler: v2Handler('v2Tampered', { change: (url, b) => (url === '/repository/metadata/timestamp.json' ? flip(b, b.indexOf('"expires"') + 12) : undefined) }),
+    }),
+    // One changed byte in demo.hello's served target.
+    v2Target: await serveStatic({
+      root: v2Build.outDir,
+      port: 0,
+      handler: v2Handler('v2Target', { change: (url, b) => (url.endsWith(`/${pluginTarget}`) ? flip(b, b.indexOf('"summary"') + 12) : undefined) }),
+    }),
+    // The plugin page as if built from other data: its expected digest of the target differs.
+    v2Changed: await serveStatic({
+      root: v2Build.outDir,
+      port: 0,
+      handler: v2Handler('v2Changed', {
+        change: (url, b) => {
+          if (url !== '/plugins/demo.hello/') return undefined;
+          const text = b.toString('utf8');
+          const m = /"path":"plugins\/demo\.hello\.json","sha256":"([0-9a-f]{64})"/.exec(text);
+          if (!m) throw new Error('the v2 plugin page carries no target digest');
+          return Buffer.from(text.replace(m[1]!, m[1]!.replace(/^./, (c) => (c === '0' ? '1' : '0'))), 'utf8');
+        },
+      }),
+    }),
+    v2Rollback: await serveStatic({ root: v2Build.outDir, port: 0, handler: v2Handler('v2Rollback', { repo: () => (rollbackMode === 'new' ? repoDir : oldRepoDir) }) }),
   };
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }, 300_000);
@@ -252,5 +357,84 @@ describe('v1: rollback against what this browser saw before', () => {
   it('honest: the same generation with the same bytes passes on every page', async () => {
     const page = await withState({ generation, payloadSha256 });
     for (const p of PAGES) expect((await visit(page, `${servers.honest.url}${p.path}`)).state, p.name).toBe('ok');
+  });
+});
+
+describe('repository v2: each page checks the TUF chain down to its own targets', () => {
+  it('honest: plugin and publisher pages verify their target from the pinned root, fetching kilobytes and not plugins.json', async () => {
+    for (const p of PAGES.filter((x) => x.name !== 'home')) {
+      const { context } = await open(); // cold: nothing trusted yet but the pinned root
+      const page = await context.newPage();
+      v2Requests.set('v2', []);
+      const r = await visit(page, `${servers.v2.url}${p.path}`);
+      expect(r, p.name).toEqual({ state: 'ok', worker: true });
+      expect(await page.locator('[data-trust-claim]:not([data-claim-state="browser"])').count(), p.name).toBe(0);
+      const note = await page.locator('[data-browser-check-note]').innerText();
+      expect(note, p.name).toMatch(/through repository v2 from the pinned root: timestamp version \d+, snapshot version \d+/);
+      const requests = v2Requests.get('v2')!;
+      expect(requests, p.name).not.toContain('/plugins.json');
+      expect(requests.filter((u) => u.startsWith('/repository/metadata/')).length, p.name).toBeGreaterThanOrEqual(4);
+      expect(requests.some((u) => u.startsWith('/repository/targets/')), p.name).toBe(true);
+      // Kilobytes: root, timestamp, snapshot, targets, a bin and the page's target.
+      const fetched = Number(await page.evaluate(() => document.documentElement.dataset.bytesFetched));
+      expect(fetched, p.name).toBeGreaterThan(0);
+      expect(fetched, p.name).toBeLessThan(64 * 1024);
+      await page.close();
+    }
+  });
+
+  it('honest: the catalog checks the chain, then the signed index; it links the repository', async () => {
+    const { context } = await open();
+    const page = await context.newPage();
+    v2Requests.set('v2', []);
+    expect((await visit(page, servers.v2.url)).state).toBe('ok');
+    const requests = v2Requests.get('v2')!;
+    expect(requests).toContain('/repository/metadata/timestamp.json');
+    expect(requests).toContain('/plugins.json');
+    expect(await page.locator('.for-machines a[href$="repository/metadata/timestamp.json"]').count()).toBe(1);
+  });
+
+  it('attack: one changed byte in the served timestamp.json puts the banner at the top of home, plugin and publisher pages', async () => {
+    const { context } = await open();
+    for (const p of PAGES) {
+      const page = await context.newPage();
+      expect((await visit(page, `${servers.v2Tampered.url}${p.path}`)).state, p.name).toBe('failed');
+      const code = await page.locator('[data-trust-banner]').getAttribute('data-code');
+      expect(code, p.name).toMatch(/^REPO_/);
+      await expectFailureBanner(page, code!);
+      await page.screenshot({ path: path.join(SHOTS, `tampered-v2-${p.name}.png`), fullPage: true });
+      await page.close();
+    }
+  });
+
+  it('attack: one changed byte in the plugin\'s served target fails its page (REPO_HASH_MISMATCH); the honest publisher page on that server passes', async () => {
+    const { context } = await open();
+    const page = await context.newPage();
+    expect((await visit(page, `${servers.v2Target.url}plugins/demo.hello/`)).state).toBe('failed');
+    await expectFailureBanner(page, 'REPO_HASH_MISMATCH');
+    expect((await visit(page, `${servers.v2Target.url}publishers/demo/`)).state).toBe('ok');
+  });
+
+  it('attack: a page built from other data than the repository serves is INDEX_CHANGED', async () => {
+    const { context } = await open();
+    const page = await context.newPage();
+    expect((await visit(page, `${servers.v2Changed.url}plugins/demo.hello/`)).state).toBe('failed');
+    await expectFailureBanner(page, 'INDEX_CHANGED');
+  });
+
+  it('attack: older metadata after this browser saw newer is REPO_ROLLBACK; the honest repository passes again', async () => {
+    const { context } = await open();
+    const page = await context.newPage();
+    rollbackMode = 'new';
+    expect((await visit(page, `${servers.v2Rollback.url}plugins/demo.hello/`)).state).toBe('ok');
+    rollbackMode = 'old';
+    try {
+      expect((await visit(page, `${servers.v2Rollback.url}plugins/demo.hello/`)).state).toBe('failed');
+      await expectFailureBanner(page, 'REPO_ROLLBACK');
+      await page.screenshot({ path: path.join(SHOTS, 'tampered-v2-rollback.png'), fullPage: true });
+    } finally {
+      rollbackMode = 'new';
+    }
+    expect((await visit(page, `${servers.v2Rollback.url}publishers/demo/`)).state).toBe('ok');
   });
 });

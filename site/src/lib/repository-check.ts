@@ -124,7 +124,7 @@ export async function checkRepositoryTargets(o: {
       if (!bytes.ok) return fail(bytes.error.code, bytes.error.message);
       const sha = sha256Hex(bytes.value);
       if (sha !== t.sha256) {
-        return fail('INDEX_CHANGED', `the repository's verified ${t.path} (SHA-256 ${sha.slice(0, 16)}…) is not what this page was built from (SHA-256 ${t.sha256.slice(0, 16) || 'none'}…)`);
+        return fail('INDEX_CHANGED', `the repository's ${t.path} (SHA-256 ${sha.slice(0, 16)}…, checked through the signed chain) is not what this page was built from (SHA-256 ${t.sha256.slice(0, 16) || 'none'}…)`);
       }
       targets.push({ path: t.path, sha256: sha, role: found.value.role });
     }

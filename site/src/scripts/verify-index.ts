@@ -89,6 +89,7 @@ function apply(verdict: BrowserVerdict | RepositoryVerdict): void {
   }
   if ('kind' in verdict) {
     const note = document.querySelector<HTMLElement>('[data-browser-check-note]');
+    if (verdict.ok) document.documentElement.dataset.bytesFetched = String(verdict.bytesFetched);
     if (note && verdict.ok) {
       note.textContent = `Checked in your browser through repository v2 from the pinned root: timestamp version ${verdict.timestampVersion}, snapshot version ${verdict.snapshotVersion}, ${verdict.targets.map((t) => `${t.path} (SHA-256 ${t.sha256}, listed by ${t.role})`).join(', ')}.`;
     }
