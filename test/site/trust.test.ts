@@ -84,6 +84,29 @@ describe('stored manifest signatures are checked at build', () => {
   });
 });
 
+describe('LATTICE_SITE_REPOSITORY_ROOT (fail closed)', () => {
+  it('a root file that is not there stops the build before anything is built (INPUT_NOT_FOUND)', () => {
+    expect(() => readSiteSettings({ LATTICE_SITE_REPOSITORY_ROOT: path.join(dir, 'no-such-root.json') }, REPO_ROOT)).toThrow(
+      expect.objectContaining({ code: 'INPUT_NOT_FOUND' }),
+    );
+  });
+
+  it('a file that is not a valid root refuses the build with the repository code', async () => {
+    const doc = await demoIndexDocument(NOW, { expiresInDays: 30 });
+    const { file } = siteDir('bad-root', doc);
+    const root = path.join(dir, 'bad-root', '1.root.json');
+    writeFileSync(root, '{"signed":{},"signatures":[]}');
+    const settings = readSiteSettings({ LATTICE_INDEX_FILE: file, LATTICE_INDEX_KEYS: key.publicKeyB64, LATTICE_SITE_REPOSITORY_ROOT: root }, REPO_ROOT);
+    expect(settings.repositoryRoot?.sha256).toBe(sha256Hex(readFileSync(root)));
+    expect(() => loadSiteIndex(settings, NOW)).toThrow(expect.objectContaining({ code: expect.stringMatching(/^REPO_/) }));
+  });
+
+  it('honest: without the variable there is no repository and pages check plugins.json', async () => {
+    const doc = await demoIndexDocument(NOW, { expiresInDays: 30 });
+    expect(load(siteDir('no-repo', doc).file).repository).toBeUndefined();
+  });
+});
+
 const GOOD: BrowserVerdict = {
   ok: true,
   signed: true,
