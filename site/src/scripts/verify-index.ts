@@ -143,7 +143,12 @@ async function runRepository(page: RepositoryPageData): Promise<BrowserVerdict |
       // storage full: this visit is checked; the next starts from the pinned root again
     }
   }
-  return r.verdict;
+  const v = r.verdict;
+  if (!v.ok && (v.code === 'REPO_STATE_INVALID' || v.code === 'REPO_ROOT_PIN')) {
+    // What this browser kept is the reference; say how a visitor starts over if they choose to.
+    return { ...v, message: `${v.message} (this browser's saved repository metadata for this site; clearing this site's data starts over from the root pinned in the page)` };
+  }
+  return v;
 }
 
 async function run(): Promise<void> {
