@@ -31,7 +31,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error — plain ESM script without type declarations
 import { createStaticHandler, serveStatic } from '../../scripts/serve-static.mjs';
@@ -43,6 +43,7 @@ import { buildSite, demoIndexDocument, REPO_ROOT, signedIndexBytes, testKey, typ
 const CHROMIUM = process.env.LATTICE_CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = path.join(REPO_ROOT, 'test-output/site');
+const AXE = path.join(REPO_ROOT, 'node_modules/axe-core/axe.min.js');
 const PAGES = [
   { name: 'home', path: '' },
   { name: 'plugin', path: 'plugins/demo.hello/' },
@@ -210,8 +211,8 @@ afterAll(async () => {
 });
 
 const contexts: { context: BrowserContext; errors: string[] }[] = [];
-async function open(): Promise<{ context: BrowserContext; errors: string[] }> {
-  const context = await browser.newContext();
+async function open(options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; errors: string[] }> {
+  const context = await browser.newContext(options);
   const errors: string[] = [];
   context.on('page', (page) => {
     page.on('console', (m) => {
@@ -316,6 +317,33 @@ describe('v1: every page checks the signed index in the browser', () => {
     expect((await visit(page, `${servers.tampered.url}publishers/demo/`)).state).toBe('failed');
     expect(indexRequests.get('tampered')).toBe(before + 2);
   });
+});
+
+describe('the failure banner is accessible', () => {
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`tampered pages have no serious or critical axe-core violations (${scheme})`, async () => {
+      const { context } = await open({ colorScheme: scheme });
+      const found: string[] = [];
+      for (const p of PAGES) {
+        const page = await context.newPage();
+        expect((await visit(page, `${servers.tampered.url}${p.path}`)).state).toBe('failed');
+        await page.addScriptTag({ path: AXE });
+        const result = await page.evaluate(async () => {
+          type AxeResults = { passes: unknown[]; violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] };
+          const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<AxeResults> } }).axe;
+          const r = await axe.run(document, { resultTypes: ['violations'] });
+          return { passes: r.passes.length, violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })) };
+        });
+        expect(result.passes, `axe ran on /${p.path}`).toBeGreaterThan(10);
+        for (const v of result.violations) {
+          if (v.impact === 'serious' || v.impact === 'critical') found.push(`/${p.path} [${v.impact}] ${v.id}: ${v.help} @ ${v.targets.join(', ')}`);
+        }
+        if (scheme === 'dark') await page.screenshot({ path: path.join(SHOTS, `tampered-v1-${p.name}-dark.png`), fullPage: true });
+        await page.close();
+      }
+      expect(found).toEqual([]);
+    });
+  }
 });
 
 describe('v1: rollback against what this browser saw before', () => {
