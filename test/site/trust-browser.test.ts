@@ -36,6 +36,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error — plain ESM script without type declarations
 import { createStaticHandler, serveStatic } from '../../scripts/serve-static.mjs';
 import { verifyIndex } from '../../src/domain/index/verify.js';
+import { WITHDRAWN_WORDS } from '../../site/src/lib/trust.js';
 import { sha256 } from '../../src/crypto/index.js';
 import { runCli } from '../cli/helpers.js';
 import { buildSite, demoIndexDocument, REPO_ROOT, signedIndexBytes, testKey, type TestKey } from './fixtures.js';
@@ -253,6 +254,15 @@ async function expectFailureBanner(page: Page, code: string): Promise<void> {
   expect((await banner.boundingBox())!.y).toBe(0);
   // No claim survives, and no "verified" wording anywhere on the page (not even "Not verified").
   expect(await page.locator('[data-trust-claim]:not([data-claim-state="withdrawn"])').count()).toBe(0);
+  // Each withdrawn claim is either gone from view or says it was withdrawn.
+  const shown = await page.locator('[data-trust-claim]').evaluateAll((els) =>
+    els.filter((e) => (e as HTMLElement).offsetParent !== null || getComputedStyle(e).display !== 'none').map((e) => (e as HTMLElement).innerText.trim()),
+  );
+  for (const t of shown) expect(t).toBe(WITHDRAWN_WORDS);
+  // The check's own panel (the catalog) names the failure too.
+  if ((await page.locator('[data-browser-verify]').count()) > 0) {
+    expect(await page.locator('[data-browser-verify]').getAttribute('data-code')).toBe(code);
+  }
   expect(await pageText(page)).not.toMatch(/verified/i);
 }
 

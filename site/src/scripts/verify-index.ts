@@ -25,7 +25,7 @@ function storage(kind: 'sessionStorage' | 'localStorage'): Storage | null {
   }
 }
 
-function showDetails(verdict: BrowserVerdict): void {
+function showDetails(verdict: BrowserVerdict | (RepositoryVerdict & { ok: false })): void {
   if (!box || !message) return;
   message.replaceChildren();
   const strong = document.createElement('strong');
@@ -90,6 +90,10 @@ function apply(verdict: BrowserVerdict | RepositoryVerdict): void {
     }
   }
   if ('kind' in verdict) {
+    if (!verdict.ok) {
+      showDetails(verdict);
+      return;
+    }
     const note = document.querySelector<HTMLElement>('[data-browser-check-note]');
     if (verdict.ok) document.documentElement.dataset.bytesFetched = String(verdict.bytesFetched);
     if (note && verdict.ok) {
