@@ -13,6 +13,9 @@ import { loadSiteIndex } from '../../site/src/lib/load-index.js';
 import { readSiteSettings } from '../../site/src/lib/settings.js';
 import { finishVerdict, parseCachedVerdict, sessionCacheKey } from '../../site/src/lib/browser-check.js';
 import { indexClaimWords, pluginClaimWords, WITHDRAWN_WORDS } from '../../site/src/lib/trust.js';
+import { checkRepositoryTargets, parseRepositoryPageData } from '../../site/src/lib/repository-check.js';
+import { sha256 } from '../../src/crypto/index.js';
+import { runCli } from '../cli/helpers.js';
 import type { BrowserVerdict } from '../../site/src/lib/verification.js';
 import { demoIndexDocument, REPO_ROOT, signedIndexBytes, testKey, type TestKey } from './fixtures.js';
 
@@ -170,5 +173,86 @@ describe('claim wording', () => {
     const words = indexClaimWords({ status: 'official', signed: true, generation: 3, generatedAt: '', expiresAt: null, payloadSha256: '', signers: [{ keyid: 'f'.repeat(64), publisher: 'x' }], trustedKeys: [], threshold: 1, checkedAt: '' });
     expect(words).toBe(`Listed in the signed index, generation 3, signed by key ${'f'.repeat(64)}`);
     expect(WITHDRAWN_WORDS).not.toMatch(/verified/i);
+  });
+});
+
+describe('repository v2 check (repository-check.ts) over a repository published from the same entries', () => {
+  let repoDir: string;
+  let oldRepoDir: string;
+  let rootSha: string;
+  let site: ReturnType<typeof load>;
+
+  beforeAll(async () => {
+    const seed = (name: string) => {
+      const f = path.join(dir, `${name}.seed`);
+      writeFileSync(f, sha256(new TextEncoder().encode(`trust test ${name} ${NOW}`)), { mode: 0o600 });
+      return f;
+    };
+    const [rootKey, onlineKey] = [seed('root'), seed('online')];
+    repoDir = path.join(dir, 'repository');
+    const cli = async (args: string[]) => {
+      const r = await runCli(args, { cwd: dir });
+      if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+    };
+    await cli(['repo', 'init', '--repo', repoDir, '--root-key', rootKey, '--root-threshold', '1', '--online-key', onlineKey]);
+    await cli(['repo', 'publish', '--repo', repoDir, '--index-dir', path.join(REPO_ROOT, 'index'), '--online-key', onlineKey]);
+    oldRepoDir = path.join(dir, 'repository-old');
+    cpSync(repoDir, oldRepoDir, { recursive: true });
+    await cli(['repo', 'refresh', '--repo', repoDir, '--online-key', onlineKey, '--refresh-before', '3650']);
+    const root = path.join(repoDir, 'metadata/1.root.json');
+    rootSha = sha256Hex(readFileSync(root));
+    const doc = await demoIndexDocument(NOW, { expiresInDays: 30 });
+    const { file } = siteDir('v2', doc);
+    site = loadSiteIndex(readSiteSettings({ LATTICE_INDEX_FILE: file, LATTICE_INDEX_KEYS: key.publicKeyB64, LATTICE_SITE_REPOSITORY_ROOT: root }, REPO_ROOT), NOW);
+  });
+
+  const files = (repo: string) => async (url: string) => {
+    const f = path.join(repo, new URL(url).pathname.replace(/^\/repository\//, ''));
+    try {
+      return new Uint8Array(readFileSync(f));
+    } catch {
+      return null;
+    }
+  };
+  const page = (targets: string[], sha?: string) => ({
+    rootSha256: sha ?? rootSha,
+    targets: targets.map((p) => ({ path: p, sha256: site.repository!.targetSha256(p) ?? '' })),
+  });
+  const check = (o: { page: ReturnType<typeof page>; stored?: Map<string, Uint8Array>; repo?: string }) =>
+    checkRepositoryTargets({ repositoryUrl: 'http://127.0.0.1/repository/', page: o.page, stored: o.stored ?? new Map(), fetchBytes: files(o.repo ?? repoDir), now: NOW });
+
+  it('honest: the digests the build computes are the targets the repository serves; the chain verifies', async () => {
+    const r = await check({ page: page(['plugins/demo.hello.json', 'publishers/demo.json']) });
+    expect(r.verdict).toMatchObject({ ok: true, kind: 'v2' });
+    if (!r.verdict.ok) return;
+    expect(r.verdict.targets.map((t) => t.path)).toEqual(['plugins/demo.hello.json', 'publishers/demo.json']);
+    expect(r.verdict.bytesFetched).toBeLessThan(64 * 1024);
+    // The client's trusted metadata comes back to be kept, with the pin marker.
+    expect([...r.writes.keys()]).toEqual(expect.arrayContaining(['root', 'timestamp', 'snapshot', 'targets', 'lattice-root-pin']));
+  });
+
+  it('attack: a page built from other data than the repository serves is INDEX_CHANGED', async () => {
+    const p = page(['plugins/demo.hello.json']);
+    const r = await check({ page: { ...p, targets: [{ path: p.targets[0]!.path, sha256: 'f'.repeat(64) }] } });
+    expect(r.verdict).toMatchObject({ ok: false, code: 'INDEX_CHANGED' });
+  });
+
+  it('attack: a repository whose 1.root.json is not the pinned one is REPO_ROOT_PIN', async () => {
+    const r = await check({ page: page(['plugins/demo.hello.json'], 'a'.repeat(64)) });
+    expect(r.verdict).toMatchObject({ ok: false, code: 'REPO_ROOT_PIN' });
+  });
+
+  it('attack: older metadata after newer was kept is REPO_ROLLBACK; honest: the same repository again passes', async () => {
+    const first = await check({ page: page(['plugins/demo.hello.json']) });
+    const stored = new Map([...first.writes].filter((e): e is [string, Uint8Array] => e[1] !== null));
+    expect((await check({ page: page(['plugins/demo.hello.json']), stored, repo: oldRepoDir })).verdict).toMatchObject({ ok: false, code: 'REPO_ROLLBACK' });
+    expect((await check({ page: page(['plugins/demo.hello.json']), stored })).verdict.ok).toBe(true);
+  });
+
+  it('a target no role lists is REPO_TARGET_NOT_FOUND; a malformed page record is refused', async () => {
+    const r = await check({ page: { rootSha256: rootSha, targets: [{ path: 'plugins/no.such.json', sha256: 'f'.repeat(64) }] } });
+    expect(r.verdict).toMatchObject({ ok: false, code: 'REPO_TARGET_NOT_FOUND' });
+    expect(parseRepositoryPageData('{"rootSha256":"x","targets":[]}')).toBeNull();
+    expect(parseRepositoryPageData(JSON.stringify({ rootSha256: rootSha, targets: [] }))).toEqual({ rootSha256: rootSha, targets: [] });
   });
 });
