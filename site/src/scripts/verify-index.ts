@@ -101,6 +101,12 @@ function apply(verdict: BrowserVerdict | RepositoryVerdict): void {
     }
     return;
   }
+  const note = document.querySelector<HTMLElement>('[data-browser-check-note]');
+  if (note && verdict.ok) {
+    note.textContent = verdict.signed
+      ? `Checked again in your browser: plugins.json is the index this page was built from, generation ${verdict.generation ?? 'none'}, signature of key ${verdict.signers.map((s) => s.keyid).join(', ')} checked${document.documentElement.dataset.verificationCached ? ' earlier in this visit' : ''}.`
+      : 'Checked again in your browser: plugins.json is the unsigned draft this page was built from.';
+  }
   showDetails(verdict);
 }
 
