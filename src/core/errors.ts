@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   INDEX_ROLLBACK: 'the index generation is lower than the stored one',
   INDEX_GENERATION_REUSED: 'the index generation equals the stored one but the signed content differs',
   INDEX_STATE_INVALID: 'the rollback state file is unreadable or malformed',
+  INDEX_CHANGED: "the catalog's browser check: the served index or repository target verifies, but is not the one the page was built from",
   KEY_ROTATION_INVALID: 'a publisher key rotation statement is missing or not signed by the previous key',
   KEY_REVOKED: 'a key is on the revocation list',
 

@@ -67,11 +67,27 @@ describe('catalog model', () => {
     expect(pluginVerification(true, false, []).verified).toBe(true);
   });
 
-  it('records publisher key fingerprints and whether the publisher signed', () => {
+  it('records publisher key fingerprints; an unsigned draft was signed by nobody', () => {
     const demo = model.publisherById.get('demo')!;
     expect(demo.keyid).toMatch(/^[0-9a-f]{64}$/);
-    expect(demo.signedIndex).toBe(true);
     expect(draftModel.publisherById.get('demo')!.signedIndex).toBe(false);
+    expect(draftModel.publisherById.get('demo')!.signedIndexWords).toMatch(/^No — this index is an unsigned draft/);
+  });
+
+  it('attack: a signature that names the publisher but is made by another key does not make "signed this index" true', () => {
+    // The test key signed the index as publisher "demo"; demo's own key is another one.
+    expect(verified.signers).toEqual([expect.objectContaining({ publisher: 'demo', keyid: key.keyid })]);
+    const demo = model.publisherById.get('demo')!;
+    expect(demo.keyid).not.toBe(key.keyid);
+    expect(demo.signedIndex).toBe(false);
+    expect(demo.signedIndexWords).toContain(`made by key ${key.keyid}, which is not a key of this publisher`);
+  });
+
+  it('honest: the publisher\'s own key fingerprint among the signers makes "signed this index" true', () => {
+    const demoKeyid = model.publisherById.get('demo')!.keyid;
+    const honest = buildCatalog({ ...verified, signers: [{ ...verified.signers[0]!, keyid: demoKeyid }] });
+    expect(honest.publisherById.get('demo')!.signedIndex).toBe(true);
+    expect(honest.publisherById.get('demo')!.signedIndexWords).toBe(`Yes — key ${demoKeyid} of this publisher made a signature of the verified index.`);
   });
 
   it('feeds the facet model and the facet options with totals', () => {

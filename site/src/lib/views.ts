@@ -19,8 +19,11 @@ export function riskBadge(risk: RiskPresentation): SafeHtml {
   return html`<span class="risk ${risk.className}">${risk.words}</span>`;
 }
 
+/** A plugin's short trust claim (the plugin page states it in full); withdrawn by the page's browser check on failure. */
 function verifiedBadge(p: PluginView): SafeHtml {
-  return p.verified ? html`<span class="verified-yes">Verified</span>` : html`<span class="verified-no">Not verified</span>`;
+  return p.verified
+    ? html`<span class="verified-yes" data-trust-claim data-claim-state="build" title="${p.verification}">Listed in the signed index</span>`
+    : html`<span class="verified-no" data-trust-claim data-claim-state="build" title="${p.verification}">Not verified</span>`;
 }
 
 /**
