@@ -35,3 +35,7 @@ export const feedPath = (base: string): string => under(base, FEED_FILE);
 /** The catalog filtered by one facet value (`/?cap=kv%3Aread`). */
 export const facetLink = (base: string, facet: string, value: string): string =>
   `${under(base, '')}?${new URLSearchParams([[facet, value]]).toString()}`;
+/** The repository v2 (TUF) under the site: `metadata/` and `targets/` below it. */
+export const repositoryPath = (base: string): string => under(base, 'repository/');
+/** The repository's timestamp role, where a TUF client starts after the pinned root. */
+export const repositoryTimestampPath = (base: string): string => under(base, 'repository/metadata/timestamp.json');
