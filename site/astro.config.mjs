@@ -8,6 +8,7 @@
 //   LATTICE_SITE_CACHE_DIR  Astro/Vite cache      (default node_modules/.cache/lattice-site)
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { defineConfig } from 'astro/config';
 
 // Astro's anonymous telemetry would phone home during builds; the catalog
@@ -23,6 +24,37 @@ env.LATTICE_SITE_REPO_ROOT = repoRoot;
 function siteUrl() {
   const v = env.LATTICE_SITE_URL?.trim();
   return v ? v : 'http://127.0.0.1:4321/';
+}
+
+let siteBase = '/';
+
+/**
+ * The search index (site/src/lib/search-records.ts): one Pagefind custom record
+ * per plugin from the verified model, written with Pagefind's Node API (its
+ * local binary; no network), plus the did-you-mean term list. Pagefind never
+ * reads the HTML pages, which keeps indexing cheap at 20k plugins.
+ */
+async function writeSearchIndex(out, step, logger) {
+  const pagefind = await import('pagefind');
+  const fail = (what, errors) => {
+    throw new Error(`catalog build: Pagefind ${what} failed: ${errors.join('; ')}`);
+  };
+  try {
+    const { index, errors } = await pagefind.createIndex({ forceLanguage: 'en' });
+    if (!index) fail('createIndex', errors);
+    const records = step.searchRecords(siteBase);
+    // Sequential in small batches: the service handles one request stream.
+    for (let i = 0; i < records.length; i += 256) {
+      const batch = await Promise.all(records.slice(i, i + 256).map((r) => index.addCustomRecord(r)));
+      for (const r of batch) if (r.errors.length > 0) fail('addCustomRecord', r.errors);
+    }
+    const written = await index.writeFiles({ outputPath: path.join(out, 'pagefind') });
+    if (written.errors.length > 0) fail('writeFiles', written.errors);
+  } finally {
+    await pagefind.close();
+  }
+  await writeFile(path.join(out, 'search-terms.json'), JSON.stringify(step.searchTerms()));
+  logger.info('wrote the search index (pagefind/, search-terms.json)');
 }
 
 export default defineConfig({
@@ -42,13 +74,18 @@ export default defineConfig({
       // (site/src/lib/load-index.ts); importing the TypeScript here instead would
       // make Vite load the whole library a second time just for the config.
       hooks: {
+        'astro:config:done': ({ config }) => {
+          siteBase = config.base;
+        },
         'astro:build:done': async ({ dir, logger }) => {
           const step = globalThis[Symbol.for('@latticenet/plugin-index/site-build')];
           if (typeof step?.writePluginApi !== 'function') {
             throw new Error('catalog build: the pages never loaded the verified index, so /api/plugins/*.json cannot be written');
           }
-          const n = await step.writePluginApi(fileURLToPath(dir));
+          const out = fileURLToPath(dir);
+          const n = await step.writePluginApi(out);
           logger.info(`wrote ${n} per-plugin JSON file(s)`);
+          await writeSearchIndex(out, step, logger);
         },
       },
     },

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildCatalog, type CatalogModel } from './catalog.js';
 import { writePluginApi } from './plugin-api.js';
+import { searchRecords, searchTerms } from './search-records.js';
 import { SETTINGS_VARIABLES, readSiteSettings, type SiteSettings } from './settings.js';
 import { verificationSummary, verifyCatalogIndex, type VerificationSummary } from './verification.js';
 import type { VerifiedIndex } from '../../../src/domain/index/verify.js';
@@ -95,7 +96,11 @@ export function siteIndex(): SiteIndex {
   if (cached !== undefined && cached.key === key) return cached.value;
   const value = loadSiteIndex(readSiteSettings(process.env, root), Date.now());
   store[CACHE] = { key, value } satisfies Cache;
-  store[BUILD_STEP] = { writePluginApi: (outDir: string) => writePluginApi(outDir, value) };
+  store[BUILD_STEP] = {
+    writePluginApi: (outDir: string) => writePluginApi(outDir, value),
+    searchRecords: (base: string) => searchRecords(value.model, base),
+    searchTerms: () => searchTerms(value.model),
+  };
   return value;
 }
 
