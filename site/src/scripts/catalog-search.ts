@@ -30,6 +30,7 @@ interface PagefindSearch {
 interface Pagefind {
   options: (o: Record<string, unknown>) => Promise<void>;
   init: () => Promise<void>;
+  filters: () => Promise<Record<string, Record<string, number>>>;
   search: (q: string | null, o: Record<string, unknown>) => Promise<PagefindSearch | null>;
 }
 
@@ -66,6 +67,8 @@ function loadPagefind(): Promise<Pagefind> {
     const pf = (await import(/* @vite-ignore */ `${base}pagefind/pagefind.js`)) as Pagefind;
     await pf.options({ basePath: `${base}pagefind/` });
     await pf.init();
+    // Load the filter chunks now: searches report facet counts only once they are loaded.
+    await pf.filters();
     return pf;
   })();
   return pagefind;
