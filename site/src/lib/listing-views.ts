@@ -72,7 +72,7 @@ export function facetLinkGroups(model: CatalogModel, base: string): SafeHtml {
 
 /** A search box that goes to the search page (a real page: GET /search/?q=…). */
 export function searchBox(base: string, id: string): SafeHtml {
-  return html`<form class="search-field" method="get" action="${searchPath(base)}" role="search" aria-label="Search plugins"><label for="${id}">Search plugins</label><div class="search-row"><input id="${id}" name="q" type="search" autocomplete="off" spellcheck="false" maxlength="200" /><button type="submit">Search</button></div></form>`;
+  return html`<form class="search-field" method="get" action="${searchPath(base)}" role="search" aria-label="Catalog search"><label for="${id}">Search plugins</label><div class="search-row"><input id="${id}" name="q" type="search" autocomplete="off" spellcheck="false" maxlength="200" /><button type="submit">Search</button></div></form>`;
 }
 
 /** Sort links of the whole-catalog listing; the current order is marked. */

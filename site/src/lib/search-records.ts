@@ -65,7 +65,7 @@ export function searchRecord(p: PluginView, base: string): SearchRecord {
     },
     filters,
     sort: {
-      name: `${p.name.toLowerCase()}\u0000${p.id}`,
+      name: `${p.name.toLowerCase()} ${p.id}`,
       // ISO times sort as strings; a plugin without dates sorts last when newest first.
       updated: updated || '0000',
       // One digit then the name: lowest risk first, ties by name.

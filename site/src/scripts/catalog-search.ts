@@ -166,6 +166,7 @@ if (form && list && status) {
   const run = async (s: SearchState): Promise<void> => {
     const mine = ++seq;
     if (suggestion) suggestion.hidden = true;
+    delete list.dataset.answered;
     const pf = await loadPagefind();
     const sort = { [s.sort]: s.sort === 'updated' ? 'desc' : 'asc' };
     const q = s.state.q.trim() === '' ? null : s.state.q.trim();
@@ -182,18 +183,23 @@ if (form && list && status) {
     });
     showCounts(counts);
     const n = main.results.length;
-    status.textContent = isBlank(s.state) ? `All ${n} plugin${n === 1 ? '' : 's'}` : `${n} plugin${n === 1 ? '' : 's'} found`;
     list.replaceChildren();
     pending = main.results.slice();
     await showMore(mine);
+    if (mine !== seq) return;
     if (n === 0 && q !== null && suggestion && suggestionLink) {
       const better = suggestQuery(q, await loadTerms());
-      if (mine !== seq || better === undefined) return;
-      const target: SearchState = { state: { ...s.state, q: better }, sort: s.sort };
-      suggestionLink.href = `${location.pathname}${toSearch(target)}`;
-      suggestionLink.textContent = better;
-      suggestion.hidden = false;
+      if (mine !== seq) return;
+      if (better !== undefined) {
+        const target: SearchState = { state: { ...s.state, q: better }, sort: s.sort };
+        suggestionLink.href = `${location.pathname}${toSearch(target)}`;
+        suggestionLink.textContent = better;
+        suggestion.hidden = false;
+      }
     }
+    // The count last, once the cards are in place (it is the live region).
+    status.textContent = isBlank(s.state) ? `All ${n} plugin${n === 1 ? '' : 's'}` : `${n} plugin${n === 1 ? '' : 's'} found`;
+    list.dataset.answered = toSearch(s);
   };
 
   const commit = (s: SearchState, mode: 'push' | 'replace'): void => {
@@ -240,8 +246,9 @@ if (form && list && status) {
     void run(s);
   });
 
+  // Honour a shared link or a no-JavaScript form submission; the URL becomes canonical.
   const initial = fromSearch(location.search);
   showState(initial);
-  void run(initial);
+  commit(initial, 'replace');
   form.dataset.enhanced = 'true';
 }
