@@ -124,6 +124,11 @@ describe('search records and did-you-mean', () => {
     expect(r.filters.type).toEqual([p.type]);
     expect(r.filters.cap).toEqual(p.capabilities);
     expect(Object.keys(r.sort).sort()).toEqual(['name', 'risk', 'updated']);
+    // Sort keys are ranks: ascending keys give exactly the static listing order.
+    for (const sort of ['name', 'updated', 'risk'] as const) {
+      const bySearch = [...records].sort((a, b) => (a.sort[sort]! < b.sort[sort]! ? -1 : 1)).map((x) => x.meta.id);
+      expect(bySearch, sort).toEqual(sortPlugins(model.plugins, sort).map((x) => x.id));
+    }
     for (const c of p.capabilities) expect(r.content).toContain(c);
   });
 

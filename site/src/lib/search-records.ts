@@ -13,7 +13,7 @@
  */
 import type { CatalogModel, PluginView } from './catalog.js';
 import { FACETS } from './facets.js';
-import { lastUpdated, riskRank } from './listing.js';
+import { SORTS, lastUpdated, sortPlugins, type SortName } from './listing.js';
 import { pluginPath } from './paths.js';
 import { typeLabel } from './catalog.js';
 
@@ -39,14 +39,29 @@ export function termsOf(text: string): string[] {
   return (text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= MIN_TERM_LENGTH && !/^\d+$/.test(w));
 }
 
-/** One plugin as a search record. */
-export function searchRecord(p: PluginView, base: string): SearchRecord {
+/** A plugin's position in each sort order (0-based), from {@link sortPlugins}. */
+export type SortRanks = Readonly<Record<SortName, number>>;
+
+/** Sort keys Pagefind compares as strings: zero-padded ranks, all ascending. */
+function rankKey(n: number): string {
+  return String(n).padStart(8, '0');
+}
+
+/**
+ * One plugin as a search record.
+ * @param ranks - its position in each sort order: the search page then sorts
+ *   exactly like the static listing pages (same order, same tie-breaks), and
+ *   every sort is ascending.
+ */
+export function searchRecord(p: PluginView, base: string, ranks: SortRanks): SearchRecord {
   const head = p.heads[0];
   const updated = lastUpdated(p);
   // Capabilities both as written (kv:write) and as words (kv write).
   const caps = p.capabilities.flatMap((c) => [c, c.replace(/[^a-z0-9]+/gi, ' ')]);
   const filters: Record<string, string[]> = {};
   for (const f of FACETS) filters[f] = [...new Set(p.faceted.values[f])];
+  const sort: Record<string, string> = {};
+  for (const s of SORTS) sort[s] = rankKey(ranks[s]);
   return {
     url: pluginPath(base, p.id),
     content: [p.name, p.id, p.id.replace(/[.-]+/g, ' '), p.summary, p.publisherName, p.publisherId, ...p.tags, ...caps].filter((s) => s !== '').join('\n'),
@@ -64,19 +79,15 @@ export function searchRecord(p: PluginView, base: string): SearchRecord {
       updated,
     },
     filters,
-    sort: {
-      name: `${p.name.toLowerCase()} ${p.id}`,
-      // ISO times sort as strings; a plugin without dates sorts last when newest first.
-      updated: updated || '0000',
-      // One digit then the name: lowest risk first, ties by name.
-      risk: `${riskRank(p)}${p.name.toLowerCase()}`,
-    },
+    sort,
   };
 }
 
-/** Every plugin as a search record, in index order. */
+/** Every plugin as a search record, in index order (one sort of the catalog per order, O(n log n)). */
 export function searchRecords(model: CatalogModel, base: string): SearchRecord[] {
-  return model.plugins.map((p) => searchRecord(p, base));
+  const ranks = new Map<PluginView, Record<SortName, number>>(model.plugins.map((p) => [p, { name: 0, updated: 0, risk: 0 }]));
+  for (const s of SORTS) sortPlugins(model.plugins, s).forEach((p, i) => (ranks.get(p)![s] = i));
+  return model.plugins.map((p) => searchRecord(p, base, ranks.get(p)!));
 }
 
 /**

@@ -168,7 +168,8 @@ if (form && list && status) {
     if (suggestion) suggestion.hidden = true;
     delete list.dataset.answered;
     const pf = await loadPagefind();
-    const sort = { [s.sort]: s.sort === 'updated' ? 'desc' : 'asc' };
+    // Sort keys are ranks in the static listing's order (site/src/lib/search-records.ts).
+    const sort = { [s.sort]: 'asc' };
     const q = s.state.q.trim() === '' ? null : s.state.q.trim();
     // A blank state lists every plugin (Pagefind answers a null query with filters; {} matches all).
     const main = await pf.search(q, { filters: pagefindFilters(s.state), sort });
