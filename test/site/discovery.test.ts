@@ -81,6 +81,8 @@ describe('browsing without JavaScript', () => {
     // There, without JavaScript, the page says so and links the static pages.
     await expect.poll(() => page.locator('noscript').count()).toBeGreaterThan(0);
     expect(await page.content()).toContain('Text search needs JavaScript');
+    // Its filter controls would do nothing without JavaScript: not shown.
+    expect(await page.locator('details[data-filters]').isVisible()).toBe(false);
     await shot(page, 'search-nojs');
   });
 

@@ -251,5 +251,6 @@ if (form && list && status) {
   const initial = fromSearch(location.search);
   showState(initial);
   commit(initial, 'replace');
+  form.querySelector<HTMLElement>('details[data-filters]')?.removeAttribute('hidden');
   form.dataset.enhanced = 'true';
 }
