@@ -8,7 +8,6 @@
 //   LATTICE_SITE_CACHE_DIR  Astro/Vite cache      (default node_modules/.cache/lattice-site)
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import { defineConfig } from 'astro/config';
 
 // Astro's anonymous telemetry would phone home during builds; the catalog
@@ -26,37 +25,6 @@ function siteUrl() {
   return v ? v : 'http://127.0.0.1:4321/';
 }
 
-let siteBase = '/';
-
-/**
- * The search index (site/src/lib/search-records.ts): one Pagefind custom record
- * per plugin from the verified model, written with Pagefind's Node API (its
- * local binary; no network), plus the did-you-mean term list. Pagefind never
- * reads the HTML pages, which keeps indexing cheap at 20k plugins.
- */
-async function writeSearchIndex(out, step, logger) {
-  const pagefind = await import('pagefind');
-  const fail = (what, errors) => {
-    throw new Error(`catalog build: Pagefind ${what} failed: ${errors.join('; ')}`);
-  };
-  try {
-    const { index, errors } = await pagefind.createIndex({ forceLanguage: 'en' });
-    if (!index) fail('createIndex', errors);
-    const records = step.searchRecords(siteBase);
-    // Sequential in small batches: the service handles one request stream.
-    for (let i = 0; i < records.length; i += 256) {
-      const batch = await Promise.all(records.slice(i, i + 256).map((r) => index.addCustomRecord(r)));
-      for (const r of batch) if (r.errors.length > 0) fail('addCustomRecord', r.errors);
-    }
-    const written = await index.writeFiles({ outputPath: path.join(out, 'pagefind') });
-    if (written.errors.length > 0) fail('writeFiles', written.errors);
-  } finally {
-    await pagefind.close();
-  }
-  await writeFile(path.join(out, 'search-terms.json'), JSON.stringify(step.searchTerms()));
-  logger.info('wrote the search index (pagefind/, search-terms.json)');
-}
-
 export default defineConfig({
   root: siteRoot,
   srcDir: path.join(siteRoot, 'src'),
@@ -67,15 +35,17 @@ export default defineConfig({
   output: 'static',
   integrations: [
     {
-      // Local build step, no network: /api/plugins/<id>.json from the same
-      // verified index the pages rendered (site/src/lib/plugin-api.ts).
+      // Local build steps, no network: /api/plugins/<id>.json from the same
+      // verified index the pages rendered (site/src/lib/plugin-api.ts), and
+      // the Pagefind search index (site/src/lib/search-index.ts).
       name: 'lattice-plugin-api',
       // The pages' bundle registers the step when it loads the verified index
       // (site/src/lib/load-index.ts); importing the TypeScript here instead would
       // make Vite load the whole library a second time just for the config.
       hooks: {
+        // The site's base path, for the search records' URLs (site/src/lib/load-index.ts).
         'astro:config:done': ({ config }) => {
-          siteBase = config.base;
+          globalThis[Symbol.for('@latticenet/plugin-index/site-base')] = config.base;
         },
         'astro:build:done': async ({ dir, logger }) => {
           const step = globalThis[Symbol.for('@latticenet/plugin-index/site-build')];
@@ -83,9 +53,14 @@ export default defineConfig({
             throw new Error('catalog build: the pages never loaded the verified index, so /api/plugins/*.json cannot be written');
           }
           const out = fileURLToPath(dir);
+          let t = performance.now();
           const n = await step.writePluginApi(out);
-          logger.info(`wrote ${n} per-plugin JSON file(s)`);
-          await writeSearchIndex(out, step, logger);
+          logger.info(`wrote ${n} per-plugin JSON file(s) in ${Math.round(performance.now() - t)} ms`);
+          // The search index (site/src/lib/search-index.ts) has been indexing since
+          // the pages loaded the model; wait for it and write pagefind/ and search-terms.json.
+          t = performance.now();
+          const records = await step.searchIndex.write(out);
+          logger.info(`wrote the search index of ${records} plugin(s) (waited ${Math.round(performance.now() - t)} ms)`);
         },
       },
     },

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildCatalog, type CatalogModel } from './catalog.js';
 import { writePluginApi } from './plugin-api.js';
-import { searchRecords, searchTerms } from './search-records.js';
+import { startSearchIndex } from './search-index.js';
 import { SETTINGS_VARIABLES, readSiteSettings, type SiteSettings } from './settings.js';
 import { verificationSummary, verifyCatalogIndex, type VerificationSummary } from './verification.js';
 import type { VerifiedIndex } from '../../../src/domain/index/verify.js';
@@ -81,6 +81,7 @@ function repoRoot(): string {
 // the verified index of this build to write /api/plugins/<id>.json.
 const CACHE = Symbol.for('@latticenet/plugin-index/site-index');
 const BUILD_STEP = Symbol.for('@latticenet/plugin-index/site-build');
+const SITE_BASE = Symbol.for('@latticenet/plugin-index/site-base');
 type Cache = { key: string; value: SiteIndex };
 const store = globalThis as unknown as Record<symbol, unknown>;
 
@@ -98,8 +99,9 @@ export function siteIndex(): SiteIndex {
   store[CACHE] = { key, value } satisfies Cache;
   store[BUILD_STEP] = {
     writePluginApi: (outDir: string) => writePluginApi(outDir, value),
-    searchRecords: (base: string) => searchRecords(value.model, base),
-    searchTerms: () => searchTerms(value.model),
+    // Started now: Pagefind indexes in its own process while Astro renders the pages.
+    // The base path comes from astro.config.mjs (its astro:config:done hook).
+    searchIndex: startSearchIndex(value.model, (store[SITE_BASE] as string | undefined) ?? '/'),
   };
   return value;
 }
