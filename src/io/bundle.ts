@@ -5,16 +5,19 @@
  *
  * @module
  */
-import { createGunzip, gzipSync } from 'node:zlib';
+import { createGunzip, gzipSync, type ZlibOptions } from 'node:zlib';
 import type { BundleCodec, GunzipStream } from '../domain/bundle/codec.js';
 import { inspectBundleWith, type BundleInspection, type InspectBundleOptions } from '../domain/bundle/inspect.js';
 import { packBundleEntriesWith, type BundleSourceEntry, type PackBundleOptions } from '../domain/bundle/pack.js';
 
 export * from '../domain/bundle/index.js';
 
-/** Node's zlib as a {@link BundleCodec}: 64 KiB gunzip chunks (bounded memory), gzip level 9. */
+const GUNZIP_OPTIONS = { chunkSize: 256 * 1024, writableHighWaterMark: 1024 * 1024, readableHighWaterMark: 1024 * 1024 } as ZlibOptions;
+
+/** Node's zlib as a {@link BundleCodec}: 256 KiB gunzip chunks with 1 MiB stream buffers (bounded memory; 64 KiB chunks and the default 16 KiB buffers made inflating a stored 64 MiB bundle 2–3× slower), gzip level 9. */
 export const nodeBundleCodec: BundleCodec = Object.freeze({
-  gunzip: (): GunzipStream => createGunzip({ chunkSize: 64 * 1024 }) as unknown as GunzipStream,
+  // zlib streams pass the stream options on to their Transform (the typings only list zlib's own).
+  gunzip: (): GunzipStream => createGunzip(GUNZIP_OPTIONS) as unknown as GunzipStream,
   gzip: (data: Uint8Array): Uint8Array => gzipSync(data, { level: 9 }),
 });
 

@@ -34,7 +34,7 @@ import { InputError, PolicyError, VerificationError, type LatticeIndexError } fr
 import { formatRFC3339UTC } from '../core/rules.js';
 import type { ReleaseChannel } from '../core/index/types.js';
 import type { IndexState } from '../domain/index/state.js';
-import { verifyInstall, type InstallIndexSource, type StoredManifestReader, type VerifyInstallResult } from '../domain/install/pipeline.js';
+import { verifyInstall, type InstallIndexSource, type InstallTimings, type StoredManifestReader, type VerifyInstallResult } from '../domain/install/pipeline.js';
 import type { HostProfile, InstallPolicy } from '../domain/install/policy.js';
 import type { ApprovalSummary } from '../domain/install/summary.js';
 import { fetchError, type FetchPurpose, type InstallFetcher } from '../domain/install/transport.js';
@@ -91,6 +91,12 @@ export interface RunInstallReport {
   /** Absolute path of the audit log, and whether a record was appended. */
   auditPath: string;
   audited: boolean;
+  /**
+   * Where the time went, ms: the pipeline's {@link InstallTimings} plus this
+   * function's own phases — `lock`, `recovery`, `state_read`, `index_read`,
+   * `stage_open`, `state_write`, `placement`, `audit` — and `total`.
+   */
+  timings: InstallTimings;
 }
 
 /**
@@ -193,18 +199,35 @@ export async function runInstall(opts: RunInstallOptions): Promise<RunInstallRep
   const statePath = policyPath(opts.policyDir, opts.policy.stateFile);
   const auditPath = policyPath(opts.policyDir, opts.policy.auditLog);
   const dryRun = opts.dryRun === true;
-  const report: Omit<RunInstallReport, 'result'> = { statePath, stateWritten: false, auditPath, audited: false };
+  const t0 = performance.now();
+  const report: Omit<RunInstallReport, 'result'> = { statePath, stateWritten: false, auditPath, audited: false, timings: {} };
+  const timed = timer(report.timings);
 
   // One writer per plugin directory; a dry run writes nothing and takes no lock.
   if (!dryRun) await assertDirectory(opts.pluginDir, 'plugin directory');
   const lock = dryRun
     ? undefined
-    : await acquirePluginDirLock(opts.pluginDir, { command: `install ${opts.pluginId}`, waitMs: opts.policy.limits.lockWaitMs });
+    : await timed('lock', () => acquirePluginDirLock(opts.pluginDir, { command: `install ${opts.pluginId}`, waitMs: opts.policy.limits.lockWaitMs }));
   try {
     return await installLocked(opts, report, statePath, auditPath, dryRun);
   } finally {
     await lock?.release();
+    report.timings.total = roundMs(performance.now() - t0);
   }
+}
+
+const roundMs = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** Runs `fn`, adding its duration to `timings[key]`. */
+function timer(timings: InstallTimings) {
+  return async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[key] = roundMs((timings[key] ?? 0) + performance.now() - t);
+    }
+  };
 }
 
 async function installLocked(
@@ -214,25 +237,26 @@ async function installLocked(
   auditPath: string,
   dryRun: boolean,
 ): Promise<RunInstallReport> {
-  if (!dryRun) report.recovery = await recoverPluginDir(opts.pluginDir);
-  const state: IndexState | undefined = await readIndexStateFile(statePath);
+  const timed = timer(report.timings);
+  if (!dryRun) report.recovery = await timed('recovery', () => recoverPluginDir(opts.pluginDir));
+  const state: IndexState | undefined = await timed('state_read', () => readIndexStateFile(statePath));
 
   if ((opts.indexSource === undefined) === (opts.index === undefined)) throw new TypeError('runInstall: give exactly one of indexSource and index');
   let indexBytes: Uint8Array | undefined;
   try {
     if (opts.indexSource !== undefined) {
       if (opts.fetcher === undefined && /^https?:\/\//i.test(opts.indexSource)) throw new TypeError('runInstall: an index URL needs a fetcher');
-      indexBytes = await readIndexSource(opts.indexSource, opts.fetcher!, opts.policy.limits.maxIndexBytes);
+      indexBytes = await timed('index_read', () => readIndexSource(opts.indexSource!, opts.fetcher!, opts.policy.limits.maxIndexBytes));
     }
   } catch (e) {
     if (!(e instanceof VerificationError || e instanceof PolicyError)) throw e;
-    const result: VerifyInstallResult = { ok: false, steps: [{ step: 'index', ok: false, detail: `${e.message} [${e.code}]` }], error: e, nextState: undefined };
+    const result: VerifyInstallResult = { ok: false, timings: {}, steps: [{ step: 'index', ok: false, detail: `${e.message} [${e.code}]` }], error: e, nextState: undefined };
     if (!dryRun) await audit(opts, auditPath, result, report);
     return { ...report, result };
   }
 
   // Where the artifact goes: the stage in the plugin directory, or (dry run) a temporary directory.
-  const stage = dryRun ? undefined : await openPluginStage(opts.pluginDir);
+  const stage = dryRun ? undefined : await timed('stage_open', () => openPluginStage(opts.pluginDir));
   const tmp = dryRun ? await fs.mkdtemp(path.join(os.tmpdir(), 'lattice-dry-run-')) : undefined;
   let result: VerifyInstallResult;
   try {
@@ -258,16 +282,18 @@ async function installLocked(
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
     throw e;
   }
+  Object.assign(report.timings, result.timings);
 
   try {
     // The index was genuine and current: the rollback state moves forward (never back).
     if (!dryRun && result.nextState !== undefined) {
-      await writeIndexStateFile(statePath, result.nextState, opts.now);
+      await timed('state_write', () => writeIndexStateFile(statePath, result.nextState!, opts.now));
       report.stateWritten = true;
     }
     if (result.ok && result.approved && stage !== undefined) {
       try {
-        report.placed = await stage.commit(result.candidate.plugin.id, result.candidate.manifestBytes, opts.placementHooks);
+        const candidate = result.candidate;
+        report.placed = await timed('placement', () => stage.commit(candidate.plugin.id, candidate.manifestBytes, opts.placementHooks));
       } catch (e) {
         if (!(e instanceof VerificationError)) throw e;
         report.placementError = e;
@@ -279,7 +305,7 @@ async function installLocked(
     await stage?.abort();
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
   }
-  if (!dryRun) await audit(opts, auditPath, result, report);
+  if (!dryRun) await timed('audit', () => audit(opts, auditPath, result, report));
   return { ...report, result };
 }
 

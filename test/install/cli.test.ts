@@ -109,6 +109,20 @@ describe.skipIf(!BUILT)('lattice-index install / candidates (built CLI)', () => 
     expect(doc.summary.capabilities.map((c) => c.risk)).toEqual(['read', 'write']);
   });
 
+  it('--timings prints where the time went on stderr; --json always carries timings_ms', async () => {
+    const r = await cli(['install', 'acme.hello', '--index', indexUrl, '--policy', policyFile, '--plugin-dir', env.pluginDir, '--yes', '--timings', '--test-loopback-http', ...NOW]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^timings \(ms\): total [\d.]+ \(install [\d.]+\); startup [\d.]+, lock [\d.]+, .*index [\d.]+, .*artifact_download [\d.]+, .*artifact_hash [\d.]+, .*artifact_fsync [\d.]+, .*placement [\d.]+/m);
+    const plain = await cli(['install', 'acme.hello', '--index', indexUrl, '--policy', policyFile, '--plugin-dir', env.pluginDir, '--yes', '--test-loopback-http', ...NOW]);
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toContain('timings');
+    const j = await cli(['install', 'acme.hello', '--index', indexUrl, '--policy', policyFile, '--plugin-dir', env.pluginDir, '--yes', '--json', '--test-loopback-http', ...NOW]);
+    expect(j.status, j.stderr).toBe(0);
+    const t = (JSON.parse(j.stdout) as { timings_ms: Record<string, number> }).timings_ms;
+    for (const k of ['startup', 'index', 'manifest', 'artifact', 'artifact_download', 'artifact_hash', 'runner', 'placement', 'total', 'command_total']) expect(typeof t[k], k).toBe('number');
+    expect(t.command_total!).toBeGreaterThanOrEqual(t.total!);
+  });
+
   it('--dry-run writes nothing (no placement, state or audit)', async () => {
     const r = await cli(['install', 'acme.hello', '--index', indexUrl, '--policy', policyFile, '--plugin-dir', env.pluginDir, '--dry-run', '--test-loopback-http', ...NOW]);
     expect(r.status, r.stderr).toBe(0);

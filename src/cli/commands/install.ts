@@ -61,8 +61,26 @@ interface InstallArgs {
   'dry-run': boolean;
   yes: boolean;
   json: boolean;
+  timings: boolean;
   now?: string;
   'test-loopback-http': boolean;
+}
+
+/**
+ * The `--timings` line: total first, then every phase in the order it ran.
+ *
+ * @param t - phase → ms (`command_total`, `startup`, runInstall's timings).
+ * @returns one line.
+ * @example
+ * ```ts
+ * formatTimings({ startup: 80, index: 3, command_total: 400 }); // 'timings (ms): total 400; startup 80, index 3'
+ * ```
+ */
+export function formatTimings(t: Record<string, number>): string {
+  const parts = Object.entries(t)
+    .filter(([k]) => k !== 'command_total' && k !== 'total')
+    .map(([k, v]) => `${k} ${v}`);
+  return `timings (ms): total ${t.command_total ?? t.total ?? 0}${t.total !== undefined ? ` (install ${t.total})` : ''}; ${parts.join(', ')}`;
 }
 
 /**
@@ -119,10 +137,13 @@ export const installCommand = defineCommand<InstallArgs>({
     'dry-run': { type: 'boolean', describe: 'verify everything, write nothing' },
     yes: { type: 'boolean', describe: 'approve without asking (required without a TTY)' },
     json: { type: 'boolean', describe: 'print the result as JSON on stdout (texts go to stderr)' },
+    timings: { type: 'boolean', describe: 'print where the time went (ms per phase) on stderr; --json always carries timings_ms' },
     now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
     'test-loopback-http': { type: 'boolean', hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
   },
   run: async (args) => {
+    const commandStart = performance.now();
+    const processStart = 0; // performance.now() counts from the start of the process
     // Every input is checked before the first side effect.
     const now = parseTimeFlag('--now', args.now);
     const { pluginId, version: pinnedVersion } = parsePluginSpec(args.plugin);
@@ -188,6 +209,9 @@ export const installCommand = defineCommand<InstallArgs>({
     );
     bar?.done();
     const r = report.result;
+    // Process start to here: starting Node and loading the command (the rest is runInstall's own phases).
+    const timings = { startup: Math.round((commandStart - processStart) * 10) / 10, ...report.timings, command_total: Math.round((performance.now() - processStart) * 10) / 10 };
+    if (args.timings) err(formatTimings(timings));
     if (args.json) {
       const failure = !r.ok ? r.error : report.placementError;
       outJSON({
@@ -200,6 +224,7 @@ export const installCommand = defineCommand<InstallArgs>({
         state: { path: report.statePath, written: report.stateWritten },
         audit: { path: report.auditPath, appended: report.audited },
         steps: r.steps,
+        timings_ms: timings,
       });
     }
     if (!r.ok) {

@@ -178,13 +178,64 @@ export async function inspectBundleWith(
   source: Uint8Array | AsyncIterable<Uint8Array>,
   opts: InspectBundleOptions = {},
 ): Promise<BundleInspection> {
+  return inspectCore(codec, source, opts, true);
+}
+
+/** Result of {@link checkBundleRulesWith}: the verdict of {@link inspectBundleWith} without any content hash. */
+export type BundleRulesResult =
+  | {
+      readonly ok: true;
+      /** Number of regular files. */
+      readonly files: number;
+      /** Sum of file sizes. */
+      readonly expandedBytes: number;
+      /** Size of the compressed bundle. */
+      readonly compressedBytes: number;
+      readonly stricter: StricterFindings;
+    }
+  | Failure;
+
+/**
+ * The same rules, order, codes and messages as {@link inspectBundleWith},
+ * without hashing anything (no bundle digest, no per-file SHA-256): for a
+ * caller that hashes the compressed bytes itself while it streams them (the
+ * installer's single pass: hash, spool and inspect at once, DESIGN §5 step
+ * 5). Safe on hostile bytes in the same way — bounded, never throws for
+ * the bundle's content.
+ *
+ * @param codec - the gzip codec.
+ * @param source - the compressed bundle (bytes or chunks; a stream is consumed to its end).
+ * @param opts - limits and the declared entrypoints.
+ * @returns the verdict with counts and the stricter findings.
+ * @throws the same caller bugs as {@link inspectBundleWith}, and whatever the source iterator throws.
+ * @example
+ * ```ts
+ * const r = await checkBundleRulesWith(nodeBundleCodec, chunks, { runtimeEntrypoint: 'bin/linux-amd64/plugin' });
+ * ```
+ */
+export async function checkBundleRulesWith(
+  codec: BundleCodec,
+  source: Uint8Array | AsyncIterable<Uint8Array>,
+  opts: InspectBundleOptions = {},
+): Promise<BundleRulesResult> {
+  const r = await inspectCore(codec, source, opts, false);
+  if (!r.ok) return r;
+  return { ok: true, files: r.files, expandedBytes: r.expandedBytes, compressedBytes: r.compressedBytes, stricter: r.stricter };
+}
+
+async function inspectCore(
+  codec: BundleCodec,
+  source: Uint8Array | AsyncIterable<Uint8Array>,
+  opts: InspectBundleOptions,
+  hashing: boolean,
+): Promise<BundleInspection> {
   const limits = resolveBundleLimits(opts.limits);
   for (const key of ['runtimeEntrypoint', 'uiEntrypoint'] as const) {
     if (opts[key] !== undefined && typeof opts[key] !== 'string') {
       throw new TypeError(`inspectBundle: ${key} must be a string`);
     }
   }
-  const digest = createSha256();
+  const digest = hashing ? createSha256() : undefined;
   let compressedBytes = 0;
   const gunzip = codec.gunzip();
   // Errors are observed through the async iterator below; this listener only
@@ -204,7 +255,7 @@ export async function inspectBundleWith(
       return compressedTooLarge(source.length, limits);
     }
     compressedBytes = source.length;
-    digest.update(source);
+    digest?.update(source);
     gunzip.end(source);
   } else if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) {
     const iter = source[Symbol.asyncIterator]();
@@ -224,7 +275,7 @@ export async function inspectBundleWith(
             await iter.return?.();
             return;
           }
-          digest.update(chunk);
+          digest?.update(chunk);
           if (stopped || gunzip.destroyed) continue; // draining: count and hash only
           if (!gunzip.write(chunk)) await drainedOrClosed(gunzip);
         }
@@ -254,7 +305,7 @@ export async function inspectBundleWith(
   let trailing = { bytes: 0, nonZero: 0 };
   try {
     const reader = new ChunkReader(chunks);
-    outcome = await readBundle(new TarReader(reader, limits), limits, opts);
+    outcome = await readBundle(new TarReader(reader, limits), limits, opts, hashing);
     // Stricter than the server (which stops at the marker): what follows it.
     trailing = await readTrailing(reader);
   } catch (err) {
@@ -284,7 +335,7 @@ export async function inspectBundleWith(
   return {
     ...outcome,
     compressedBytes,
-    digestSha256Hex: digest.digestHex(),
+    digestSha256Hex: digest?.digestHex() ?? '',
     stricter: { ...outcome.stricter, trailingBytes: trailing.bytes, trailingNonZeroBytes: trailing.nonZero },
   };
 }
@@ -329,6 +380,7 @@ async function readBundle(
   tar: TarReader,
   limits: BundleLimits,
   opts: InspectBundleOptions,
+  hashing: boolean,
 ): Promise<Inventory> {
   const fail = (code: Failure['code'], message: string): never => {
     throw new BundleRuleFailure(code, message);
@@ -394,9 +446,15 @@ async function readBundle(
       if (expandedBytes > limits.maxExpandedBytes) {
         fail('BUNDLE_TOO_LARGE', `bundle expanded size exceeds limit ${limits.maxExpandedBytes}`);
       }
-      const h = createSha256();
-      await tar.readData((piece) => h.update(piece));
-      entry = { path: byteStringToText(path), type: 'file', size, sha256Hex: h.digestHex(), mode };
+      let sha256Hex = '';
+      if (hashing) {
+        const h = createSha256();
+        await tar.readData((piece) => h.update(piece));
+        sha256Hex = h.digestHex();
+      } else {
+        await tar.readData(() => {});
+      }
+      entry = { path: byteStringToText(path), type: 'file', size, sha256Hex, mode };
       files++;
     }
     kinds.set(path, entry.type);

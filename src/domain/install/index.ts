@@ -44,6 +44,7 @@ export type {
   InstallIndexSource,
   InstallStep,
   InstallStepName,
+  InstallTimings,
   PreflightResult,
   SkippedRelease,
   StoredManifestReader,

@@ -7,7 +7,7 @@
  * | 2 | `select` | plugin, channel (`stable` unless `alpha` is asked for), release; not revoked (release, artifact digest, the index's key for it); without a pinned version the newest release of the channel (never newer than its head) that the policy allows (steps 3 and 6 on the index entry) and that the signed `loads_on` does not rule out for the host's server version (DESIGN §4.5) | `PLUGIN_NOT_FOUND`, `CHANNEL_NOT_ALLOWED`, `RELEASE_NOT_FOUND`, `RELEASE_REVOKED`, `RELEASE_NOT_LOADABLE` |
  * | 3 | `publisher` | trusted (own policy entry with keys), channel / type / highest risk within its limits, an operator key valid at the publish time and not revoked | `PUBLISHER_UNTRUSTED`, `CHANNEL_NOT_ALLOWED`, `PUBLISHER_LIMIT`, `RELEASE_REVOKED` |
  * | 4 | `manifest` | the index's stored manifest when it has one and the source serves it, else fetched from `manifest_url` — either way under `max_manifest_bytes` and equal to the signed `manifest_sha256`; strict decode; server-parity validation with the host's server version; equal to the index entry (id, version, publisher, type, capabilities, digest, signature bytes); signature verifies under the operator's key | `FETCH_*`, `MANIFEST_*` |
- * | 5 | `artifact` | streamed under `max_artifact_bytes` into the spool; SHA-256 equals the index digest (= the manifest digest, step 4); then the server's whole `VerifyManifest` with that digest | `FETCH_*`, `ARTIFACT_DIGEST_MISMATCH` |
+ * | 5 | `artifact` | streamed under `max_artifact_bytes` into the spool, in one pass with hashing and (v2) the bundle inspection, whose result is judged only at step 7; SHA-256 equals the index digest (= the manifest digest, step 4); then the server's whole `VerifyManifest` with that digest | `FETCH_*`, `ARTIFACT_DIGEST_MISMATCH` |
  * | 6 | `capabilities` | risk tier per capability, type rules, policy allow/deny patterns | `CAPABILITY_DENIED` |
  * | 7 | `runner` | host compatibility (`compat.ts`) then artifact checks (`runner.ts`) | `RUNNER_*`, `BUNDLE_*` |
  * | 8 | `decision` | the operator approves the summary (callback) | `APPROVAL_REQUIRED` |
@@ -48,7 +48,8 @@ import {
   type PublisherPolicy,
 } from './policy.js';
 import { checkArtifactRunnable, checkStricterArchiveRules } from './runner.js';
-import type { StricterFindings } from '../bundle/inspect.js';
+import { checkBundleRulesWith, type BundleRulesResult, type StricterFindings } from '../bundle/inspect.js';
+import { createChunkChannel } from './chunk-channel.js';
 import type { BundleCodec } from '../bundle/codec.js';
 import type { ApprovalSummary, SummaryCapability } from './summary.js';
 import {
@@ -147,6 +148,8 @@ export interface VerifyInstallOptions {
   approve?: (summary: ApprovalSummary) => boolean | Promise<boolean>;
   /** Download progress of the manifest and artifact. */
   onProgress?: (purpose: FetchPurpose, received: number, total: number | undefined) => void;
+  /** A monotonic clock in ms for {@link InstallTimings} (default `performance.now`). */
+  clock?: () => number;
   /**
    * Reads a stored manifest the index names (`stored_manifest`, a path
    * relative to the index document; DESIGN §4.5) from where the index came
@@ -189,10 +192,24 @@ export interface InstallCandidate {
   skipped: SkippedRelease[];
 }
 
+/**
+ * Where the time of one run went, in ms (rounded to 0.1): one key per step
+ * that ran (`index` … `decision`, `decision` being the operator's time), and
+ * inside step 5 `artifact`: `artifact_hash` (SHA-256 of the downloaded
+ * bytes, CPU), `artifact_spool_wait` (waiting for the spool to take
+ * chunks: disk back pressure), `artifact_inspect_queue_wait` (waiting for the
+ * inspector's full queue: it fell behind), `artifact_download` (first request to
+ * last byte, hashing and spooling included), `artifact_fsync` (spool flush
+ * and fsync after the last byte), `artifact_inspect_wait` (waiting for the
+ * bundle inspector after that; it runs while the bytes arrive).
+ */
+export type InstallTimings = Record<string, number>;
+
 /** Result of {@link verifyInstall}. Hostile data never throws. */
 export type VerifyInstallResult =
   | {
       ok: true;
+      timings: InstallTimings;
       steps: InstallStep[];
       candidate: InstallCandidate;
       summary: ApprovalSummary;
@@ -203,6 +220,7 @@ export type VerifyInstallResult =
     }
   | {
       ok: false;
+      timings: InstallTimings;
       steps: InstallStep[];
       error: VerificationError | PolicyError;
       /** Set when step 1 passed: the index was genuine and current, so the state may move. */
@@ -246,6 +264,10 @@ interface Run {
   publisherKey?: PublisherKey;
   spool?: ArtifactSpool;
   artifactSha256?: string;
+  /** The bundle rules, checked while the artifact streamed (v2); judged only in step 7. */
+  inspection?: BundleRulesResult;
+  readonly clock: () => number;
+  readonly timings: InstallTimings;
   capabilities?: SummaryCapability[];
   compat?: CompatibilityReport;
   runnerChecks?: string[];
@@ -280,30 +302,41 @@ export async function verifyInstall(opts: VerifyInstallOptions): Promise<VerifyI
     throw new TypeError('verifyInstall: fetcher must implement fetch() (it may be omitted only with an index source that carries its content)');
   }
   const host: HostProfile = { ...opts.policy.host, ...(opts.host ?? {}) };
-  const run: Run = { opts, host, rules: hostRules(host), steps: [] };
+  const clock = opts.clock ?? (() => globalThis.performance.now());
+  const run: Run = { opts, host, rules: hostRules(host), steps: [], clock, timings: {} };
   let nextState: IndexState | undefined;
-  let current: InstallStepName = 'index';
+  let current = 'index' as InstallStepName;
   let success = false;
+  let began = clock();
+  /** Close the timing of the current step and start `next`. */
+  const step = (next: InstallStepName): void => {
+    const t = clock();
+    addTiming(run.timings, current, t - began);
+    began = t;
+    current = next;
+  };
   try {
     nextState = await stepIndex(run);
-    current = 'select';
+    step('select');
     stepSelect(run);
-    current = 'publisher';
+    step('publisher');
     stepPublisher(run);
-    current = 'manifest';
+    step('manifest');
     await stepManifest(run);
-    current = 'artifact';
+    step('artifact');
     await stepArtifact(run);
-    current = 'capabilities';
+    step('capabilities');
     stepCapabilities(run);
-    current = 'runner';
+    step('runner');
     await stepRunner(run);
     const summary = buildSummary(run);
-    current = 'decision';
+    step('decision');
     const approved = await stepDecision(run, summary);
+    step('decision');
     success = true;
     return {
       ok: true,
+      timings: run.timings,
       steps: run.steps,
       summary,
       approved,
@@ -328,7 +361,8 @@ export async function verifyInstall(opts: VerifyInstallOptions): Promise<VerifyI
     if (!(e instanceof StepFailure)) throw e;
     // (For `index`, verifyIndex already recorded the failing sub-step; this is the named step's record.)
     run.steps.push({ step: current, ok: false, detail: `${e.error.message} [${e.error.code}]` });
-    const failure: VerifyInstallResult = { ok: false, steps: run.steps, error: e.error, nextState };
+    addTiming(run.timings, current, clock() - began);
+    const failure: VerifyInstallResult = { ok: false, timings: run.timings, steps: run.steps, error: e.error, nextState };
     if (current === 'decision' && run.compat) failure.summary = buildSummary(run);
     return failure;
   } finally {
@@ -384,6 +418,8 @@ export function preflightCandidate(
     rules: hostRules(merged),
     steps: [],
     verified,
+    clock: () => 0,
+    timings: {},
   };
   let current = 'select';
   try {
@@ -807,31 +843,103 @@ function singleKeyTrust(publisher: string, key: PublisherKey) {
 
 // ---- step 5: artifact ---------------------------------------------------------
 
-/** DESIGN §5 step 5 "artifact": capped stream, SHA-256 equal to index and manifest digests. */
+/**
+ * DESIGN §5 step 5 "artifact": capped stream, SHA-256 equal to index and
+ * manifest digests. One pass over the bytes: each chunk is hashed, spooled
+ * and (a v2 bundle) fed to the bundle inspector, which checks the archive
+ * rules while the download runs (the gunzip in the codec's threads). The
+ * verdicts keep their order: the digest is judged here, first — a mismatch
+ * is `ARTIFACT_DIGEST_MISMATCH` whatever the inspector saw (it is safe on
+ * hostile bytes: bounded, result values only) — and the inspection only in
+ * step 7.
+ */
 async function stepArtifact(run: Run): Promise<void> {
   const { policy } = run.opts;
   const release = run.release!;
+  const m = run.manifest!;
+  const clock = run.clock;
   const spool = await (run.opts.spool ?? createMemorySpool)();
   run.spool = spool;
   const hash = createSha256();
-  const size = await fetchCapped(run, release.artifact_url, policy.limits.maxArtifactBytes, 'artifact', async (c) => {
-    hash.update(c);
-    await spool.write(c);
-  });
-  await spool.finish();
-  const got = hash.digestHex();
-  if (got !== release.artifact_sha256) {
-    integrityFail('ARTIFACT_DIGEST_MISMATCH', `artifact sha256 ${got} differs from the index and manifest digest ${release.artifact_sha256}`, { got, want: release.artifact_sha256 });
+  // The inspector's input: only for a v2 bundle whose host checks will pass (else step 7 refuses before reading it).
+  const codec = run.opts.codec;
+  const compat = m.schema === MANIFEST_SCHEMA_V2 && codec !== undefined ? checkHostCompatibility(m, run.host) : undefined;
+  const channel = compat?.ok === true ? createChunkChannel(INSPECT_QUEUE_BYTES) : undefined;
+  const inspection =
+    channel !== undefined
+      ? checkBundleRulesWith(codec!, channel, {
+          ...(compat!.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: compat!.runtimeEntrypoint } : {}),
+          ...(compat!.uiEntrypoint !== undefined ? { uiEntrypoint: compat!.uiEntrypoint } : {}),
+        })
+      : undefined;
+  // Settled in every path below; a rejection before it is awaited is not "unhandled".
+  inspection?.catch(() => {});
+  let hashMs = 0;
+  let spoolWaitMs = 0;
+  let queueWaitMs = 0;
+  const t0 = clock();
+  let size: number;
+  try {
+    size = await fetchCapped(run, release.artifact_url, policy.limits.maxArtifactBytes, 'artifact', (c) => {
+      const a = clock();
+      hash.update(c);
+      const b = clock();
+      hashMs += b - a;
+      const pushed = channel?.push(c);
+      // The spool's wait first, then whatever the inspector's full queue adds.
+      return spool.write(c).then(() => {
+        const w = clock();
+        spoolWaitMs += w - b;
+        return pushed?.then(() => void (queueWaitMs += clock() - w));
+      });
+    });
+  } catch (e) {
+    channel?.fail(new Error('the artifact download stopped'));
+    await inspection?.catch(() => {});
+    throw e;
   }
-  // The server's whole VerifyManifest with the real digest (what it will run at load).
-  const m = run.manifest!;
-  const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version });
-  if (!r.ok) integrityFail(r.code === 'MANIFEST_DIGEST_MISMATCH' ? 'ARTIFACT_DIGEST_MISMATCH' : r.code, r.message);
-  if (manifestArtifactDigest(m).toLowerCase() !== got) {
-    integrityFail('ARTIFACT_DIGEST_MISMATCH', `artifact sha256 ${got} differs from the manifest digest ${manifestArtifactDigest(m)}`);
+  const t1 = clock();
+  channel?.end();
+  try {
+    await spool.finish();
+  } catch (e) {
+    await inspection?.catch(() => {});
+    throw e;
+  }
+  const t2 = clock();
+  Object.assign(run.timings, { artifact_download: round(t1 - t0), artifact_hash: round(hashMs), artifact_spool_wait: round(spoolWaitMs), artifact_inspect_queue_wait: round(queueWaitMs), artifact_fsync: round(t2 - t1) });
+  const got = hash.digestHex();
+  try {
+    if (got !== release.artifact_sha256) {
+      integrityFail('ARTIFACT_DIGEST_MISMATCH', `artifact sha256 ${got} differs from the index and manifest digest ${release.artifact_sha256}`, { got, want: release.artifact_sha256 });
+    }
+    // The server's whole VerifyManifest with the real digest (what it will run at load).
+    const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version });
+    if (!r.ok) integrityFail(r.code === 'MANIFEST_DIGEST_MISMATCH' ? 'ARTIFACT_DIGEST_MISMATCH' : r.code, r.message);
+    if (manifestArtifactDigest(m).toLowerCase() !== got) {
+      integrityFail('ARTIFACT_DIGEST_MISMATCH', `artifact sha256 ${got} differs from the manifest digest ${manifestArtifactDigest(m)}`);
+    }
+  } catch (e) {
+    // The digest decides first; the inspector's work on these bytes is dropped unread.
+    await inspection?.catch(() => {});
+    throw e;
+  }
+  // Only now is the inspection of these (genuine) bytes awaited; step 7 judges it.
+  if (inspection !== undefined) {
+    run.inspection = await inspection;
+    run.timings.artifact_inspect_wait = round(clock() - t2);
   }
   run.artifactSha256 = got;
   run.steps.push({ step: 'artifact', ok: true, detail: `${size} bytes, sha256 ${got} = index = manifest; server VerifyManifest passes` });
+}
+
+/** Bytes the download may run ahead of the bundle inspector before it waits. */
+const INSPECT_QUEUE_BYTES = 4 * 1024 * 1024;
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+function addTiming(t: InstallTimings, key: string, ms: number): void {
+  t[key] = round((t[key] ?? 0) + ms);
 }
 
 // ---- step 6: capabilities -----------------------------------------------------
@@ -877,6 +985,7 @@ async function stepRunner(run: Run): Promise<void> {
   if (codec === undefined) throw new TypeError('verifyInstall: options.codec is required (nodeBundleCodec from src/io/bundle.ts on Node)');
   const r = await checkArtifactRunnable(m, () => spool.read(), run.host, {
     codec,
+    ...(run.inspection !== undefined ? { inspection: run.inspection } : {}),
     ...(compat.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: compat.runtimeEntrypoint } : {}),
     ...(compat.uiEntrypoint !== undefined ? { uiEntrypoint: compat.uiEntrypoint } : {}),
   });

@@ -32,7 +32,7 @@
  * @module
  */
 import { goQuote } from '../../core/go-quote.js';
-import { inspectBundleWith, TRAILING_INSPECT_CAP, type StricterFindings } from '../bundle/inspect.js';
+import { checkBundleRulesWith, TRAILING_INSPECT_CAP, type BundleRulesResult, type StricterFindings } from '../bundle/inspect.js';
 import { drainedOrClosed, type BundleCodec } from '../bundle/codec.js';
 import { resolveBundleLimits } from '../bundle/limits.js';
 import { normalizeEntryName, byteStringToText } from '../bundle/entry-path.js';
@@ -174,6 +174,12 @@ export interface ArtifactRunnableOptions {
   runtimeEntrypoint?: string;
   /** The sandboxed UI entrypoint (v2), when declared. */
   uiEntrypoint?: string;
+  /**
+   * The bundle rules already checked on these bytes, with these entrypoints,
+   * while they streamed in (the installer's single pass, DESIGN §5 step 5):
+   * used instead of reading the artifact again for them.
+   */
+  inspection?: BundleRulesResult;
 }
 
 /**
@@ -202,10 +208,12 @@ export async function checkArtifactRunnable(
   const v2 = m.schema === MANIFEST_SCHEMA_V2;
   if (v2) {
     // interop §D.6: the server's archive rules, with its messages.
-    const inspection = await inspectBundleWith(opts.codec, artifact(), {
-      ...(opts.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: opts.runtimeEntrypoint } : {}),
-      ...(opts.uiEntrypoint !== undefined ? { uiEntrypoint: opts.uiEntrypoint } : {}),
-    });
+    const inspection =
+      opts.inspection ??
+      (await checkBundleRulesWith(opts.codec, artifact(), {
+        ...(opts.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: opts.runtimeEntrypoint } : {}),
+        ...(opts.uiEntrypoint !== undefined ? { uiEntrypoint: opts.uiEntrypoint } : {}),
+      }));
     if (!inspection.ok) return { ok: false, code: inspection.code, message: inspection.message };
     details.push(`bundle: ${inspection.files} file(s), ${inspection.expandedBytes} bytes expanded, entrypoints present`);
     stricter = inspection.stricter;

@@ -34,7 +34,11 @@ export interface FetchRequest {
 
 /** A response body being received. */
 export interface FetchedBody {
-  /** The chunks, in order. Iterating it may throw a coded fetch error. */
+  /**
+   * The chunks, in order. Iterating it may throw a coded fetch error. A
+   * chunk must not be changed after it was yielded: the installer hands it
+   * to the bundle inspector by reference while it reads on (one pass).
+   */
   readonly body: AsyncIterable<Uint8Array>;
   /** Declared length, when the server sent one (already checked against the cap). */
   readonly contentLength?: number;

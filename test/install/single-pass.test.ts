@@ -1,0 +1,229 @@
+/**
+ * DESIGN §5 step 5, one pass: the artifact is hashed, spooled and inspected
+ * (gunzip + tar rules) while it streams, and the verdicts keep their order —
+ * the digest first (`ARTIFACT_DIGEST_MISMATCH` whatever the inspector saw),
+ * the bundle rules only in step 7. Every attack is paired with its honest
+ * variant (the same bytes published under their own digest) to show which
+ * verdict the inspector alone would have given.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PolicyError, VerificationError } from '../../src/core/errors.js';
+import { runInstall, type RunInstallOptions } from '../../src/io/install.js';
+import { nodeBundleCodec } from '../../src/io/bundle.js';
+import { createChunkChannel } from '../../src/domain/install/chunk-channel.js';
+import { verifyInstall } from '../../src/domain/install/pipeline.js';
+import { createMemorySpool, fetchError, type ArtifactSpool, type FetchRequest, type FetchedBody, type InstallFetcher } from '../../src/domain/install/transport.js';
+import { InstallEnv, InstallRepo, NOW, policyDoc, policyFrom, snapshotDir } from './harness.js';
+import { dir, file, gz, headerBlock, tar, tgz } from '../bundle/raw-tar.js';
+
+let env: InstallEnv;
+let before: string[];
+beforeEach(() => {
+  env = new InstallEnv();
+  before = snapshotDir(env.pluginDir);
+});
+afterEach(() => env.cleanup());
+
+function install(repo: InstallRepo, index: Uint8Array, extra: Partial<RunInstallOptions> = {}) {
+  return runInstall({
+    policy: policyFrom(policyDoc()),
+    policyDir: env.policyDir,
+    indexSource: env.indexFile(index),
+    pluginId: 'acme.hello',
+    pluginDir: env.pluginDir,
+    fetcher: repo.fetcher({ chunkSize: 1000 }),
+    now: NOW,
+    approve: () => true,
+    approvedBy: 'test',
+    ...extra,
+  });
+}
+
+async function expectRefusal(p: ReturnType<typeof install>, code: string, step: string, cls: typeof VerificationError | typeof PolicyError = VerificationError) {
+  const report = await p;
+  expect(report.result.ok, 'expected a refusal').toBe(false);
+  if (report.result.ok) return;
+  expect(report.result.error).toBeInstanceOf(cls);
+  expect(report.result.error.code).toBe(code);
+  expect(report.result.steps.at(-1)).toMatchObject({ step, ok: false });
+  expect(snapshotDir(env.pluginDir)).toEqual(before);
+}
+
+const bins = () => [file('bin/linux-amd64/plugin', '#!/bin/sh\n'), file('bin/linux-arm64/plugin', '#!/bin/sh\n')];
+/** A bundle the inspector refuses (`../` path). */
+const escaping = () => tgz([dir('bin/'), ...bins(), file('../escape', 'x')]);
+/** A gzip bomb: a header declaring 1 GiB, then 8 MiB of zeros (compresses to a few KiB). */
+const bomb = () => gz(tar([...bins(), headerBlock({ name: 'data/huge', size: 1024 * 1024 * 1024 }), new Uint8Array(8 * 1024 * 1024)], false));
+
+describe('digest first: ARTIFACT_DIGEST_MISMATCH wins over anything the inspector saw', () => {
+  it('attack: a bundle breaking the archive rules, served for a good release → ARTIFACT_DIGEST_MISMATCH (artifact step), never BUNDLE_INVALID', async () => {
+    const repo = new InstallRepo();
+    const r = repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    repo.files.set(r.artifactUrl, escaping());
+    await expectRefusal(install(repo, repo.publish()), 'ARTIFACT_DIGEST_MISMATCH', 'artifact');
+  });
+
+  it('honest variant: the same bundle published under its own digest → BUNDLE_INVALID in the runner step', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0', artifact: escaping() });
+    await expectRefusal(install(repo, repo.publish()), 'BUNDLE_INVALID', 'runner');
+  });
+
+  it('attack: a gzip bomb served for a good release → ARTIFACT_DIGEST_MISMATCH; the inspector stops at the header (bounded)', async () => {
+    const repo = new InstallRepo();
+    const r = repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    repo.files.set(r.artifactUrl, bomb());
+    await expectRefusal(install(repo, repo.publish()), 'ARTIFACT_DIGEST_MISMATCH', 'artifact');
+  });
+
+  it('honest variant: the bomb under its own digest → BUNDLE_TOO_LARGE in the runner step', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0', artifact: bomb() });
+    await expectRefusal(install(repo, repo.publish()), 'BUNDLE_TOO_LARGE', 'runner');
+  });
+
+  it('attack: a flipped byte in the gzip stream of a good bundle → ARTIFACT_DIGEST_MISMATCH, not the gzip error the inspector hit', async () => {
+    const repo = new InstallRepo();
+    const r = repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const bad = Uint8Array.from(r.artifact);
+    bad[20]! ^= 0xff; // inside the deflate data: the inspector fails on it
+    repo.files.set(r.artifactUrl, bad);
+    await expectRefusal(install(repo, repo.publish()), 'ARTIFACT_DIGEST_MISMATCH', 'artifact');
+  });
+
+  it('a download that breaks mid-stream → FETCH_FAILED (artifact step); the inspector is stopped, nothing placed', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const inner = repo.fetcher({ chunkSize: 64 });
+    const fetcher: InstallFetcher = {
+      async fetch(url: string, req: FetchRequest): Promise<FetchedBody> {
+        const res = await inner.fetch(url, req);
+        if (req.purpose !== 'artifact') return res;
+        return {
+          ...res,
+          body: (async function* () {
+            let n = 0;
+            for await (const c of res.body) {
+              if (++n > 3) throw fetchError('FETCH_FAILED', 'connection reset after 3 chunks');
+              yield c;
+            }
+          })(),
+        };
+      },
+    };
+    await expectRefusal(install(repo, repo.publish(), { fetcher }), 'FETCH_FAILED', 'artifact');
+  });
+});
+
+describe('one pass', () => {
+  it('a v2 system bundle is read once: the spool is never replayed, and the runner step reports what the inspector found', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    let replays = 0;
+    const spool = (): ArtifactSpool => {
+      const s = createMemorySpool();
+      return { ...s, write: s.write, finish: s.finish, discard: s.discard, read: () => (replays++, s.read()), get size() { return s.size; } };
+    };
+    const r = await verifyInstall({ indexBytes: repo.publish(), policy: policyFrom(policyDoc()), pluginId: 'acme.hello', fetcher: repo.fetcher({ chunkSize: 100 }), codec: nodeBundleCodec, now: NOW, spool });
+    expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+    expect(replays).toBe(0);
+    expect(r.steps.find((s) => s.step === 'runner')!.detail).toContain('bundle: 2 file(s)');
+    if (r.ok) await r.candidate.artifact.discard();
+  });
+
+  it('a wasm bundle still reads its module after the pass (the spool is replayed for it)', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0', type: 'wasm' });
+    let replays = 0;
+    const spool = (): ArtifactSpool => {
+      const s = createMemorySpool();
+      return { ...s, write: s.write, finish: s.finish, discard: s.discard, read: () => (replays++, s.read()), get size() { return s.size; } };
+    };
+    const r = await verifyInstall({ indexBytes: repo.publish(), policy: policyFrom(policyDoc()), pluginId: 'acme.hello', fetcher: repo.fetcher(), codec: nodeBundleCodec, now: NOW, spool });
+    expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+    expect(replays).toBe(1);
+  });
+
+  it('timings: every step that ran and the artifact phases, in ms; runInstall adds its own phases and the total', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const report = await install(repo, repo.publish());
+    expect(report.result.ok).toBe(true);
+    const t = report.timings;
+    for (const k of ['lock', 'index', 'manifest', 'artifact', 'artifact_download', 'artifact_hash', 'artifact_spool_wait', 'artifact_inspect_queue_wait', 'artifact_fsync', 'artifact_inspect_wait', 'runner', 'decision', 'placement', 'audit', 'total']) {
+      expect(typeof t[k], k).toBe('number');
+      expect(t[k]!, k).toBeGreaterThanOrEqual(0);
+    }
+    expect(t.total!).toBeGreaterThanOrEqual(t.artifact!);
+  });
+
+  it('timings of a refusal stop at the failing step', async () => {
+    const repo = new InstallRepo();
+    const r = repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    repo.files.set(r.artifactUrl, escaping());
+    const report = await install(repo, repo.publish());
+    expect(report.result.ok).toBe(false);
+    expect(typeof report.timings.artifact).toBe('number');
+    expect(report.timings.runner).toBeUndefined();
+  });
+});
+
+describe('createChunkChannel', () => {
+  const bytes = (n: number, v = 1) => new Uint8Array(n).fill(v);
+
+  it('delivers chunks in order, by reference, then ends', async () => {
+    const ch = createChunkChannel(100);
+    const a = bytes(3, 1);
+    const b = bytes(2, 2);
+    expect(ch.push(a)).toBeUndefined();
+    expect(ch.push(b)).toBeUndefined();
+    ch.end();
+    const got: Uint8Array[] = [];
+    for await (const c of ch) got.push(c);
+    expect(got).toEqual([a, b]);
+    expect(got[0]).toBe(a);
+  });
+
+  it('back pressure: over the bound push returns a promise that resolves once half is taken', async () => {
+    const ch = createChunkChannel(10);
+    expect(ch.push(bytes(6))).toBeUndefined();
+    const wait = ch.push(bytes(6));
+    expect(wait).toBeInstanceOf(Promise);
+    let released = false;
+    void wait!.then(() => (released = true));
+    const it = ch[Symbol.asyncIterator]();
+    await it.next(); // 6 left: above the low-water mark of 5
+    await Promise.resolve();
+    expect(released).toBe(false);
+    await it.next(); // 0 left
+    await wait;
+    expect(released).toBe(true);
+    expect(ch.queuedBytes).toBe(0);
+  });
+
+  it('a consumer that stops early: later pushes are dropped and never block', async () => {
+    const ch = createChunkChannel(4);
+    const it = ch[Symbol.asyncIterator]();
+    const wait = ch.push(bytes(8));
+    await it.return!();
+    await wait; // released by the stop
+    expect(ch.push(bytes(100))).toBeUndefined();
+    expect(ch.queuedBytes).toBe(0);
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('fail: the consumer waiting for a chunk rejects with the error; a queue is dropped', async () => {
+    const ch = createChunkChannel(100);
+    const it = ch[Symbol.asyncIterator]();
+    const pending = it.next();
+    ch.fail(new Error('download stopped'));
+    await expect(pending).rejects.toThrow('download stopped');
+    expect(() => ch.push(bytes(1))).toThrow('push after end');
+  });
+
+  it('one consumer only', () => {
+    const ch = createChunkChannel(1);
+    ch[Symbol.asyncIterator]();
+    expect(() => ch[Symbol.asyncIterator]()).toThrow('one consumer only');
+  });
+});
