@@ -19,11 +19,17 @@
  * 5. `lattice-index repo verify` from `1.root.json`: the whole repository,
  *    every target, as a client would see it.
  *
- * `node scripts/ci-repo.mjs deploy` — the Pages deploy: copies the committed
- * metadata into `site/dist/repository/`, writes the target files from the
- * entry files there (`repo publish --targets-only`: no key; it refuses when
- * the signed metadata does not list exactly those targets) and verifies the
- * result. Pages then serves v1 (`/plugins.json`) and v2 (`/repository/`).
+ * `node scripts/ci-repo.mjs deploy` — the Pages deploy: when the repository
+ * is initialised, checks the committed `1.root.json` against
+ * LATTICE_REPO_ROOT_SHA256 first (the pages pin it: a wrong root never
+ * reaches a visitor), builds the catalog (`scripts/start.mjs --no-serve`)
+ * with LATTICE_SITE_REPOSITORY_ROOT naming that root — plugin and publisher
+ * pages then verify their targets through TUF in the browser — copies the
+ * committed metadata into `site/dist/repository/`, writes the target files
+ * from the entry files there (`repo publish --targets-only`: no key; it
+ * refuses when the signed metadata does not list exactly those targets) and
+ * verifies the result. Pages then serves v1 (`/plugins.json`) and v2
+ * (`/repository/`). Without a repository it builds the v1 catalog only.
  *
  * Environment: LATTICE_REPO_ONLINE_SEED (secret, base64 seed),
  * LATTICE_REPO_ROOT_SHA256 (variable), optional
@@ -87,14 +93,23 @@ function publish() {
   cli(['repo', 'verify', '--repo', 'repository', '--root', 'repository/metadata/1.root.json']);
 }
 
+function buildSite(env) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/start.mjs'), '--no-serve'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
 function deploy() {
   const repo = path.join(ROOT, 'repository');
-  if (!existsSync(path.join(repo, 'metadata/1.root.json'))) {
+  const root = path.join(repo, 'metadata/1.root.json');
+  if (!existsSync(root)) {
     process.stdout.write('ci-repo: repository v2 is not initialised; the catalog deploys without /repository/\n');
+    buildSite({});
     return;
   }
+  checkPin(repo);
+  buildSite({ LATTICE_SITE_REPOSITORY_ROOT: root });
   const out = path.join(ROOT, 'site/dist/repository');
-  if (!existsSync(path.join(ROOT, 'site/dist'))) fail('site/dist is missing: build the catalog first (npm run site:build)');
+  if (!existsSync(path.join(ROOT, 'site/dist'))) fail('site/dist is missing: the catalog build wrote nothing');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   cpSync(path.join(repo, 'metadata'), path.join(out, 'metadata'), { recursive: true });

@@ -19,6 +19,8 @@ var CODEOWNERS_MAX_BYTES = 1 * MiB;
 var REPO_SNAPSHOT_MAX_BYTES = 4 * MiB;
 var REPO_TARGETS_MAX_BYTES = 8 * MiB;
 var REPO_ENTRY_TARGET_MAX_BYTES = 8 * MiB;
+var DESCRIPTION_MD_MAX_BYTES = 16384;
+var NOTES_MD_MAX_BYTES = 4096;
 
 // src/core/json/strict.ts
 var DEFAULT_JSON_LIMITS = Object.freeze({
@@ -682,6 +684,40 @@ function isAlphaPrerelease(version) {
   return ALPHA_RE.test(version);
 }
 var ALPHA_RE = /-alpha(?:[.-]|$)/i;
+function goTrimSpace(s) {
+  let start = 0;
+  let end = s.length;
+  while (start < end && GO_SPACE.has(s.charCodeAt(start))) start++;
+  while (end > start && GO_SPACE.has(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
+var GO_SPACE = /* @__PURE__ */ new Set([
+  9,
+  10,
+  11,
+  12,
+  13,
+  32,
+  133,
+  160,
+  5760,
+  8192,
+  8193,
+  8194,
+  8195,
+  8196,
+  8197,
+  8198,
+  8199,
+  8200,
+  8201,
+  8202,
+  8232,
+  8233,
+  8239,
+  8287,
+  12288
+]);
 function isRFC3339UTC(s) {
   if (typeof s !== "string") return false;
   const n = s.length;
@@ -724,6 +760,32 @@ function isHttpsUrl(s) {
 }
 var GITHUB_OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/;
 var MAX_GITHUB_OWNERS = 10;
+function utf8ByteLength(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) n += 1;
+    else if (c < 2048) n += 2;
+    else if (c >= 55296 && c <= 56319 && i + 1 < s.length && (s.charCodeAt(i + 1) & 64512) === 56320) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+function markdownTextProblem(s, maxBytes) {
+  if (typeof s !== "string") return "is not a string";
+  if (goTrimSpace(s) === "") return "is empty or blank";
+  const bytes = utf8ByteLength(s);
+  if (bytes > maxBytes) return `is ${bytes} bytes of UTF-8, over the limit of ${maxBytes}`;
+  const m = MARKDOWN_CONTROL_RE.exec(s);
+  if (m !== null) {
+    const line = s.slice(0, m.index).split("\n").length;
+    return `contains control character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} on line ${line}`;
+  }
+  return null;
+}
+var MARKDOWN_CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 // src/core/base64.ts
 var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -1570,8 +1632,8 @@ var MAX_LICENSE_LENGTH = 64;
 var INDEX_MEMBERS = "schema, generated_at, status, generation, expires_at, server_versions, publishers, plugins, revocations, signatures";
 var PUBLISHER_MEMBERS = "id, name, public_key_ed25519, key_history, homepage, github_owners";
 var KEY_HISTORY_MEMBERS = "public_key_ed25519, valid_from, valid_until, rotation_signature_ed25519";
-var PLUGIN_MEMBERS = "id, name, publisher, type, summary, latest, channels, capabilities, releases, homepage, repository, license, tags";
-var RELEASE_MEMBERS = "version, channel, capabilities, manifest_url, artifact_url, artifact_sha256, signature_ed25519, published_at, manifest_sha256, stored_manifest, loads_on";
+var PLUGIN_MEMBERS = "id, name, publisher, type, summary, latest, channels, capabilities, releases, homepage, repository, license, tags, description_md";
+var RELEASE_MEMBERS = "version, channel, capabilities, manifest_url, artifact_url, artifact_sha256, signature_ed25519, published_at, manifest_sha256, stored_manifest, loads_on, notes_md";
 var SIGNATURE_MEMBERS = "publisher, keyid, signature_ed25519";
 var REVOCATIONS_MEMBERS = "releases, artifacts, keys";
 var REVOKED_RELEASE_MEMBERS = "plugin, version, reason, revoked_at";
@@ -1893,6 +1955,11 @@ function validatePlugin(out, plugin, i, pluginIds, publisherIds, profile, server
   }
   const tags = plugin.tags;
   if (tags !== void 0) validateTags(out, tags, i, idText);
+  const description = plugin.description_md;
+  if (description !== void 0) {
+    const problem = markdownTextProblem(description, DESCRIPTION_MD_MAX_BYTES);
+    if (problem !== null) add(out, `/plugins/${i}/description_md`, "PLUGIN_DESCRIPTION_INVALID", `plugin ${idText} description_md must be non-blank Markdown text of at most ${DESCRIPTION_MD_MAX_BYTES} UTF-8 bytes with no control character but tab and line feed; it ${problem}`);
+  }
   for (const k in plugin) {
     if (!isPluginMember(k)) unknownMember(out, `/plugins/${i}`, k, `plugin ${idText}`, PLUGIN_MEMBERS);
   }
@@ -1964,6 +2031,11 @@ function validateRelease(out, release, i, j, idText, multiChannel, releases, cha
   const manifestSha = release.manifest_sha256;
   if (manifestSha !== void 0 && (typeof manifestSha !== "string" || !SHA256_HEX_RE.test(manifestSha))) {
     add(out, `/plugins/${i}/releases/${j}/manifest_sha256`, "RELEASE_MANIFEST_SHA256_INVALID", `plugin ${idText} release ${versionText} manifest_sha256 must be 64 lowercase hex digits, found ${describe2(manifestSha)}`);
+  }
+  const notes = release.notes_md;
+  if (notes !== void 0) {
+    const problem = markdownTextProblem(notes, NOTES_MD_MAX_BYTES);
+    if (problem !== null) add(out, `/plugins/${i}/releases/${j}/notes_md`, "RELEASE_NOTES_INVALID", `plugin ${idText} release ${versionText} notes_md must be non-blank Markdown text of at most ${NOTES_MD_MAX_BYTES} UTF-8 bytes with no control character but tab and line feed; it ${problem}`);
   }
   for (const k in release) {
     if (!isReleaseMember(k)) unknownMember(out, `/plugins/${i}/releases/${j}`, k, `plugin ${idText} release ${versionText}`, RELEASE_MEMBERS);
@@ -2273,6 +2345,7 @@ function isPluginMember(k) {
     case "repository":
     case "license":
     case "tags":
+    case "description_md":
       return true;
     default:
       return false;
@@ -2291,6 +2364,7 @@ function isReleaseMember(k) {
     case "manifest_sha256":
     case "stored_manifest":
     case "loads_on":
+    case "notes_md":
       return true;
     default:
       return false;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { InputError, VerificationError } from '../core/errors.js';
 import { LOCAL_ARTIFACT_MAX_BYTES, MANIFEST_MAX_BYTES } from '../core/limits.js';
 import { isRFC3339UTC } from '../core/rules.js';
+import { sha256Hex } from '../crypto/index.js';
 import { decodeManifest, type Manifest } from '../domain/manifest/index.js';
 import { MAX_INSTALL_POLICY_BYTES, parseInstallPolicy, type InstallPolicy } from '../domain/install/policy.js';
 import type { InstallStep } from '../domain/install/pipeline.js';
@@ -88,7 +89,7 @@ export async function hashArtifactFile(file: string): Promise<string> {
  * @returns the policy and its directory.
  * @throws {InputError} unreadable or not strict JSON; the policy's `INSTALL_POLICY_INVALID`.
  */
-export async function loadInstallPolicy(file: string): Promise<{ policy: InstallPolicy; policyDir: string }> {
+export async function loadInstallPolicy(file: string): Promise<{ policy: InstallPolicy; policyDir: string; policySha256: string }> {
   const bytes = await readFileBounded(file, MAX_INSTALL_POLICY_BYTES, 'install policy');
   const r = parseInstallPolicy(bytes);
   if (!r.ok) {
@@ -96,7 +97,7 @@ export async function loadInstallPolicy(file: string): Promise<{ policy: Install
     for (const p of r.problems.slice(1)) err(`${file}: ${p.instancePath || '/'}: ${p.message}`);
     throw r.error;
   }
-  return { policy: r.policy, policyDir: path.dirname(path.resolve(file)) };
+  return { policy: r.policy, policyDir: path.dirname(path.resolve(file)), policySha256: sha256Hex(bytes) };
 }
 
 /**

@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   INDEX_ROLLBACK: 'the index generation is lower than the stored one',
   INDEX_GENERATION_REUSED: 'the index generation equals the stored one but the signed content differs',
   INDEX_STATE_INVALID: 'the rollback state file is unreadable or malformed',
+  INDEX_CHANGED: "the catalog's browser check: the served index or repository target verifies, but is not the one the page was built from",
   KEY_ROTATION_INVALID: 'a publisher key rotation statement is missing or not signed by the previous key',
   KEY_REVOKED: 'a key is on the revocation list',
 
@@ -102,6 +103,12 @@ export const ERROR_CODES = {
   APPROVAL_REQUIRED: 'the operator did not approve the capabilities',
   PLACEMENT_FAILED: 'the plugin could not be placed atomically',
   PLUGIN_DIR_LOCKED: 'another run holds the plugin directory lock past the bounded wait',
+  ESCALATION_NOT_APPROVED: 'an upgrade asks for more than the installed release (new capabilities, a higher risk tier, new host access, another runtime or type) and --yes alone does not approve that: add --approve-escalation or answer the prompt',
+  PLUGIN_NOT_INSTALLED: 'the plugin is not installed in the plugin directory',
+  UPGRADE_NOT_NEWER: 'the release the upgrade would install is not newer than the installed one',
+  ROLLBACK_NOTHING_KEPT: 'no previous release of the plugin is kept to roll back to',
+  REMOVE_HAS_DEPENDENTS: 'another installed plugin requires the plugin (give --force to remove it anyway)',
+  AUDIT_PROBLEMS: 'audit found installed plugins that are revoked, untrusted, modified on disk, not approved or not in the index, or the index is not current',
 
   // ---- repository v2: TUF metadata and the client workflow (domain/repository)
   REPO_METADATA_INVALID: 'a TUF metadata file is not well-formed metadata of the expected role (type, version, expiry, keys, signatures list)',

@@ -1,7 +1,8 @@
 /**
  * `@latticenet/plugin-index/core` — pure, synchronous, dependency-free rules:
  * strict JSON, RFC 8785, capability tables, ids and versions, base64, URL
- * hygiene and index validation. Runs unchanged in Node and browsers.
+ * hygiene, index validation and the catalog Markdown renderer. Runs
+ * unchanged in Node and browsers.
  * @module
  */
 export * from './errors.js';
@@ -19,3 +20,4 @@ export * from './index/stored-manifest.js';
 export * from './version-range.js';
 export { goQuote } from './go-quote.js';
 export { goPathClean } from './go-path.js';
+export * from './markdown.js';

@@ -43,3 +43,16 @@ export const REPO_MAX_ROOT_ROTATIONS = 256;
 export const REPO_MAX_DELEGATIONS = 32;
 /** Repository v2: largest Lattice document target (a plugin with its publisher and revocations). */
 export const REPO_ENTRY_TARGET_MAX_BYTES = 8 * MiB;
+
+/**
+ * A plugin's `description_md` (docs/FORMAT.md "Plugin"): the long description
+ * the catalog renders as Markdown. 16 KiB of UTF-8 is a long README's worth;
+ * the cap bounds the index (every byte is signed and downloaded by v1
+ * clients) and the renderer's work.
+ */
+export const DESCRIPTION_MD_MAX_BYTES = 16_384;
+/**
+ * A release's `notes_md` (docs/FORMAT.md "Release"): what changed, as
+ * Markdown. Notes are immutable once published, so they stay short.
+ */
+export const NOTES_MD_MAX_BYTES = 4_096;

@@ -171,6 +171,32 @@ export function isHttpsUrl(s: unknown): s is string {
 }
 
 /**
+ * A link target inside catalog Markdown (`description_md`, `notes_md`,
+ * src/core/markdown.ts): `https:` with a written-out host, no userinfo, no
+ * whitespace, backslash or control character, at most 2048 characters.
+ * Unlike {@link isHttpsUrl} a query and a fragment are allowed (documentation
+ * links need them); every other scheme (`javascript:`, `data:`, `http:`,
+ * `mailto:`) and every relative link is refused, so a description can only
+ * send a reader to another HTTPS site, never run script or reach the catalog's
+ * own origin with a crafted path.
+ * @example isMarkdownLinkUrl('https://docs.example/guide?x=1#setup') // true
+ * @example isMarkdownLinkUrl('javascript:alert(1)') // false
+ */
+export function isMarkdownLinkUrl(s: unknown): s is string {
+  if (typeof s !== 'string' || s.length > 2048) return false;
+  if (/[\s\\\u0000-\u001f\u007f]/.test(s)) return false;
+  // Lowercase scheme and a written-out authority (WHATWG would turn `https:/x` into host `x`).
+  if (!/^https:\/\/[^/?#]/.test(s)) return false;
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return false;
+  }
+  return u.protocol === 'https:' && u.hostname !== '' && u.username === '' && u.password === '';
+}
+
+/**
  * The upstream URL test exactly (interop §E.2 rule 28), kept for parity
  * checks: a bare `?` or `#` passes it.
  */
@@ -193,3 +219,50 @@ export function isHttpsUrlUpstream(s: unknown): boolean {
 export const GITHUB_OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/;
 /** Most GitHub owners one publisher may list. */
 export const MAX_GITHUB_OWNERS = 10;
+
+/**
+ * UTF-8 byte length of a string without encoding it (lone surrogates count
+ * as the 3 bytes of U+FFFD, as `TextEncoder` writes them).
+ * @example utf8ByteLength('é') // 2
+ */
+export function utf8ByteLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * The text rule of catalog Markdown members (`description_md`, `notes_md`;
+ * docs/FORMAT.md): a non-blank string of at most `maxBytes` UTF-8 bytes whose
+ * only control characters are tab and line feed (no CR: entry files are
+ * written with `\n`; no NUL, escape or other C0/DEL character a terminal or
+ * a diff would hide). The renderer (src/core/markdown.ts) and the index
+ * validator both apply it.
+ * @param s - the member's value (any JSON value).
+ * @param maxBytes - the member's cap (src/core/limits.ts).
+ * @returns `null` when the text is acceptable, otherwise what is wrong, in words.
+ * @example markdownTextProblem('# Hi\n', 4096) // null
+ * @example markdownTextProblem('a\rb', 4096) // 'contains control character U+000D on line 1'
+ */
+export function markdownTextProblem(s: unknown, maxBytes: number): string | null {
+  if (typeof s !== 'string') return 'is not a string';
+  if (goTrimSpace(s) === '') return 'is empty or blank';
+  const bytes = utf8ByteLength(s);
+  if (bytes > maxBytes) return `is ${bytes} bytes of UTF-8, over the limit of ${maxBytes}`;
+  const m = MARKDOWN_CONTROL_RE.exec(s);
+  if (m !== null) {
+    const line = s.slice(0, m.index).split('\n').length;
+    return `contains control character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} on line ${line}`;
+  }
+  return null;
+}
+// eslint-disable-next-line no-control-regex
+const MARKDOWN_CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f]/;

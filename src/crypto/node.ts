@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { createHash, createPublicKey, verify as opensslVerify } from 'node:crypto';
+import { createHash, createPublicKey, verify as opensslVerify, type KeyObject } from 'node:crypto';
 import { assertBytes } from './bytes.js';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from './ed25519.js';
 import { createSha256With, type Sha256Stream } from './sha256.js';
@@ -83,6 +83,18 @@ function isCanonicalScalarLE(s: Uint8Array): boolean {
  * ```
  */
 export function verifyEd25519Node(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  return verifyNode(publicKey, message, signature, importKey);
+}
+
+/** Import a raw 32-byte Ed25519 key as an OpenSSL key object (SPKI DER). */
+function importKey(publicKey: Uint8Array): KeyObject {
+  const spki = new Uint8Array(ED25519_SPKI_PREFIX.length + ED25519_PUBLIC_KEY_LENGTH);
+  spki.set(ED25519_SPKI_PREFIX, 0);
+  spki.set(publicKey, ED25519_SPKI_PREFIX.length);
+  return createPublicKey({ key: Buffer.from(spki.buffer), format: 'der', type: 'spki' });
+}
+
+function verifyNode(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, keyOf: (publicKey: Uint8Array) => KeyObject): boolean {
   assertBytes(publicKey, 'publicKey');
   assertBytes(message, 'message');
   assertBytes(signature, 'signature');
@@ -90,17 +102,40 @@ export function verifyEd25519Node(publicKey: Uint8Array, message: Uint8Array, si
   if (publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) return false;
   if (signature.length !== ED25519_SIGNATURE_LENGTH) return false;
   if (!isCanonicalScalarLE(signature.subarray(32, 64))) return false;
-  // Steps 3–6 in OpenSSL: import the raw key as SPKI DER, then Ed25519
-  // verify (algorithm `null`: Ed25519 pure, no prehash).
+  // Steps 3–6 in OpenSSL: the raw key as SPKI DER, then Ed25519 verify
+  // (algorithm `null`: Ed25519 pure, no prehash).
   try {
-    const spki = new Uint8Array(ED25519_SPKI_PREFIX.length + ED25519_PUBLIC_KEY_LENGTH);
-    spki.set(ED25519_SPKI_PREFIX, 0);
-    spki.set(publicKey, ED25519_SPKI_PREFIX.length);
-    const key = createPublicKey({ key: Buffer.from(spki.buffer), format: 'der', type: 'spki' });
-    return opensslVerify(null, message, key, signature) === true;
+    return opensslVerify(null, message, keyOf(publicKey), signature) === true;
   } catch {
     return false;
   }
+}
+
+/**
+ * {@link verifyEd25519Node} for many signatures under few keys (an
+ * operator's installed plugins): the same checks and verdicts, with each
+ * key imported into OpenSSL once. Importing costs about as much as a
+ * verification; the cache holds public keys only.
+ *
+ * @returns a verifier with the contract of {@link verifyEd25519Node}.
+ * @example
+ * ```ts
+ * const verify = createEd25519NodeVerifier();
+ * const ok = manifests.every((m) => verify(key, m.payload, m.signature));
+ * ```
+ */
+export function createEd25519NodeVerifier(): (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean {
+  const keys = new Map<string, KeyObject>();
+  const keyOf = (publicKey: Uint8Array): KeyObject => {
+    const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex');
+    let k = keys.get(id);
+    if (k === undefined) {
+      k = importKey(publicKey);
+      keys.set(id, k);
+    }
+    return k;
+  };
+  return (publicKey, message, signature) => verifyNode(publicKey, message, signature, keyOf);
 }
 
 /**

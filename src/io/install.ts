@@ -23,7 +23,12 @@
  * 6. Only when every step passed **and** the operator approved is the stage
  *    committed; otherwise it is removed, and the plugin directory is exactly
  *    as before.
- * 7. Every outcome but a dry run is appended to the audit log.
+ * 7. Every outcome but a dry run is appended to the audit log — with the
+ *    policy's digest (`policySha256`) and what the approval saw
+ *    (`auditExtra`: the version replaced, the escalation diff and whether it
+ *    was approved), under the event family `auditEvent` (`plugin.upgrade`
+ *    for `upgrade`). A replaced installation is kept for `rollback`
+ *    (./placement.ts).
  *
  * @module
  */
@@ -34,9 +39,8 @@ import { InputError, PolicyError, VerificationError, type LatticeIndexError } fr
 import { formatRFC3339UTC } from '../core/rules.js';
 import type { ReleaseChannel } from '../core/index/types.js';
 import type { IndexState } from '../domain/index/state.js';
-import { verifyInstall, type InstallIndexSource, type InstallTimings, type StoredManifestReader, type VerifyInstallResult } from '../domain/install/pipeline.js';
+import { verifyInstall, type ApproveCallback, type InstallIndexSource, type InstallTimings, type StoredManifestReader, type VerifyInstallResult } from '../domain/install/pipeline.js';
 import type { HostProfile, InstallPolicy } from '../domain/install/policy.js';
-import type { ApprovalSummary } from '../domain/install/summary.js';
 import { fetchError, type FetchPurpose, type InstallFetcher } from '../domain/install/transport.js';
 import { appendAuditRecord } from './audit-log.js';
 import { nodeBundleCodec } from './bundle.js';
@@ -66,8 +70,18 @@ export interface RunInstallOptions {
   now: number;
   /** Verify everything, write nothing (no state, no placement, no audit record). */
   dryRun?: boolean;
-  /** Asked with the summary after step 7; omit only with `dryRun`. */
-  approve?: (summary: ApprovalSummary) => boolean | Promise<boolean>;
+  /**
+   * Asked with the summary and the verified candidate manifest after step 7
+   * (an upgrade diffs it against the installed release); may refuse with a
+   * coded PolicyError. Omit only with `dryRun`.
+   */
+  approve?: ApproveCallback;
+  /** SHA-256 of the policy file, recorded with every approval (what the decision was judged under). */
+  policySha256?: string;
+  /** The audit event family (default `plugin.install`; `upgrade` uses `plugin.upgrade`): `<event>`, `<event>.refused`, `<event>.failed`. */
+  auditEvent?: string;
+  /** Extra members of the audit record, asked for when it is written (e.g. the escalation diff the approval saw). */
+  auditExtra?: () => Record<string, unknown>;
   /** How the approval was given, for the audit record (`tty`, `--yes`). */
   approvedBy?: string;
   onProgress?: (purpose: FetchPurpose, received: number, total: number | undefined) => void;
@@ -313,14 +327,24 @@ async function audit(opts: RunInstallOptions, auditPath: string, result: VerifyI
   // An index that is not even strict JSON is unreadable input (the CLI exits 2), not a
   // refusal of a candidate: nothing is recorded, like any other unreadable input.
   if (!result.ok && result.error.code.startsWith('JSON_')) return;
-  const base = { time: formatRFC3339UTC(opts.now), plugin: opts.pluginId, ...(opts.version !== undefined ? { pinned_version: opts.version } : {}), channel: opts.channel ?? 'stable', index: opts.indexSource ?? opts.index!.label };
+  const event = opts.auditEvent ?? 'plugin.install';
+  const base = {
+    time: formatRFC3339UTC(opts.now),
+    plugin: opts.pluginId,
+    ...(opts.version !== undefined ? { pinned_version: opts.version } : {}),
+    channel: opts.channel ?? 'stable',
+    index: opts.indexSource ?? opts.index!.label,
+    ...(opts.policySha256 !== undefined ? { policy_sha256: opts.policySha256 } : {}),
+    ...(opts.auditExtra?.() ?? {}),
+  };
   if (result.ok) {
     const c = result.candidate;
     const placed = report.placed !== undefined;
+    const placedOutcome = event === 'plugin.upgrade' ? 'upgraded' : report.placed?.replaced ? 'replaced' : 'installed';
     await appendAuditRecord(auditPath, {
       ...base,
-      event: placed ? 'plugin.install' : 'plugin.install.failed',
-      outcome: placed ? (report.placed!.replaced ? 'replaced' : 'installed') : 'placement-failed',
+      event: placed ? event : `${event}.failed`,
+      outcome: placed ? placedOutcome : 'placement-failed',
       ...(report.placementError ? { code: report.placementError.code, message: report.placementError.message } : {}),
       version: c.release.version,
       publisher: c.plugin.publisher,
@@ -339,7 +363,7 @@ async function audit(opts: RunInstallOptions, auditPath: string, result: VerifyI
     const failed = result.steps.filter((s) => !s.ok).pop();
     await appendAuditRecord(auditPath, {
       ...base,
-      event: 'plugin.install.refused',
+      event: `${event}.refused`,
       outcome: 'refused',
       step: failed?.step ?? 'index',
       code: result.error.code,

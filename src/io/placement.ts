@@ -11,8 +11,10 @@
  * 2. {@link PluginStage.commit}: `manifest.json` is written (O_EXCL, fsync),
  *    the stage directory is fsynced, then renamed to `<dir>/<id>.plugin`.
  *    An existing installation is first renamed aside to
- *    `<dir>/.retired-<random>-<id>` and removed only after the new one is in
- *    place; if the second rename fails, the old one is renamed back.
+ *    `<dir>/.retired-<random>-<id>`; after the new one is in place it is
+ *    kept as `<dir>/.lattice-keep/<id>/previous/` (replacing an older kept
+ *    release) for a one-step `rollback`; if the second rename fails, the old
+ *    one is renamed back.
  * 3. {@link PluginStage.abort} removes the stage (every refusal path).
  *
  * Crash safety: `<dir>/<id>.plugin` only ever appears by `rename(2)` of a
@@ -21,8 +23,8 @@
  * replacement) the old one parked under `.retired-…` — never a partial
  * `<id>.plugin`. {@link recoverPluginDir} runs before every install: it
  * renames a parked installation back when its `<id>.plugin` is missing,
- * removes a parked one whose replacement completed, and removes leftover
- * stages.
+ * keeps a parked one whose replacement completed, removes leftover stages,
+ * the keep's trash and the kept releases of plugins no longer installed.
  *
  * Window to know about: between writing `manifest.json` into the stage and the
  * rename (a few syscalls), and between the two renames of a replacement, a
@@ -59,6 +61,17 @@ export const PLUGIN_DIR_SUFFIX = '.plugin';
 export const MANIFEST_FILE = 'manifest.json';
 /** Name of the artifact file (interop §D.7: fixed; the manifest never names it). */
 export const ARTIFACT_FILE = 'artifact';
+/**
+ * Where replaced releases are kept for `rollback`: `<dir>/.lattice-keep/<id>/previous/`.
+ * The server loads every direct sub-directory of `<dir>` (interop §D.7): it
+ * finds no `manifest.json` in `.lattice-keep` itself and skips it (one
+ * `plugin.rejected` record at startup); the kept releases one level further
+ * down are never loaded.
+ */
+export const KEEP_DIR = '.lattice-keep';
+/** The kept previous release inside `<dir>/.lattice-keep/<id>/`. */
+export const PREVIOUS_DIR = 'previous';
+const TRASH_PREFIX = '.trash-';
 
 const WRITE_BATCH = 1024 * 1024;
 /** While the artifact streams, the bytes written so far are flushed to disk (`fdatasync`, in the background) every this many bytes, so the fsync after the last byte has little left to do. */
@@ -70,6 +83,10 @@ export interface PlacementHooks {
   beforeRename?: () => void | Promise<void>;
   /** After an old installation was parked, before the new one is renamed in. */
   afterRetire?: () => void | Promise<void>;
+  /** After the new one is in place, before the parked one is kept as the previous release. */
+  beforeKeep?: () => void | Promise<void>;
+  /** After an older kept release was moved to the trash, before the parked one replaces it. */
+  afterTrashPrevious?: () => void | Promise<void>;
 }
 
 /** What a commit did. */
@@ -203,7 +220,8 @@ export async function openPluginStage(pluginDir: string): Promise<PluginStage> {
         }
         throw e;
       }
-      if (retired !== undefined) await fs.rm(retired, { recursive: true, force: true }).catch(() => {});
+      // The replaced release is kept (for rollback); if that fails, the next run's recovery keeps it.
+      if (retired !== undefined) await keepRetired(pluginDir, pluginId, retired, hooks).catch(() => {});
       return { path: target, replaced: retired !== undefined };
     },
   };
@@ -354,14 +372,132 @@ export async function createFileSpool(file: string): Promise<ArtifactSpool> {
   };
 }
 
+/** `<dir>/.lattice-keep/<id>/previous`. */
+export function previousPath(pluginDir: string, pluginId: string): string {
+  return path.join(pluginDir, KEEP_DIR, pluginId, PREVIOUS_DIR);
+}
+
+async function mkdirPrivate(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
+/**
+ * Keep a parked (`.retired-…`) installation as the plugin's previous
+ * release: an older kept release is first renamed into the keep's trash,
+ * then the parked one is renamed to `previous`, then the trash is removed.
+ * Every step is one rename; recovery repeats whatever an interruption left
+ * undone.
+ */
+async function keepRetired(pluginDir: string, pluginId: string, retired: string, hooks: PlacementHooks = {}): Promise<void> {
+  await hooks.beforeKeep?.();
+  const keepRoot = path.join(pluginDir, KEEP_DIR);
+  const keep = path.join(keepRoot, pluginId);
+  await mkdirPrivate(keepRoot);
+  await mkdirPrivate(keep);
+  const previous = path.join(keep, PREVIOUS_DIR);
+  let trash: string | undefined;
+  if (await exists(previous)) {
+    trash = path.join(keep, `${TRASH_PREFIX}${rand()}`);
+    await fs.rename(previous, trash);
+    await hooks.afterTrashPrevious?.();
+  }
+  await fs.rename(retired, previous);
+  await syncDirectory(keep);
+  await syncDirectory(pluginDir);
+  if (trash !== undefined) await fs.rm(trash, { recursive: true, force: true });
+}
+
+/** Test hooks of {@link rollbackPlugin} and {@link removePlugin} (to simulate an interruption). */
+export interface OperationHooks extends PlacementHooks {
+  /** rollback: after the kept release is renamed into place, before the replaced one is kept. */
+  afterRestore?: () => void | Promise<void>;
+  /** remove: after `<id>.plugin` is renamed into the trash, before the kept releases are. */
+  afterUnplace?: () => void | Promise<void>;
+}
+
+/**
+ * One-step rollback: the kept previous release becomes `<dir>/<id>.plugin`
+ * and the release it replaces becomes the kept one (so a second rollback
+ * rolls forward). Two renames and the keep step; an interruption leaves
+ * either the state before (recovery puts the parked installation back) or
+ * after (recovery keeps it). The caller holds the directory's lock.
+ *
+ * @param pluginDir - the plugin directory.
+ * @param pluginId - an installed plugin with a kept previous release.
+ * @param hooks - test hooks.
+ * @returns the installation path.
+ * @throws {VerificationError} `PLACEMENT_FAILED` when a rename fails (the directory is as before).
+ */
+export async function rollbackPlugin(pluginDir: string, pluginId: string, hooks: OperationHooks = {}): Promise<string> {
+  if (!validPluginID(pluginId)) throw new TypeError(`rollbackPlugin: invalid plugin id ${JSON.stringify(pluginId)}`);
+  const target = path.join(pluginDir, `${pluginId}${PLUGIN_DIR_SUFFIX}`);
+  const previous = previousPath(pluginDir, pluginId);
+  const retired = path.join(pluginDir, `${RETIRED_PREFIX}${rand()}-${pluginId}`);
+  let parked = false;
+  try {
+    await fs.rename(target, retired);
+    parked = true;
+    await hooks.afterRetire?.();
+    await fs.rename(previous, target);
+    parked = false;
+    await syncDirectory(pluginDir);
+  } catch (e) {
+    if (parked) await fs.rename(retired, target).catch(() => {});
+    throw new VerificationError('PLACEMENT_FAILED', `rolling back ${pluginId} in ${pluginDir} failed: ${describeFsError(e)}; nothing was changed`);
+  }
+  await hooks.afterRestore?.();
+  await keepRetired(pluginDir, pluginId, retired, hooks).catch(() => {});
+  return target;
+}
+
+/**
+ * Remove an installed plugin: `<dir>/<id>.plugin` is renamed into the keep's
+ * trash (one rename: the server no longer sees it), then its kept releases
+ * follow, then the trash is removed. An interruption after the first rename
+ * is finished by recovery. The caller holds the directory's lock.
+ *
+ * @param pluginDir - the plugin directory.
+ * @param pluginId - an installed plugin.
+ * @param hooks - test hooks.
+ * @throws {VerificationError} `PLACEMENT_FAILED` when the first rename fails (nothing changed).
+ */
+export async function removePlugin(pluginDir: string, pluginId: string, hooks: OperationHooks = {}): Promise<void> {
+  if (!validPluginID(pluginId)) throw new TypeError(`removePlugin: invalid plugin id ${JSON.stringify(pluginId)}`);
+  const target = path.join(pluginDir, `${pluginId}${PLUGIN_DIR_SUFFIX}`);
+  const keepRoot = path.join(pluginDir, KEEP_DIR);
+  const trash = path.join(keepRoot, `${TRASH_PREFIX}${rand()}`);
+  try {
+    await mkdirPrivate(keepRoot);
+    await fs.rename(target, trash);
+    await syncDirectory(pluginDir);
+  } catch (e) {
+    throw new VerificationError('PLACEMENT_FAILED', `removing ${pluginId} from ${pluginDir} failed: ${describeFsError(e)}; nothing was changed`);
+  }
+  await hooks.afterUnplace?.();
+  const keep = path.join(keepRoot, pluginId);
+  if (await exists(keep)) {
+    const trash2 = path.join(keepRoot, `${TRASH_PREFIX}${rand()}`);
+    await fs.rename(keep, trash2);
+    await syncDirectory(keepRoot);
+    await fs.rm(trash2, { recursive: true, force: true });
+  }
+  await fs.rm(trash, { recursive: true, force: true });
+}
+
 /** What {@link recoverPluginDir} did. */
 export interface RecoveryReport {
   /** Leftover stages removed. */
   removedStages: string[];
   /** Parked installations renamed back (their replacement never landed). */
   restored: string[];
-  /** Parked installations removed (their replacement completed). */
+  /** Parked installations whose replacement completed, now kept as the previous release. */
   removedRetired: string[];
+  /** Keep-directory leftovers removed (trash, the kept releases of a plugin no longer installed). */
+  removedKept: string[];
 }
 
 /**
@@ -378,7 +514,7 @@ export interface RecoveryReport {
  */
 export async function recoverPluginDir(pluginDir: string): Promise<RecoveryReport> {
   await assertDirectory(pluginDir, 'plugin directory');
-  const report: RecoveryReport = { removedStages: [], restored: [], removedRetired: [] };
+  const report: RecoveryReport = { removedStages: [], restored: [], removedRetired: [], removedKept: [] };
   let names: string[];
   try {
     names = await fs.readdir(pluginDir);
@@ -402,7 +538,7 @@ export async function recoverPluginDir(pluginDir: string): Promise<RecoveryRepor
     if (m && validPluginID(m[1]!)) {
       const target = path.join(pluginDir, `${m[1]!}${PLUGIN_DIR_SUFFIX}`);
       if (await exists(target)) {
-        await fs.rm(full, { recursive: true, force: true });
+        await keepRetired(pluginDir, m[1]!, full);
         report.removedRetired.push(name);
       } else {
         await fs.rename(full, target);
@@ -410,6 +546,37 @@ export async function recoverPluginDir(pluginDir: string): Promise<RecoveryRepor
       }
     }
   }
-  if (report.removedStages.length + report.restored.length + report.removedRetired.length > 0) await syncDirectory(pluginDir);
+  await recoverKeepDir(pluginDir, report);
+  if (report.removedStages.length + report.restored.length + report.removedRetired.length + report.removedKept.length > 0) await syncDirectory(pluginDir);
   return report;
+}
+
+/** After the parked installations are settled: drop trash, and the kept releases of plugins no longer installed (an interrupted remove). */
+async function recoverKeepDir(pluginDir: string, report: RecoveryReport): Promise<void> {
+  const keepRoot = path.join(pluginDir, KEEP_DIR);
+  let names: string[];
+  try {
+    names = await fs.readdir(keepRoot);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new InputError('INPUT_UNREADABLE', `cannot list ${keepRoot}: ${describeFsError(e)}`);
+  }
+  for (const name of names.sort()) {
+    const full = path.join(keepRoot, name);
+    if (name.startsWith(TRASH_PREFIX) || !validPluginID(name)) {
+      await fs.rm(full, { recursive: true, force: true });
+      report.removedKept.push(`${KEEP_DIR}/${name}`);
+      continue;
+    }
+    if (!(await exists(path.join(pluginDir, `${name}${PLUGIN_DIR_SUFFIX}`)))) {
+      await fs.rm(full, { recursive: true, force: true });
+      report.removedKept.push(`${KEEP_DIR}/${name}`);
+      continue;
+    }
+    for (const inner of await fs.readdir(full)) {
+      if (inner === PREVIOUS_DIR) continue;
+      await fs.rm(path.join(full, inner), { recursive: true, force: true });
+      report.removedKept.push(`${KEEP_DIR}/${name}/${inner}`);
+    }
+  }
 }

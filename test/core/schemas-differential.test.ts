@@ -70,6 +70,8 @@ const MIXED_CODES = new Set<IndexProblemCode>([
   'RELEASE_STORED_MANIFEST_INVALID',
   // Version-id shape and uniqueness are structural; membership in server_versions and its order are not.
   'RELEASE_LOADS_ON_INVALID',
+  // Characters are structural (maxLength); UTF-8 bytes are not.
+  'PLUGIN_DESCRIPTION_INVALID', 'RELEASE_NOTES_INVALID',
 ]);
 
 const SCHEMA_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as noble from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { verifyEd25519 } from '../../src/crypto/index.js';
-import { verifyEd25519Node } from '../../src/crypto/node.js';
+import { createEd25519NodeVerifier, verifyEd25519Node } from '../../src/crypto/node.js';
 import {
   GO_VERDICT_COUNTS,
   allCases,
@@ -47,6 +47,8 @@ describe('vector corpus', () => {
 describe.each([
   ['verifyEd25519 (pure, noble primitives)', verifyEd25519 as Verifier],
   ['verifyEd25519Node (node:crypto / OpenSSL)', verifyEd25519Node as Verifier],
+  // One verifier for every case: keys repeat across cases, so the key cache is exercised too.
+  ['createEd25519NodeVerifier (OpenSSL, keys imported once)', createEd25519NodeVerifier() as Verifier],
 ])('%s gives Go crypto/ed25519 verdicts', (_name, verify) => {
   it('on all 914 CCTV cases', () => {
     // Source: C2SP/CCTV ed25519/ed25519vectors.json @ 1e3d2860 (every case).

@@ -110,7 +110,14 @@ describe('a good install (the baseline every attack departs from)', () => {
     const report = await attempt({ repo, index: repo.publish() });
     expect(report.placed?.replaced).toBe(true);
     expect(Buffer.from(readFileSync(path.join(env.pluginDir, 'acme.hello.plugin', 'artifact'))).equals(Buffer.from(v2.artifact))).toBe(true);
-    expect(snapshotDir(env.pluginDir).filter((l) => l.startsWith('.'))).toEqual([]);
+    // No stage or parked installation is left; the replaced release is kept (for rollback) where the server does not load it.
+    expect(snapshotDir(env.pluginDir).filter((l) => l.startsWith('.')).map((l) => l.split(' ')[0])).toEqual([
+      '.lattice-keep/',
+      '.lattice-keep/acme.hello/',
+      '.lattice-keep/acme.hello/previous/',
+      '.lattice-keep/acme.hello/previous/artifact',
+      '.lattice-keep/acme.hello/previous/manifest.json',
+    ]);
   });
 
   it('a dry run verifies everything and writes nothing', async () => {

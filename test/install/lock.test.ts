@@ -84,7 +84,9 @@ describe('plugin directory lock', () => {
     const [a, b] = await Promise.all([first, second]);
     expect(a.result.ok && a.placed?.replaced).toBe(false);
     expect(b.result.ok && b.placed?.replaced).toBe(true);
-    expect(readdirSync(env.pluginDir).filter((n) => n.startsWith('.'))).toEqual([]);
+    // No stage or parked installation is left; the replaced release is kept for rollback.
+    expect(readdirSync(env.pluginDir).filter((n) => n.startsWith('.'))).toEqual(['.lattice-keep']);
+    expect(readdirSync(path.join(env.pluginDir, '.lattice-keep', 'acme.hello'))).toEqual(['previous']);
   });
 
   it('a stale lock (its owner is gone) is recovered; the install proceeds and leaves no lock', async () => {

@@ -227,4 +227,51 @@ describe('lattice-index add', () => {
     expect(existsSync(repo.path(TOOL))).toBe(false);
     expect(readFileSync(repo.path('index/publishers/acme.json'), 'utf8')).toContain(publicKey);
   });
+
+  describe('--notes FILE', () => {
+    it('stores the notes as the release notes_md (CRLF to LF, trailing space dropped); the change passes pr-check', async () => {
+      const notes = repo.write('scratch/notes.md', 'Adds the **import** command.\r\n\r\n- faster start\r\n\r\n') && repo.path('scratch/notes.md');
+      const r = await add(release('1.0.0'), ['--notes', notes]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(JSON.parse(repo.read(TOOL)).releases[0].notes_md).toBe('Adds the **import** command.\n\n- faster start');
+      for (const f of ['scratch/notes.md', 'scratch/1.0.0.manifest.json', 'scratch/1.0.0.tar.gz']) repo.remove(f);
+      repo.head();
+      const c = await repo.checkJSON();
+      expect(c.report.findings).toEqual([]);
+    });
+
+    it('attack: notes with raw HTML or a javascript: link are refused before anything is written (PR_MARKDOWN, exit 1)', async () => {
+      for (const text of ['<script>alert(1)</script>', 'See [here](javascript:alert(1)).']) {
+        const notes = repo.write('scratch/notes.md', text) && repo.path('scratch/notes.md');
+        const r = await add(release('1.0.0'), ['--notes', notes]);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(/\[PR_MARKDOWN\].*\[PR_RULE\]$/m);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(existsSync(repo.path(TOOL))).toBe(false);
+        expect(existsSync(repo.path('index/manifests/acme.tool/1.0.0.json'))).toBe(false);
+      }
+    });
+
+    it('notes over 4096 bytes, blank, not UTF-8 or missing are bad input (exit 2), nothing written; --json gives the code', async () => {
+      const cases: [string | Buffer, RegExp][] = [
+        ['x'.repeat(4097), /4097 bytes of UTF-8, over the limit of 4096/],
+        [' \n\n', /empty or blank/],
+        [Buffer.from([0x66, 0xff, 0x0a]), /not UTF-8/],
+        ['a\u001b[2Jb', /control character U\+001B/],
+      ];
+      const rel = release('1.0.0');
+      for (const [content, message] of cases) {
+        writeFileSync(repo.path('scratch/notes.md'), content);
+        const r = await add(rel, ['--notes', repo.path('scratch/notes.md'), '--json']);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(message);
+        expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, code: 'INPUT_INVALID' });
+        expect(existsSync(repo.path(TOOL))).toBe(false);
+      }
+      const missing = await add(rel, ['--notes', repo.path('scratch/none.md')]);
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toMatch(/\[INPUT_NOT_FOUND\]/);
+    });
+  });
 });

@@ -255,12 +255,13 @@ describe('catalog in Chromium', () => {
     await expect.poll(() => text(caps)).toContain('node:read');
     await expect.poll(() => text(caps)).toContain('Read only — low risk');
     await expect.poll(() => text(caps)).toContain(capabilityMeaning('node:read')!);
-    await expect.poll(() => text(page.locator('#releases + .table-scroll'))).toContain(helloStableDigest);
-    await expect.poll(() => text(page.locator('#releases + .table-scroll'))).toContain('Release revoked on 2026-11-05T00:00:00Z');
-    // Structure: the three tables inside <main>, nothing of the template leaking as text.
-    expect(await page.locator('main h2#releases').count()).toBe(1);
-    expect(await page.locator('main table').count()).toBe(3);
-    expect(await page.locator('main table tbody tr').count()).toBe(2 + 2 + 2); // 2 heads + 2 releases in the matrix + 2 releases
+    await expect.poll(() => text(page.locator('.history'))).toContain(helloStableDigest);
+    await expect.poll(() => text(page.locator('.history #v1\\.1\\.0-alpha\\.1'))).toContain('Release revoked on 2026-11-05T00:00:00Z');
+    // Structure: the two tables and one history section per release inside <main>, nothing of the template leaking as text.
+    expect(await page.locator('main h2#history').count()).toBe(1);
+    expect(await page.locator('main .history > section.release').count()).toBe(2);
+    expect(await page.locator('main table').count()).toBe(2);
+    expect(await page.locator('main table tbody tr').count()).toBe(2 + 2); // 2 heads + 2 releases in the matrix
     // The loadability matrix from the signed index (DESIGN §4.5): one column per server version, words in every cell.
     const matrix = page.locator('#loads-on ~ .table-scroll').first();
     for (const v of ['main-141e9ca', 'alpha-0.2.2a41', 'integration-2026-09']) {

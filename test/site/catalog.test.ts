@@ -67,11 +67,27 @@ describe('catalog model', () => {
     expect(pluginVerification(true, false, []).verified).toBe(true);
   });
 
-  it('records publisher key fingerprints and whether the publisher signed', () => {
+  it('records publisher key fingerprints; an unsigned draft was signed by nobody', () => {
     const demo = model.publisherById.get('demo')!;
     expect(demo.keyid).toMatch(/^[0-9a-f]{64}$/);
-    expect(demo.signedIndex).toBe(true);
     expect(draftModel.publisherById.get('demo')!.signedIndex).toBe(false);
+    expect(draftModel.publisherById.get('demo')!.signedIndexWords).toMatch(/^No — this index is an unsigned draft/);
+  });
+
+  it('attack: a signature that names the publisher but is made by another key does not make "signed this index" true', () => {
+    // The test key signed the index as publisher "demo"; demo's own key is another one.
+    expect(verified.signers).toEqual([expect.objectContaining({ publisher: 'demo', keyid: key.keyid })]);
+    const demo = model.publisherById.get('demo')!;
+    expect(demo.keyid).not.toBe(key.keyid);
+    expect(demo.signedIndex).toBe(false);
+    expect(demo.signedIndexWords).toContain(`made by key ${key.keyid}, which is not a key of this publisher`);
+  });
+
+  it('honest: the publisher\'s own key fingerprint among the signers makes "signed this index" true', () => {
+    const demoKeyid = model.publisherById.get('demo')!.keyid;
+    const honest = buildCatalog({ ...verified, signers: [{ ...verified.signers[0]!, keyid: demoKeyid }] });
+    expect(honest.publisherById.get('demo')!.signedIndex).toBe(true);
+    expect(honest.publisherById.get('demo')!.signedIndexWords).toBe(`Yes — key ${demoKeyid} of this publisher made a signature of the verified index.`);
   });
 
   it('feeds the facet model and the facet options with totals', () => {
@@ -108,6 +124,12 @@ describe('per-plugin JSON', () => {
     expect(doc.catalog.channels.alpha.revoked).toMatch(/Release revoked/);
     expect(() => pluginJson({ verified, summary, model }, 'no.such')).toThrow(TypeError);
   });
+
+  it('keeps the demo description as signed Markdown source (machines render it themselves)', () => {
+    const summary = verificationSummary(verified, { keys: [key.publicKeyB64], threshold: 1 }, NOW);
+    const doc = JSON.parse(pluginJson({ verified, summary, model }, 'demo.hello')) as Record<string, any>;
+    expect(doc.plugin.description_md).toMatch(/^A \*\*minimal system plugin\*\*/);
+  });
 });
 
 describe('Atom feed', () => {
@@ -143,6 +165,24 @@ describe('Atom feed', () => {
     expect(xml).toContain('— revoked</title>');
     const updated = [...xml.matchAll(/<entry>[\s\S]*?<updated>([^<]+)<\/updated>/g)].map((m) => Date.parse(m[1]!));
     expect([...updated].sort((a, b) => b - a)).toEqual(updated);
+  });
+
+  it('carries hostile release notes as escaped, rendered HTML content and stays well-formed', () => {
+    const hostile = {
+      ...model,
+      plugins: model.plugins.map((p) => ({
+        ...p,
+        entry: { ...p.entry, releases: p.entry.releases.map((r) => ({ ...r, notes_md: '</content><script>x</script> ]]> *ok* [a](javascript:x) \u0001' })) },
+      })),
+    };
+    const xml = releaseFeed(hostile, { siteUrl: 'https://plugins.example/', feedPath: 'feed.atom', generatedAt: verified.index.generated_at });
+    expect(wellFormed(xml)).toBe(true);
+    // The control character breaks the text rule: nothing renders, so no content element.
+    expect(xml).not.toContain('<content');
+    const clean = { ...hostile, plugins: hostile.plugins.map((p) => ({ ...p, entry: { ...p.entry, releases: p.entry.releases.map((r) => ({ ...r, notes_md: r.notes_md.replace(' \u0001', '') })) } })) };
+    const xml2 = releaseFeed(clean, { siteUrl: 'https://plugins.example/', feedPath: 'feed.atom', generatedAt: verified.index.generated_at });
+    expect(wellFormed(xml2)).toBe(true);
+    expect(xml2).toContain('<content type="html">&lt;p&gt;&amp;lt;/content&amp;gt;&amp;lt;script&amp;gt;x&amp;lt;/script&amp;gt; ]]&amp;gt; &lt;em&gt;ok&lt;/em&gt; a&lt;/p&gt;</content>');
   });
 
   it('escapes publisher text and drops characters XML cannot carry', () => {

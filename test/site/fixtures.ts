@@ -98,7 +98,7 @@ export interface SiteBuild {
  * Build the catalog with `astro build --root site` in a child process, the
  * way `npm start` does, into `outDir` (a temp dir) with its own cache.
  */
-export function buildSite(opts: { indexFile: string; keys: string[]; outDir: string; cacheDir: string; siteUrl?: string }): Promise<SiteBuild> {
+export function buildSite(opts: { indexFile: string; keys: string[]; outDir: string; cacheDir: string; siteUrl?: string; env?: Record<string, string> }): Promise<SiteBuild> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     // vitest's own variables (NODE_ENV=test, VITEST*) must not leak into the Astro build.
@@ -111,6 +111,7 @@ export function buildSite(opts: { indexFile: string; keys: string[]; outDir: str
     LATTICE_SITE_CACHE_DIR: opts.cacheDir,
     LATTICE_SITE_URL: opts.siteUrl ?? 'http://127.0.0.1:4321/',
     ASTRO_TELEMETRY_DISABLED: '1',
+    ...opts.env,
   });
   return new Promise((resolve, reject) => {
     // cwd = the output's parent: Astro puts its intermediate server chunks in

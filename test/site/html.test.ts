@@ -4,7 +4,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { escapeHtml, html, SafeHtml } from '../../site/src/lib/html.js';
-import { compatibilityRows, pluginCards, publisherPluginRows, releaseRows } from '../../site/src/lib/views.js';
+import { compatibilityRows, pluginCards, publisherPluginRows, releaseHistory } from '../../site/src/lib/views.js';
+import { markdownHtml } from '../../site/src/lib/html.js';
+import { pluginDetails } from '../../site/src/lib/plugin-details.js';
 import { buildCatalog, type CatalogModel } from '../../site/src/lib/catalog.js';
 import { verifyIndex } from '../../src/domain/index/verify.js';
 import { demoIndexDocument, draftIndexBytes, testKey } from './fixtures.js';
@@ -18,6 +20,13 @@ describe('html template', () => {
   it('nests markup without escaping it twice, joins arrays, drops empty values', () => {
     const inner = html`<b>${'a&b'}</b>`;
     expect(html`<p>${inner}${[html`<i>1</i>`, '<2>', 3]}${null}${undefined}${false}</p>`.toString()).toBe('<p><b>a&amp;b</b><i>1</i>&lt;2&gt;3</p>');
+  });
+
+  it('markdownHtml is the one path from publisher Markdown to markup, through the renderer', () => {
+    expect(markdownHtml('**a** <script>x</script>', 4096, 2).toString()).toBe('<p><strong>a</strong> &lt;script&gt;x&lt;/script&gt;</p>');
+    expect(html`<div>${markdownHtml('# T', 4096, 2)}</div>`.toString()).toBe('<div><h3>T</h3></div>');
+    // Text the validator refuses (here: over the cap) renders nothing.
+    expect(markdownHtml('x'.repeat(11), 10, 2).toString()).toBe('');
   });
 
   it('cannot be forged: SafeHtml is only made by the template', () => {
@@ -49,12 +58,12 @@ describe('views escape index text', () => {
     expect(pluginCards(model.plugins, '/').toString()).toContain('&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;');
   });
 
-  it('renders one card, one compatibility row per head and one row per release', () => {
+  it('renders one card, one compatibility row per head and one history section per release', () => {
     const cards = pluginCards(model.plugins, '/').toString();
     expect(cards.match(/<li class="card"/g)).toHaveLength(model.plugins.length);
     const hello = model.pluginById.get('demo.hello')!;
     expect(compatibilityRows(hello).toString().match(/<tr>/g)).toHaveLength(hello.heads.length);
-    expect(releaseRows(hello).toString().match(/<tr id=/g)).toHaveLength(hello.releases.length);
+    expect(releaseHistory(pluginDetails(hello, undefined, Date.now()).history, '/').toString().match(/<section class="release" id=/g)).toHaveLength(hello.releases.length);
     expect(cards).toContain('data-channel="stable alpha"');
   });
 });

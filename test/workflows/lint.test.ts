@@ -87,7 +87,8 @@ describe('workflow files', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.scripts['ci:sign']).toBe('npm run build && node scripts/ci-sign.mjs');
     expect(pkg.scripts['ci:repo']).toBe('node scripts/ci-repo.mjs publish');
-    expect(pkg.scripts['ci:deploy']).toBe('npm run site:build && node scripts/ci-repo.mjs deploy');
+    // deploy builds the catalog itself, with the repository's pinned root when there is one.
+    expect(pkg.scripts['ci:deploy']).toBe('npm run build && node scripts/ci-repo.mjs deploy');
   });
 
   it('pages.yml: pages and id-token write only in the deploy job', () => {
@@ -96,6 +97,9 @@ describe('workflow files', () => {
     expect(wf.jobs.build.permissions).toEqual({ contents: 'read' });
     expect(wf.jobs.deploy.permissions).toEqual({ pages: 'write', 'id-token': 'write' });
     expect(wf.jobs.build.steps.map((s: any) => s.run).filter(Boolean)).toEqual(['npm ci --no-audit --no-fund', 'npm run ci:deploy']);
+    // The pinned root digest, checked before the pages pin it; no secret in the Pages build.
+    expect(wf.jobs.build.steps.find((s: any) => s.run === 'npm run ci:deploy').env).toEqual({ LATTICE_REPO_ROOT_SHA256: '${{ vars.LATTICE_REPO_ROOT_SHA256 }}' });
+    expect(JSON.stringify(wf)).not.toMatch(/secrets\./);
     expect(wf.on.workflow_run.workflows).toEqual([load('sign.yml').name]);
   });
 });

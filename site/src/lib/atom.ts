@@ -5,11 +5,19 @@
  * SHA-256 of the plugin id and version, so an entry keeps its id wherever the
  * catalog is hosted. Every text goes through {@link xmlText}, which escapes
  * markup and drops characters XML 1.0 cannot carry: index text is publisher
- * input and must not be able to break the document.
+ * input and must not be able to break the document. A release's notes
+ * (`notes_md`) are the entry's `<content type="html">`: rendered by the
+ * catalog's Markdown renderer (src/core/markdown.ts: no raw HTML, https links
+ * only), then escaped once more as XML text, as RFC 4287 §3.1.1.2 requires.
+ * The summary also says what changed in the capabilities against the release
+ * before (plugin-details.ts capabilityDiff), as the plugin page does.
  *
  * @module
  */
 import { sha256Hex } from '../../../src/crypto/index.js';
+import { NOTES_MD_MAX_BYTES } from '../../../src/core/limits.js';
+import { renderMarkdown } from '../../../src/core/markdown.js';
+import { capabilityDiff, previousRelease } from './plugin-details.js';
 import type { CatalogModel, PluginView, ReleaseView } from './catalog.js';
 
 /** Most entries the feed carries (the newest releases). */
@@ -82,11 +90,15 @@ export function releaseFeed(model: CatalogModel, opts: FeedOptions): string {
     return a.release.version < b.release.version ? -1 : a.release.version > b.release.version ? 1 : 0;
   });
   const entries = all.slice(0, opts.limit ?? FEED_ENTRY_LIMIT).map(({ plugin: p, release: r, updated }) => {
+    const notesMd = p.entry.releases.find((x) => x.version === r.version)?.notes_md;
+    const notes = notesMd !== undefined ? renderMarkdown(notesMd, { maxBytes: NOTES_MD_MAX_BYTES, sectionLevel: 1 }).html : '';
     const page = `${site}plugins/${encodeURIComponent(p.id)}/`;
     const risk = r.capabilities.length > 0 ? `; capabilities ${r.capabilities.join(', ')}` : '';
     const revoked = r.revoked === undefined ? '' : ` REVOKED — ${r.revoked}`;
     const summary = p.summary.replace(/[.\s]+$/, '');
-    const text = `${p.name} ${r.version} on the ${r.channel} channel${summary ? `: ${summary}` : ''}${risk}; artifact SHA-256 ${r.artifactSha256}.${revoked}`;
+    // What changed against the release before it (the plugin page's history says the same).
+    const changed = capabilityDiff(r.version, previousRelease(r, p.releases), r.capabilities).sentences.join(' ');
+    const text = `${p.name} ${r.version} on the ${r.channel} channel${summary ? `: ${summary}` : ''}${risk}; artifact SHA-256 ${r.artifactSha256}. ${changed}${revoked}`;
     const xml = [
       '  <entry>',
       `    <id>${nameUuid(`${p.id}@${r.version}`)}</id>`,
@@ -97,6 +109,7 @@ export function releaseFeed(model: CatalogModel, opts: FeedOptions): string {
       `    <author><name>${xmlText(p.publisherName)}</name></author>`,
       `    <category term="${xmlText(r.channel)}" label="${xmlText(`${r.channel} channel`)}"/>`,
       `    <summary type="text">${xmlText(text)}</summary>`,
+      ...(notes !== '' ? [`    <content type="html">${xmlText(notes)}</content>`] : []),
       '  </entry>',
     ].join('\n');
     return { updated, xml };

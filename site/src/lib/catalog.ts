@@ -37,8 +37,14 @@ export interface PublisherView {
   readonly keyRevoked: string | undefined;
   /** Earlier keys, oldest first. */
   readonly keyHistory: readonly { publicKey: string; keyid: string; validFrom: string; validUntil: string; revoked: string | undefined }[];
-  /** True when a signature of the verified index carries this publisher's name. */
+  /**
+   * True only when one of this publisher's keys (current or earlier) made a
+   * counted signature of the verified index — matched by key fingerprint, never
+   * by the publisher name a signature entry claims.
+   */
   readonly signedIndex: boolean;
+  /** What is true about this publisher and the index signatures, as one sentence. */
+  readonly signedIndexWords: string;
   /** Ids of this publisher's plugins, in index order. */
   readonly pluginIds: readonly string[];
 }
@@ -190,6 +196,21 @@ function releaseView(plugin: IndexPlugin, release: IndexRelease, input: CatalogI
 }
 
 /**
+ * The sentence a publisher page shows for "Signed this index".
+ * @param signed - the index met the trusted-key threshold.
+ * @param signedWith - the fingerprint of this publisher's key that signed, if one did.
+ * @param claimedBy - fingerprints of counted signatures that name this publisher but are not its keys.
+ */
+export function signedIndexWords(signed: boolean, signedWith: string | undefined, claimedBy: readonly string[]): string {
+  if (!signed) return 'No — this index is an unsigned draft.';
+  if (signedWith !== undefined) return `Yes — key ${signedWith} of this publisher made a signature of the verified index.`;
+  if (claimedBy.length > 0) {
+    return `No — a signature names this publisher, but it was made by key ${claimedBy.join(', ')}, which is not a key of this publisher.`;
+  }
+  return 'No — none of this publisher’s keys signed this index; it is listed in an index signed by other keys.';
+}
+
+/**
  * Derive the catalog from a verified index.
  * @param input - the verified index (`verifyIndex(...).verified`).
  * @returns the model every page renders; O(plugins + releases).
@@ -197,7 +218,7 @@ function releaseView(plugin: IndexPlugin, release: IndexRelease, input: CatalogI
  */
 export function buildCatalog(input: CatalogInput, opts: CatalogOptions = {}): CatalogModel {
   const { index, signed } = input;
-  const signers = new Set(input.signers.map((s) => s.publisher));
+  const signerKeyids = new Set(input.signers.map((s) => s.keyid));
   const indexPublishers = new Map(index.publishers.map((p) => [p.id, p]));
   const pluginIdsByPublisher = new Map<string, string[]>();
   for (const p of index.plugins) {
@@ -207,6 +228,9 @@ export function buildCatalog(input: CatalogInput, opts: CatalogOptions = {}): Ca
   }
 
   const publishers: PublisherView[] = index.publishers.map((p: IndexPublisher) => {
+    const keyids = [keyIdOf(p.public_key_ed25519), ...(p.key_history ?? []).map((h) => keyIdOf(h.public_key_ed25519))];
+    const signedWith = keyids.find((k) => signerKeyids.has(k));
+    const claimedBy = input.signers.filter((s) => s.publisher === p.id && !keyids.includes(s.keyid));
     return {
       id: p.id,
       name: p.name,
@@ -221,7 +245,8 @@ export function buildCatalog(input: CatalogInput, opts: CatalogOptions = {}): Ca
         validUntil: h.valid_until,
         revoked: keyRevocation(input.revocations, h.public_key_ed25519),
       })),
-      signedIndex: signers.has(p.id),
+      signedIndex: signedWith !== undefined,
+      signedIndexWords: signedIndexWords(signed, signedWith, claimedBy.map((s) => s.keyid)),
       pluginIds: pluginIdsByPublisher.get(p.id) ?? [],
     };
   });
@@ -303,7 +328,7 @@ function facetOptions(plugins: readonly PluginView[], publishers: readonly Publi
     publisher: [...totals.publisher.keys()].sort().map((v) => ({ value: v, label: publisherName.get(v) ?? v, count: count('publisher', v) })),
     channel: RELEASE_CHANNELS.map((v) => ({ value: v, label: CHANNEL_LABELS[v], count: count('channel', v) })),
     verified: [
-      { value: 'yes', label: 'Verified', count: count('verified', 'yes') },
+      { value: 'yes', label: 'Listed in the signed index', count: count('verified', 'yes') },
       { value: 'no', label: 'Not verified', count: count('verified', 'no') },
     ],
   };

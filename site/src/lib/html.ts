@@ -7,13 +7,17 @@
  * Safe by construction, like Astro's own templates: every interpolated value
  * is HTML-escaped unless it is itself the result of {@link html}; arrays are
  * joined; `null`, `undefined` and `false` render nothing. There is no way to
- * inject an unescaped string. Attribute values must be double-quoted in the
+ * inject an unescaped string: the only other source of {@link SafeHtml} is
+ * {@link markdownHtml}, whose renderer writes its own tags and escapes every
+ * character of the publisher's text. Attribute values must be double-quoted in the
  * template (escaping covers `"` and `'`). URLs placed in `href` come from the
  * verified index, whose validator admits only `https:` URLs, or from
  * site/src/lib/paths.ts.
  *
  * @module
  */
+
+import { renderMarkdown } from '../../../src/core/markdown.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -58,4 +62,19 @@ export function html(strings: TemplateStringsArray, ...values: readonly HtmlValu
   let out = strings[0]!;
   for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
   return new SafeHtml(out, TOKEN);
+}
+
+/**
+ * Catalog Markdown from the index (`description_md`, `notes_md`) as markup:
+ * the one way publisher Markdown becomes {@link SafeHtml}. The renderer
+ * (src/core/markdown.ts) writes its own tags only and escapes every
+ * character of the text, so the result needs no further escaping; text that
+ * breaks the text rule (the validator already refused it) renders nothing.
+ * @param source - the Markdown text.
+ * @param maxBytes - the member's cap (src/core/limits.ts).
+ * @param sectionLevel - the heading level of the section it sits in.
+ * @example markdownHtml('**Hi**', 4096, 2).toString() // '<p><strong>Hi</strong></p>'
+ */
+export function markdownHtml(source: string, maxBytes: number, sectionLevel: number): SafeHtml {
+  return new SafeHtml(renderMarkdown(source, { maxBytes, sectionLevel }).html, TOKEN);
 }

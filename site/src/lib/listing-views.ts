@@ -61,7 +61,9 @@ export function facetLinkGroups(model: CatalogModel, base: string): SafeHtml {
         f === 'publisher' && plan.valueCount.publisher > options.length
           ? html`<li><a href="${publishersPath(base)}">All ${plan.valueCount.publisher} publishers</a></li>`
           : '';
-      return html`<section class="facet-links" aria-labelledby="facet-${f}"><h3 id="facet-${f}">${FACET_LEGENDS[f]}</h3><ul>${options.map(
+      // The index-status facet filters on a trust claim: withdrawn with the claims when the browser check fails.
+      const claim = f === 'verified' ? 'facet' : undefined;
+      return html`<section class="facet-links" aria-labelledby="facet-${f}" ${claim ? html`data-trust-claim="${claim}"` : ''}><h3 id="facet-${f}">${FACET_LEGENDS[f]}</h3><ul>${options.map(
         (o) => html`<li><a href="${listingPath(base, { kind: 'facet', facet: f, value: o.value })}">${optionLabel(f, o.value, o.label)}</a> <span class="count">${o.count}<span class="visually-hidden"> plugins</span></span></li>`,
       )}${more}</ul></section>`;
     })}`;

@@ -16,6 +16,10 @@ import { writePluginApi } from './plugin-api.js';
 import { startSearchIndex } from './search-index.js';
 import { SETTINGS_VARIABLES, readSiteSettings, type SiteSettings } from './settings.js';
 import { verificationSummary, verifyCatalogIndex, type VerificationSummary } from './verification.js';
+import { checkStoredManifests } from './manifest-check.js';
+import { TrustedMetadataSet } from '../../../src/domain/repository/trusted-set.js';
+import { repositoryTargets } from '../../../src/domain/repository/lattice.js';
+import { sha256Hex } from '../../../src/crypto/sha256.js';
 import type { VerifiedIndex } from '../../../src/domain/index/verify.js';
 
 /** Everything the pages need about the published index. */
@@ -27,6 +31,15 @@ export interface SiteIndex {
   /** What was verified, rendered into the pages and re-checked by the browser. */
   readonly summary: VerificationSummary;
   readonly model: CatalogModel;
+  /** `id@version` of the releases whose stored manifest signature the build checked. */
+  readonly manifestChecked: ReadonlySet<string>;
+  /**
+   * Repository v2 as the pages verify it (when LATTICE_SITE_REPOSITORY_ROOT is
+   * set): the pinned root's SHA-256, and the SHA-256 of the target bytes the
+   * repository must serve for this index's content — a page carries the
+   * digests of its own targets, the browser checks the TUF chain down to them.
+   */
+  readonly repository?: { readonly rootSha256: string; targetSha256(path: string): string | undefined };
 }
 
 /** Thrown when the index fails verification: the build stops with its code. */
@@ -47,9 +60,12 @@ export class CatalogBuildError extends Error {
  * @returns the verified index and its model.
  * @throws {CatalogBuildError} with the verification code when the file is
  *   unreadable (`INPUT_UNREADABLE`) or fails verification (an expired, tampered,
- *   untrusted or invalid index never becomes a catalog).
+ *   untrusted or invalid index never becomes a catalog), and when a stored
+ *   manifest is missing (`INPUT_NOT_FOUND`), differs from its release
+ *   (`MANIFEST_INDEX_MISMATCH`) or is not signed by its publisher
+ *   (`MANIFEST_SIGNATURE_INVALID`).
  */
-export function loadSiteIndex(settings: SiteSettings, now: number): SiteIndex {
+export function loadSiteIndex(settings: SiteSettings, now: number, repoRootDir: string = repoRoot()): SiteIndex {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(settings.indexFile));
@@ -61,9 +77,42 @@ export function loadSiteIndex(settings: SiteSettings, now: number): SiteIndex {
   if (!r.ok) {
     throw new CatalogBuildError(r.code, `catalog build refused: ${settings.indexFile} failed verification: ${r.code}: ${r.message}`, r.error);
   }
+  // Stored manifests: next to the index file, else in the repository's entry folder.
+  const manifests = checkStoredManifests(r.verified, [path.dirname(settings.indexFile), path.join(repoRootDir, 'index')]);
+  if (!manifests.ok) {
+    throw new CatalogBuildError(manifests.failure.code, `catalog build refused: ${manifests.failure.code}: ${manifests.failure.message}`);
+  }
+  let repository: SiteIndex['repository'];
+  if (settings.repositoryRoot !== undefined) {
+    const root = TrustedMetadataSet.create(settings.repositoryRoot.bytes, { now });
+    if (!root.ok) {
+      throw new CatalogBuildError(root.error.code, `catalog build refused: LATTICE_SITE_REPOSITORY_ROOT ${settings.repositoryRoot.file} is not a valid root: ${root.error.message}`, root.error);
+    }
+    const index = r.verified.index;
+    let digests: Map<string, string> | undefined;
+    repository = {
+      rootSha256: settings.repositoryRoot.sha256,
+      targetSha256(p: string): string | undefined {
+        // The same function the repository's publish uses, on the same content (computed once, on first use).
+        digests ??= new Map(
+          [
+            ...repositoryTargets({
+              publishers: index.publishers,
+              plugins: index.plugins,
+              ...(index.revocations ? { revocations: index.revocations } : {}),
+              ...(index.server_versions !== undefined ? { serverVersions: index.server_versions } : {}),
+            }),
+          ].map(([k, b]) => [k, sha256Hex(b)]),
+        );
+        return digests.get(p);
+      },
+    };
+  }
   return {
     settings,
     bytes,
+    ...(repository ? { repository } : {}),
+    manifestChecked: manifests.checked,
     verified: r.verified,
     summary: verificationSummary(r.verified, trust, now),
     model: buildCatalog(r.verified, { indexUrl: new URL('plugins.json', settings.siteUrl).href }),

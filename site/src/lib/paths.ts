@@ -43,3 +43,7 @@ export const facetLink = (base: string, facet: string, value: string): string =>
   LANDING_FACETS.has(facet)
     ? under(base, `browse/${facet}/${encodeURIComponent(value)}/`)
     : under(base, `search/?${new URLSearchParams([[facet, value]]).toString()}`);
+/** The repository v2 (TUF) under the site: `metadata/` and `targets/` below it. */
+export const repositoryPath = (base: string): string => under(base, 'repository/');
+/** The repository's timestamp role, where a TUF client starts after the pinned root. */
+export const repositoryTimestampPath = (base: string): string => under(base, 'repository/metadata/timestamp.json');

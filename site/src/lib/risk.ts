@@ -26,6 +26,8 @@ export interface RiskPresentation {
   readonly tier: RiskTier;
   /** Short words for badges, e.g. `Host access`. */
   readonly short: string;
+  /** The level alone, e.g. `high risk`. */
+  readonly level: string;
   /** The full label, e.g. `Host access — high risk`. Never colour alone. */
   readonly words: string;
   /** CSS class carrying the tier colour (`risk-read`, `risk-write`, `risk-host`). */
@@ -48,7 +50,7 @@ const TIER_WORDS: Readonly<Record<RiskTier, { short: string; level: string }>> =
 export function riskPresentation(tier: RiskTier): RiskPresentation {
   const w = TIER_WORDS[tier];
   if (!RISK_TIERS.includes(tier) || w === undefined) throw new TypeError(`unknown risk tier ${String(tier)}`);
-  return Object.freeze({ tier, short: w.short, words: `${w.short} — ${w.level}`, className: `risk-${tier}` });
+  return Object.freeze({ tier, short: w.short, level: w.level, words: `${w.short} — ${w.level}`, className: `risk-${tier}` });
 }
 
 /** One capability as the catalog shows it. */

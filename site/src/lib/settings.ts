@@ -7,6 +7,7 @@
  * | `LATTICE_INDEX_KEYS` | trusted index keys, comma-separated canonical base64 | none (only an unsigned draft builds) |
  * | `LATTICE_INDEX_THRESHOLD` | distinct trusted keys that must sign | `1` |
  * | `LATTICE_SITE_URL` | absolute URL the site is served from (feed links) | `http://127.0.0.1:4321/` |
+ * | `LATTICE_SITE_REPOSITORY_ROOT` | the repository v2 root the site serves under `/repository/` (its `1.root.json`, the pinned one): plugin and publisher pages then verify their targets through TUF in the browser | none: every page verifies `/plugins.json` (v1) |
  *
  * Node-only (the build reads it; the browser gets the verified result).
  * A malformed setting stops the build (fail closed): a typo in a key must not
@@ -14,7 +15,9 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sha256Hex } from '../../../src/crypto/sha256.js';
 import { InputError } from '../../../src/core/errors.js';
 import { decodeCanonicalBase64 } from '../../../src/core/base64.js';
 
@@ -28,10 +31,12 @@ export interface SiteSettings {
   readonly threshold: number;
   /** Absolute site URL ending in `/`. */
   readonly siteUrl: string;
+  /** The pinned repository v2 root, when the site serves the repository. */
+  readonly repositoryRoot?: { readonly file: string; readonly bytes: Uint8Array; readonly sha256: string };
 }
 
 /** The environment variables {@link readSiteSettings} reads. */
-export const SETTINGS_VARIABLES = Object.freeze(['LATTICE_INDEX_FILE', 'LATTICE_INDEX_KEYS', 'LATTICE_INDEX_THRESHOLD', 'LATTICE_SITE_URL'] as const);
+export const SETTINGS_VARIABLES = Object.freeze(['LATTICE_INDEX_FILE', 'LATTICE_INDEX_KEYS', 'LATTICE_INDEX_THRESHOLD', 'LATTICE_SITE_URL', 'LATTICE_SITE_REPOSITORY_ROOT'] as const);
 
 /** Default site URL: where `npm start` serves the catalog. */
 export const DEFAULT_SITE_URL = 'http://127.0.0.1:4321/';
@@ -43,7 +48,8 @@ export const DEFAULT_SITE_URL = 'http://127.0.0.1:4321/';
  * @returns the settings.
  * @throws {InputError} `INPUT_INVALID` for a key that is not canonical base64 of
  *   32 bytes, a key given twice, a threshold outside 1 … number of keys, or a
- *   site URL that is not absolute http(s).
+ *   site URL that is not absolute http(s); `INPUT_NOT_FOUND` / `INPUT_UNREADABLE`
+ *   for a repository root file that cannot be read.
  * @example readSiteSettings({ LATTICE_INDEX_KEYS: 'AAAA…=' }, '/repo')
  */
 export function readSiteSettings(env: Record<string, string | undefined>, repoRoot: string): SiteSettings {
@@ -85,7 +91,21 @@ export function readSiteSettings(env: Record<string, string | undefined>, repoRo
     throw new InputError('INPUT_INVALID', `LATTICE_SITE_URL: must not carry credentials, a query or a fragment`);
   }
   const href = parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
-  return Object.freeze({ indexFile, trustedKeys: Object.freeze(trustedKeys), threshold, siteUrl: href });
+
+  let repositoryRoot: SiteSettings['repositoryRoot'];
+  const root = nonEmpty(env.LATTICE_SITE_REPOSITORY_ROOT);
+  if (root !== undefined) {
+    const file = path.resolve(repoRoot, root);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(file));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'INPUT_NOT_FOUND' : 'INPUT_UNREADABLE';
+      throw new InputError(code, `LATTICE_SITE_REPOSITORY_ROOT: expected the repository's pinned 1.root.json, cannot read ${file}: ${(e as Error).message}`);
+    }
+    repositoryRoot = Object.freeze({ file, bytes, sha256: sha256Hex(bytes) });
+  }
+  return Object.freeze({ indexFile, trustedKeys: Object.freeze(trustedKeys), threshold, siteUrl: href, ...(repositoryRoot ? { repositoryRoot } : {}) });
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

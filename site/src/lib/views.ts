@@ -9,16 +9,21 @@
 import { html, type SafeHtml } from './html.js';
 import { typeLabel, type ChannelHead, type PluginView } from './catalog.js';
 import { capabilitiesPath, capabilityAnchor, pluginPath, publisherPath } from './paths.js';
-import type { RiskPresentation } from './risk.js';
+import type { CapabilityPresentation, RiskPresentation } from './risk.js';
 import { loadsOnWords, type LoadsOnMatrix } from './loads-on.js';
+import { byRiskThenName, type CapabilityDiff, type ReleaseHistoryEntry, type TimeView } from './plugin-details.js';
+import { RISK_TIERS } from '../../../src/core/server-line.js';
 
 /** A risk tier as a badge: words always, colour as a second channel. */
 export function riskBadge(risk: RiskPresentation): SafeHtml {
   return html`<span class="risk ${risk.className}">${risk.words}</span>`;
 }
 
+/** A plugin's short trust claim (the plugin page states it in full); withdrawn by the page's browser check on failure. */
 function verifiedBadge(p: PluginView): SafeHtml {
-  return p.verified ? html`<span class="verified-yes">Verified</span>` : html`<span class="verified-no">Not verified</span>`;
+  return p.verified
+    ? html`<span class="verified-yes" data-trust-claim data-claim-state="build" title="${p.verification}">Listed in the signed index</span>`
+    : html`<span class="verified-no" data-trust-claim data-claim-state="build" title="${p.verification}">Not verified</span>`;
 }
 
 /**
@@ -40,9 +45,9 @@ export function publisherPluginRows(plugins: readonly PluginView[], base: string
   )}`;
 }
 
-/** One channel head's capabilities: name (linked to the reference), tier badge, meaning. */
+/** One channel head's capabilities, high risk first: name (linked to the reference), tier badge, meaning. */
 export function capabilityItems(head: ChannelHead, base: string): SafeHtml {
-  return html`${head.capabilities.map(
+  return html`${[...head.capabilities].sort(byRiskThenName).map(
     (c) =>
       html`<li><a class="cap-name" href="${capabilitiesPath(base)}#${capabilityAnchor(c.name)}"><code>${c.name}</code></a> ${riskBadge(c.risk)}<div>${c.meaning}</div></li>`,
   )}`;
@@ -68,10 +73,59 @@ export function loadsOnRows(m: LoadsOnMatrix): SafeHtml {
   )}`;
 }
 
-/** Release history rows: version, channel, publish time, digests, files. */
-export function releaseRows(p: PluginView): SafeHtml {
-  return html`${p.releases.map(
-    (r) =>
-      html`<tr id="v${r.version}"><th scope="row"><code>${r.version}</code>${r.heads.length > 0 ? html`<div class="muted">current ${r.heads.join(', ')}</div>` : ''}${r.revoked ? html`<div class="bad">${r.revoked}</div>` : ''}</th><td>${r.channel}</td><td>${r.publishedAt ?? 'not recorded'}</td><td><div>Artifact SHA-256 <code class="digest">${r.artifactSha256}</code></div>${r.manifestSha256 ? html`<div>Manifest SHA-256 <code class="digest">${r.manifestSha256}</code></div>` : ''}</td><td><a href="${r.manifestUrl}" rel="noopener noreferrer">manifest<span class="visually-hidden"> of ${r.version}</span></a>, <a href="${r.artifactUrl}" rel="noopener noreferrer">artifact<span class="visually-hidden"> of ${r.version}</span></a></td></tr>`,
+/** A capability in a diff or a callout: name linked to the reference, tier words in its colour. */
+function capabilityRef(c: CapabilityPresentation, base: string): SafeHtml {
+  return html`<a class="cap-name" href="${capabilitiesPath(base)}#${capabilityAnchor(c.name)}"><code>${c.name}</code></a> — <span class="risk ${c.risk.className}">${c.risk.short.toLowerCase()}, ${c.risk.level}</span>`;
+}
+
+/** A {@link TimeView} as `<time>`: words, with the date in the title; the browser refreshes the words. */
+export function timeElement(t: TimeView): SafeHtml {
+  return html`<time datetime="${t.iso}" title="${t.iso}" data-relative-time>${t.words}</time> <span class="muted">(${t.date})</span>`;
+}
+
+/** The capability diff of one release as list items ("1.1.0 adds kv:write — writes data, medium risk"). */
+export function capabilityDiffItems(version: string, d: CapabilityDiff, base: string): SafeHtml {
+  if (d.since === undefined) {
+    return html`<li>${version} is the first release; it asks for ${d.added.length === 0 ? 'no capability' : d.added.map((c, i) => html`${i > 0 ? '; ' : ''}${capabilityRef(c, base)}`)}.</li>`;
+  }
+  const items: SafeHtml[] = [];
+  for (const c of d.added) items.push(html`<li>${version} adds ${capabilityRef(c, base)}</li>`);
+  for (const c of d.removed) items.push(html`<li>${version} no longer asks for <code>${c.name}</code></li>`);
+  if (d.riskChange !== undefined) {
+    const { from, to } = d.riskChange;
+    const rises = RISK_TIERS.indexOf(to.tier) > RISK_TIERS.indexOf(from.tier);
+    items.push(html`<li>The highest risk ${rises ? 'rises' : 'falls'} from <span class="risk ${from.className}">${from.words}</span> to <span class="risk ${to.className}">${to.words}</span></li>`);
+  }
+  if (items.length === 0) items.push(html`<li>The same capabilities as ${d.since}</li>`);
+  return html`${items}`;
+}
+
+/** The loadability of one release in words (DESIGN §4.5). */
+function loadsOnSentence(cells: ReleaseHistoryEntry['loadsOn']): SafeHtml {
+  if (cells.length === 0) return html`not evaluated (the index carries no loadability matrix)`;
+  if (cells.every((c) => c.state === 'not-evaluated')) return html`not evaluated (the index keeps no signed manifest of this release)`;
+  const loads = cells.filter((c) => c.state === 'loads');
+  const not = cells.filter((c) => c.state === 'does-not-load');
+  return html`${loads.length > 0 ? html`<span class="ok">loads on</span> ${loads.map((c, i) => html`${i > 0 ? ', ' : ''}<code>${c.version}</code>`)}` : ''}${loads.length > 0 && not.length > 0 ? '; ' : ''}${not.length > 0 ? html`<span class="bad">does not load on</span> ${not.map((c, i) => html`${i > 0 ? ', ' : ''}<code>${c.version}</code>`)}` : ''}`;
+}
+
+/**
+ * The release history of a plugin page: one section per release, newest
+ * version first — version and channel, publish time in words and as `<time>`,
+ * what changed in its capabilities, where it loads, the release notes, and
+ * its digests and files.
+ */
+export function releaseHistory(entries: readonly ReleaseHistoryEntry[], base: string): SafeHtml {
+  return html`${entries.map((e) => {
+    const r = e.release;
+    return html`<section class="release" id="v${r.version}" aria-labelledby="v${r.version}-title"><h3 id="v${r.version}-title"><code>${r.version}</code> <span class="muted">${r.channel}${r.heads.length > 0 ? html` · current ${r.heads.join(', ')}` : ''}</span></h3>${r.revoked ? html`<p class="bad">${r.revoked}</p>` : ''}<p>Published ${e.published ? timeElement(e.published) : 'at a time the index does not record'}.</p><ul class="diff" aria-label="${`What changed in ${r.version}`}">${capabilityDiffItems(r.version, e.diff, base)}</ul><p>Server versions: ${loadsOnSentence(e.loadsOn)}.</p>${e.notes ? html`<div class="notes"><h4>Release notes</h4>${e.notes}</div>` : ''}<dl class="facts digests"><dt>Artifact SHA-256</dt><dd><code class="digest">${r.artifactSha256}</code></dd>${r.manifestSha256 ? html`<dt>Manifest SHA-256</dt><dd><code class="digest">${r.manifestSha256}</code></dd>` : ''}<dt>Files</dt><dd><a href="${r.manifestUrl}" rel="noopener noreferrer">manifest<span class="visually-hidden"> of ${r.version}</span></a>, <a href="${r.artifactUrl}" rel="noopener noreferrer">artifact<span class="visually-hidden"> of ${r.version}</span></a></dd></dl></section>`;
+  })}`;
+}
+
+/** Capability items in the given order (the plugin page lists high risk first). */
+export function capabilityListItems(capabilities: readonly CapabilityPresentation[], base: string): SafeHtml {
+  return html`${capabilities.map(
+    (c) =>
+      html`<li><a class="cap-name" href="${capabilitiesPath(base)}#${capabilityAnchor(c.name)}"><code>${c.name}</code></a> ${riskBadge(c.risk)}<div>${c.meaning}</div></li>`,
   )}`;
 }

@@ -1,9 +1,12 @@
 /**
- * `lattice-index add --manifest FILE --artifact FILE --manifest-url URL --artifact-url URL [--channel stable|alpha]`
+ * `lattice-index add --manifest FILE --artifact FILE --manifest-url URL --artifact-url URL [--channel stable|alpha] [--notes FILE]`
  * — create or update a publisher's plugin entry file from a **verified**
  * manifest.
  *
  * Steps (fail closed, nothing is written unless every step passes):
+ * 0. read the release notes (`--notes`), if given: UTF-8 catalog Markdown that
+ *    renders as written (src/domain/pr/markdown-rules.ts), stored as the
+ *    release's `notes_md` — notes are immutable once published;
  * 1. strict-decode the manifest and find its publisher's file
  *    (`index/publishers/<publisher>.json`);
  * 2. verify the manifest as the server would (interop §C.5) with a one-entry
@@ -41,6 +44,8 @@ import { assembleIndex, type EntryFile } from '../../domain/index/assemble.js';
 import { checkReleaseAgainstManifest, decodeManifest, verifyDecodedManifest, type Manifest, type VerifyManifestResult } from '../../domain/manifest/index.js';
 import type { ConsistencyPlugin, ConsistencyRelease } from '../../domain/manifest/index.js';
 import { addRelease, type NewRelease } from '../../domain/pr/add-release.js';
+import { prepareReleaseNotes } from '../../domain/pr/markdown-rules.js';
+import { NOTES_MD_MAX_BYTES } from '../../core/limits.js';
 import { checkOutputPath, readFileBounded, writeFileAtomic } from '../../io/files.js';
 import { hashArtifactFile, readManifestFile } from '../inputs.js';
 import { buildTime, loadIndexSources, MAX_ENTRY_BYTES } from '../../io/index-sources.js';
@@ -57,6 +62,7 @@ interface AddArgs extends ServerRulesArgs {
   'manifest-url': string;
   'artifact-url': string;
   channel?: 'stable' | 'alpha';
+  notes?: string;
   'index-dir': string;
   json: boolean;
 }
@@ -69,6 +75,7 @@ export const addCommand = defineCommand<AddArgs>({
     'manifest-url': { type: 'string', value: 'URL', required: true, describe: 'HTTPS URL the manifest is published at' },
     'artifact-url': { type: 'string', value: 'URL', required: true, describe: 'HTTPS URL the artifact is published at' },
     channel: { type: 'string', choices: RELEASE_CHANNELS, describe: 'release channel (default: alpha for an -alpha prerelease, else stable)' },
+    notes: { type: 'string', value: 'FILE', describe: `release notes: a UTF-8 Markdown file (at most ${NOTES_MD_MAX_BYTES} bytes) stored as the release's notes_md` },
     'index-dir': { type: 'string', value: 'DIR', default: 'index', describe: 'directory holding the entry files' },
     ...SERVER_RULES_OPTIONS,
     json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
@@ -85,6 +92,8 @@ export const addCommand = defineCommand<AddArgs>({
       }
     }
     const now = buildTime(cliEnv());
+    // 0. The release notes: understood before anything else happens.
+    const notes = args.notes !== undefined ? await readReleaseNotes(args.notes) : undefined;
 
     // 1. Decode the manifest and find its publisher.
     const { manifest: first, bytes: manifestBytes } = await readManifestFile(args.manifest, { serverVersion: candidates[0]!.version });
@@ -148,6 +157,7 @@ export const addCommand = defineCommand<AddArgs>({
       manifestSha256: sha256Hex(manifestBytes),
       signature: encodeBase64(sig.bytes),
       publishedAt: formatRFC3339UTC(now),
+      ...(notes !== undefined ? { notes } : {}),
     };
     const added = addRelease(current?.value, input);
     if (!added.ok) throw new PolicyError('PR_RULE', `${pluginFile}: ${added.message} [${added.rule}]`);
@@ -221,6 +231,25 @@ function addOrder(): ServerRules[] {
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Read `--notes FILE`: UTF-8 (no BOM), then {@link prepareReleaseNotes}. */
+async function readReleaseNotes(file: string): Promise<string> {
+  // Twice the cap: room for CRLF and trailing space that preparation drops; the text rule gives the exact size.
+  const bytes = await readFileBounded(file, 2 * NOTES_MD_MAX_BYTES, 'notes file');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new InputError('INPUT_INVALID', `notes file ${file}: expected UTF-8 text, found bytes that are not UTF-8`);
+  }
+  if (text.startsWith('\ufeff')) throw new InputError('INPUT_INVALID', `notes file ${file}: expected UTF-8 text without a byte order mark, found one`);
+  const r = prepareReleaseNotes(text);
+  if (!r.ok) {
+    if (r.kind === 'text') throw new InputError('INPUT_INVALID', `notes file ${file}: ${r.message}`);
+    throw new PolicyError('PR_RULE', `notes file ${file} would not render as written: ${r.message} [PR_MARKDOWN]`);
+  }
+  return r.notes;
 }
 
 /** Read and strictly parse an entry file; `undefined` when it does not exist. */

@@ -21,17 +21,9 @@
  * @module
  */
 import { listCandidates } from '../../domain/install/candidates.js';
-import { verifyIndexForInstall } from '../../domain/install/pipeline.js';
-import type { PolicyError, VerificationError } from '../../core/errors.js';
-import type { VerifiedIndex } from '../../domain/index/verify.js';
-import type { InstallStep } from '../../domain/install/pipeline.js';
-import { loadRepositoryPlugins } from '../../domain/repository/install-source.js';
-import { readFileBounded } from '../../io/files.js';
-import { commandFetcher, policyRepositoryClient } from '../repository-inputs.js';
-import { readIndexStateFile } from '../../io/index-state.js';
-import { policyPath, readIndexSource } from '../../io/install.js';
 import { err, EXIT, exitCodeFor, oneLine, out, outJSON } from '../run.js';
-import { defineCommand, UsageError } from '../spec.js';
+import { defineCommand } from '../spec.js';
+import { verifyListingIndex } from '../operator.js';
 import { InputError } from '../../core/errors.js';
 import { resolveServerVersion } from '../../core/server-line.js';
 import type { HostProfile } from '../../domain/install/policy.js';
@@ -68,26 +60,8 @@ export const candidatesCommand = defineCommand<CandidatesArgs>({
       host = { serverRules: v.rules.version, serverLine: v.rules.line };
     }
     const { policy, policyDir } = await loadInstallPolicy(args.policy);
-    const v2 = args.repo !== undefined || (args.index === undefined && policy.repository?.url !== undefined);
-    if (!v2 && args.index === undefined) throw new UsageError('expected --index URL|FILE (index v1) or --repo URL (repository v2)');
-    const caPem = policy.limits.caFile !== undefined ? new TextDecoder().decode(await readFileBounded(policyPath(policyDir, policy.limits.caFile), 1024 * 1024, 'CA file')) : undefined;
-    const fetcher = await commandFetcher({ 'test-loopback-http': args['test-loopback-http'] }, policy.limits, caPem);
-    const source = v2 ? (args.repo ?? policy.repository!.url!) : args.index!;
-    let r: { ok: true; verified: VerifiedIndex; steps: InstallStep[] } | { ok: false; error: VerificationError | PolicyError; steps: InstallStep[] };
-    if (v2) {
-      // Read-only: the trusted metadata folder is not moved forward by a listing.
-      const { open } = await policyRepositoryClient({ policy, policyDir, ...(args.repo !== undefined ? { repoUrl: args.repo } : {}), fetcher: async () => fetcher, now, dryRun: true });
-      const opened = await open();
-      if (!opened.ok) r = { ok: false, error: opened.error, steps: [{ step: 'index.root', ok: false, detail: `${opened.error.message} [${opened.error.code}]` }] };
-      else {
-        const all = await loadRepositoryPlugins(opened.value, host?.serverLine ?? policy.host.serverLine, now);
-        r = all.ok ? { ok: true, verified: all.value, steps: opened.value.steps } : { ok: false, error: all.error, steps: opened.value.steps };
-      }
-    } else {
-      const state = await readIndexStateFile(policyPath(policyDir, policy.stateFile));
-      const bytes = await readIndexSource(args.index!, fetcher, policy.limits.maxIndexBytes);
-      r = verifyIndexForInstall(bytes, policy, now, state, host);
-    }
+    const r = await verifyListingIndex(args, policy, policyDir, now, host);
+    const { source, v2 } = r;
     if (!r.ok) {
       if (args.json) outJSON({ ok: false, index: source, code: r.error.code, message: r.error.message, exit: exitCodeFor(r.error.code), steps: r.steps });
       else if (exitCodeFor(r.error.code) !== EXIT.USAGE) printSteps(r.steps, err);

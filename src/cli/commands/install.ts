@@ -28,17 +28,14 @@
 import { RELEASE_CHANNELS, type ReleaseChannel } from '../../core/index/types.js';
 import { InputError } from '../../core/errors.js';
 import { validIndexVersion, validPluginID } from '../../core/rules.js';
-import { formatApprovalSummary, type ApprovalSummary } from '../../domain/install/summary.js';
 import { assertDirectory, readFileBounded } from '../../io/files.js';
 import { policyPath, runInstall } from '../../io/install.js';
 import type { InstallPolicy } from '../../domain/install/policy.js';
 import { readOfflineBundle, type OfflineBundle } from '../../domain/repository/bundle.js';
 import { commandFetcher, repositoryInstallSource } from '../repository-inputs.js';
-import { removeOpenStagesSync } from '../../io/placement.js';
-import { releaseHeldLocksSync } from '../../io/plugin-dir-lock.js';
 import { loadInstallPolicy, parseTimeFlag, printSteps } from '../inputs.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
-import { promptYesNo } from '../prompt.js';
+import { approvalAuditExtra, approvalGate, withInterruptCleanup } from '../operator.js';
 import { cliIo, err, EXIT, exitCodeFor, out, outJSON } from '../run.js';
 import { defineCommand, UsageError } from '../spec.js';
 
@@ -50,7 +47,7 @@ async function readBundleFile(file: string, policy: InstallPolicy): Promise<Offl
   return r.bundle;
 }
 
-interface InstallArgs {
+export interface InstallArgs {
   plugin: string;
   index?: string;
   repo?: string;
@@ -60,6 +57,7 @@ interface InstallArgs {
   channel?: ReleaseChannel;
   'dry-run': boolean;
   yes: boolean;
+  'approve-escalation': boolean;
   json: boolean;
   timings: boolean;
   now?: string;
@@ -99,28 +97,6 @@ export function parsePluginSpec(spec: string): { pluginId: string; version?: str
   return { pluginId, ...(version !== undefined ? { version } : {}) };
 }
 
-/**
- * While `fn` runs, Ctrl-C (SIGINT) or SIGTERM removes this process's
- * unfinished stage before exiting (130 / 143): an interrupted install leaves
- * no `.staging-*` behind. A committed installation is never undone.
- */
-async function withInterruptCleanup<T>(fn: () => Promise<T>): Promise<T> {
-  const onSignal = (signal: NodeJS.Signals): void => {
-    const removed = removeOpenStagesSync();
-    releaseHeldLocksSync();
-    err(`lattice-index: interrupted (${signal})${removed.length > 0 ? `; removed the unfinished stage` : ''}; nothing was installed`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await fn();
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
 export const installCommand = defineCommand<InstallArgs>({
   name: 'install',
   positionals: [
@@ -136,19 +112,45 @@ export const installCommand = defineCommand<InstallArgs>({
     channel: { type: 'string', choices: RELEASE_CHANNELS, describe: 'release channel (default stable; alpha must be asked for and allowed)' },
     'dry-run': { type: 'boolean', describe: 'verify everything, write nothing' },
     yes: { type: 'boolean', describe: 'approve without asking (required without a TTY)' },
+    'approve-escalation': { type: 'boolean', describe: 'with --yes: also approve an escalation over the installed release (new capabilities, higher risk, new host access, another runtime or type)' },
     json: { type: 'boolean', describe: 'print the result as JSON on stdout (texts go to stderr)' },
     timings: { type: 'boolean', describe: 'print where the time went (ms per phase) on stderr; --json always carries timings_ms' },
     now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
     'test-loopback-http': { type: 'boolean', hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
   },
-  run: async (args) => {
+  run: (args) => installOrUpgrade(args),
+});
+
+/** What `upgrade` changes in the install flow. */
+export interface UpgradeMode {
+  pluginId: string;
+  /** `--to VERSION`. */
+  to?: string;
+  /**
+   * Check the installed release before anything is fetched (`PLUGIN_NOT_INSTALLED`,
+   * `UPGRADE_NOT_NEWER` for `--to`); returns the channel to upgrade on.
+   */
+  precheck: (policy: InstallPolicy) => Promise<ReleaseChannel | undefined>;
+}
+
+/**
+ * `install` — and `upgrade`, which is the same pipeline and placement on an
+ * installed plugin: the candidate must be newer, the escalation gate always
+ * applies, the audit event is `plugin.upgrade`.
+ *
+ * @param args - the install arguments.
+ * @param upgrade - set for `upgrade`.
+ */
+export async function installOrUpgrade(args: InstallArgs, upgrade?: UpgradeMode): Promise<void> {
     const commandStart = performance.now();
     const processStart = 0; // performance.now() counts from the start of the process
     // Every input is checked before the first side effect.
     const now = parseTimeFlag('--now', args.now);
-    const { pluginId, version: pinnedVersion } = parsePluginSpec(args.plugin);
-    const { policy, policyDir } = await loadInstallPolicy(args.policy);
+    const { pluginId, version: pinnedVersion } = upgrade !== undefined ? { pluginId: upgrade.pluginId, ...(upgrade.to !== undefined ? { version: upgrade.to } : {}) } : parsePluginSpec(args.plugin);
+    const { policy, policyDir, policySha256 } = await loadInstallPolicy(args.policy);
     await assertDirectory(args['plugin-dir'], 'plugin directory');
+    // upgrade: checked against what is installed before anything is fetched.
+    const channel = upgrade !== undefined ? await upgrade.precheck(policy) : args.channel;
     const v2 = args.repo !== undefined || args.from !== undefined || (args.index === undefined && policy.repository?.url !== undefined);
     if (!v2 && args.index === undefined) throw new UsageError('expected one of --index URL|FILE (index v1), --repo URL (repository v2) or --from FILE (offline bundle)');
     // An offline bundle: read and checked before anything else; no fetcher exists at all.
@@ -172,34 +174,26 @@ export const installCommand = defineCommand<InstallArgs>({
     const version = pinnedVersion ?? bundle?.version;
     const text = args.json ? err : out;
     const io = cliIo();
-    const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
     let bar: ProgressBar | undefined;
-    const approve = async (summary: ApprovalSummary): Promise<boolean> => {
-      text(formatApprovalSummary(summary));
-      if (args.yes) {
-        text('Approved with --yes.');
-        return true;
-      }
-      if (!interactive) {
-        err('lattice-index: no TTY to ask for approval; review with --dry-run, then approve with --yes');
-        return false;
-      }
-      return promptYesNo('Grant these capabilities? [y/N] ', { input: io.stdin, output: io.stderr });
-    };
-    const report = await withInterruptCleanup(() =>
+    // Over an installed release, an escalation needs its own approval (as `upgrade`).
+    const gate = approvalGate({ pluginDir: args['plugin-dir'], pluginId, policy, yes: args.yes, approveEscalation: args['approve-escalation'], text, requireNewer: upgrade !== undefined });
+    const report = await withInterruptCleanup(upgrade !== undefined ? 'nothing was upgraded' : 'nothing was installed', () =>
       runInstall({
         policy,
         policyDir,
         ...(index !== undefined ? { index } : { indexSource: args.index! }),
         pluginId,
         ...(version !== undefined ? { version } : {}),
-        ...(args.channel !== undefined ? { channel: args.channel } : {}),
+        ...(channel !== undefined ? { channel } : {}),
         pluginDir: args['plugin-dir'],
         ...(fetcher !== undefined ? { fetcher } : {}),
         now,
         dryRun: args['dry-run'],
-        approve,
-        approvedBy: args.yes ? '--yes' : 'tty',
+        approve: gate.approve,
+        approvedBy: args.yes ? (args['approve-escalation'] ? '--yes --approve-escalation' : '--yes') : 'tty',
+        policySha256,
+        ...(upgrade !== undefined ? { auditEvent: 'plugin.upgrade' } : {}),
+        auditExtra: () => approvalAuditExtra(gate.state),
         onProgress: (purpose, received, total) => {
           if (purpose !== 'artifact' || args.json) return;
           bar ??= createProgressBar(io.stderr, 'downloading artifact');
@@ -239,7 +233,8 @@ export const installCommand = defineCommand<InstallArgs>({
       return;
     }
     const placed = report.placed!;
-    text(`${placed.replaced ? 'replaced' : 'installed'} ${args.plugin} ${r.summary.version} → ${placed.path}`);
+    if (upgrade !== undefined) text(`upgraded ${pluginId} ${gate.state.fromVersion ?? '?'} → ${r.summary.version} at ${placed.path}; the previous release is kept for rollback`);
+    else text(`${placed.replaced ? 'replaced' : 'installed'} ${args.plugin} ${r.summary.version} → ${placed.path}${placed.replaced ? '; the previous release is kept for rollback' : ''}`);
     text(`artifact sha256 ${r.candidate.artifactSha256}; audit record appended to ${report.auditPath}`);
-  },
-});
+  
+}

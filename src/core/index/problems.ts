@@ -154,6 +154,8 @@ export const INDEX_PROBLEM_CODES = {
   PLUGIN_TAG_INVALID: 'a plugin tag is not a lowercase tag',
   /** new (FORMAT.md): a tag is listed twice. */
   PLUGIN_TAG_DUPLICATED: 'a plugin tag is listed twice',
+  /** new (FORMAT.md "Catalog Markdown"): description_md is not non-blank text of at most 16384 UTF-8 bytes without control characters other than tab and line feed. */
+  PLUGIN_DESCRIPTION_INVALID: 'plugin description_md is not non-blank Markdown text of at most 16384 bytes (tab and line feed the only control characters)',
 
   // ---- releases ---------------------------------------------------------------
   /** new: a releases[] element is not an object (upstream crashed on null). */
@@ -200,6 +202,8 @@ export const INDEX_PROBLEM_CODES = {
   RELEASE_LOADS_ON_UNEXPECTED: 'loads_on without a stored manifest or without server_versions',
   /** new (DESIGN §4.5): a stored manifest in an index with server_versions has no loads_on. */
   RELEASE_LOADS_ON_REQUIRED: 'a release with a stored manifest in an index with server_versions has no loads_on',
+  /** new (FORMAT.md "Catalog Markdown"): notes_md is not non-blank text of at most 4096 UTF-8 bytes without control characters other than tab and line feed. */
+  RELEASE_NOTES_INVALID: 'release notes_md is not non-blank Markdown text of at most 4096 bytes (tab and line feed the only control characters)',
 
   // ---- index signatures -----------------------------------------------------------
   /** new: a signatures[] element is not an object (upstream crashed on null). */

@@ -109,6 +109,12 @@ export interface IndexRelease {
    * (docs/SERVER-VERSIONS.md).
    */
   loads_on?: string[];
+  /**
+   * What changed in this release, as Markdown (docs/FORMAT.md "Catalog
+   * Markdown"): at most `NOTES_MD_MAX_BYTES` UTF-8 bytes; immutable once
+   * published, like every other release member.
+   */
+  notes_md?: string;
 }
 
 /** A plugin entry (interop §E.2 rules 9–21 and 31–32, FORMAT.md "Plugin"). */
@@ -139,6 +145,12 @@ export interface IndexPlugin {
   license?: string;
   /** ≤ 16 unique lowercase tags. */
   tags?: string[];
+  /**
+   * The long description, as Markdown (docs/FORMAT.md "Catalog Markdown"):
+   * at most `DESCRIPTION_MD_MAX_BYTES` UTF-8 bytes; the catalog renders it
+   * with src/core/markdown.ts (no raw HTML, HTTPS links only).
+   */
+  description_md?: string;
 }
 
 /** A top-level index signature (DESIGN §4.1, FORMAT.md "Index signatures"). */

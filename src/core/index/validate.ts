@@ -37,6 +37,7 @@ import {
   SHA256_HEX_RE,
   isAlphaPrerelease,
   isHttpsUrl,
+  markdownTextProblem,
   isPrerelease,
   isRFC3339UTC,
   isV2Version,
@@ -45,6 +46,7 @@ import {
   validPluginID,
 } from '../rules.js';
 import { capabilityTypeProblem, rulesFromOptions, type ServerLine, type ServerLineProfile } from '../server-line.js';
+import { DESCRIPTION_MD_MAX_BYTES, NOTES_MD_MAX_BYTES } from '../limits.js';
 import type { IndexProblem, IndexProblemCode } from './problems.js';
 import { SERVER_VERSION_ID_RE, storedManifestPath } from './stored-manifest.js';
 import type { PluginIndex } from './types.js';
@@ -84,9 +86,9 @@ const INDEX_MEMBERS = 'schema, generated_at, status, generation, expires_at, ser
 const PUBLISHER_MEMBERS = 'id, name, public_key_ed25519, key_history, homepage, github_owners';
 const KEY_HISTORY_MEMBERS = 'public_key_ed25519, valid_from, valid_until, rotation_signature_ed25519';
 const PLUGIN_MEMBERS =
-  'id, name, publisher, type, summary, latest, channels, capabilities, releases, homepage, repository, license, tags';
+  'id, name, publisher, type, summary, latest, channels, capabilities, releases, homepage, repository, license, tags, description_md';
 const RELEASE_MEMBERS =
-  'version, channel, capabilities, manifest_url, artifact_url, artifact_sha256, signature_ed25519, published_at, manifest_sha256, stored_manifest, loads_on';
+  'version, channel, capabilities, manifest_url, artifact_url, artifact_sha256, signature_ed25519, published_at, manifest_sha256, stored_manifest, loads_on, notes_md';
 const SIGNATURE_MEMBERS = 'publisher, keyid, signature_ed25519';
 const REVOCATIONS_MEMBERS = 'releases, artifacts, keys';
 const REVOKED_RELEASE_MEMBERS = 'plugin, version, reason, revoked_at';
@@ -554,6 +556,12 @@ function validatePlugin(
   }
   const tags = plugin.tags;
   if (tags !== undefined) validateTags(out, tags, i, idText);
+  // FORMAT.md "Catalog Markdown": the text rule only; what the renderer refuses is pr-check's PR_MARKDOWN.
+  const description = plugin.description_md;
+  if (description !== undefined) {
+    const problem = markdownTextProblem(description, DESCRIPTION_MD_MAX_BYTES);
+    if (problem !== null) add(out, `/plugins/${i}/description_md`, 'PLUGIN_DESCRIPTION_INVALID', `plugin ${idText} description_md must be non-blank Markdown text of at most ${DESCRIPTION_MD_MAX_BYTES} UTF-8 bytes with no control character but tab and line feed; it ${problem}`);
+  }
 
   // FORMAT.md: unknown members.
   for (const k in plugin) {
@@ -650,6 +658,12 @@ function validateRelease(
   const manifestSha = release.manifest_sha256;
   if (manifestSha !== undefined && (typeof manifestSha !== 'string' || !SHA256_HEX_RE.test(manifestSha))) {
     add(out, `/plugins/${i}/releases/${j}/manifest_sha256`, 'RELEASE_MANIFEST_SHA256_INVALID', `plugin ${idText} release ${versionText} manifest_sha256 must be 64 lowercase hex digits, found ${describe(manifestSha)}`);
+  }
+  // FORMAT.md "Catalog Markdown".
+  const notes = release.notes_md;
+  if (notes !== undefined) {
+    const problem = markdownTextProblem(notes, NOTES_MD_MAX_BYTES);
+    if (problem !== null) add(out, `/plugins/${i}/releases/${j}/notes_md`, 'RELEASE_NOTES_INVALID', `plugin ${idText} release ${versionText} notes_md must be non-blank Markdown text of at most ${NOTES_MD_MAX_BYTES} UTF-8 bytes with no control character but tab and line feed; it ${problem}`);
   }
   for (const k in release) {
     if (!isReleaseMember(k)) unknownMember(out, `/plugins/${i}/releases/${j}`, k, `plugin ${idText} release ${versionText}`, RELEASE_MEMBERS);
@@ -1002,6 +1016,7 @@ function isPluginMember(k: string): boolean {
   switch (k) {
     case 'id': case 'name': case 'publisher': case 'type': case 'summary': case 'latest': case 'channels':
     case 'capabilities': case 'releases': case 'homepage': case 'repository': case 'license': case 'tags':
+    case 'description_md':
       return true;
     default:
       return false;
@@ -1011,7 +1026,7 @@ function isReleaseMember(k: string): boolean {
   switch (k) {
     case 'version': case 'channel': case 'capabilities': case 'manifest_url': case 'artifact_url':
     case 'artifact_sha256': case 'signature_ed25519': case 'published_at': case 'manifest_sha256':
-    case 'stored_manifest': case 'loads_on':
+    case 'stored_manifest': case 'loads_on': case 'notes_md':
       return true;
     default:
       return false;

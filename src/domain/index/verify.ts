@@ -82,6 +82,12 @@ export interface VerifyIndexOptions {
   serverVersion?: string;
   /** Byte cap of the index (default {@link DEFAULT_INDEX_MAX_BYTES}). */
   maxBytes?: number;
+  /**
+   * The Ed25519 verifier (default the pure, Go-compatible `verifyEd25519`).
+   * A Node caller may pass the OpenSSL one (`src/crypto/node.ts`), tested to
+   * give the same verdicts on every vector.
+   */
+  verifyEd25519?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 }
 
 /** A trusted key that signed the index and counted towards the threshold. */
@@ -215,7 +221,8 @@ export function verifyIndex(bytes: Uint8Array, trust: IndexTrust, opts: VerifyIn
   const revocations = normalizeRevocations(index.revocations);
 
   // ---- index.signatures — DESIGN §4.1 counting rules --------------------------
-  const tally = countTrustedSignatures(index.signatures, payload, trusted, revocations);
+  const verify = opts.verifyEd25519 ?? verifyEd25519;
+  const tally = countTrustedSignatures(index.signatures, payload, trusted, revocations, verify);
   pass(
     'index.signatures',
     `${tally.counted.length} distinct trusted key(s) verified` +
@@ -229,7 +236,7 @@ export function verifyIndex(bytes: Uint8Array, trust: IndexTrust, opts: VerifyIn
   const signed = tally.counted.length >= trust.threshold;
   const draftAllowed = opts.allowDraft === true && index.status !== 'official';
   if (!signed) {
-    const error = thresholdError(index, payload, trust.threshold, tally);
+    const error = thresholdError(index, payload, trust.threshold, tally, verify);
     if (!draftAllowed) return stop('index.threshold', error);
     pass('index.threshold', `not met (${error.code}); accepted as an unsigned ${index.status} because drafts are allowed`);
   } else {
@@ -338,6 +345,7 @@ function countTrustedSignatures(
   payload: Uint8Array,
   trusted: ResolvedTrustedKey[],
   revocations: NormalizedRevocations,
+  verify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean,
 ): SignatureTally {
   const byKeyid = new Map(trusted.map((k) => [k.keyid, k]));
   const revokedKeys = new Set(revocations.keys.map((k) => k.public_key_ed25519));
@@ -383,7 +391,7 @@ function countTrustedSignatures(
       }
       tally.budget--;
       // Go-compatible Ed25519 verdict (DESIGN §6).
-      if (verifyEd25519(key.publicKey, payload, signature)) {
+      if (verify(key.publicKey, payload, signature)) {
         matched = key;
         break;
       }
@@ -403,7 +411,13 @@ function countTrustedSignatures(
 }
 
 /** The most telling error when the threshold is not met (DESIGN §5 step 1). */
-function thresholdError(index: PluginIndex, payload: Uint8Array, threshold: number, tally: SignatureTally): VerificationError | PolicyError {
+function thresholdError(
+  index: PluginIndex,
+  payload: Uint8Array,
+  threshold: number,
+  tally: SignatureTally,
+  verify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean,
+): VerificationError | PolicyError {
   const n = tally.counted.length;
   // A revoked key's signature was set apart; had it counted, the threshold
   // would have been met.
@@ -431,7 +445,7 @@ function thresholdError(index: PluginIndex, payload: Uint8Array, threshold: numb
         const signature = decodeCanonicalBase64(entry.signature_ed25519, 64);
         if (key === null || signature === null) continue;
         tally.budget--;
-        if (verifyEd25519(key, payload, signature)) advertised++;
+        if (verify(key, payload, signature)) advertised++;
       }
       if (advertised === 0) {
         return new VerificationError('INDEX_SIGNATURE_INVALID', `index signature does not verify under any trusted key (${tally.unattributed.length} entr${tally.unattributed.length === 1 ? 'y' : 'ies'})`);

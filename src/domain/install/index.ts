@@ -36,8 +36,9 @@ export type {
   SandboxBackend,
   StarterPolicyOptions,
 } from './policy.js';
-export { INSTALL_STEPS, indexSaysLoads, preflightCandidate, verifyIndexForInstall, verifyInstall } from './pipeline.js';
+export { INSTALL_STEPS, indexSaysLoads, preflightCandidate, releaseRevocation, verifyIndexForInstall, verifyInstall } from './pipeline.js';
 export type {
+  ApproveCallback,
   InstallCandidate,
   InstallIndexLoad,
   InstallIndexResult,
@@ -68,3 +69,15 @@ export { createMemorySpool, fetchError } from './transport.js';
 export type { ArtifactSpool, ArtifactSpoolFactory, FetchErrorCode, FetchPurpose, FetchRequest, FetchedBody, InstallFetcher } from './transport.js';
 export { listCandidates } from './candidates.js';
 export type { CandidateEntry } from './candidates.js';
+export {
+  FINE_STATUSES,
+  PLACING_EVENTS,
+  REMOVE_EVENT,
+  approvalsFromAudit,
+  capabilityDiff,
+  escalationWords,
+  formatCapabilityDiff,
+  judgeInstalled,
+  manifestCapabilityView,
+} from './installed.js';
+export type { ApprovalRecord, CapabilityDiff, CapabilityView, InstalledFiles, InstalledFinding, InstalledReport, InstalledStatus, JudgeInstalledInput } from './installed.js';

@@ -33,10 +33,10 @@ import { MANIFEST_SCHEMA_V2, manifestArtifactDigest, type Manifest } from '../ma
 import { manifestSigningPayload } from '../manifest/payload.js';
 import { validateManifest } from '../manifest/validate.js';
 import { verifyDecodedManifest, type VerifyManifestResult } from '../manifest/verify.js';
-import { revocationStatus, revokedKeyEntry } from '../index/revocation.js';
+import { revocationStatus, revokedKeyEntry, type RevocationMatch } from '../index/revocation.js';
 import { publisherKeyForRelease } from '../index/rotation.js';
 import { nextIndexState, type IndexState } from '../index/state.js';
-import { verifyIndex, type VerifiedIndex } from '../index/verify.js';
+import { verifyIndex, type VerifiedIndex, type VerifyIndexOptions } from '../index/verify.js';
 import { checkHostCompatibility, type CompatibilityReport } from './compat.js';
 import {
   capabilityDecision,
@@ -144,8 +144,13 @@ export interface VerifyInstallOptions {
   host?: Partial<HostProfile>;
   /** Where the artifact goes while it is hashed (default: memory). */
   spool?: ArtifactSpoolFactory;
-  /** Step 8: shown the summary, returns whether the operator approves. Omit for a dry run. */
-  approve?: (summary: ApprovalSummary) => boolean | Promise<boolean>;
+  /**
+   * Step 8: shown the summary and the verified candidate manifest (so a caller
+   * can diff it against what is installed), returns whether the operator
+   * approves — or a coded {@link PolicyError} that refuses with its own code
+   * (`ESCALATION_NOT_APPROVED`, `UPGRADE_NOT_NEWER`). Omit for a dry run.
+   */
+  approve?: ApproveCallback;
   /** Download progress of the manifest and artifact. */
   onProgress?: (purpose: FetchPurpose, received: number, total: number | undefined) => void;
   /** A monotonic clock in ms for {@link InstallTimings} (default `performance.now`). */
@@ -160,6 +165,9 @@ export interface VerifyInstallOptions {
    */
   storedManifest?: StoredManifestReader;
 }
+
+/** See {@link VerifyInstallOptions.approve}. */
+export type ApproveCallback = (summary: ApprovalSummary, manifest: Manifest) => boolean | PolicyError | Promise<boolean | PolicyError>;
 
 /** See {@link VerifyInstallOptions.storedManifest}. */
 export type StoredManifestReader = (relativePath: string, maxBytes: number) => Promise<Uint8Array | undefined>;
@@ -482,6 +490,7 @@ export type InstallIndexResult =
  * @param now - reference time.
  * @param state - the stored rollback state.
  * @param host - overrides of the host profile (its server line is used).
+ * @param verifyEd25519 - the signature verifier (default the pure one; Node callers may pass OpenSSL's).
  * @returns the verified index with the sub-steps, or the first coded failure.
  * @example
  * ```ts
@@ -494,6 +503,7 @@ export function verifyIndexForInstall(
   now: number,
   state?: IndexState,
   host?: Partial<HostProfile>,
+  verifyEd25519?: VerifyIndexOptions['verifyEd25519'],
 ): InstallIndexResult {
   if (policy.index === undefined) {
     throw new InputError('INSTALL_POLICY_INVALID', 'the install policy has no "index" member (trusted index keys): it pins a repository v2 root; install from it with --repo');
@@ -504,6 +514,7 @@ export function verifyIndexForInstall(
     allowDraft: policy.index.allowDraft,
     serverVersion: hostRules({ ...policy.host, ...(host ?? {}) }).version,
     maxBytes: policy.limits.maxIndexBytes,
+    ...(verifyEd25519 !== undefined ? { verifyEd25519 } : {}),
   });
   const steps: InstallStep[] = [...r.steps];
   if (!r.ok) return { ok: false, error: r.error, steps };
@@ -647,19 +658,39 @@ function selectionFailure(run: Run, p: IndexPlugin, r: IndexRelease, channel: Re
 
 /** DESIGN §5 step 2: the release, its artifact digest and the key the index names for it are not revoked. */
 function assertNotRevoked(verified: VerifiedIndex, p: IndexPlugin, rel: IndexRelease): void {
+  const why = releaseRevocation(verified, p, rel);
+  if (why !== undefined) policyFail('RELEASE_REVOKED', why.message, { matches: why.matches });
+}
+
+/**
+ * Why a release is revoked by the verified index — the release itself, its
+ * artifact digest (`artifactSha256` overrides the index's, e.g. the digest of
+ * bytes on disk), or the key the index names for it — or `undefined`.
+ *
+ * @param verified - the verified index.
+ * @param p - the plugin entry.
+ * @param rel - the release.
+ * @param artifactSha256 - the artifact digest to check (default the release's).
+ * @returns `{ message, matches }` naming what is revoked, when, and the reason.
+ * @example
+ * ```ts
+ * const why = releaseRevocation(verified, plugin, release);
+ * if (why) console.log(why.message);
+ * ```
+ */
+export function releaseRevocation(verified: VerifiedIndex, p: IndexPlugin, rel: IndexRelease, artifactSha256 = rel.artifact_sha256): { message: string; matches: RevocationMatch[] } | undefined {
   const indexPublisher = verified.index.publishers.find((x) => x.id === p.publisher);
   const indexKey = indexPublisher ? publisherKeyForRelease(indexPublisher, rel) : undefined;
   const revoked = revocationStatus(verified, {
     plugin: p.id,
     version: rel.version,
-    artifactSha256: rel.artifact_sha256,
+    artifactSha256,
     ...(indexKey !== undefined ? { signingKey: indexKey } : {}),
   });
-  if (revoked.revoked) {
-    const m = revoked.matches[0]!;
-    const what = m.kind === 'release' ? `release ${p.id}@${rel.version}` : m.kind === 'artifact' ? `artifact ${rel.artifact_sha256}` : `publisher key ${m.entry.public_key_ed25519}`;
-    policyFail('RELEASE_REVOKED', `${what} is revoked (${m.entry.revoked_at}): ${m.entry.reason}`, { matches: revoked.matches });
-  }
+  if (!revoked.revoked) return undefined;
+  const m = revoked.matches[0]!;
+  const what = m.kind === 'release' ? `release ${p.id}@${rel.version}` : m.kind === 'artifact' ? `artifact ${artifactSha256}` : `publisher key ${m.entry.public_key_ed25519}`;
+  return { message: `${what} is revoked (${m.entry.revoked_at}): ${m.entry.reason}`, matches: [...revoked.matches] };
 }
 
 /**
@@ -1017,7 +1048,9 @@ async function stepDecision(run: Run, summary: ApprovalSummary): Promise<boolean
     run.steps.push({ step: 'decision', ok: true, detail: 'not asked (dry run): nothing will be placed' });
     return false;
   }
-  const yes = (await approve(summary)) === true;
+  const verdict = await approve(summary, run.manifest!);
+  if (verdict instanceof PolicyError) throw new StepFailure(verdict);
+  const yes = verdict === true;
   if (!yes) policyFail('APPROVAL_REQUIRED', `the operator did not approve the capabilities of ${summary.plugin.id} ${summary.version}`);
   run.steps.push({ step: 'decision', ok: true, detail: 'approved by the operator' });
   return true;

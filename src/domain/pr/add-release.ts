@@ -44,6 +44,8 @@ export interface NewRelease {
   signature: string;
   /** RFC 3339 UTC. */
   publishedAt: string;
+  /** Release notes (catalog Markdown, already checked), stored as `notes_md`. */
+  notes?: string;
 }
 
 /** Result of {@link addRelease}. */
@@ -87,6 +89,7 @@ export function addRelease(existing: JSONObject | undefined, r: NewRelease): Add
     signature_ed25519: r.signature,
     published_at: r.publishedAt,
     manifest_sha256: r.manifestSha256,
+    ...(r.notes !== undefined ? { notes_md: r.notes } : {}),
   };
 
   if (existing === undefined) {

@@ -29,6 +29,9 @@
  *   loadability matrix, and one that loads on no known server version needs
  *   maintainer review;
  * - **`index/plugins.json` is written by the signing workflow only**;
+ * - **catalog Markdown renders as written** (`PR_MARKDOWN`, ./markdown-rules.ts):
+ *   new `description_md` / `notes_md` text has no raw HTML, refused link, image
+ *   or over-deep nesting;
  * - **revocations are permanent**;
  * - **needs maintainer review** (severity `review`, not a failure): a new or
  *   removed publisher, a publisher key change, a change of a publisher's
@@ -53,6 +56,7 @@ import { GENERATED_INDEX_PATH, INDEX_DIR, classifyIndexPath, pluginFilePath } fr
 import { checkStoredManifests, type PullRequestLoadability } from './stored-manifests.js';
 import type { StoredManifestFile } from '../index/stored-manifests.js';
 import { growsChannel, highestInChannel } from './release-order.js';
+import { checkEntryMarkdown } from './markdown-rules.js';
 
 /** Every pull-request rule code with its one-line meaning. Codes are stable API. */
 export const PR_RULES = {
@@ -86,6 +90,7 @@ export const PR_RULES = {
   PR_STORED_MANIFEST_SIGNATURE: "a new stored manifest is signed by its publisher's key over the signing payload of a known server version",
   PR_STORED_MANIFEST_CHANGED: 'a stored manifest is immutable: never changed or removed',
   PR_RELEASE_LOADS_NOWHERE: 'a new release whose stored manifest loads on no known server version needs maintainer review',
+  PR_MARKDOWN: 'new catalog Markdown (description_md, notes_md) renders as written: no raw HTML, only https links, no images, nesting within the caps',
 } as const;
 
 /** A stable pull-request rule code. */
@@ -126,6 +131,7 @@ export const RULE_SEVERITY: Readonly<Record<PullRequestRule, FindingSeverity>> =
   PR_STORED_MANIFEST_SIGNATURE: 'error',
   PR_STORED_MANIFEST_CHANGED: 'error',
   PR_RELEASE_LOADS_NOWHERE: 'review',
+  PR_MARKDOWN: 'error',
 });
 
 /** One finding, located on the line a reviewer should look at. */
@@ -140,7 +146,7 @@ export interface PullRequestFinding {
   column?: number;
   /** RFC 6901 pointer inside the file, when the finding is about a member. */
   pointer?: string;
-  /** For `PR_ENTRY_INVALID`: the validator's or JSON parser's code (e.g. `RELEASE_SHA256_INVALID`). */
+  /** For `PR_ENTRY_INVALID`: the validator's or JSON parser's code (e.g. `RELEASE_SHA256_INVALID`); for `PR_MARKDOWN`: the renderer's (e.g. `MARKDOWN_RAW_HTML`). */
   problemCode?: string;
   /** What was expected and what was found. */
   message: string;
@@ -382,6 +388,9 @@ export function checkPullRequest(input: PullRequestInput): PullRequestReport {
           found.push(...checkPublishedAt(h, published, input.headCommitTime));
         }
         for (const f of found) add(f.rule, file, f.pointer, f.message);
+        if (kind.kind === 'plugin') {
+          for (const f of checkEntryMarkdown(h, b)) findings.push({ severity: RULE_SEVERITY[f.rule], rule: f.rule, file, ...at(file, head, f.pointer), pointer: f.pointer, problemCode: f.problemCode, message: f.message });
+        }
       }
     }
     if (kind.kind === 'publisher') {
