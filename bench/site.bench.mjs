@@ -1,18 +1,29 @@
 // Catalog build benchmark (run after `npm run build`; imports the build output).
 //
-// For 1k and 10k synthetic plugins (bench/synthetic-index.mjs), signed as an
-// official index by a key made for the run: the wall time of building the
-// catalog (`astro build` of site/: verify the index, one page and one JSON
-// file per plugin, publisher pages, feed, …) next to Astro building the same
-// number of bare pages (`<h1>{id}</h1>` from getStaticPaths over the same
-// ids) in a minimal temporary project, in the same run. Both builds are
-// spawned the same way, so Astro/Vite start-up counts on both sides.
-// Goal: ratio ≤ 2×.
+// For 1k, 10k and 20k synthetic plugins (bench/synthetic-index.mjs), signed
+// as an official index by a key made for the run: the wall time of building
+// the catalog (`astro build` of site/: verify the index, one page and one JSON
+// file per plugin, listing and facet pages, publisher pages, feed, the
+// Pagefind search index, …) next to Astro building the same number of bare
+// pages (`<h1>{id}</h1>` from getStaticPaths over the same ids) in a minimal
+// temporary project, in the same run. Both builds are spawned the same way,
+// so Astro/Vite start-up counts on both sides. Goal: ratio ≤ 2×. Peak RSS of
+// the build process (Node's maxRSS; the Pagefind binary it spawns is a
+// separate process, reported apart when measurable): goal ≤ 2 GiB at 20k.
+//
+// Then, on the largest catalog, in Debian Chromium (playwright-core): bytes
+// transferred for the home page and a plugin page (gzip-compressed, goal
+// ≤ 150 KiB each; the signed index the page re-verifies is listed apart),
+// main-thread blocking time (long tasks over 50 ms, goal ≤ 200 ms), time to a
+// verified badge, and the main-thread CPU (CDP TaskDuration) of one search and
+// one facet click on the search page (goal ≤ 100 ms each).
 //
 // Usage: `node bench/site.bench.mjs [sizes…]`, or `export default run` for bench/run.mjs.
+// LATTICE_BENCH_ROUNDS overrides the rounds per size (default 3 at 1k, 2 above).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,7 +34,11 @@ import { publicKeyFromSeed } from '../dist/crypto/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ASTRO = path.join(ROOT, 'node_modules/astro/astro.js');
-const SIZES = [1000, 10000];
+const SIZES = [1000, 10000, 20000];
+const RSS_GOAL = 2 * 1024 ** 3;
+const BYTES_GOAL = 150 * 1024;
+const TBT_GOAL = 200;
+const CPU_GOAL = 100;
 const GOAL = 2;
 
 /**
@@ -38,7 +53,7 @@ function astroBuild(root, cwd, env) {
   const usageFile = path.join(cwd, `cpu-${process.hrtime.bigint()}.json`);
   const wrapper = [
     "import { writeFileSync } from 'node:fs';",
-    `process.on('exit', () => { const u = process.cpuUsage(); writeFileSync(${JSON.stringify(usageFile)}, JSON.stringify(u)); });`,
+    `process.on('exit', () => { const u = process.cpuUsage(); writeFileSync(${JSON.stringify(usageFile)}, JSON.stringify({ ...u, maxRSS: process.resourceUsage().maxRSS * 1024 })); });`,
     `process.argv = [process.execPath, ${JSON.stringify(ASTRO)}, 'build', '--root', ${JSON.stringify(root)}];`,
     `await import(${JSON.stringify(pathToFileURL(ASTRO).href)});`,
   ].join('\n');
@@ -53,7 +68,7 @@ function astroBuild(root, cwd, env) {
       const wallMs = performance.now() - t0;
       if (code !== 0) return reject(new Error(`astro build of ${root} failed (exit ${code}):\n${output.slice(-4000)}`));
       const u = JSON.parse(readFileSync(usageFile, 'utf8'));
-      resolve({ wallMs, cpuMs: (u.user + u.system) / 1000 });
+      resolve({ wallMs, cpuMs: (u.user + u.system) / 1000, rss: u.maxRSS });
     });
   });
 }
@@ -91,6 +106,105 @@ function signedSyntheticIndex(n, seed) {
   return signIndex(doc, seed, { publisher: doc.publishers[0].id, official: true, now }).bytes;
 }
 
+/** gzip size, what a compressing server would send. */
+const gz = (b) => gzipSync(b, { level: 6 }).length;
+
+/**
+ * Page weight, blocking time and search CPU in Chromium, against the built catalog
+ * served on 127.0.0.1 (see the module comment).
+ */
+async function browserMetrics(dist, ids) {
+  const chromiumPath = process.env.LATTICE_CHROMIUM || '/usr/bin/chromium';
+  if (!existsSync(chromiumPath)) {
+    console.log(`  browser metrics skipped: no Chromium at ${chromiumPath} (bash scripts/setup-system.sh)`);
+    return undefined;
+  }
+  const { chromium } = await import('playwright-core');
+  const { serveStatic } = await import('../scripts/serve-static.mjs');
+  const server = await serveStatic({ root: dist, port: 0 });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const out = {};
+  try {
+    for (const [name, target] of [['home', ''], ['plugin page', `plugins/${ids[Math.floor(ids.length / 2)]}/`]]) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.addInitScript(() => {
+        window.__blocking = 0;
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) window.__blocking += Math.max(0, e.duration - 50);
+        }).observe({ type: 'longtask', buffered: true });
+      });
+      const bodies = [];
+      page.on('response', async (r) => {
+        try {
+          bodies.push({ url: r.url(), bytes: gz(await r.body()) });
+        } catch {
+          // no body (redirect, aborted)
+        }
+      });
+      const t0 = Date.now();
+      await page.goto(`${server.url}${target}`, { waitUntil: 'load' });
+      let badgeMs;
+      try {
+        await page.waitForFunction(() => {
+          const s = document.querySelector('[data-browser-verify]')?.dataset.state;
+          return s === 'ok' || s === 'failed';
+        }, undefined, { timeout: 60_000 });
+        badgeMs = Date.now() - t0;
+      } catch {
+        badgeMs = undefined; // this page shows no browser verdict
+      }
+      await page.waitForLoadState('networkidle');
+      await page.waitForTimeout(500);
+      const blocking = await page.evaluate(() => window.__blocking);
+      const index = bodies.filter((b) => b.url.endsWith('/plugins.json')).reduce((a, b) => a + b.bytes, 0);
+      const own = bodies.filter((b) => !b.url.endsWith('/plugins.json')).reduce((a, b) => a + b.bytes, 0);
+      out[name] = { bytes: own, indexBytes: index, blockingMs: blocking, badgeMs };
+      console.log(
+        `  ${name}: ${(own / 1024).toFixed(1)} KiB compressed → ${own <= BYTES_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ 150 KiB)` +
+          (index > 0 ? `, plus the signed index it re-verifies ${(index / 1024).toFixed(0)} KiB` : '') +
+          `; blocking ${blocking.toFixed(0)} ms → ${blocking <= TBT_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${TBT_GOAL} ms)` +
+          `; verified badge ${badgeMs === undefined ? 'not shown on this page' : `after ${badgeMs} ms`}`,
+      );
+      await context.close();
+    }
+    // Search CPU: main-thread task time (CDP Performance.TaskDuration) from the
+    // input to the answer, after the page has loaded and settled.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const taskMs = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
+    const answered = (search) =>
+      page.waitForFunction((want) => {
+        const got = document.querySelector('[data-results]')?.dataset.answered;
+        return got !== undefined && new URLSearchParams(got).toString() === new URLSearchParams(want).toString();
+      }, search, { timeout: 60_000 });
+    await page.goto(`${server.url}search/`);
+    await answered('');
+    await page.waitForTimeout(500);
+    const word = ids[Math.floor(ids.length / 3)].split('.')[1].split('-')[0];
+    let before = await taskMs();
+    await page.fill('#q', word);
+    await answered(`?q=${encodeURIComponent(word)}`);
+    const searchMs = (await taskMs()) - before;
+    await page.waitForTimeout(300);
+    before = await taskMs();
+    await page.locator('input[name="type"][value="worker"]').check();
+    await answered(`?q=${encodeURIComponent(word)}&type=worker`);
+    const facetMs = (await taskMs()) - before;
+    out.searchMs = searchMs;
+    out.facetMs = facetMs;
+    console.log(`  one search ("${word}"): ${searchMs.toFixed(0)} ms main-thread CPU → ${searchMs <= CPU_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${CPU_GOAL} ms; includes the 150 ms input debounce timer only as idle time)`);
+    console.log(`  one facet click (type=worker): ${facetMs.toFixed(0)} ms main-thread CPU → ${facetMs <= CPU_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${CPU_GOAL} ms)`);
+    await context.close();
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return out;
+}
+
 export default async function run(sizes = SIZES) {
   const base = mkdtempSync(path.join(tmpdir(), 'lattice-site-bench-'));
   const seed = new Uint8Array(randomBytes(32));
@@ -114,12 +228,13 @@ export default async function run(sizes = SIZES) {
       };
       // Interleaved rounds (bare, catalog, catalog, bare, …) so machine noise
       // hits both; the best round of each counts.
-      const best = { bare: { wallMs: Infinity, cpuMs: Infinity }, catalog: { wallMs: Infinity, cpuMs: Infinity } };
+      const best = { bare: { wallMs: Infinity, cpuMs: Infinity, rss: 0 }, catalog: { wallMs: Infinity, cpuMs: Infinity, rss: 0 } };
       const keep = (which, t) => {
         best[which].wallMs = Math.min(best[which].wallMs, t.wallMs);
         best[which].cpuMs = Math.min(best[which].cpuMs, t.cpuMs);
+        best[which].rss = Math.max(best[which].rss, t.rss);
       };
-      const rounds = n <= 1000 ? 3 : 2;
+      const rounds = Number(process.env.LATTICE_BENCH_ROUNDS) || (n <= 1000 ? 3 : 2);
       for (let r = 0; r < rounds; r++) {
         const pair = [
           async () => keep('bare', await astroBuild(bareDir, bareDir, {})),
@@ -135,7 +250,10 @@ export default async function run(sizes = SIZES) {
       console.log(`catalog build, ${n} plugins (${(bytes.length / 1e6).toFixed(1)} MB signed index) vs Astro building ${n} bare pages, best of ${rounds}:`);
       console.log(`  wall ${best.catalog.wallMs.toFixed(0)} ms vs ${best.bare.wallMs.toFixed(0)} ms → ${verdict(wallRatio)} (goal ≤ ${GOAL}×)`);
       console.log(`  cpu  ${best.catalog.cpuMs.toFixed(0)} ms vs ${best.bare.cpuMs.toFixed(0)} ms → ${verdict(cpuRatio)}`);
+      const gib = (b) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
+      console.log(`  peak RSS of the build process ${gib(best.catalog.rss)} (bare ${gib(best.bare.rss)}) → ${best.catalog.rss <= RSS_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ 2 GiB)`);
       rmSync(bareDir, { recursive: true, force: true });
+      if (n === Math.max(...sizes)) rows.at(-1).browser = await browserMetrics(path.join(catDir, 'dist'), ids);
       rmSync(catDir, { recursive: true, force: true });
     }
   } finally {

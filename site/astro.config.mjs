@@ -35,20 +35,32 @@ export default defineConfig({
   output: 'static',
   integrations: [
     {
-      // Local build step, no network: /api/plugins/<id>.json from the same
-      // verified index the pages rendered (site/src/lib/plugin-api.ts).
+      // Local build steps, no network: /api/plugins/<id>.json from the same
+      // verified index the pages rendered (site/src/lib/plugin-api.ts), and
+      // the Pagefind search index (site/src/lib/search-index.ts).
       name: 'lattice-plugin-api',
       // The pages' bundle registers the step when it loads the verified index
       // (site/src/lib/load-index.ts); importing the TypeScript here instead would
       // make Vite load the whole library a second time just for the config.
       hooks: {
+        // The site's base path, for the search records' URLs (site/src/lib/load-index.ts).
+        'astro:config:done': ({ config }) => {
+          globalThis[Symbol.for('@latticenet/plugin-index/site-base')] = config.base;
+        },
         'astro:build:done': async ({ dir, logger }) => {
           const step = globalThis[Symbol.for('@latticenet/plugin-index/site-build')];
           if (typeof step?.writePluginApi !== 'function') {
             throw new Error('catalog build: the pages never loaded the verified index, so /api/plugins/*.json cannot be written');
           }
-          const n = await step.writePluginApi(fileURLToPath(dir));
-          logger.info(`wrote ${n} per-plugin JSON file(s)`);
+          const out = fileURLToPath(dir);
+          let t = performance.now();
+          const n = await step.writePluginApi(out);
+          logger.info(`wrote ${n} per-plugin JSON file(s) in ${Math.round(performance.now() - t)} ms`);
+          // The search index (site/src/lib/search-index.ts) has been indexing since
+          // the pages loaded the model; wait for it and write pagefind/ and search-terms.json.
+          t = performance.now();
+          const records = await step.searchIndex.write(out);
+          logger.info(`wrote the search index of ${records} plugin(s) (waited ${Math.round(performance.now() - t)} ms)`);
         },
       },
     },

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildCatalog, type CatalogModel } from './catalog.js';
 import { writePluginApi } from './plugin-api.js';
+import { startSearchIndex } from './search-index.js';
 import { SETTINGS_VARIABLES, readSiteSettings, type SiteSettings } from './settings.js';
 import { verificationSummary, verifyCatalogIndex, type VerificationSummary } from './verification.js';
 import { checkStoredManifests } from './manifest-check.js';
@@ -129,6 +130,7 @@ function repoRoot(): string {
 // the verified index of this build to write /api/plugins/<id>.json.
 const CACHE = Symbol.for('@latticenet/plugin-index/site-index');
 const BUILD_STEP = Symbol.for('@latticenet/plugin-index/site-build');
+const SITE_BASE = Symbol.for('@latticenet/plugin-index/site-base');
 type Cache = { key: string; value: SiteIndex };
 const store = globalThis as unknown as Record<symbol, unknown>;
 
@@ -144,7 +146,12 @@ export function siteIndex(): SiteIndex {
   if (cached !== undefined && cached.key === key) return cached.value;
   const value = loadSiteIndex(readSiteSettings(process.env, root), Date.now());
   store[CACHE] = { key, value } satisfies Cache;
-  store[BUILD_STEP] = { writePluginApi: (outDir: string) => writePluginApi(outDir, value) };
+  store[BUILD_STEP] = {
+    writePluginApi: (outDir: string) => writePluginApi(outDir, value),
+    // Started now: Pagefind indexes in its own process while Astro renders the pages.
+    // The base path comes from astro.config.mjs (its astro:config:done hook).
+    searchIndex: startSearchIndex(value.model, (store[SITE_BASE] as string | undefined) ?? '/'),
+  };
   return value;
 }
 

@@ -32,9 +32,17 @@ export const pluginJsonPath = (base: string, id: string): string => under(base, 
 /** The Atom feed of releases. */
 export const FEED_FILE = 'feed.atom';
 export const feedPath = (base: string): string => under(base, FEED_FILE);
-/** The catalog filtered by one facet value (`/?cap=kv%3Aread`). */
+/** Facets with static landing pages (site/src/lib/listing.ts LANDING_FACETS). */
+const LANDING_FACETS: ReadonlySet<string> = new Set(['type', 'risk', 'publisher', 'channel', 'verified']);
+/**
+ * The catalog filtered by one facet value: its static landing page
+ * (`/browse/publisher/demo/`, works without JavaScript) when the facet has
+ * them, else the search page (`/search/?cap=kv%3Aread`).
+ */
 export const facetLink = (base: string, facet: string, value: string): string =>
-  `${under(base, '')}?${new URLSearchParams([[facet, value]]).toString()}`;
+  LANDING_FACETS.has(facet)
+    ? under(base, `browse/${facet}/${encodeURIComponent(value)}/`)
+    : under(base, `search/?${new URLSearchParams([[facet, value]]).toString()}`);
 /** The repository v2 (TUF) under the site: `metadata/` and `targets/` below it. */
 export const repositoryPath = (base: string): string => under(base, 'repository/');
 /** The repository's timestamp role, where a TUF client starts after the pinned root. */

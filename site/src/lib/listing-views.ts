@@ -1,0 +1,102 @@
+/**
+ * Markup of the browsing pages: the filter panel (links to facet landing
+ * pages, rendered ONCE per build and shared by every listing page), sort
+ * links and the pagination bar. Built with the escaping {@link html} template.
+ *
+ * @module
+ */
+import { html, type SafeHtml } from './html.js';
+import type { CatalogModel } from './catalog.js';
+import {
+  LANDING_FACETS,
+  SORTS,
+  SORT_LABELS,
+  listingPath,
+  listingPlan,
+  pageWindow,
+  searchPath,
+  type LandingFacet,
+  type ListingPage,
+  type ListingScope,
+  type SortName,
+} from './listing.js';
+import { publishersPath } from './paths.js';
+
+/** Legends of the facets, as the filter panels and the search page name them. */
+export const FACET_LEGENDS: Readonly<Record<string, string>> = {
+  type: 'Type',
+  risk: 'Highest risk',
+  cap: 'Capability',
+  publisher: 'Publisher',
+  channel: 'Channel',
+  verified: 'Index status',
+};
+
+/**
+ * Words for a `verified` facet value. Deliberately not the word "Verified":
+ * a facet option is a filter, not a trust claim about what the visitor sees.
+ */
+export const VERIFIED_OPTION_LABELS: Readonly<Record<string, string>> = { yes: 'Signed index, not revoked', no: 'Unsigned or revoked' };
+
+function optionLabel(facet: string, value: string, label: string): string {
+  return facet === 'verified' ? (VERIFIED_OPTION_LABELS[value] ?? label) : label;
+}
+
+const PANELS = new WeakMap<CatalogModel, Map<string, SafeHtml>>();
+
+/**
+ * The browse panel: per landing facet, links to its landing pages with plugin
+ * counts. Values without plugins are not links. Memoised per model and base:
+ * every listing page shares one markup (rendered once per build).
+ */
+export function facetLinkGroups(model: CatalogModel, base: string): SafeHtml {
+  let byBase = PANELS.get(model);
+  if (!byBase) PANELS.set(model, (byBase = new Map()));
+  let markup = byBase.get(base);
+  if (markup === undefined) {
+    const plan = listingPlan(model);
+    markup = html`${LANDING_FACETS.map((f: LandingFacet) => {
+      const options = plan.panel[f];
+      const more =
+        f === 'publisher' && plan.valueCount.publisher > options.length
+          ? html`<li><a href="${publishersPath(base)}">All ${plan.valueCount.publisher} publishers</a></li>`
+          : '';
+      // The index-status facet filters on a trust claim: withdrawn with the claims when the browser check fails.
+      const claim = f === 'verified' ? 'facet' : undefined;
+      return html`<section class="facet-links" aria-labelledby="facet-${f}" ${claim ? html`data-trust-claim="${claim}"` : ''}><h3 id="facet-${f}">${FACET_LEGENDS[f]}</h3><ul>${options.map(
+        (o) => html`<li><a href="${listingPath(base, { kind: 'facet', facet: f, value: o.value })}">${optionLabel(f, o.value, o.label)}</a> <span class="count">${o.count}<span class="visually-hidden"> plugins</span></span></li>`,
+      )}${more}</ul></section>`;
+    })}`;
+    byBase.set(base, markup);
+  }
+  return markup;
+}
+
+/** A search box that goes to the search page (a real page: GET /search/?q=…). */
+export function searchBox(base: string, id: string): SafeHtml {
+  return html`<form class="search-field" method="get" action="${searchPath(base)}" role="search" aria-label="Catalog search"><label for="${id}">Search plugins</label><div class="search-row"><input id="${id}" name="q" type="search" autocomplete="off" spellcheck="false" maxlength="200" /><button type="submit">Search</button></div></form>`;
+}
+
+/** Sort links of the whole-catalog listing; the current order is marked. */
+export function sortLinks(base: string, current: SortName | undefined): SafeHtml {
+  return html`<nav class="sort-links" aria-label="Sort"><span>Sort:</span> <ul>${SORTS.map((s) =>
+    s === current
+      ? html`<li><a href="${listingPath(base, { kind: 'all', sort: s })}" aria-current="page">${SORT_LABELS[s]}</a></li>`
+      : html`<li><a href="${listingPath(base, { kind: 'all', sort: s })}">${SORT_LABELS[s]}</a></li>`,
+  )}</ul></nav>`;
+}
+
+/** Pagination bar: previous, a bounded window of page numbers, next. Empty for a single page. */
+export function paginationNav(base: string, page: Pick<ListingPage, 'scope' | 'page' | 'pages'>): SafeHtml {
+  if (page.pages <= 1) return html``;
+  const href = (n: number): string => listingPath(base, page.scope as ListingScope, n);
+  const prev = page.page > 1 ? html`<a href="${href(page.page - 1)}" rel="prev">Previous<span class="visually-hidden"> page</span></a>` : '';
+  const next = page.page < page.pages ? html`<a href="${href(page.page + 1)}" rel="next">Next<span class="visually-hidden"> page</span></a>` : '';
+  return html`<nav class="pagination" aria-label="Pages"><ul><li>${prev}</li>${pageWindow(page.page, page.pages).map((n) =>
+    n === 0
+      ? html`<li aria-hidden="true">…</li>`
+      : n === page.page
+        ? html`<li><a href="${href(n)}" aria-current="page"><span class="visually-hidden">Page </span>${n}</a></li>`
+        : html`<li><a href="${href(n)}"><span class="visually-hidden">Page </span>${n}</a></li>`,
+  )}<li>${next}</li></ul></nav>`;
+}
