@@ -8,13 +8,13 @@ import { serverRules } from '../../src/core/server-line.js';
 import { sha256Hex } from '../../src/crypto/index.js';
 import { verifyEd25519Node } from '../../src/crypto/node.js';
 import { verifyIndexForInstall } from '../../src/domain/install/pipeline.js';
-import { approvalsFromAudit, capabilityDiff, formatCapabilityDiff, judgeInstalled, type ApprovalRecord } from '../../src/domain/install/installed.js';
+import { approvalsFromAudit, capabilityDiff, formatCapabilityDiff, judgeInstalled, manifestCapabilityView, type ApprovalRecord } from '../../src/domain/install/installed.js';
 import { InstallRepo, NOW, policyDoc, policyFrom } from './harness.js';
 
 const rules = serverRules('integration');
 
 describe('capabilityDiff', () => {
-  const base = { type: 'system', capabilities: ['kv:read', 'log:write'], runtimeProtocol: 'stdio-json-v1', hostAccess: ['svc.get'] };
+  const base = { type: 'system', capabilities: ['kv:read', 'log:write'], runtimeProtocol: 'stdio-json-v1', hostAccess: ['acme.svc/items#get'] };
 
   it('the same release, and one that only gives up capabilities, do not escalate', () => {
     expect(capabilityDiff(base, base, rules).escalates).toBe(false);
@@ -40,10 +40,26 @@ describe('capabilityDiff', () => {
   });
 
   it('new host access, another runtime protocol or another type escalate; a method already covered by service.* does not', () => {
-    expect(capabilityDiff(base, { ...base, hostAccess: ['svc.get', 'svc.put'] }, rules)).toMatchObject({ escalates: true, hostAccessAdded: ['svc.put'] });
-    expect(capabilityDiff({ ...base, hostAccess: ['svc.*'] }, { ...base, hostAccess: ['svc.put'] }, rules).escalates).toBe(false);
+    expect(capabilityDiff(base, { ...base, hostAccess: ['acme.svc/items#get', 'acme.svc/items#put'] }, rules)).toMatchObject({ escalates: true, hostAccessAdded: ['acme.svc/items#put'] });
+    expect(capabilityDiff({ ...base, hostAccess: ['acme.svc/items#*'] }, { ...base, hostAccess: ['acme.svc/items#put'] }, rules).escalates).toBe(false);
     expect(capabilityDiff(base, { ...base, runtimeProtocol: 'stdio-json-v2' }, rules)).toMatchObject({ escalates: true, runtime: { from: 'stdio-json-v1', to: 'stdio-json-v2' } });
     expect(capabilityDiff(base, { ...base, type: 'wasm' }, rules)).toMatchObject({ escalates: true, type: { from: 'system', to: 'wasm' } });
+  });
+
+  it('attack: a grant moved between a dotted service and a dotted method is new host access (service and method never run together)', () => {
+    // Service suffixes and methods both allow dots (interop A.4.2): "acme.svc/a.b" + "c" and
+    // "acme.svc/a" + "b.c" are different grants, though "service.method" would spell both "acme.svc/a.b.c".
+    const manifest = (service: string, method: string) => ({ type: 'system', capabilities: ['rpc:call'], host_access: { rpc: [{ service, methods: [method] }] } });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const view = (m: object) => manifestCapabilityView(m as any);
+    const installed = view(manifest('acme.svc/a.b', 'c'));
+    expect(capabilityDiff(installed, view(manifest('acme.svc/a', 'b.c')), rules)).toMatchObject({ escalates: true, hostAccessAdded: ['acme.svc/a#b.c'] });
+    // Honest variant: the same grant is no escalation.
+    expect(capabilityDiff(installed, view(manifest('acme.svc/a.b', 'c')), rules).escalates).toBe(false);
+    // A wildcard covers only its own service, not one whose name merely starts the same way.
+    const wild = { ...installed, hostAccess: ['acme.svc/a#*'] };
+    expect(capabilityDiff(wild, view(manifest('acme.svc/a.b', 'c')), rules).escalates).toBe(true);
+    expect(capabilityDiff(wild, view(manifest('acme.svc/a', 'c')), rules).escalates).toBe(false);
   });
 
   it('an unknown capability counts as host (fail closed)', () => {

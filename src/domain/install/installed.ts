@@ -148,12 +148,20 @@ export interface CapabilityView {
  * @returns the view.
  */
 export function manifestCapabilityView(m: Manifest): CapabilityView {
+  // `service#method`: `#` is in neither alphabet (interop A.4.2), while both
+  // allow dots, so `service.method` would be ambiguous ("a/b.c" + "d" and
+  // "a/b" + "c.d" would read the same and hide a new grant).
   const hostAccess: string[] = [];
   for (const rpc of m.host_access?.rpc ?? []) {
-    if (rpc.methods === null || rpc.methods.length === 0) hostAccess.push(`${rpc.service}.*`);
-    else for (const method of rpc.methods) hostAccess.push(`${rpc.service}.${method}`);
+    if (rpc.methods === null || rpc.methods.length === 0) hostAccess.push(hostAccessGrant(rpc.service, '*'));
+    else for (const method of rpc.methods) hostAccess.push(hostAccessGrant(rpc.service, method));
   }
   return { type: m.type, capabilities: m.capabilities ?? [], runtimeProtocol: m.runtime?.protocol ?? '', hostAccess };
+}
+
+/** One host-access grant as the diff compares it: `service#method` (`service#*` for every method). */
+function hostAccessGrant(service: string, method: string): string {
+  return `${service}#${method}`;
 }
 
 function tierOf(rules: ServerRules, capability: string): RiskTier {
@@ -191,7 +199,7 @@ export function capabilityDiff(from: CapabilityView, to: CapabilityView, rules: 
   const ht = highest(rules, to.capabilities);
   const raisedRisk = RISK_TIERS.indexOf(ht) > RISK_TIERS.indexOf(hf) ? { from: hf, to: ht } : null;
   const hostAccessAdded = from.hostAccess !== undefined && to.hostAccess !== undefined
-    ? to.hostAccess.filter((h) => !from.hostAccess!.includes(h) && !from.hostAccess!.includes(`${h.split('.')[0]}.*`)).sort()
+    ? to.hostAccess.filter((h) => !from.hostAccess!.includes(h) && !from.hostAccess!.includes(hostAccessGrant(h.slice(0, h.indexOf('#')), '*'))).sort()
     : [];
   const runtime = from.runtimeProtocol !== undefined && to.runtimeProtocol !== undefined && from.runtimeProtocol !== to.runtimeProtocol
     ? { from: from.runtimeProtocol, to: to.runtimeProtocol }
