@@ -24,6 +24,7 @@
  * @module
  */
 import type { ErrorCode } from '../errors.js';
+import { utf8ByteLength } from '../rules.js';
 import type { JSONLimits, JSONObject, JSONParseProblem, JSONParseResult, JSONValue } from './types.js';
 
 export type { JSONLimits, JSONObject, JSONParseProblem, JSONParseResult, JSONValue } from './types.js';
@@ -87,7 +88,7 @@ export function parseJSONStrict(input: string | Uint8Array, limits?: JSONLimits)
     text = input;
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit; count exactly only when it may matter.
     if (text.length * 3 > lim.maxBytes) {
-      const size = utf8Length(text);
+      const size = utf8ByteLength(text);
       if (size > lim.maxBytes) return failAt('', JSON_TOO_LARGE(size, lim.maxBytes), 1, 1, 0);
     }
     if (text.charCodeAt(0) === 0xfeff) {
@@ -434,21 +435,6 @@ class Parser {
     this.pos = p;
     return value;
   }
-}
-
-/** UTF-8 byte length of a string (lone surrogates count 3, as replacement chars would). */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
 
 /** Index of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF). */
