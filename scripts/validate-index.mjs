@@ -22,6 +22,134 @@ var REPO_ENTRY_TARGET_MAX_BYTES = 8 * MiB;
 var DESCRIPTION_MD_MAX_BYTES = 16384;
 var NOTES_MD_MAX_BYTES = 4096;
 
+// src/core/rules.ts
+function validPluginID(s) {
+  return typeof s === "string" && s.length >= 3 && s.length <= 128 && PLUGIN_ID_RE.test(s);
+}
+var PLUGIN_ID_RE = /^[a-z0-9](?:[a-z0-9-]|\.(?!\.))*[a-z0-9]$/;
+var INDEX_ID_RE = /^[a-z0-9][a-z0-9._-]{1,78}[a-z0-9]$/;
+var INDEX_VERSION_RE = /^[A-Za-z0-9][A-Za-z0-9._+:-]{0,63}$/;
+var V2_VERSION_RE = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/;
+var SHA256_HEX_RE = /^[a-f0-9]{64}$/;
+function validIndexID(s) {
+  return INDEX_ID_RE.test(s) && validPluginID(s);
+}
+function isV2Version(s) {
+  return typeof s === "string" && V2_VERSION_RE.test(s) && !s.includes("..");
+}
+function validIndexVersion(s) {
+  return INDEX_VERSION_RE.test(s) && isV2Version(s);
+}
+function isPrerelease(version) {
+  return version.includes("-");
+}
+function isAlphaPrerelease(version) {
+  return ALPHA_RE.test(version);
+}
+var ALPHA_RE = /-alpha(?:[.-]|$)/i;
+function goTrimSpace(s) {
+  let start = 0;
+  let end = s.length;
+  while (start < end && GO_SPACE.has(s.charCodeAt(start))) start++;
+  while (end > start && GO_SPACE.has(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
+var GO_SPACE = /* @__PURE__ */ new Set([
+  9,
+  10,
+  11,
+  12,
+  13,
+  32,
+  133,
+  160,
+  5760,
+  8192,
+  8193,
+  8194,
+  8195,
+  8196,
+  8197,
+  8198,
+  8199,
+  8200,
+  8201,
+  8202,
+  8232,
+  8233,
+  8239,
+  8287,
+  12288
+]);
+function isRFC3339UTC(s) {
+  if (typeof s !== "string") return false;
+  const n = s.length;
+  if (n < 20 || n > 30 || s.charCodeAt(n - 1) !== 90) return false;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return false;
+  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return false;
+  const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
+  if ((year | month | day | hour | minute | second) < 0) return false;
+  if (n !== 20) {
+    if (s.charCodeAt(19) !== 46 || n - 21 < 1 || n - 21 > 9 || digits(s, 20, n - 21) < 0) return false;
+  }
+  if (month < 1 || month > 12 || day < 1) return false;
+  const dim = month === 2 ? isLeap(year) ? 29 : 28 : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= dim && hour <= 23 && minute <= 59 && second <= 59;
+}
+function digits(s, at, len) {
+  let v = 0;
+  for (let i = at; i < at + len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+function isLeap(y) {
+  return y % 4 === 0 && y % 100 !== 0 || y % 400 === 0;
+}
+function isHttpsUrl(s) {
+  if (typeof s !== "string" || s.length > 2048) return false;
+  if (/[\s\\?#\u0000-\u001f\u007f]/.test(s)) return false;
+  if (!/^https:\/\/[^/]/.test(s)) return false;
+  let u;
+  try {
+    u = new URL(s);
+  } catch {
+    return false;
+  }
+  return u.protocol === "https:" && u.hostname !== "" && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
+}
+var GITHUB_OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/;
+var MAX_GITHUB_OWNERS = 10;
+function utf8ByteLength(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) n += 1;
+    else if (c < 2048) n += 2;
+    else if (c >= 55296 && c <= 56319 && i + 1 < s.length && (s.charCodeAt(i + 1) & 64512) === 56320) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+function markdownTextProblem(s, maxBytes) {
+  if (typeof s !== "string") return "is not a string";
+  if (goTrimSpace(s) === "") return "is empty or blank";
+  const bytes = utf8ByteLength(s);
+  if (bytes > maxBytes) return `is ${bytes} bytes of UTF-8, over the limit of ${maxBytes}`;
+  const m = MARKDOWN_CONTROL_RE.exec(s);
+  if (m !== null) {
+    const line = s.slice(0, m.index).split("\n").length;
+    return `contains control character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} on line ${line}`;
+  }
+  return null;
+}
+var MARKDOWN_CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
 // src/core/json/strict.ts
 var DEFAULT_JSON_LIMITS = Object.freeze({
   maxBytes: 16 * 1024 * 1024,
@@ -67,7 +195,7 @@ function parseJSONStrict(input, limits) {
   } else if (typeof input === "string") {
     text = input;
     if (text.length * 3 > lim.maxBytes) {
-      const size = utf8Length(text);
+      const size = utf8ByteLength(text);
       if (size > lim.maxBytes) return failAt("", JSON_TOO_LARGE(size, lim.maxBytes), 1, 1, 0);
     }
     if (text.charCodeAt(0) === 65279) {
@@ -413,19 +541,6 @@ var Parser = class {
     return value;
   }
 };
-function utf8Length(s) {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 128) n += 1;
-    else if (c < 2048) n += 2;
-    else if (c >= 55296 && c <= 56319 && i + 1 < s.length && (s.charCodeAt(i + 1) & 64512) === 56320) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 function firstInvalidUTF8(b) {
   let i = 0;
   while (i < b.length) {
@@ -658,134 +773,6 @@ function position(t, offset) {
   }
   return { line, column };
 }
-
-// src/core/rules.ts
-function validPluginID(s) {
-  return typeof s === "string" && s.length >= 3 && s.length <= 128 && PLUGIN_ID_RE.test(s);
-}
-var PLUGIN_ID_RE = /^[a-z0-9](?:[a-z0-9-]|\.(?!\.))*[a-z0-9]$/;
-var INDEX_ID_RE = /^[a-z0-9][a-z0-9._-]{1,78}[a-z0-9]$/;
-var INDEX_VERSION_RE = /^[A-Za-z0-9][A-Za-z0-9._+:-]{0,63}$/;
-var V2_VERSION_RE = /^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/;
-var SHA256_HEX_RE = /^[a-f0-9]{64}$/;
-function validIndexID(s) {
-  return INDEX_ID_RE.test(s) && validPluginID(s);
-}
-function isV2Version(s) {
-  return typeof s === "string" && V2_VERSION_RE.test(s) && !s.includes("..");
-}
-function validIndexVersion(s) {
-  return INDEX_VERSION_RE.test(s) && isV2Version(s);
-}
-function isPrerelease(version) {
-  return version.includes("-");
-}
-function isAlphaPrerelease(version) {
-  return ALPHA_RE.test(version);
-}
-var ALPHA_RE = /-alpha(?:[.-]|$)/i;
-function goTrimSpace(s) {
-  let start = 0;
-  let end = s.length;
-  while (start < end && GO_SPACE.has(s.charCodeAt(start))) start++;
-  while (end > start && GO_SPACE.has(s.charCodeAt(end - 1))) end--;
-  return s.slice(start, end);
-}
-var GO_SPACE = /* @__PURE__ */ new Set([
-  9,
-  10,
-  11,
-  12,
-  13,
-  32,
-  133,
-  160,
-  5760,
-  8192,
-  8193,
-  8194,
-  8195,
-  8196,
-  8197,
-  8198,
-  8199,
-  8200,
-  8201,
-  8202,
-  8232,
-  8233,
-  8239,
-  8287,
-  12288
-]);
-function isRFC3339UTC(s) {
-  if (typeof s !== "string") return false;
-  const n = s.length;
-  if (n < 20 || n > 30 || s.charCodeAt(n - 1) !== 90) return false;
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84) return false;
-  if (s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return false;
-  const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2);
-  const hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
-  if ((year | month | day | hour | minute | second) < 0) return false;
-  if (n !== 20) {
-    if (s.charCodeAt(19) !== 46 || n - 21 < 1 || n - 21 > 9 || digits(s, 20, n - 21) < 0) return false;
-  }
-  if (month < 1 || month > 12 || day < 1) return false;
-  const dim = month === 2 ? isLeap(year) ? 29 : 28 : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return day <= dim && hour <= 23 && minute <= 59 && second <= 59;
-}
-function digits(s, at, len) {
-  let v = 0;
-  for (let i = at; i < at + len; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
-function isLeap(y) {
-  return y % 4 === 0 && y % 100 !== 0 || y % 400 === 0;
-}
-function isHttpsUrl(s) {
-  if (typeof s !== "string" || s.length > 2048) return false;
-  if (/[\s\\?#\u0000-\u001f\u007f]/.test(s)) return false;
-  if (!/^https:\/\/[^/]/.test(s)) return false;
-  let u;
-  try {
-    u = new URL(s);
-  } catch {
-    return false;
-  }
-  return u.protocol === "https:" && u.hostname !== "" && u.username === "" && u.password === "" && u.search === "" && u.hash === "";
-}
-var GITHUB_OWNER_RE = /^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9._-]{1,100})?$/;
-var MAX_GITHUB_OWNERS = 10;
-function utf8ByteLength(s) {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 128) n += 1;
-    else if (c < 2048) n += 2;
-    else if (c >= 55296 && c <= 56319 && i + 1 < s.length && (s.charCodeAt(i + 1) & 64512) === 56320) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-function markdownTextProblem(s, maxBytes) {
-  if (typeof s !== "string") return "is not a string";
-  if (goTrimSpace(s) === "") return "is empty or blank";
-  const bytes = utf8ByteLength(s);
-  if (bytes > maxBytes) return `is ${bytes} bytes of UTF-8, over the limit of ${maxBytes}`;
-  const m = MARKDOWN_CONTROL_RE.exec(s);
-  if (m !== null) {
-    const line = s.slice(0, m.index).split("\n").length;
-    return `contains control character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} on line ${line}`;
-  }
-  return null;
-}
-var MARKDOWN_CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 // src/core/base64.ts
 var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
