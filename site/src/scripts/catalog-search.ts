@@ -4,8 +4,11 @@
 // facet or changing the sort pushes one, back/forward restore the state.
 //
 // Facet counts follow the usual rule (site/src/lib/facets.ts): a facet's counts
-// apply every other selection but not its own, so for each facet with a
-// selection one more Pagefind search runs without it. An option counting zero
+// apply every other selection but not its own. With one facet selected those
+// are the counts without any filter, which Pagefind already has: the search's
+// totalFilters for a text query, the whole index's filters() for none (a null
+// query's totalFilters are all zero). Only with two or more facets selected
+// does one more Pagefind search run per selected facet, without it. An option counting zero
 // cannot be ticked. When a text query finds nothing, the did-you-mean term
 // list (/search-terms.json, loaded only then) suggests the nearest known words.
 import { FACETS, type CatalogState, type FacetName } from '../lib/facets';
@@ -61,15 +64,17 @@ function toSearch(s: SearchState): string {
   return `${q === '' ? '?' : `${q}&`}sort=${s.sort}`;
 }
 
-let pagefind: Promise<Pagefind> | undefined;
-function loadPagefind(): Promise<Pagefind> {
+type Counts = Record<string, Record<string, number>>;
+let pagefind: Promise<{ pf: Pagefind; all: Counts }> | undefined;
+function loadPagefind(): Promise<{ pf: Pagefind; all: Counts }> {
   pagefind ??= (async () => {
     const pf = (await import(/* @vite-ignore */ `${base}pagefind/pagefind.js`)) as Pagefind;
     await pf.options({ basePath: `${base}pagefind/` });
     await pf.init();
-    // Load the filter chunks now: searches report facet counts only once they are loaded.
-    await pf.filters();
-    return pf;
+    // Load the filter chunks now: searches report facet counts only once they
+    // are loaded. The answer is the whole index's counts, kept for blank queries.
+    const all = await pf.filters();
+    return { pf, all };
   })();
   return pagefind;
 }
@@ -148,10 +153,13 @@ if (form && list && status) {
       const eq = key.indexOf('=');
       const f = key.slice(0, eq) as FacetName;
       const n = counts[f]?.[key.slice(eq + 1)] ?? 0;
-      el.textContent = String(n);
+      // Write only what changed: each write invalidates style and layout.
+      const text = String(n);
+      if (el.textContent !== text) el.textContent = text;
       const box = el.closest('label')?.querySelector<HTMLInputElement>('input');
       // A zero-count option cannot be ticked (a ticked one can still be unticked).
-      if (box) box.disabled = n === 0 && !box.checked;
+      const off = n === 0 && !box?.checked;
+      if (box && box.disabled !== off) box.disabled = off;
     }
   };
 
@@ -167,7 +175,7 @@ if (form && list && status) {
     const mine = ++seq;
     if (suggestion) suggestion.hidden = true;
     delete list.dataset.answered;
-    const pf = await loadPagefind();
+    const { pf, all } = await loadPagefind();
     // Sort keys are ranks in the static listing's order (site/src/lib/search-records.ts).
     const sort = { [s.sort]: 'asc' };
     const q = s.state.q.trim() === '' ? null : s.state.q.trim();
@@ -177,11 +185,17 @@ if (form && list && status) {
     const counts: Partial<Record<FacetName, Record<string, number>>> = {};
     for (const f of FACETS) counts[f] = main.filters[f] ?? {};
     const others = FACETS.filter((f) => s.state[f].length > 0);
-    const extra = await Promise.all(others.map((f) => pf.search(q, { filters: pagefindFilters(s.state, f) })));
-    if (mine !== seq) return;
-    others.forEach((f, i) => {
-      counts[f] = extra[i]?.filters[f] ?? {};
-    });
+    if (others.length === 1) {
+      // Its own counts are those without any filter (see the module comment): no second search.
+      const f = others[0]!;
+      counts[f] = (q === null ? all[f] : main.totalFilters[f]) ?? {};
+    } else {
+      const extra = await Promise.all(others.map((f) => pf.search(q, { filters: pagefindFilters(s.state, f) })));
+      if (mine !== seq) return;
+      others.forEach((f, i) => {
+        counts[f] = extra[i]?.filters[f] ?? {};
+      });
+    }
     showCounts(counts);
     const n = main.results.length;
     list.replaceChildren();
