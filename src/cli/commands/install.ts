@@ -99,6 +99,18 @@ export function parsePluginSpec(spec: string): { pluginId: string; version?: str
   return { pluginId, ...(version !== undefined ? { version } : {}) };
 }
 
+/** The options `install` and `upgrade` share, worded once. */
+export const INSTALL_SHARED_OPTIONS = {
+  index: { type: 'string', value: 'URL|FILE', describe: 'index v1: the signed plugins.json, an https:// URL or a file' },
+  repo: { type: 'string', value: 'URL', describe: "repository v2 (TUF): its base URL; trust starts from the policy's pinned root (default: the policy's repository.url)" },
+  policy: { type: 'string', value: 'FILE', required: true, describe: 'install policy file (lattice.plugin.install-policy.v1)' },
+  'plugin-dir': { type: 'string', value: 'DIR', required: true, describe: "the server's plugin directory (must exist)" },
+  json: { type: 'boolean', describe: 'print the result as JSON on stdout (texts go to stderr)' },
+  timings: { type: 'boolean', describe: 'print where the time went (ms per phase) on stderr; --json always carries timings_ms' },
+  now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
+  'test-loopback-http': { type: 'boolean', hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
+} as const;
+
 export const installCommand = defineCommand<InstallArgs>({
   name: 'install',
   positionals: [
@@ -106,19 +118,19 @@ export const installCommand = defineCommand<InstallArgs>({
   ],
   conflicts: [['index', 'repo'], ['index', 'from'], ['repo', 'from']],
   options: {
-    index: { type: 'string', value: 'URL|FILE', describe: 'index v1: the signed plugins.json, an https:// URL or a file' },
-    repo: { type: 'string', value: 'URL', describe: "repository v2 (TUF): its base URL; trust starts from the policy's pinned root (default: the policy's repository.url)" },
+    index: INSTALL_SHARED_OPTIONS.index,
+    repo: INSTALL_SHARED_OPTIONS.repo,
     from: { type: 'string', value: 'FILE', describe: 'an offline bundle (lattice-index export): verified and installed with no network' },
-    policy: { type: 'string', value: 'FILE', required: true, describe: 'install policy file (lattice.plugin.install-policy.v1)' },
-    'plugin-dir': { type: 'string', value: 'DIR', required: true, describe: "the server's plugin directory (must exist)" },
+    policy: INSTALL_SHARED_OPTIONS.policy,
+    'plugin-dir': INSTALL_SHARED_OPTIONS['plugin-dir'],
     channel: { type: 'string', choices: RELEASE_CHANNELS, describe: 'release channel (default stable; alpha must be asked for and allowed)' },
     'dry-run': { type: 'boolean', describe: 'verify everything, write nothing' },
     yes: { type: 'boolean', describe: 'approve without asking (required without a TTY)' },
     'approve-escalation': { type: 'boolean', describe: 'with --yes: also approve an escalation over the installed release (new capabilities, higher risk, new host access, another runtime or type)' },
-    json: { type: 'boolean', describe: 'print the result as JSON on stdout (texts go to stderr)' },
-    timings: { type: 'boolean', describe: 'print where the time went (ms per phase) on stderr; --json always carries timings_ms' },
-    now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
-    'test-loopback-http': { type: 'boolean', hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
+    json: INSTALL_SHARED_OPTIONS.json,
+    timings: INSTALL_SHARED_OPTIONS.timings,
+    now: INSTALL_SHARED_OPTIONS.now,
+    'test-loopback-http': INSTALL_SHARED_OPTIONS['test-loopback-http'],
   },
   run: (args) => installOrUpgrade(args),
 });

@@ -37,7 +37,7 @@ import { readAuditLog } from '../../io/installed.js';
 import { policyPath } from '../../io/install.js';
 import { MANIFEST_FILE, PLUGIN_DIR_SUFFIX } from '../../io/placement.js';
 import { defineCommand } from '../spec.js';
-import { installOrUpgrade, type InstallArgs } from './install.js';
+import { INSTALL_SHARED_OPTIONS, installOrUpgrade, type InstallArgs } from './install.js';
 
 interface UpgradeArgs extends Omit<InstallArgs, 'plugin' | 'from' | 'dry-run'> {
   plugin: string;
@@ -50,17 +50,17 @@ export const upgradeCommand = defineCommand<UpgradeArgs>({
   conflicts: [['index', 'repo']],
   options: {
     to: { type: 'string', value: 'VERSION', describe: 'upgrade to exactly this release (default: the newest the policy allows)' },
-    index: { type: 'string', value: 'URL|FILE', describe: 'index v1: the signed plugins.json, an https:// URL or a file' },
-    repo: { type: 'string', value: 'URL', describe: "repository v2 (TUF): its base URL; trust starts from the policy's pinned root (default: the policy's repository.url)" },
-    policy: { type: 'string', value: 'FILE', required: true, describe: 'install policy file (lattice.plugin.install-policy.v1)' },
-    'plugin-dir': { type: 'string', value: 'DIR', required: true, describe: "the server's plugin directory (must exist)" },
+    index: INSTALL_SHARED_OPTIONS.index,
+    repo: INSTALL_SHARED_OPTIONS.repo,
+    policy: INSTALL_SHARED_OPTIONS.policy,
+    'plugin-dir': INSTALL_SHARED_OPTIONS['plugin-dir'],
     channel: { type: 'string', choices: RELEASE_CHANNELS, describe: 'release channel (default: the one the installed release was approved on)' },
     yes: { type: 'boolean', describe: 'approve a non-escalating upgrade without asking (required without a TTY)' },
     'approve-escalation': { type: 'boolean', describe: 'with --yes: also approve an escalation (new capabilities, higher risk, new host access, another runtime or type)' },
-    json: { type: 'boolean', describe: 'print the result as JSON on stdout (texts go to stderr)' },
-    timings: { type: 'boolean', describe: 'print where the time went (ms per phase) on stderr; --json always carries timings_ms' },
-    now: { type: 'string', value: 'RFC3339', describe: 'reference time (RFC 3339 UTC) instead of the clock' },
-    'test-loopback-http': { type: 'boolean', hidden: true, describe: 'TEST ONLY: plain HTTP to 127.0.0.1/localhost' },
+    json: INSTALL_SHARED_OPTIONS.json,
+    timings: INSTALL_SHARED_OPTIONS.timings,
+    now: INSTALL_SHARED_OPTIONS.now,
+    'test-loopback-http': INSTALL_SHARED_OPTIONS['test-loopback-http'],
   },
   run: async (args) => {
     if (!validPluginID(args.plugin)) throw new InputError('INPUT_INVALID', `expected a plugin id, found ${JSON.stringify(args.plugin)} (the version goes in --to)`);
