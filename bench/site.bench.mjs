@@ -20,7 +20,7 @@
 //
 // Usage: `node bench/site.bench.mjs [sizes…]`, or `export default run` for bench/run.mjs.
 // LATTICE_BENCH_ROUNDS overrides the rounds per size (default 3 at 1k, 2 above).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -40,23 +40,38 @@ const BYTES_GOAL = 150 * 1024;
 const TBT_GOAL = 200;
 const CPU_GOAL = 100;
 const GOAL = 2;
+/** Clock ticks per second of /proc's CPU times (Linux). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 /**
- * Spawn `astro build --root <root>` in `cwd`, through a two-line wrapper that
- * records the child's own CPU time (user + system, all threads) at exit.
- * Resolves with `{ wallMs, cpuMs }`. Wall time is what a person waits; CPU
- * time is far less disturbed by other load on the machine.
+ * Spawn `astro build --root <root>` in `cwd`, through a small wrapper that
+ * records the child's own CPU time (user + system, all threads) at exit, and
+ * the CPU of the processes it started and that ended before it (the Pagefind
+ * binary, which indexes on the other core while Astro renders; Linux only).
+ * Resolves with `{ wallMs, cpuMs, childCpuMs, rss }`. Wall time is what a
+ * person waits; CPU time is far less disturbed by other load on the machine.
+ * The previous round's output is removed first, outside the timed region, so
+ * each round builds from an empty output directory like a fresh checkout.
  */
 function astroBuild(root, cwd, env) {
   const childEnv = { ...process.env, ...env, ASTRO_TELEMETRY_DISABLED: '1' };
   delete childEnv.NODE_ENV;
   const usageFile = path.join(cwd, `cpu-${process.hrtime.bigint()}.json`);
   const wrapper = [
-    "import { writeFileSync } from 'node:fs';",
-    `process.on('exit', () => { const u = process.cpuUsage(); writeFileSync(${JSON.stringify(usageFile)}, JSON.stringify({ ...u, maxRSS: process.resourceUsage().maxRSS * 1024 })); });`,
+    "import { readFileSync, writeFileSync } from 'node:fs';",
+    // Child processes that ended (Pagefind's binary, esbuild): their CPU from /proc (Linux; absent elsewhere).
+    "const childTicks = () => { try { const s = readFileSync('/proc/self/stat', 'utf8'); const f = s.slice(s.lastIndexOf(')') + 2).split(' '); return Number(f[13]) + Number(f[14]); } catch { return null; } };",
+    `process.on('exit', () => { const u = process.cpuUsage(); writeFileSync(${JSON.stringify(usageFile)}, JSON.stringify({ ...u, childTicks: childTicks(), maxRSS: process.resourceUsage().maxRSS * 1024 })); });`,
     `process.argv = [process.execPath, ${JSON.stringify(ASTRO)}, 'build', '--root', ${JSON.stringify(root)}];`,
     `await import(${JSON.stringify(pathToFileURL(ASTRO).href)});`,
   ].join('\n');
+  rmSync(path.join(cwd, 'dist'), { recursive: true, force: true });
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', wrapper], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,7 +83,7 @@ function astroBuild(root, cwd, env) {
       const wallMs = performance.now() - t0;
       if (code !== 0) return reject(new Error(`astro build of ${root} failed (exit ${code}):\n${output.slice(-4000)}`));
       const u = JSON.parse(readFileSync(usageFile, 'utf8'));
-      resolve({ wallMs, cpuMs: (u.user + u.system) / 1000, rss: u.maxRSS });
+      resolve({ wallMs, cpuMs: (u.user + u.system) / 1000, childCpuMs: u.childTicks === null ? undefined : (u.childTicks * 1000) / CLK_TCK, rss: u.maxRSS });
     });
   });
 }
@@ -251,10 +266,15 @@ export default async function run(sizes = SIZES) {
       };
       // Interleaved rounds (bare, catalog, catalog, bare, …) so machine noise
       // hits both; the best round of each counts.
-      const best = { bare: { wallMs: Infinity, cpuMs: Infinity, rss: 0 }, catalog: { wallMs: Infinity, cpuMs: Infinity, rss: 0 } };
+      const best = {
+        bare: { wallMs: Infinity, cpuMs: Infinity, totalCpuMs: Infinity, rss: 0 },
+        catalog: { wallMs: Infinity, cpuMs: Infinity, totalCpuMs: Infinity, rss: 0 },
+      };
       const keep = (which, t) => {
         best[which].wallMs = Math.min(best[which].wallMs, t.wallMs);
         best[which].cpuMs = Math.min(best[which].cpuMs, t.cpuMs);
+        // The build process and the processes it started (Pagefind, esbuild), when /proc tells.
+        if (t.childCpuMs !== undefined) best[which].totalCpuMs = Math.min(best[which].totalCpuMs, t.cpuMs + t.childCpuMs);
         best[which].rss = Math.max(best[which].rss, t.rss);
       };
       const rounds = Number(process.env.LATTICE_BENCH_ROUNDS) || (n <= 1000 ? 3 : 2);
@@ -268,11 +288,17 @@ export default async function run(sizes = SIZES) {
       }
       const wallRatio = best.catalog.wallMs / best.bare.wallMs;
       const cpuRatio = best.catalog.cpuMs / best.bare.cpuMs;
-      rows.push({ n, bytes: bytes.length, ...best, wallRatio, cpuRatio });
+      const totalCpuRatio = Number.isFinite(best.catalog.totalCpuMs) && Number.isFinite(best.bare.totalCpuMs) ? best.catalog.totalCpuMs / best.bare.totalCpuMs : undefined;
+      rows.push({ n, bytes: bytes.length, ...best, wallRatio, cpuRatio, totalCpuRatio });
       const verdict = (x) => `${x.toFixed(2)}× ${x <= GOAL ? 'ok' : 'OVER GOAL'}`;
       console.log(`catalog build, ${n} plugins (${(bytes.length / 1e6).toFixed(1)} MB signed index) vs Astro building ${n} bare pages, best of ${rounds}:`);
       console.log(`  wall ${best.catalog.wallMs.toFixed(0)} ms vs ${best.bare.wallMs.toFixed(0)} ms → ${verdict(wallRatio)} (goal ≤ ${GOAL}×)`);
-      console.log(`  cpu  ${best.catalog.cpuMs.toFixed(0)} ms vs ${best.bare.cpuMs.toFixed(0)} ms → ${verdict(cpuRatio)}`);
+      console.log(`  cpu  ${best.catalog.cpuMs.toFixed(0)} ms vs ${best.bare.cpuMs.toFixed(0)} ms → ${verdict(cpuRatio)} (the build process)`);
+      if (totalCpuRatio !== undefined) {
+        console.log(
+          `  cpu with child processes (Pagefind's binary, esbuild) ${best.catalog.totalCpuMs.toFixed(0)} ms vs ${best.bare.totalCpuMs.toFixed(0)} ms → ${verdict(totalCpuRatio)}`,
+        );
+      }
       const gib = (b) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
       console.log(`  peak RSS of the build process ${gib(best.catalog.rss)} (bare ${gib(best.bare.rss)}) → ${best.catalog.rss <= RSS_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ 2 GiB)`);
       rmSync(bareDir, { recursive: true, force: true });

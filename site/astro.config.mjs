@@ -43,9 +43,12 @@ export default defineConfig({
       // (site/src/lib/load-index.ts); importing the TypeScript here instead would
       // make Vite load the whole library a second time just for the config.
       hooks: {
-        // The site's base path, for the search records' URLs (site/src/lib/load-index.ts).
+        // The site's base path, for the search records' URLs, and the cache
+        // directory, where the search index is staged while the pages render
+        // (site/src/lib/load-index.ts, search-index.ts).
         'astro:config:done': ({ config }) => {
           globalThis[Symbol.for('@latticenet/plugin-index/site-base')] = config.base;
+          globalThis[Symbol.for('@latticenet/plugin-index/site-staging')] = path.join(fileURLToPath(config.cacheDir), 'search-staging');
         },
         'astro:build:done': async ({ dir, logger }) => {
           const step = globalThis[Symbol.for('@latticenet/plugin-index/site-build')];
@@ -56,8 +59,8 @@ export default defineConfig({
           let t = performance.now();
           const n = await step.writePluginApi(out);
           logger.info(`wrote ${n} per-plugin JSON file(s) in ${Math.round(performance.now() - t)} ms`);
-          // The search index (site/src/lib/search-index.ts) has been indexing since
-          // the pages loaded the model; wait for it and write pagefind/ and search-terms.json.
+          // The search index (site/src/lib/search-index.ts) has been built while the
+          // pages rendered; wait for it, move pagefind/ into place, write search-terms.json.
           t = performance.now();
           const records = await step.searchIndex.write(out);
           logger.info(`wrote the search index of ${records} plugin(s) (waited ${Math.round(performance.now() - t)} ms)`);

@@ -64,6 +64,10 @@ describe('views escape index text', () => {
     const hello = model.pluginById.get('demo.hello')!;
     expect(compatibilityRows(hello).toString().match(/<tr>/g)).toHaveLength(hello.heads.length);
     expect(releaseHistory(pluginDetails(hello, undefined, Date.now()).history, '/').toString().match(/<section class="release" id=/g)).toHaveLength(hello.releases.length);
-    expect(cards).toContain('data-channel="stable alpha"');
+    expect(cards).toContain('<li>stable <code>');
+    expect(cards).toContain('<li>alpha <code>');
+    // Built once per plugin and base: the same markup again, another base gives other links.
+    expect(pluginCards(model.plugins, '/').toString()).toBe(cards);
+    expect(pluginCards(model.plugins, '/catalog/').toString()).toContain('href="/catalog/plugins/demo.hello/"');
   });
 });

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { tmpdir } from 'node:os';
 import { buildCatalog, type CatalogModel } from './catalog.js';
 import { writePluginApi } from './plugin-api.js';
 import { startSearchIndex } from './search-index.js';
@@ -131,6 +132,7 @@ function repoRoot(): string {
 const CACHE = Symbol.for('@latticenet/plugin-index/site-index');
 const BUILD_STEP = Symbol.for('@latticenet/plugin-index/site-build');
 const SITE_BASE = Symbol.for('@latticenet/plugin-index/site-base');
+const SITE_STAGING = Symbol.for('@latticenet/plugin-index/site-staging');
 type Cache = { key: string; value: SiteIndex };
 const store = globalThis as unknown as Record<symbol, unknown>;
 
@@ -148,9 +150,13 @@ export function siteIndex(): SiteIndex {
   store[CACHE] = { key, value } satisfies Cache;
   store[BUILD_STEP] = {
     writePluginApi: (outDir: string) => writePluginApi(outDir, value),
-    // Started now: Pagefind indexes in its own process while Astro renders the pages.
-    // The base path comes from astro.config.mjs (its astro:config:done hook).
-    searchIndex: startSearchIndex(value.model, (store[SITE_BASE] as string | undefined) ?? '/'),
+    // Started now: Pagefind indexes and writes in its own process while Astro renders the pages.
+    // The base path and the staging directory come from astro.config.mjs (its astro:config:done hook).
+    searchIndex: startSearchIndex(
+      value.model,
+      (store[SITE_BASE] as string | undefined) ?? '/',
+      (store[SITE_STAGING] as string | undefined) ?? path.join(tmpdir(), 'lattice-site-search-staging'),
+    ),
   };
   return value;
 }

@@ -3,16 +3,20 @@
  * Node API — its local binary, no network — into `<out>/pagefind/`, and the
  * did-you-mean term list into `<out>/search-terms.json`.
  *
- * Indexing starts as soon as the build has the verified model
- * (load-index.ts), so Pagefind works in its own process WHILE Astro renders
- * the pages; the `astro:build:done` hook (astro.config.mjs) only waits for it
- * and writes the files. Pagefind never parses the HTML pages.
+ * The whole index is built WHILE Astro renders the pages: as soon as the
+ * build has the verified model (load-index.ts), Pagefind's own process adds
+ * the records and then writes its files into a staging directory (in the
+ * build's cache directory, so on the output's file system as a rule). The
+ * `astro:build:done` hook (astro.config.mjs) only waits for that and moves
+ * the finished directory into place — on a two-core machine the Pagefind
+ * process runs on the core the renderer leaves idle, instead of after it.
+ * Pagefind never parses the HTML pages.
  *
  * Node-only.
  *
  * @module
  */
-import { writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CatalogModel } from './catalog.js';
 import { SEARCH_TERMS_FILE, searchRecords, searchTerms } from './search-records.js';
@@ -22,7 +26,7 @@ export const PAGEFIND_DIR = 'pagefind';
 
 /** A search index being built. */
 export interface PendingSearchIndex {
-  /** Wait for indexing, write the bundle and the term list; returns the number of records. */
+  /** Wait for the index, move the bundle into `outDir` and write the term list; returns the number of records. */
   write(outDir: string): Promise<number>;
 }
 
@@ -32,28 +36,50 @@ function failed(what: string, errors: readonly string[]): Error {
   return new Error(`catalog build: Pagefind ${what} failed: ${errors.join('; ')}`);
 }
 
-/** Start indexing `model` now; nothing is written until {@link PendingSearchIndex.write}. */
-export function startSearchIndex(model: CatalogModel, base: string): PendingSearchIndex {
+/**
+ * Start indexing `model` now and write the bundle into a fresh directory
+ * below `stagingParent`; nothing reaches the output until {@link PendingSearchIndex.write}.
+ */
+export function startSearchIndex(model: CatalogModel, base: string, stagingParent: string): PendingSearchIndex {
   const ready = (async () => {
+    await mkdir(stagingParent, { recursive: true });
+    const staging = await mkdtemp(path.join(stagingParent, 'pagefind-'));
     const pagefind: Pagefind = await import('pagefind');
-    const created = await pagefind.createIndex({ forceLanguage: 'en' });
-    const index = created.index;
-    if (!index) throw failed('createIndex', created.errors);
-    const records = searchRecords(model, base);
-    const added = await Promise.all(records.map((r) => index.addCustomRecord({ ...r, meta: { ...r.meta }, filters: { ...r.filters }, sort: { ...r.sort } })));
-    for (const a of added) if (a.errors.length > 0) throw failed('addCustomRecord', a.errors);
-    return { pagefind, index, count: records.length };
+    try {
+      const created = await pagefind.createIndex({ forceLanguage: 'en', writePlayground: false });
+      const index = created.index;
+      if (!index) throw failed('createIndex', created.errors);
+      const records = searchRecords(model, base);
+      const added = await Promise.all(records.map((r) => index.addCustomRecord({ ...r, meta: { ...r.meta }, filters: { ...r.filters }, sort: { ...r.sort } })));
+      for (const a of added) if (a.errors.length > 0) throw failed('addCustomRecord', a.errors);
+      const bundle = path.join(staging, PAGEFIND_DIR);
+      const written = await index.writeFiles({ outputPath: bundle });
+      if (written.errors.length > 0) throw failed('writeFiles', written.errors);
+      return { staging, bundle, count: records.length };
+    } catch (e) {
+      await rm(staging, { recursive: true, force: true });
+      throw e;
+    } finally {
+      await pagefind.close();
+    }
   })();
   // Surfaced by write(); never an unhandled rejection while pages render.
   ready.catch(() => undefined);
   return {
     async write(outDir: string): Promise<number> {
-      const { pagefind, index, count } = await ready;
+      const { staging, bundle, count } = await ready;
+      const target = path.join(outDir, PAGEFIND_DIR);
       try {
-        const written = await index.writeFiles({ outputPath: path.join(outDir, PAGEFIND_DIR) });
-        if (written.errors.length > 0) throw failed('writeFiles', written.errors);
+        await rm(target, { recursive: true, force: true });
+        try {
+          await rename(bundle, target);
+        } catch (e) {
+          // Another file system (EXDEV): copy instead of moving.
+          if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+          await cp(bundle, target, { recursive: true });
+        }
       } finally {
-        await pagefind.close();
+        await rm(staging, { recursive: true, force: true });
       }
       await writeFile(path.join(outDir, SEARCH_TERMS_FILE), JSON.stringify(searchTerms(model)));
       return count;

@@ -26,15 +26,28 @@ function verifiedBadge(p: PluginView): SafeHtml {
     : html`<span class="verified-no" data-trust-claim data-claim-state="build" title="${p.verification}">Not verified</span>`;
 }
 
+/** Each plugin's card, per base path: a plugin appears on about ten listing pages (three sorts, its facets), its card is built once. */
+const CARDS = new WeakMap<PluginView, Map<string, SafeHtml>>();
+
+/** One catalog card (memoized: the view model is immutable for the build). */
+function pluginCard(p: PluginView, base: string): SafeHtml {
+  let byBase = CARDS.get(p);
+  if (byBase === undefined) CARDS.set(p, (byBase = new Map()));
+  let card = byBase.get(base);
+  if (card === undefined) {
+    card = html`<li class="card" data-id="${p.id}"><h3><a href="${pluginPath(base, p.id)}">${p.name}</a></h3><p><code>${p.id}</code> · ${typeLabel(p.type)} plugin by <a href="${publisherPath(base, p.publisherId)}">${p.publisherName}</a></p>${p.summary ? html`<p>${p.summary}</p>` : ''}<ul class="meta"><li>${riskBadge(p.risk)}</li>${p.heads.map((h) => html`<li>${h.channel} <code>${h.release.version}</code></li>`)}<li>${verifiedBadge(p)}</li></ul></li>`;
+    byBase.set(base, card);
+  }
+  return card;
+}
+
 /**
- * Catalog cards. The data-* attributes feed the facet model in the browser
- * (site/src/scripts/catalog-search.ts).
+ * Catalog cards. Only the plugin id rides along as data: search and facets
+ * run on the Pagefind index (search-records.ts), so the cards of the static
+ * listing pages carry no per-facet attributes.
  */
 export function pluginCards(plugins: readonly PluginView[], base: string): SafeHtml {
-  return html`${plugins.map((p) => {
-    const v = p.faceted.values;
-    return html`<li class="card" data-id="${p.id}" data-text="${p.faceted.text}" data-type="${v.type.join(' ')}" data-risk="${v.risk.join(' ')}" data-cap="${v.cap.join(' ')}" data-publisher="${v.publisher.join(' ')}" data-channel="${v.channel.join(' ')}" data-verified="${v.verified.join(' ')}"><h3><a href="${pluginPath(base, p.id)}">${p.name}</a></h3><p><code>${p.id}</code> · ${typeLabel(p.type)} plugin by <a href="${publisherPath(base, p.publisherId)}">${p.publisherName}</a></p>${p.summary ? html`<p>${p.summary}</p>` : ''}<ul class="meta"><li>${riskBadge(p.risk)}</li>${p.heads.map((h) => html`<li>${h.channel} <code>${h.release.version}</code></li>`)}<li>${verifiedBadge(p)}</li></ul></li>`;
-  })}`;
+  return html`${plugins.map((p) => pluginCard(p, base))}`;
 }
 
 /** A publisher's plugins as table rows. */
