@@ -2,8 +2,8 @@
  * What the catalog's search index holds: one Pagefind custom record per
  * plugin (text, display fields, facet filters and sort keys) and a small term
  * list for "did you mean" suggestions. Both come straight from the verified
- * model at the end of the build (astro.config.mjs writes them with Pagefind's
- * Node API), so Pagefind never parses the 20k HTML pages — the cheapest way to
+ * model (search-index.ts builds the index with Pagefind's Node API while the
+ * pages render), so Pagefind never parses the 20k HTML pages — the cheapest way to
  * index them — and the search page needs nothing but /pagefind/ and
  * /search-terms.json, loaded in pieces.
  *
