@@ -351,6 +351,8 @@ export default async function run() {
   }
 }
 
+export { buildRepo, lib };
+
 if (process.argv[2] === '--child') {
   await child(JSON.parse(process.argv[3]));
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 rmSync(`${root}dist/cli/chunks`, { recursive: true, force: true });
 await build({
-  entryPoints: { main: `${root}src/cli/main.ts` },
+  // The install's bundle-inspector worker (src/io/inspect-worker.ts starts `./inspect-worker-entry.js`
+  // beside the module that starts it, which lands in main.js or in a chunk): one entry in each place.
+  entryPoints: {
+    main: `${root}src/cli/main.ts`,
+    'inspect-worker-entry': `${root}src/io/inspect-worker-entry.ts`,
+    'chunks/inspect-worker-entry': `${root}src/io/inspect-worker-entry.ts`,
+  },
   outdir: `${root}dist/cli`,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,

@@ -49,6 +49,8 @@ import { assertDirectory, readFileBounded } from './files.js';
 import { readIndexStateFile, writeIndexStateFile } from './index-state.js';
 import { createFileSpool, openPluginStage, recoverPluginDir, type PlacementHooks, type PlacementResult, type RecoveryReport } from './placement.js';
 import { acquirePluginDirLock } from './plugin-dir-lock.js';
+import { workerInspector } from './inspect-worker.js';
+import type { StreamInspectorFactory } from '../domain/install/stream-inspector.js';
 
 /** Options of {@link runInstall}. */
 export interface RunInstallOptions {
@@ -88,6 +90,8 @@ export interface RunInstallOptions {
   host?: Partial<HostProfile>;
   /** Test hooks of the placement. */
   placementHooks?: PlacementHooks;
+  /** Where step 5's bundle inspection runs (default `workerInspector()`, ./inspect-worker.ts: a worker thread). */
+  inspector?: StreamInspectorFactory;
 }
 
 /** What {@link runInstall} did. */
@@ -282,6 +286,7 @@ async function installLocked(
       ...(opts.version !== undefined ? { version: opts.version } : {}),
       ...(opts.fetcher !== undefined ? { fetcher: opts.fetcher } : {}),
       codec: nodeBundleCodec,
+      inspector: opts.inspector ?? workerInspector(),
       now: opts.now,
       ...(state !== undefined ? { state } : {}),
       ...(opts.host !== undefined ? { host: opts.host } : {}),
