@@ -12,13 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 rmSync(`${root}dist/cli/chunks`, { recursive: true, force: true });
 await build({
-  // The install's bundle-inspector worker (src/io/inspect-worker.ts starts `./inspect-worker-entry.js`
-  // beside the module that starts it, which lands in main.js or in a chunk): one entry in each place.
-  entryPoints: {
-    main: `${root}src/cli/main.ts`,
-    'inspect-worker-entry': `${root}src/io/inspect-worker-entry.ts`,
-    'chunks/inspect-worker-entry': `${root}src/io/inspect-worker-entry.ts`,
-  },
+  entryPoints: { main: `${root}src/cli/main.ts` },
   outdir: `${root}dist/cli`,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -35,3 +29,23 @@ await build({
   // Bundled CommonJS dependencies (fast-glob) call require() for Node built-ins.
   banner: { js: "import { createRequire as __latticeCreateRequire } from 'node:module'; const require = __latticeCreateRequire(import.meta.url);" },
 });
+
+// The install's bundle-inspector worker thread (src/io/inspect-worker.ts starts `./inspect-worker-entry.js`
+// beside the module that starts it): one self-contained file (a worker loads one module, not ~15)
+// beside each place that module can be — dist/io (the library), dist/cli (main.js), dist/cli/chunks.
+for (const dir of ['io', 'cli', 'cli/chunks']) {
+  await build({
+    entryPoints: [`${root}src/io/inspect-worker-entry.ts`],
+    outfile: `${root}dist/${dir}/inspect-worker-entry.js`,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: process.env.LATTICE_BUNDLE_DEBUG ? false : true,
+    sourcemap: 'linked',
+    legalComments: 'linked',
+    charset: 'utf8',
+    allowOverwrite: true,
+    logLevel: 'warning',
+  });
+}

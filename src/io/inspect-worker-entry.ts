@@ -4,7 +4,9 @@
  * main thread sends in pooled 1 MiB batches (transferred, not copied).
  *
  * Protocol (all messages are plain objects):
- * - in: `{ t: 'chunk', buf: ArrayBuffer, len }` (transferred), `{ t: 'end' }`;
+ * - in: `{ t: 'start', runtimeEntrypoint?, uiEntrypoint? }` first (the
+ *   worker may be started before the manifest is known), then
+ *   `{ t: 'chunk', buf: ArrayBuffer, len }` (transferred), `{ t: 'end' }`;
  * - out: `{ t: 'taken', n }` when the inspector took a batch (back pressure),
  *   `{ t: 'free', buf }` when the gunzip consumed a whole batch (the buffer
  *   goes back to the main thread's pool), `{ t: 'result', result }` once.
@@ -20,12 +22,10 @@ import { checkBundleRulesWith } from '../domain/bundle/inspect.js';
 import { nodeBundleCodec } from './bundle.js';
 
 interface WorkerOptions {
-  runtimeEntrypoint?: string;
-  uiEntrypoint?: string;
   batchBytes: number;
 }
 
-type InMessage = { t: 'chunk'; buf: ArrayBuffer; len: number } | { t: 'end' };
+type InMessage = { t: 'start'; runtimeEntrypoint?: string; uiEntrypoint?: string } | { t: 'chunk'; buf: ArrayBuffer; len: number } | { t: 'end' };
 
 const port = parentPort;
 if (port === null) throw new Error('inspect-worker-entry: not a worker thread');
@@ -37,8 +37,13 @@ const pooled = new WeakSet<ArrayBufferLike>();
 let ended = false;
 let waiter: ((r: IteratorResult<Uint8Array>) => void) | undefined;
 
+let start!: (m: Extract<InMessage, { t: 'start' }>) => void;
+const started = new Promise<Extract<InMessage, { t: 'start' }>>((resolve) => (start = resolve));
+
 port.on('message', (m: InMessage) => {
-  if (m.t === 'chunk') {
+  if (m.t === 'start') {
+    start(m);
+  } else if (m.t === 'chunk') {
     const chunk = new Uint8Array(m.buf, 0, m.len);
     pooled.add(m.buf);
     if (waiter !== undefined) {
@@ -99,9 +104,10 @@ const codec: BundleCodec = {
   },
 };
 
+const entrypoints = await started;
 const result = await checkBundleRulesWith(codec, source, {
-  ...(opts.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: opts.runtimeEntrypoint } : {}),
-  ...(opts.uiEntrypoint !== undefined ? { uiEntrypoint: opts.uiEntrypoint } : {}),
+  ...(entrypoints.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: entrypoints.runtimeEntrypoint } : {}),
+  ...(entrypoints.uiEntrypoint !== undefined ? { uiEntrypoint: entrypoints.uiEntrypoint } : {}),
 });
 port.postMessage({ t: 'result', result });
 port.close();

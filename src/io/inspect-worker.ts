@@ -36,6 +36,8 @@ export interface WorkerInspectorOptions {
   entry?: URL;
   /** The worker's V8 limits (default: 64 MiB old generation; the inspector keeps a bounded inventory). */
   resourceLimits?: ResourceLimits;
+  /** Test hook: every worker thread started (to see that each one ends). */
+  onSpawn?: (worker: Worker) => void;
 }
 
 const DEFAULT_BATCH = 1024 * 1024;
@@ -64,25 +66,107 @@ function defaultEntry(): URL {
   return url;
 }
 
+/** {@link workerInspector}'s factory: also starts a worker ahead of time, and stops one never used. */
+export interface WorkerInspectorFactory extends StreamInspectorFactory {
+  /**
+   * Start the next inspection's worker now (its thread start, ~40 ms on a
+   * quiet machine, then overlaps the index and manifest steps). Idempotent.
+   */
+  prewarm(): void;
+  /** Terminate a prewarmed worker no inspection took (call on every path once the install is over). */
+  close(): void;
+}
+
+/** A worker started (perhaps ahead of time), with what happened to it before an inspection took it. */
+interface Spawned {
+  worker: Worker | undefined;
+  /** Why it cannot serve (did not start, failed or exited while waiting). */
+  failure: string | undefined;
+  detach(): void;
+}
+
 /**
  * A {@link StreamInspectorFactory} whose inspections each run in a fresh worker thread.
  *
  * @param options - batch size, queue bound, entry, limits.
- * @returns the factory (pass it as `verifyInstall({ inspector })`).
+ * @returns the factory (pass it as `verifyInstall({ inspector })`), with `prewarm` and `close`.
  * @example
  * ```ts
- * await verifyInstall({ ...opts, codec: nodeBundleCodec, inspector: workerInspector() });
+ * const inspector = workerInspector();
+ * inspector.prewarm();
+ * try {
+ *   await verifyInstall({ ...opts, codec: nodeBundleCodec, inspector });
+ * } finally {
+ *   inspector.close();
+ * }
  * ```
  */
-export function workerInspector(options: WorkerInspectorOptions = {}): StreamInspectorFactory {
+export function workerInspector(options: WorkerInspectorOptions = {}): WorkerInspectorFactory {
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH;
   const maxQueued = options.maxQueuedBytes ?? INSPECT_QUEUE_BYTES;
   if (!Number.isSafeInteger(batchBytes) || batchBytes < 1) throw new TypeError('workerInspector: batchBytes must be a positive integer');
   if (!Number.isSafeInteger(maxQueued) || maxQueued < 1) throw new TypeError('workerInspector: maxQueuedBytes must be a positive integer');
-  return (opts) => startInspection(opts, batchBytes, maxQueued, options.entry ?? defaultEntry(), options.resourceLimits ?? DEFAULT_LIMITS);
+  const spawn = (): Spawned => {
+    const s = spawnWorker(options.entry ?? defaultEntry(), batchBytes, options.resourceLimits ?? DEFAULT_LIMITS);
+    if (s.worker !== undefined) options.onSpawn?.(s.worker);
+    return s;
+  };
+  let spare: Spawned | undefined;
+  const factory = ((opts: StreamInspectorOptions) => {
+    let s = spare;
+    spare = undefined;
+    if (s === undefined || s.failure !== undefined) {
+      if (s !== undefined) void s.worker?.terminate();
+      s = spawn();
+    }
+    return startInspection(opts, s, batchBytes, maxQueued);
+  }) as WorkerInspectorFactory;
+  factory.prewarm = () => {
+    spare ??= spawn();
+  };
+  factory.close = () => {
+    const s = spare;
+    spare = undefined;
+    if (s !== undefined) {
+      s.detach();
+      void s.worker?.terminate();
+    }
+  };
+  return factory;
 }
 
-function startInspection(opts: StreamInspectorOptions, batchBytes: number, maxQueued: number, entry: URL, resourceLimits: ResourceLimits): StreamInspector {
+function spawnWorker(entry: URL, batchBytes: number, resourceLimits: ResourceLimits): Spawned {
+  const s: Spawned = { worker: undefined, failure: undefined, detach: () => {} };
+  try {
+    s.worker = new Worker(entry, {
+      workerData: { batchBytes },
+      resourceLimits,
+      execArgv: [], // not the parent's flags (an --eval's --input-type, a test runner's loaders): plain built JS
+      stdout: true, // the worker prints nothing; anything it did print is not ours to show
+      stderr: true,
+    });
+  } catch (e) {
+    s.failure = `its worker thread did not start: ${e instanceof Error ? e.message : String(e)}`;
+    return s;
+  }
+  // Until an inspection takes it: remember a failure (an 'error' without a listener would be thrown).
+  const onError = (e: unknown): void => void (s.failure ??= describeWorkerError(e));
+  const onExit = (code: number): void => void (s.failure ??= `its worker thread exited with code ${code} before its verdict`);
+  s.worker.on('error', onError);
+  s.worker.on('exit', onExit);
+  s.detach = () => {
+    s.worker?.off('error', onError);
+    s.worker?.off('exit', onExit);
+    s.worker?.on('error', () => {}); // terminated or handed over: nothing more to learn here
+  };
+  return s;
+}
+
+function describeWorkerError(e: unknown): string {
+  return `its worker thread threw: ${e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? e.name}: ${e.message}` : String(e)}`;
+}
+
+function startInspection(opts: StreamInspectorOptions, spawned: Spawned, batchBytes: number, maxQueued: number): StreamInspector {
   let settle!: (r: BundleRulesResult | InspectorFailure) => void;
   let reject!: (e: Error) => void;
   const result = new Promise<BundleRulesResult | InspectorFailure>((res, rej) => {
@@ -98,6 +182,7 @@ function startInspection(opts: StreamInspectorOptions, batchBytes: number, maxQu
   let outstanding = 0; // sent, not yet taken
   let space: (() => void) | undefined;
   let spacePromise: Promise<void> | undefined;
+  const worker = spawned.worker;
 
   const releaseProducer = (): void => {
     if (space !== undefined && (finished || outstanding <= maxQueued / 2)) {
@@ -120,36 +205,34 @@ function startInspection(opts: StreamInspectorOptions, batchBytes: number, maxQu
     settle({ ok: false, code: 'BUNDLE_INSPECTOR_FAILED', message: `the bundle inspector failed: ${message}` });
   };
 
-  let worker: Worker | undefined;
-  try {
-    worker = new Worker(entry, {
-      workerData: { ...opts, batchBytes },
-      resourceLimits,
-      execArgv: [], // not the parent's flags (an --eval's --input-type, a test runner's loaders): plain built JS
-      stdout: true, // the worker prints nothing; anything it did print is not ours to show
-      stderr: true,
+  spawned.detach();
+  if (spawned.failure !== undefined || worker === undefined) {
+    fail(spawned.failure ?? 'its worker thread did not start');
+  } else {
+    worker.on('message', (m: OutMessage) => {
+      if (finished) return;
+      if (m === null || typeof m !== 'object') return fail('its worker sent a malformed message');
+      if (m.t === 'taken' && Number.isSafeInteger(m.n)) {
+        outstanding -= m.n;
+        releaseProducer();
+      } else if (m.t === 'free' && m.buf instanceof ArrayBuffer && m.buf.byteLength === batchBytes) {
+        if (pool.length < POOL_MAX) pool.push(m.buf);
+      } else if (m.t === 'result' && isRulesResult(m.result)) {
+        finish();
+        settle(m.result);
+      } else {
+        fail('its worker sent a malformed message');
+      }
     });
-  } catch (e) {
-    fail(`its worker thread did not start: ${e instanceof Error ? e.message : String(e)}`);
+    worker.on('error', (e: unknown) => fail(describeWorkerError(e)));
+    worker.on('messageerror', () => fail('a message from its worker could not be read'));
+    worker.on('exit', (code: number) => fail(`its worker thread exited with code ${code} before its verdict`));
+    worker.postMessage({
+      t: 'start',
+      ...(opts.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: opts.runtimeEntrypoint } : {}),
+      ...(opts.uiEntrypoint !== undefined ? { uiEntrypoint: opts.uiEntrypoint } : {}),
+    });
   }
-  worker?.on('message', (m: OutMessage) => {
-    if (finished) return;
-    if (m === null || typeof m !== 'object') return fail('its worker sent a malformed message');
-    if (m.t === 'taken' && Number.isSafeInteger(m.n)) {
-      outstanding -= m.n;
-      releaseProducer();
-    } else if (m.t === 'free' && m.buf instanceof ArrayBuffer && m.buf.byteLength === batchBytes) {
-      if (pool.length < POOL_MAX) pool.push(m.buf);
-    } else if (m.t === 'result' && isRulesResult(m.result)) {
-      finish();
-      settle(m.result);
-    } else {
-      fail('its worker sent a malformed message');
-    }
-  });
-  worker?.on('error', (e: unknown) => fail(`its worker thread threw: ${e instanceof Error ? `${(e as NodeJS.ErrnoException).code ?? e.name}: ${e.message}` : String(e)}`));
-  worker?.on('messageerror', () => fail('a message from its worker could not be read'));
-  worker?.on('exit', (code: number) => fail(`its worker thread exited with code ${code} before its verdict`));
 
   const send = (batch: Uint8Array, len: number): void => {
     outstanding += len;

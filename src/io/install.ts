@@ -49,7 +49,7 @@ import { assertDirectory, readFileBounded } from './files.js';
 import { readIndexStateFile, writeIndexStateFile } from './index-state.js';
 import { createFileSpool, openPluginStage, recoverPluginDir, type PlacementHooks, type PlacementResult, type RecoveryReport } from './placement.js';
 import { acquirePluginDirLock } from './plugin-dir-lock.js';
-import { workerInspector } from './inspect-worker.js';
+import { workerInspector, type WorkerInspectorFactory } from './inspect-worker.js';
 import type { StreamInspectorFactory } from '../domain/install/stream-inspector.js';
 
 /** Options of {@link runInstall}. */
@@ -90,7 +90,11 @@ export interface RunInstallOptions {
   host?: Partial<HostProfile>;
   /** Test hooks of the placement. */
   placementHooks?: PlacementHooks;
-  /** Where step 5's bundle inspection runs (default `workerInspector()`, ./inspect-worker.ts: a worker thread). */
+  /**
+   * Where step 5's bundle inspection runs (default `workerInspector()`,
+   * ./inspect-worker.ts: a worker thread, started when the run begins and
+   * stopped when it ends — as is any `WorkerInspectorFactory` given here).
+   */
   inspector?: StreamInspectorFactory;
 }
 
@@ -226,9 +230,14 @@ export async function runInstall(opts: RunInstallOptions): Promise<RunInstallRep
   const lock = dryRun
     ? undefined
     : await timed('lock', () => acquirePluginDirLock(opts.pluginDir, { command: `install ${opts.pluginId}`, waitMs: opts.policy.limits.lockWaitMs }));
+  // The bundle inspector's worker thread starts now, so its start overlaps steps 1-4.
+  const inspector = opts.inspector ?? workerInspector();
+  const prewarmed = 'prewarm' in inspector ? (inspector as WorkerInspectorFactory) : undefined;
+  prewarmed?.prewarm();
   try {
-    return await installLocked(opts, report, statePath, auditPath, dryRun);
+    return await installLocked(opts, report, statePath, auditPath, dryRun, inspector);
   } finally {
+    prewarmed?.close(); // a worker no inspection took (a refusal before step 5, a v1 artifact)
     await lock?.release();
     report.timings.total = roundMs(performance.now() - t0);
   }
@@ -254,6 +263,7 @@ async function installLocked(
   statePath: string,
   auditPath: string,
   dryRun: boolean,
+  inspector: StreamInspectorFactory,
 ): Promise<RunInstallReport> {
   const timed = timer(report.timings);
   if (!dryRun) report.recovery = await timed('recovery', () => recoverPluginDir(opts.pluginDir));
@@ -286,7 +296,7 @@ async function installLocked(
       ...(opts.version !== undefined ? { version: opts.version } : {}),
       ...(opts.fetcher !== undefined ? { fetcher: opts.fetcher } : {}),
       codec: nodeBundleCodec,
-      inspector: opts.inspector ?? workerInspector(),
+      inspector,
       now: opts.now,
       ...(state !== undefined ? { state } : {}),
       ...(opts.host !== undefined ? { host: opts.host } : {}),
