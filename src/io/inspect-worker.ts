@@ -41,9 +41,9 @@ export interface WorkerInspectorOptions {
 }
 
 const DEFAULT_BATCH = 1024 * 1024;
-const DEFAULT_LIMITS: ResourceLimits = Object.freeze({ maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 });
+const DEFAULT_LIMITS: ResourceLimits = Object.freeze({ maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 });
 /** Returned batches kept for reuse (more come back only if the worker queued more). */
-const POOL_MAX = 6;
+const POOL_MAX = 4;
 
 type OutMessage = { t: 'taken'; n: number } | { t: 'free'; buf: ArrayBuffer } | { t: 'result'; result: BundleRulesResult };
 
