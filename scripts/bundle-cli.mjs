@@ -1,23 +1,26 @@
-// Bundle the `lattice-index` bin (src/cli/main.ts) into dist/cli/main.js
-// plus one lazily loaded chunk per command (dist/cli/chunks/), replacing the
-// unbundled main.js tsc wrote. Why: Node 20 has no compile cache, and
-// resolving and reading the ~100 small modules of a command at every start
-// cost more than the command itself (`npm run bench` measures the start).
+// Bundle the `lattice-index` bin into two files, replacing the unbundled
+// main.js tsc wrote:
+// - dist/cli/lattice-index.cjs — the whole CLI (src/cli/start.ts) as one
+//   CommonJS file. Every command module (and the Node built-ins it needs:
+//   http, zlib, child_process, …) is initialised only when that command
+//   runs: esbuild wraps what a dynamic import() reaches in a lazy init.
+// - dist/cli/main.js — the bin (src/cli/main.ts): compiles the .cjs with a
+//   V8 code cache (src/cli/code-cache.ts) and runs it.
+// Why: Node 20 has no compile cache, and resolving, reading and compiling
+// the ~100 small modules of a command (or even the ~25 chunks of a split
+// ESM bundle) at every start cost more than many commands themselves
+// (`npm run bench` measures the start: bench/cli-start.bench.mjs).
 // The library entry points (dist/**/index.js) stay unbundled.
 // Run by `npm run build` after tsc.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 rmSync(`${root}dist/cli/chunks`, { recursive: true, force: true });
-await build({
-  entryPoints: { main: `${root}src/cli/main.ts` },
-  outdir: `${root}dist/cli`,
-  chunkNames: 'chunks/[name]-[hash]',
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   minify: process.env.LATTICE_BUNDLE_DEBUG ? false : true,
@@ -26,6 +29,23 @@ await build({
   charset: 'utf8',
   allowOverwrite: true,
   logLevel: 'warning',
-  // Bundled CommonJS dependencies (fast-glob) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __latticeCreateRequire } from 'node:module'; const require = __latticeCreateRequire(import.meta.url);" },
+};
+await build({
+  ...common,
+  entryPoints: [`${root}src/cli/start.ts`],
+  outfile: `${root}dist/cli/lattice-index.cjs`,
+  format: 'cjs',
+  // ASCII only (everything else escaped): the loader reads it as latin1,
+  // which costs a copy where UTF-8 decoding costs a pass.
+  charset: 'ascii',
+});
+const bundle = readFileSync(`${root}dist/cli/lattice-index.cjs`);
+if (bundle.some((b) => b > 0x7f)) throw new Error('dist/cli/lattice-index.cjs is not ASCII');
+await build({
+  ...common,
+  entryPoints: [`${root}src/cli/main.ts`],
+  outfile: `${root}dist/cli/main.js`,
+  format: 'esm',
+  // The bundle's identity, part of its code-cache key.
+  define: { __LATTICE_BUNDLE_SHA256__: JSON.stringify(createHash('sha256').update(bundle).digest('hex')) },
 });
