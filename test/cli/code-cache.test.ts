@@ -65,7 +65,7 @@ describe('code cache: where, and whether', () => {
   it('the checksum changes with any flipped bit and with the length', () => {
     const a = new Uint8Array(1000).fill(3);
     const b = a.slice();
-    b[517] ^= 0x10;
+    b[517] = b[517]! ^ 0x10;
     expect(checksum(a).equals(checksum(b))).toBe(false);
     expect(checksum(a).equals(checksum(a.subarray(0, 999)))).toBe(false);
     expect(checksum(a).equals(checksum(a.slice()))).toBe(true);
@@ -101,7 +101,7 @@ describe('code cache: loading', () => {
     load(file, ['x'], env);
     const f = path.join(dir, cacheFiles(dir)[0]!);
     const honest = readFileSync(f);
-    for (const damage of [(b: Buffer) => (b[b.length - 20] ^= 1, b), (b: Buffer) => b.subarray(0, b.length - 100), (b: Buffer) => Buffer.from('garbage')]) {
+    for (const damage of [(b: Buffer) => (b[b.length - 20] = b[b.length - 20]! ^ 1, b), (b: Buffer) => b.subarray(0, b.length - 100), (b: Buffer) => Buffer.from('garbage')]) {
       writeFileSync(f, damage(Buffer.from(honest)));
       const r = load(file, ['x'], env);
       expect(r.exports).toMatchObject({ answer: 42 });
