@@ -14,7 +14,7 @@
 // Run by `npm run build` after tsc.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -39,7 +39,14 @@ await build({
   // which costs a copy where UTF-8 decoding costs a pass.
   charset: 'ascii',
 });
-const bundle = readFileSync(`${root}dist/cli/lattice-index.cjs`);
+let bundle = readFileSync(`${root}dist/cli/lattice-index.cjs`);
+if (bundle.some((b) => b > 0x7f)) {
+  // Only comments keep non-ASCII text (the unminified LATTICE_BUNDLE_DEBUG
+  // build): escape it there too.
+  const text = bundle.toString('utf8').replace(/[^\x00-\x7f]/gu, (c) => c.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''));
+  writeFileSync(`${root}dist/cli/lattice-index.cjs`, text);
+  bundle = readFileSync(`${root}dist/cli/lattice-index.cjs`);
+}
 if (bundle.some((b) => b > 0x7f)) throw new Error('dist/cli/lattice-index.cjs is not ASCII');
 await build({
   ...common,
