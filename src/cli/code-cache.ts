@@ -223,7 +223,11 @@ export function loadCliBundle(file: string, argv: readonly string[], env: NodeJS
   else if (cacheDir !== undefined) {
     // After the command ran, the cache holds every function it compiled.
     process.once('exit', () => {
-      if (writeCache(cacheDir, name, word, script.createCachedData())) outcome = 'written';
+      try {
+        if (writeCache(cacheDir, name, word, script.createCachedData())) outcome = 'written';
+      } catch {
+        // no cache this time
+      }
     });
   }
   const mod = { exports: {} as unknown };
