@@ -61,20 +61,51 @@ await build({
   // which costs a copy where UTF-8 decoding costs a pass.
   charset: 'ascii',
 });
-let bundle = readFileSync(`${root}dist/cli/lattice-index.cjs`);
-if (bundle.some((b) => b > 0x7f)) {
-  // Only comments keep non-ASCII text (the unminified LATTICE_BUNDLE_DEBUG
-  // build): escape it there too.
-  const text = bundle.toString('utf8').replace(/[^\x00-\x7f]/gu, (c) => c.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''));
-  writeFileSync(`${root}dist/cli/lattice-index.cjs`, text);
-  bundle = readFileSync(`${root}dist/cli/lattice-index.cjs`);
+// The start bundle: the same entry without any command, for a command line
+// that names none (`--version`, `--help`, nothing): a tenth of the bytes to
+// read and compile. A command import there is a bug (main.ts picks this
+// bundle only when no argument could be a command word) and says so.
+const noCommands = {
+  name: 'no-commands',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\// }, (args) => (args.importer.endsWith(`src/cli/registry.ts`) ? { path: args.path, namespace: 'no-command' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'no-command' }, () => ({
+      contents: "throw new Error('internal: dist/cli/lattice-index-start.cjs loads no command; main.js should have chosen dist/cli/lattice-index.cjs');",
+      loader: 'js',
+    }));
+  },
+};
+await build({
+  ...common,
+  plugins: [lazyBuiltins, noCommands],
+  entryPoints: [`${root}src/cli/start.ts`],
+  outfile: `${root}dist/cli/lattice-index-start.cjs`,
+  format: 'cjs',
+  charset: 'ascii',
+});
+
+/** The bundle's bytes after making sure they are ASCII (the loader reads latin1); returns its SHA-256. */
+function asciiBundle(file) {
+  let bytes = readFileSync(file);
+  if (bytes.some((b) => b > 0x7f)) {
+    // Only comments keep non-ASCII text (the unminified LATTICE_BUNDLE_DEBUG
+    // build): escape it there too.
+    const text = bytes.toString('utf8').replace(/[^\x00-\x7f]/gu, (c) => c.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''));
+    writeFileSync(file, text);
+    bytes = readFileSync(file);
+  }
+  if (bytes.some((b) => b > 0x7f)) throw new Error(`${file} is not ASCII`);
+  return createHash('sha256').update(bytes).digest('hex');
 }
-if (bundle.some((b) => b > 0x7f)) throw new Error('dist/cli/lattice-index.cjs is not ASCII');
+
 await build({
   ...common,
   entryPoints: [`${root}src/cli/main.ts`],
   outfile: `${root}dist/cli/main.js`,
   format: 'esm',
   // The bundle's identity, part of its code-cache key.
-  define: { __LATTICE_BUNDLE_SHA256__: JSON.stringify(createHash('sha256').update(bundle).digest('hex')) },
+  define: {
+    __LATTICE_BUNDLE_SHA256__: JSON.stringify(asciiBundle(`${root}dist/cli/lattice-index.cjs`)),
+    __LATTICE_START_BUNDLE_SHA256__: JSON.stringify(asciiBundle(`${root}dist/cli/lattice-index-start.cjs`)),
+  },
 });

@@ -27,7 +27,8 @@
  *   following symlinks and used only if owned by this user; never the
  *   (possibly read-only, possibly shared) install directory;
  * - written atomically (a unique temporary file, then rename) after the
- *   command ends; any failure to read or write just means no cache;
+ *   command ends (not after a usage error, exit 2); any failure to read or
+ *   write just means no cache;
  * - `LATTICE_CODE_CACHE=off` turns it off (any other value is a usage
  *   error, exit 2).
  *
@@ -76,9 +77,9 @@ export function codeCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-/** The command word a cache file is kept for (the first argument when it looks like one). */
+/** The command word a cache file is kept for: the first argument that is not an option, when it looks like a command word. */
 export function cacheWord(argv: readonly string[]): string {
-  const w = argv[0];
+  const w = argv.find((a) => !a.startsWith('-'));
   return w !== undefined && /^[a-z][a-z0-9-]{0,31}$/.test(w) ? w : '_';
 }
 
@@ -222,7 +223,10 @@ export function loadCliBundle(file: string, argv: readonly string[], env: NodeJS
   if (cachedData !== undefined && !script.cachedDataRejected) outcome = 'used';
   else if (cacheDir !== undefined) {
     // After the command ran, the cache holds every function it compiled.
-    process.once('exit', () => {
+    // Not after a usage error (exit 2): a mistyped command word would leave
+    // one file per typo, for a run that compiled next to nothing.
+    process.once('exit', (code) => {
+      if (code === 2) return;
       try {
         if (writeCache(cacheDir, name, word, script.createCachedData())) outcome = 'written';
       } catch {

@@ -57,6 +57,7 @@ describe('code cache: where, and whether', () => {
 
   it('one cache per command word; anything else shares one', () => {
     expect(cacheWord(['audit', '--json'])).toBe('audit');
+    expect(cacheWord(['--debug', 'audit'])).toBe('audit');
     expect(cacheWord(['--version'])).toBe('_');
     expect(cacheWord([])).toBe('_');
     expect(cacheWord(['../x'])).toBe('_');
@@ -196,6 +197,25 @@ describe('code cache: the built bin', () => {
     expect([second.status, second.stdout, second.stderr]).toEqual([off.status, off.stdout, off.stderr]);
     expect(cacheFiles(path.join(cache, 'lattice-index', 'v8'))).toHaveLength(1);
     expect(CLI).toMatch(/main\.js$/);
+  });
+
+  it('--version and --help run from the start bundle (its own cache); a command word, even after --debug, from the full one; a usage error writes no cache', () => {
+    const cache = path.join(box.dir, 'xdg');
+    const dir = path.join(cache, 'lattice-index', 'v8');
+    const env = { XDG_CACHE_HOME: cache, LATTICE_CODE_CACHE: '' };
+    expect(spawnCli(['bogus'], { env }).status).toBe(2);
+    expect(spawnCli(['validate', '--no-such-option'], { env }).status).toBe(2);
+    expect(cacheFiles(dir)).toEqual([]);
+    const v = spawnCli(['--version'], { env });
+    expect([v.status, v.stdout]).toEqual([0, `${JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`]);
+    const h = spawnCli(['--help'], { env });
+    expect(h.status).toBe(0);
+    expect(h.stdout).toContain('audit');
+    expect(spawnCli(['--debug', 'validate', 'index/plugins.json'], { env }).status).toBe(0);
+    const files = cacheFiles(dir);
+    expect(files.filter((n) => n.endsWith('-_.v8'))).toHaveLength(1);
+    expect(files.filter((n) => n.endsWith('-validate.v8'))).toHaveLength(1);
+    expect(files).toHaveLength(2);
   });
 
   it('a bad LATTICE_CODE_CACHE: exit 2, one line, a JSON error with --json, nothing run', () => {
