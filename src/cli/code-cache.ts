@@ -17,9 +17,10 @@
  *   truncated or corrupt file is ignored. That is against accidents; a
  *   deliberate writer is kept out by the directory's ownership (below) —
  *   no `node:crypto` here, whose loading alone costs more than the check;
- *   V8 itself rejects data from
- *   another V8 version, other flags or another source
- *   (`script.cachedDataRejected`), and a rejected file is rewritten;
+ *   V8 itself rejects data from another V8 version, other flags or a source
+ *   of another length (`script.cachedDataRejected`; it compares no more of
+ *   the source, hence the identity in the name), and a rejected file is
+ *   rewritten;
  * - it lives only where nobody but this user can write: `$XDG_CACHE_HOME`
  *   (absolute) or `$HOME/.cache`, under `lattice-index/v8/`, a directory
  *   created 0700 and used only if it is a real directory owned by this user
