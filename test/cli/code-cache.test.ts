@@ -3,7 +3,9 @@
 // where others could write, off on request; the built bin behaves the same
 // with and without it.
 import { chmodSync, existsSync, unlinkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -216,6 +218,41 @@ describe('code cache: the built bin', () => {
     expect(files.filter((n) => n.endsWith('-_.v8'))).toHaveLength(1);
     expect(files.filter((n) => n.endsWith('-validate.v8'))).toHaveLength(1);
     expect(files).toHaveLength(2);
+  });
+
+  it('network, prompt and child-process built-ins load on first use: validate loads none; an install over HTTP loads http and gets its answer', async () => {
+    const preload = path.join(box.dir, 'modules.cjs');
+    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.LATTICE_TEST_MODULES, process.moduleLoadList.join('\\n')));");
+    const loaded = (file: string) => new Set(readFileSync(file, 'utf8').split('\n'));
+    const lazy = ['http', 'https', 'tls', 'dns', 'child_process', 'readline'].map((m) => `NativeModule ${m}`);
+    const v = path.join(box.dir, 'validate.txt');
+    const r = spawnSync(process.execPath, ['-r', preload, CLI, 'validate', 'index/plugins.json'], { cwd: ROOT, env: { ...process.env, LATTICE_TEST_MODULES: v } });
+    expect(r.status).toBe(0);
+    expect(lazy.filter((m) => loaded(v).has(m))).toEqual([]);
+    // Honest variant: a command that uses http gets the real module through the getters.
+    const key = Buffer.alloc(32, 1).toString('base64');
+    const policy = path.join(box.dir, 'policy.json');
+    expect(spawnCli(['policy', 'init', '--out', policy, '--index-key', key, '--server-version', '0.2.2']).status).toBe(0);
+    const server = createServer((_req, res) => res.writeHead(404).end('no index here'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const i = path.join(box.dir, 'install.txt');
+      const plugins = path.join(box.dir, 'plugins');
+      mkdirSync(plugins);
+      const child = spawn(process.execPath, ['-r', preload, CLI, 'install', 'a.b', '--index', `http://127.0.0.1:${port}/plugins.json`, '--policy', policy, '--plugin-dir', plugins, '--yes', '--test-loopback-http'], {
+        cwd: ROOT,
+        env: { ...process.env, LATTICE_TEST_MODULES: i },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(status).toBe(1);
+      expect(stderr).toMatch(/404/);
+      expect(loaded(i).has('NativeModule http')).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 
   it('a bad LATTICE_CODE_CACHE: exit 2, one line, a JSON error with --json, nothing run', () => {
