@@ -20,6 +20,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 rmSync(`${root}dist/cli/chunks`, { recursive: true, force: true });
+// `import.meta.url` in a CommonJS bundle: the bundle's own file URL (the
+// loader passes its path as __filename), so a module that finds a file beside
+// itself (a worker entry) finds it beside the bundle in dist/cli/.
+const importMetaUrl = {
+  define: { 'import.meta.url': '__latticeImportMetaUrl' },
+  banner: { js: '"use strict";var __latticeImportMetaUrl=require("node:url").pathToFileURL(__filename).href;' },
+};
 const common = {
   bundle: true,
   platform: 'node',
@@ -57,6 +64,7 @@ await build({
   entryPoints: [`${root}src/cli/start.ts`],
   outfile: `${root}dist/cli/lattice-index.cjs`,
   format: 'cjs',
+  ...importMetaUrl,
   // ASCII only (everything else escaped): the loader reads it as latin1,
   // which costs a copy where UTF-8 decoding costs a pass.
   charset: 'ascii',
@@ -81,6 +89,7 @@ await build({
   entryPoints: [`${root}src/cli/start.ts`],
   outfile: `${root}dist/cli/lattice-index-start.cjs`,
   format: 'cjs',
+  ...importMetaUrl,
   charset: 'ascii',
 });
 
