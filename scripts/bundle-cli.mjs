@@ -119,22 +119,15 @@ await build({
   },
 });
 
-// The install's bundle-inspector worker thread (src/io/inspect-worker.ts starts `./inspect-worker-entry.js`
-// beside the module that starts it): one self-contained file (a worker loads one module, not ~15)
-// beside each place that module can be — dist/io (the library), dist/cli (main.js), dist/cli/chunks.
-for (const dir of ['io', 'cli', 'cli/chunks']) {
+// The install's bundle-inspector worker thread (src/io/inspect-worker.ts, `workerInspector`, an option of
+// runInstall) starts `./inspect-worker-entry.js` beside the module that starts it: one self-contained ESM
+// file (a worker loads one module, not ~15) in dist/io (the library) and dist/cli (beside the CLI bundle,
+// whose import.meta.url is its own file).
+for (const dir of ['io', 'cli']) {
   await build({
+    ...common,
     entryPoints: [`${root}src/io/inspect-worker-entry.ts`],
     outfile: `${root}dist/${dir}/inspect-worker-entry.js`,
-    bundle: true,
     format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    minify: process.env.LATTICE_BUNDLE_DEBUG ? false : true,
-    sourcemap: 'linked',
-    legalComments: 'linked',
-    charset: 'utf8',
-    allowOverwrite: true,
-    logLevel: 'warning',
   });
 }
