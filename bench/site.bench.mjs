@@ -20,6 +20,12 @@
 //
 // Usage: `node bench/site.bench.mjs [sizes…]`, or `export default run` for bench/run.mjs.
 // LATTICE_BENCH_ROUNDS overrides the rounds per size (default 3 at 1k, 2 above).
+// LATTICE_SITE_BENCH_DIST=<dir> skips the builds and measures only the
+// browser metrics of a catalog already built into <dir> (its own
+// plugins.json gives the ids): a 20k build takes minutes, so a client-side
+// change can be measured again without one. Such a dist comes from any
+// `astro build` of site/ with LATTICE_INDEX_FILE / LATTICE_INDEX_KEYS /
+// LATTICE_SITE_OUT_DIR set (see run() below for how the bench signs one).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -229,6 +235,7 @@ async function browserMetrics(dist, ids) {
 }
 
 export default async function run(sizes = SIZES) {
+  if (process.env.LATTICE_SITE_BENCH_DIST) return runOnDist(path.resolve(process.env.LATTICE_SITE_BENCH_DIST));
   const base = mkdtempSync(path.join(tmpdir(), 'lattice-site-bench-'));
   const seed = new Uint8Array(randomBytes(32));
   const key = encodeBase64(publicKeyFromSeed(seed));
@@ -283,6 +290,15 @@ export default async function run(sizes = SIZES) {
     rmSync(base, { recursive: true, force: true });
   }
   return rows;
+}
+
+/** Browser metrics of an existing build (LATTICE_SITE_BENCH_DIST; see the module comment). */
+async function runOnDist(dist) {
+  const file = path.join(dist, 'plugins.json');
+  if (!existsSync(file)) throw new Error(`LATTICE_SITE_BENCH_DIST: expected a built catalog with plugins.json in ${dist}, found none`);
+  const ids = JSON.parse(readFileSync(file, 'utf8')).plugins.map((p) => p.id);
+  console.log(`catalog already built in ${dist} (${ids.length} plugins): browser metrics only`);
+  return [{ n: ids.length, browser: await browserMetrics(dist, ids) }];
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
