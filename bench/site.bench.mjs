@@ -15,8 +15,10 @@
 // transferred for the home page and a plugin page (gzip-compressed, goal
 // ≤ 150 KiB each; the signed index the page re-verifies is listed apart),
 // main-thread blocking time (long tasks over 50 ms, goal ≤ 200 ms), time to a
-// verified badge, and the main-thread CPU (CDP TaskDuration) of one search and
-// one facet click on the search page (goal ≤ 100 ms each).
+// verified badge, and the main-thread CPU of one search and one facet click on
+// the settled search page (goal ≤ 100 ms each): CDP TaskDuration (wall time of
+// the main thread's tasks) and the thread CPU time of the same tasks, median
+// of 3 fresh pages; see browserMetrics.
 //
 // Usage: `node bench/site.bench.mjs [sizes…]`, or `export default run` for bench/run.mjs.
 // LATTICE_BENCH_ROUNDS overrides the rounds per size (default 3 at 1k, 2 above).
@@ -115,6 +117,96 @@ function signedSyntheticIndex(n, seed) {
 /** gzip size, what a compressing server would send. */
 const gz = (b) => gzipSync(b, { level: 6 }).length;
 
+const SEARCH_REPEATS = 3;
+
+/**
+ * One search and one facet click on a fresh search page: task time and main
+ * thread CPU of each (see browserMetrics).
+ */
+async function searchOnce(browser, url, word) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const taskMs = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
+    // Wait for the answer with a MutationObserver, not waitForFunction's
+    // requestAnimationFrame polling: polling runs a frame (script, style,
+    // paint) on every tick while the search is under way, and that CPU is the
+    // harness's, not the page's.
+    const answered = (search) =>
+      page.evaluate(
+        (want) =>
+          new Promise((resolve) => {
+            const list = document.querySelector('[data-results]');
+            const done = () => {
+              const got = list?.dataset.answered;
+              return got !== undefined && new URLSearchParams(got).toString() === new URLSearchParams(want).toString();
+            };
+            if (done()) return resolve(true);
+            const mo = new MutationObserver(() => {
+              if (done()) {
+                mo.disconnect();
+                resolve(true);
+              }
+            });
+            mo.observe(list, { attributes: true, attributeFilter: ['data-answered'] });
+          }),
+        search,
+      );
+    // Main-thread CPU of the renderer between start() and stop(): the thread
+    // duration of its top-level tasks.
+    const cpuTrace = async (act) => {
+      await cdp.send('Tracing.start', { categories: 'toplevel', transferMode: 'ReturnAsStream' });
+      const before = await taskMs();
+      await act();
+      const ms = (await taskMs()) - before;
+      const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+      await cdp.send('Tracing.end');
+      const { stream } = await complete;
+      let text = '';
+      for (;;) {
+        const chunk = await cdp.send('IO.read', { handle: stream });
+        text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data;
+        if (chunk.eof) break;
+      }
+      await cdp.send('IO.close', { handle: stream });
+      const parsed = JSON.parse(text);
+      const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+      const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+      let cpu = 0;
+      const ends = new Map();
+      for (const e of events.filter((e) => e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`)).sort((a, b) => a.ts - b.ts)) {
+        const key = `${e.pid}:${e.tid}`;
+        if (e.ts < (ends.get(key) ?? -Infinity)) continue; // nested in a task already counted
+        ends.set(key, e.ts + e.dur);
+        cpu += (e.tdur ?? e.dur) / 1000;
+      }
+      return { ms, cpu };
+    };
+    await page.goto(`${url}search/`);
+    await answered('');
+    await page.waitForFunction(() => document.documentElement.dataset.verification !== undefined, undefined, { timeout: 120_000, polling: 250 });
+    // Warm Playwright's own injected script (its first action evaluates it) so
+    // the first measured action does not pay for it.
+    await page.locator('#q').isEditable();
+    await page.locator('input[name="type"][value="worker"]').isEditable();
+    await page.waitForTimeout(500);
+    const search = await cpuTrace(async () => {
+      await page.fill('#q', word);
+      await answered(`?q=${encodeURIComponent(word)}`);
+    });
+    await page.waitForTimeout(300);
+    const facet = await cpuTrace(async () => {
+      await page.locator('input[name="type"][value="worker"]').check();
+      await answered(`?q=${encodeURIComponent(word)}&type=worker`);
+    });
+    return { searchMs: search.ms, searchCpuMs: search.cpu, facetMs: facet.ms, facetCpuMs: facet.cpu };
+  } finally {
+    await context.close();
+  }
+}
+
 /**
  * Page weight, blocking time and search CPU in Chromium, against the built catalog
  * served on 127.0.0.1 (see the module comment).
@@ -174,59 +266,29 @@ async function browserMetrics(dist, ids) {
       );
       await context.close();
     }
-    // Search CPU: main-thread task time (CDP Performance.TaskDuration) from the
-    // input to the answer, after the page has loaded and settled.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
-    const taskMs = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
-    // Wait for the answer with a MutationObserver, not waitForFunction's
-    // requestAnimationFrame polling: polling runs a frame (script, style,
-    // paint) on every tick while the search is under way, and that CPU is the
-    // harness's, not the page's.
-    const answered = (search) =>
-      page.evaluate(
-        (want) =>
-          new Promise((resolve) => {
-            const list = document.querySelector('[data-results]');
-            const done = () => {
-              const got = list?.dataset.answered;
-              return got !== undefined && new URLSearchParams(got).toString() === new URLSearchParams(want).toString();
-            };
-            if (done()) return resolve(true);
-            const mo = new MutationObserver(() => {
-              if (done()) {
-                mo.disconnect();
-                resolve(true);
-              }
-            });
-            mo.observe(list, { attributes: true, attributeFilter: ['data-answered'] });
-          }),
-        search,
-      );
-    await page.goto(`${server.url}search/`);
-    await answered('');
-    // Warm Playwright's own injected script (its first action evaluates it) so
-    // the first measured action does not pay for it.
-    await page.locator('#q').isEditable();
-    await page.locator('input[name="type"][value="worker"]').isEditable();
-    await page.waitForTimeout(500);
+    // Search CPU, on a settled search page (loaded, first answer shown, the
+    // page's own index check finished — its Web Worker would otherwise compete
+    // for the CPU and its verdict land inside the measured window): from the
+    // input to the answer, two measures of the page's main thread —
+    //   task time: CDP Performance.TaskDuration, the wall time of its tasks
+    //     (inflated when other processes load the machine);
+    //   thread CPU: the CPU time of the same tasks (trace "toplevel" RunTask
+    //     events' thread duration), which other load hardly disturbs.
+    // Pagefind's own search (wasm) runs in Pagefind's Web Worker and counts in
+    // neither; its messages, the fragment fetches, layout and paint do.
+    // Median of SEARCH_REPEATS fresh pages.
+    const samples = { searchMs: [], facetMs: [], searchCpuMs: [], facetCpuMs: [] };
     const word = ids[Math.floor(ids.length / 3)].split('.')[1].split('-')[0];
-    let before = await taskMs();
-    await page.fill('#q', word);
-    await answered(`?q=${encodeURIComponent(word)}`);
-    const searchMs = (await taskMs()) - before;
-    await page.waitForTimeout(300);
-    before = await taskMs();
-    await page.locator('input[name="type"][value="worker"]').check();
-    await answered(`?q=${encodeURIComponent(word)}&type=worker`);
-    const facetMs = (await taskMs()) - before;
-    out.searchMs = searchMs;
-    out.facetMs = facetMs;
-    console.log(`  one search ("${word}"): ${searchMs.toFixed(0)} ms main-thread CPU → ${searchMs <= CPU_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${CPU_GOAL} ms; includes the 150 ms input debounce timer only as idle time)`);
-    console.log(`  one facet click (type=worker): ${facetMs.toFixed(0)} ms main-thread CPU → ${facetMs <= CPU_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${CPU_GOAL} ms)`);
-    await context.close();
+    for (let r = 0; r < SEARCH_REPEATS; r++) {
+      const m = await searchOnce(browser, server.url, word);
+      for (const k of Object.keys(samples)) samples[k].push(m[k]);
+    }
+    const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    for (const k of Object.keys(samples)) out[k] = median(samples[k]);
+    const line = (what, ms, cpu, all) =>
+      `  ${what}: task time ${ms.toFixed(0)} ms, thread CPU ${cpu.toFixed(0)} ms → ${cpu <= CPU_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${CPU_GOAL} ms; median of ${SEARCH_REPEATS}, thread CPU ${all.map((x) => x.toFixed(0)).join('/')})`;
+    console.log(line(`one search ("${word}")`, out.searchMs, out.searchCpuMs, samples.searchCpuMs) + '; the 150 ms input debounce counts only as idle time');
+    console.log(line('one facet click (type=worker)', out.facetMs, out.facetCpuMs, samples.facetCpuMs));
   } finally {
     await browser.close();
     await server.close();
