@@ -14,14 +14,18 @@
 // Then, on the largest catalog, in Debian Chromium (playwright-core): bytes
 // transferred for the home page and a plugin page (gzip-compressed, goal
 // ≤ 150 KiB each; the signed index the page re-verifies is listed apart),
-// main-thread blocking time (long tasks over 50 ms, goal ≤ 200 ms), time to a
-// verified badge, and the main-thread CPU of one search and one facet click on
+// main-thread blocking time (the part of each long task over 50 ms, summed;
+// goal ≤ 200 ms) both by the tasks' wall time (PerformanceObserver 'longtask')
+// and by their CPU time (a trace; other load on the machine stretches wall
+// time, not CPU time; the goal is judged on the latter), the time to the
+// page's verdict of its browser check, and the main-thread CPU of one search and one facet click on
 // the settled search page (goal ≤ 100 ms each): CDP TaskDuration (wall time of
 // the main thread's tasks) and the thread CPU time of the same tasks, median
 // of 3 fresh pages; see browserMetrics.
 //
 // Usage: `node bench/site.bench.mjs [sizes…]`, or `export default run` for bench/run.mjs.
 // LATTICE_BENCH_ROUNDS overrides the rounds per size (default 3 at 1k, 2 above).
+// LATTICE_BENCH_DEBUG=1 prints every main-thread task over 50 ms of CPU.
 // LATTICE_SITE_BENCH_DIST=<dir> skips the builds and measures only the
 // browser metrics of a catalog already built into <dir> (its own
 // plugins.json gives the ids): a 20k build takes minutes, so a client-side
@@ -117,6 +121,69 @@ function signedSyntheticIndex(n, seed) {
 /** gzip size, what a compressing server would send. */
 const gz = (b) => gzipSync(b, { level: 6 }).length;
 
+/** Start a "toplevel" trace: every task of every thread, with its wall and thread (CPU) duration. */
+async function startTrace(cdp) {
+  await cdp.send('Tracing.start', { categories: 'toplevel', transferMode: 'ReturnAsStream' });
+}
+
+/**
+ * Stop the trace; the renderer main thread's top-level tasks as
+ * `{ wall, cpu }` in ms (wall: the task's duration; cpu: its thread time).
+ */
+async function stopTrace(cdp) {
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.end');
+  const { stream } = await complete;
+  let text = '';
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle: stream });
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data;
+    if (chunk.eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  const parsed = JSON.parse(text);
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+  const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const tasks = [];
+  const ends = new Map();
+  for (const e of events.filter((e) => e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`)).sort((a, b) => a.ts - b.ts || b.dur - a.dur)) {
+    const key = `${e.pid}:${e.tid}`;
+    if (e.ts < (ends.get(key) ?? -Infinity)) continue; // nested in a task already counted
+    ends.set(key, e.ts + e.dur);
+    tasks.push({ wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 });
+    if (process.env.LATTICE_BENCH_DEBUG && (e.tdur ?? 0) > 50_000) console.log(`    long task: ${(e.dur / 1000).toFixed(0)} ms wall, ${(e.tdur / 1000).toFixed(0)} ms CPU`);
+  }
+  return tasks;
+}
+
+/**
+ * Resolve when the page's browser check has given its verdict
+ * (`<html data-verification>`, site/src/scripts/verify-index.ts), false after
+ * `timeout` ms. A MutationObserver, not requestAnimationFrame polling: polling
+ * would run a frame on every tick for the whole check, and those frames are
+ * the harness's, not the page's.
+ */
+function browserVerdict(page, timeout) {
+  return page.evaluate(
+    (ms) =>
+      new Promise((resolve) => {
+        const root = document.documentElement;
+        if (root.dataset.verification !== undefined) return resolve(true);
+        const mo = new MutationObserver(() => {
+          if (root.dataset.verification === undefined) return;
+          mo.disconnect();
+          resolve(true);
+        });
+        mo.observe(root, { attributes: true, attributeFilter: ['data-verification'] });
+        setTimeout(() => {
+          mo.disconnect();
+          resolve(false);
+        }, ms);
+      }),
+    timeout,
+  );
+}
+
 const SEARCH_REPEATS = 3;
 
 /**
@@ -154,39 +221,17 @@ async function searchOnce(browser, url, word) {
           }),
         search,
       );
-    // Main-thread CPU of the renderer between start() and stop(): the thread
-    // duration of its top-level tasks.
     const cpuTrace = async (act) => {
-      await cdp.send('Tracing.start', { categories: 'toplevel', transferMode: 'ReturnAsStream' });
+      await startTrace(cdp);
       const before = await taskMs();
       await act();
       const ms = (await taskMs()) - before;
-      const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-      await cdp.send('Tracing.end');
-      const { stream } = await complete;
-      let text = '';
-      for (;;) {
-        const chunk = await cdp.send('IO.read', { handle: stream });
-        text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data;
-        if (chunk.eof) break;
-      }
-      await cdp.send('IO.close', { handle: stream });
-      const parsed = JSON.parse(text);
-      const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
-      const mains = new Set(events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-      let cpu = 0;
-      const ends = new Map();
-      for (const e of events.filter((e) => e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`)).sort((a, b) => a.ts - b.ts)) {
-        const key = `${e.pid}:${e.tid}`;
-        if (e.ts < (ends.get(key) ?? -Infinity)) continue; // nested in a task already counted
-        ends.set(key, e.ts + e.dur);
-        cpu += (e.tdur ?? e.dur) / 1000;
-      }
-      return { ms, cpu };
+      const tasks = await stopTrace(cdp);
+      return { ms, cpu: tasks.reduce((a, t) => a + t.cpu, 0) };
     };
     await page.goto(`${url}search/`);
     await answered('');
-    await page.waitForFunction(() => document.documentElement.dataset.verification !== undefined, undefined, { timeout: 120_000, polling: 250 });
+    await browserVerdict(page, 120_000);
     // Warm Playwright's own injected script (its first action evaluates it) so
     // the first measured action does not pay for it.
     await page.locator('#q').isEditable();
@@ -240,29 +285,25 @@ async function browserMetrics(dist, ids) {
           // no body (redirect, aborted)
         }
       });
+      const cdp = await context.newCDPSession(page);
+      await startTrace(cdp);
       const t0 = Date.now();
       await page.goto(`${server.url}${target}`, { waitUntil: 'load' });
-      let badgeMs;
-      try {
-        await page.waitForFunction(() => {
-          const s = document.querySelector('[data-browser-verify]')?.dataset.state;
-          return s === 'ok' || s === 'failed';
-        }, undefined, { timeout: 60_000 });
-        badgeMs = Date.now() - t0;
-      } catch {
-        badgeMs = undefined; // this page shows no browser verdict
-      }
+      const badgeMs = (await browserVerdict(page, 120_000)) ? Date.now() - t0 : undefined;
       await page.waitForLoadState('networkidle');
       await page.waitForTimeout(500);
       const blocking = await page.evaluate(() => window.__blocking);
+      // The same rule on the tasks' CPU time: what the page itself blocks,
+      // without the time other processes on a loaded machine take from it.
+      const blockingCpu = (await stopTrace(cdp)).reduce((a, t) => a + Math.max(0, t.cpu - 50), 0);
       const index = bodies.filter((b) => b.url.endsWith('/plugins.json')).reduce((a, b) => a + b.bytes, 0);
       const own = bodies.filter((b) => !b.url.endsWith('/plugins.json')).reduce((a, b) => a + b.bytes, 0);
-      out[name] = { bytes: own, indexBytes: index, blockingMs: blocking, badgeMs };
+      out[name] = { bytes: own, indexBytes: index, blockingMs: blocking, blockingCpuMs: blockingCpu, badgeMs };
       console.log(
         `  ${name}: ${(own / 1024).toFixed(1)} KiB compressed → ${own <= BYTES_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ 150 KiB)` +
           (index > 0 ? `, plus the signed index it re-verifies ${(index / 1024).toFixed(0)} KiB` : '') +
-          `; blocking ${blocking.toFixed(0)} ms → ${blocking <= TBT_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${TBT_GOAL} ms)` +
-          `; verified badge ${badgeMs === undefined ? 'not shown on this page' : `after ${badgeMs} ms`}`,
+          `; blocking ${blocking.toFixed(0)} ms (long tasks' wall time), ${blockingCpu.toFixed(0)} ms by their CPU time → ${blockingCpu <= TBT_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${TBT_GOAL} ms)` +
+          `; verdict of the browser check ${badgeMs === undefined ? 'not given on this page' : `after ${badgeMs} ms`}`,
       );
       await context.close();
     }
