@@ -15,6 +15,8 @@
 //   peer — `curl -s -o FILE URL && openssl dgst -sha256 FILE`;
 //   cli  — `lattice-index install … --yes --json` in a fresh process (startup and
 //          module loading included), against the peer again.
+// Also: the same install with the inspector in a worker thread (`workerInspector`),
+// with the main thread's own CPU time beside the in-thread run's.
 // Also CPU time (ours: the child's process.cpuUsage() around runInstall; peer:
 // `times` of the shell), and the phases of runInstall (`timings`).
 // Goal: ours / peer ≤ 1.3. Also: our peak RSS growth (peak RSS during minus
@@ -125,11 +127,21 @@ async function buildRepo(L, mib, base, work) {
 
 /** Child mode: one install, timed, with peak RSS growth. */
 async function child(cfg) {
-  const [{ runInstall }, { parseInstallPolicy }, { createHttpsFetcher, fetcherOptionsFromLimits }] = await Promise.all([
+  const [{ runInstall }, { parseInstallPolicy }, { createHttpsFetcher, fetcherOptionsFromLimits }, { workerInspector }] = await Promise.all([
     import(`${DIST}io/install.js`),
     import(`${DIST}domain/install/policy.js`),
     import(`${DIST}io/fetch.js`),
+    import(`${DIST}io/inspect-worker.js`),
   ]);
+  // The main thread's own CPU time (Linux: /proc/self/task/<pid>/stat, 10 ms ticks), to see what a worker takes off it.
+  const mainCpuMs = () => {
+    try {
+      const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(f[11]) + Number(f[12])) * 10;
+    } catch {
+      return NaN;
+    }
+  };
   const parsed = parseInstallPolicy(readFileSync(cfg.policyFile));
   if (!parsed.ok) throw parsed.error;
   const fetcher = createHttpsFetcher(fetcherOptionsFromLimits(parsed.policy.limits, { allowLoopbackHttp: true }));
@@ -160,9 +172,11 @@ async function child(cfg) {
   const sampler = kernelPeak ? undefined : setInterval(sample, 5);
   let firstByte = 0;
   let lastByte = 0;
+  const main0 = mainCpuMs();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const report = await runInstall({
+    ...(cfg.worker ? { inspector: workerInspector() } : {}),
     policy: parsed.policy,
     policyDir: cfg.dir,
     indexSource: cfg.indexFile,
@@ -186,7 +200,7 @@ async function child(cfg) {
   rmSync(pluginDir, { recursive: true, force: true });
   rmSync(path.join(cfg.dir, 'index-state.json'), { force: true });
   if (!report.result.ok || !report.placed) throw new Error(`install failed: ${report.result.ok ? 'not placed' : report.result.error.message}`);
-  process.stdout.write(JSON.stringify({ ms, downloadMs, rssGrowthKiB: (rssPeak - rssBefore) / 1024, maxRSSKiB: rssPeak / 1024, timings: report.timings, cpuMs: (cpu.user + cpu.system) / 1000 }));
+  process.stdout.write(JSON.stringify({ ms, downloadMs, rssGrowthKiB: (rssPeak - rssBefore) / 1024, maxRSSKiB: rssPeak / 1024, timings: report.timings, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: mainCpuMs() - main0 }));
 }
 
 function runChild(cfg) {
@@ -284,12 +298,14 @@ export default async function run() {
       const peerCpu = [];
       const cli = [];
       const cliPhases = [];
+      const oursMain = [];
       await runChild(cfg); // warm the page cache and the server
       for (let i = 0; i < ROUNDS; i++) {
         if (i % 2 === 0) {
           const o = await runChild(cfg);
           ours.push(o.ms);
           oursCpu.push(o.cpuMs);
+          oursMain.push(o.mainCpuMs);
           growth.push(o.rssGrowthKiB);
           peak.push(o.maxRSSKiB);
           download.push(o.downloadMs);
@@ -304,11 +320,20 @@ export default async function run() {
           const o = await runChild(cfg);
           ours.push(o.ms);
           oursCpu.push(o.cpuMs);
+          oursMain.push(o.mainCpuMs);
           growth.push(o.rssGrowthKiB);
           peak.push(o.maxRSSKiB);
           download.push(o.downloadMs);
           phases.push(o.timings);
         }
+      }
+      // The same install with the bundle inspector in a worker thread (`workerInspector`, not the default),
+      // interleaved with the peer: what moving the inspector off the main thread does here.
+      const worker = [];
+      const workerPeer = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        worker.push(await runChild({ ...cfg, worker: true }));
+        workerPeer.push((await runPeer(`${plainBase}/${mib}/bundle.tar.gz`, path.join(work, 'curl.out'))).ms);
       }
       // The CLI end to end (process start, module loading, the same install), interleaved with the peer again.
       const cliPeer = [];
@@ -325,6 +350,8 @@ export default async function run() {
         cliPeer: median(cliPeer),
         cliStartup: median(cliPhases.map((t) => t.startup ?? 0)), ours: median(ours), peer: median(peer), growth: median(growth), peak: median(peak), download: median(download) };
       const r = results[mib];
+      const wMs = median(worker.map((w) => w.ms));
+      const wPeer = median(workerPeer);
       const keys = [...new Set(phases.flatMap((p) => Object.keys(p)))];
       const phaseLine = keys.map((k) => `${k} ${median(phases.map((p) => p[k] ?? 0)).toFixed(0)}`).join(', ');
       console.log(
@@ -332,6 +359,9 @@ export default async function run() {
       );
       console.log(
         `  ${mib} MiB: CPU time (user+system, all threads; less sensitive to a busy machine than wall time): ours ${r.oursCpu.toFixed(0)} ms, curl+openssl ${r.peerCpu.toFixed(0)} ms → ratio ${(r.oursCpu / r.peerCpu).toFixed(2)}`,
+      );
+      console.log(
+        `  ${mib} MiB: inspector in a worker thread (workerInspector, not the default): ${wMs.toFixed(0)} ms vs curl+openssl ${wPeer.toFixed(0)} ms → ratio ${(wMs / wPeer).toFixed(2)}; CPU ${median(worker.map((w) => w.cpuMs)).toFixed(0)} ms (main thread ${median(worker.map((w) => w.mainCpuMs)).toFixed(0)} ms vs ${median(oursMain).toFixed(0)} ms in-thread); RSS growth ${(median(worker.map((w) => w.rssGrowthKiB)) / 1024).toFixed(1)} MiB`,
       );
       console.log(`  ${mib} MiB: where the time went (ms, median per phase; runInstall timings): ${phaseLine}`);
       console.log(

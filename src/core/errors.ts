@@ -86,6 +86,7 @@ export const ERROR_CODES = {
   BUNDLE_SETID_MODE: 'stricter than the server: a bundle entry has setuid, setgid or sticky mode bits',
   BUNDLE_CASE_COLLISION: 'stricter than the server: two bundle paths are one path on a case-insensitive filesystem',
   BUNDLE_TRAILING_DATA: 'stricter than the server: data follows the tar end-of-archive marker',
+  BUNDLE_INSPECTOR_FAILED: 'the bundle inspector itself failed (its worker thread crashed, ran out of memory or exited): the bundle is refused, fail closed',
 
   // ---- install pipeline (domain/install) ---------------------------------
   INSTALL_POLICY_INVALID: 'the install policy file is malformed',

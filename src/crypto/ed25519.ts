@@ -114,6 +114,10 @@ function decodePointLikeGo(bytes: Uint8Array): Point | null {
   }
 }
 
+/** Verifications after which [S]B uses noble's precomputed base-point table (see verifyEd25519 step 5). */
+const BASE_TABLE_AFTER = 32;
+let verifications = 0;
+
 /**
  * Verifies an Ed25519 signature with the same verdict as Go's
  * `crypto/ed25519.Verify` — the verdict the Lattice server gives (DESIGN §6,
@@ -178,9 +182,16 @@ export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signat
   // VarTimeDoubleScalarBaseMult(k, −A, S); the group law makes the order of
   // operations irrelevant. Both scalars are public, so variable-time
   // arithmetic is fine:
-  //  * [S]B via Point.BASE.multiply(S, false): noble routes base-point
-  //    multiplication through its precomputed 8-bit window table; `false`
-  //    (unsafe) permits S = 0, which is canonical and gives the identity.
+  //  * [S]B via multiplyVarTime(B, S) for the first verifications of a
+  //    process, then via Point.BASE.multiply(S, false): noble routes
+  //    base-point multiplication through a precomputed 8-bit window table
+  //    that it builds on first use (~4,000 point additions: 50–150 ms, more
+  //    than a whole install's two verifications cost without it), so a
+  //    short-lived process (one install: the index and the manifest) never
+  //    builds it, and a long one (a catalog of thousands of manifests)
+  //    builds it once it has done BASE_TABLE_AFTER verifications. The same
+  //    point either way (tested); `false` (unsafe) permits S = 0, which is
+  //    canonical and gives the identity, as multiplyVarTime does.
   //  * [k]A via multiplyVarTime (scalar-mul.ts): a width-5 wNAF on noble's
   //    complete addition formulas, valid for any point on the curve
   //    including small-order and mixed-order A; k = 0 gives the identity, as
@@ -190,7 +201,7 @@ export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signat
   // default) accepts signatures whose R' and R differ by a small-order
   // component, which Go rejects (speccheck cases 4–5, Wycheproof tcId 151,
   // CCTV `low_order_*`).
-  const SB = Point.BASE.multiply(s, false);
+  const SB = ++verifications > BASE_TABLE_AFTER ? Point.BASE.multiply(s, false) : multiplyVarTime(Point.BASE, s);
   const kA = multiplyVarTime(A, k);
   const rPrime = SB.subtract(kA);
 

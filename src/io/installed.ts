@@ -14,7 +14,6 @@ import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, pr
 import path from 'node:path';
 import { InputError } from '../core/errors.js';
 import { validPluginID } from '../core/rules.js';
-import { sha256Hex } from '../crypto/index.js';
 import { createEd25519NodeVerifier, createSha256Node } from '../crypto/node.js';
 import type { InstalledFiles } from '../domain/install/installed.js';
 import { describeFsError, readFileBounded, readFileBoundedSync } from './files.js';
@@ -116,10 +115,17 @@ function readOneSync(dir: string, id: string, opts: Pick<ReadInstalledOptions, '
     id,
     path: dir,
     manifestBytes,
-    manifestSha256: manifestBytes === undefined ? '' : sha256Hex(manifestBytes),
+    manifestSha256: manifestBytes === undefined ? '' : sha256HexNode(manifestBytes),
     artifactSha256: artifact?.sha256 ?? '',
     artifactBytes: artifact?.size ?? 0,
   };
+}
+
+/** SHA-256 of bytes in memory with OpenSSL (hundreds of manifests: the pure one-shot costs more than reading them). */
+function sha256HexNode(bytes: Uint8Array): string {
+  const h = createSha256Node();
+  h.update(bytes);
+  return h.digestHex();
 }
 
 /** SHA-256 of a regular file (never through a symlink, never past `maxBytes`), read into `buf`; `undefined` when it cannot be. */

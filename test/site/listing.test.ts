@@ -16,13 +16,16 @@ import {
   listingPlan,
   pageCount,
   pageWindow,
+  publisherListPages,
+  publisherPagePlugins,
+  PUBLISHERS_PAGE_SIZE,
   riskRank,
   sortPlugins,
 } from '../../site/src/lib/listing.js';
-import { facetLinkGroups, paginationNav } from '../../site/src/lib/listing-views.js';
+import { facetLinkGroups, pageLinks, paginationNav } from '../../site/src/lib/listing-views.js';
 import { MAX_TERMS, searchRecords, searchTerms, termsOf } from '../../site/src/lib/search-records.js';
 import { editDistance, suggestQuery } from '../../site/src/lib/suggest.js';
-import { facetLink } from '../../site/src/lib/paths.js';
+import { facetLink, publishersPath } from '../../site/src/lib/paths.js';
 // @ts-expect-error — plain ESM script without type declarations
 import { syntheticIndex } from '../../bench/synthetic-index.mjs';
 
@@ -151,5 +154,34 @@ describe('search records and did-you-mean', () => {
     expect(suggestQuery('counter', terms)).toBeUndefined();
     expect(suggestQuery('zzzzzzzz', terms)).toBeUndefined();
     expect(suggestQuery('ab', ['ac'])).toBeUndefined(); // too short to guess
+  });
+});
+
+describe('publisher list and publisher pages do not grow with the catalog', () => {
+  it('pages the publisher list: every publisher exactly once, PUBLISHERS_PAGE_SIZE a page, page 1 at /publishers/', () => {
+    // 250 publishers: three pages (100, 100, 50).
+    const publishers = Array.from({ length: 250 }, (_, i) => ({ ...model.publishers[0]!, id: `p${String(i).padStart(3, '0')}` }));
+    const pages = publisherListPages({ ...model, publishers });
+    expect(pages.map((p) => p.publishers.length)).toEqual([PUBLISHERS_PAGE_SIZE, PUBLISHERS_PAGE_SIZE, 50]);
+    expect(pages.flatMap((p) => p.publishers.map((x) => x.id))).toEqual(publishers.map((p) => p.id));
+    expect(pages.every((p) => p.pages === 3 && p.total === 250)).toBe(true);
+    expect(publishersPath('/', 1)).toBe('/publishers/');
+    expect(publishersPath('/', 3)).toBe('/publishers/page/3/');
+    const nav = pageLinks((n) => publishersPath('/', n), 2, 3).toString();
+    expect(nav).toContain('href="/publishers/" rel="prev"');
+    expect(nav).toContain('href="/publishers/page/3/" rel="next"');
+    expect(nav).toContain('href="/publishers/page/2/" aria-current="page"');
+    // A small catalog is one page and shows no pagination bar.
+    expect(publisherListPages(model)).toHaveLength(1);
+    expect(pageLinks((n) => publishersPath('/', n), 1, 1).toString()).toBe('');
+  });
+
+  it('lists at most PAGE_SIZE plugins on a publisher page and says how many there are', () => {
+    const big = { ...model.publishers[0]!, pluginIds: model.plugins.map((p) => p.id) };
+    const { shown, total } = publisherPagePlugins(model, big);
+    expect(total).toBe(N);
+    expect(shown.map((p) => p.id)).toEqual(model.plugins.slice(0, PAGE_SIZE).map((p) => p.id));
+    const small = model.publishers[0]!;
+    expect(publisherPagePlugins(model, small).shown.length).toBe(small.pluginIds.length);
   });
 });

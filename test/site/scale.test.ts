@@ -21,7 +21,7 @@ import { syntheticIndex } from '../../bench/synthetic-index.mjs';
 import { signIndex } from '../../src/domain/index/sign.js';
 import { buildSite, testKey } from './fixtures.js';
 import { Harness, cardIds, launch, shot } from './browser-harness.js';
-import { PAGE_SIZE } from '../../site/src/lib/listing.js';
+import { PAGE_SIZE, PUBLISHERS_PAGE_SIZE } from '../../site/src/lib/listing.js';
 
 const N = 10_000;
 const BUDGET = 150 * 1024;
@@ -134,6 +134,12 @@ describe(`catalog at ${N} plugins`, () => {
     const workers = await cardIds(page);
     expect(workers.length).toBe(PAGE_SIZE);
     expect(await page.locator('[data-result-count]').innerText()).toMatch(/^1–48 of \d+ plugins, by name$/);
+    // The publisher list is paginated too (N plugins have more publishers than one page holds).
+    await page.goto(`${server.url}publishers/`);
+    expect(await page.locator('tbody tr').count()).toBe(PUBLISHERS_PAGE_SIZE);
+    await page.getByRole('link', { name: 'Next page' }).click();
+    await page.waitForURL(/\/publishers\/page\/2\/$/);
+    expect(await page.locator('tbody tr').count()).toBeGreaterThan(0);
     // A plugin never seen on page 1 of the listing is reachable on its own page.
     const r = await fetch(`${server.url}plugins/${ids[N - 1]}/`);
     expect(r.status).toBe(200);

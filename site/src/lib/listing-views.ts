@@ -88,14 +88,18 @@ export function sortLinks(base: string, current: SortName | undefined): SafeHtml
 
 /** Pagination bar: previous, a bounded window of page numbers, next. Empty for a single page. */
 export function paginationNav(base: string, page: Pick<ListingPage, 'scope' | 'page' | 'pages'>): SafeHtml {
-  if (page.pages <= 1) return html``;
-  const href = (n: number): string => listingPath(base, page.scope as ListingScope, n);
-  const prev = page.page > 1 ? html`<a href="${href(page.page - 1)}" rel="prev">Previous<span class="visually-hidden"> page</span></a>` : '';
-  const next = page.page < page.pages ? html`<a href="${href(page.page + 1)}" rel="next">Next<span class="visually-hidden"> page</span></a>` : '';
-  return html`<nav class="pagination" aria-label="Pages"><ul><li>${prev}</li>${pageWindow(page.page, page.pages).map((n) =>
+  return pageLinks((n) => listingPath(base, page.scope as ListingScope, n), page.page, page.pages);
+}
+
+/** A pagination bar for any paged list: `href(n)` is the URL of page `n`; nothing when there is one page. */
+export function pageLinks(href: (n: number) => string, current: number, pages: number): SafeHtml {
+  if (pages <= 1) return html``;
+  const prev = current > 1 ? html`<a href="${href(current - 1)}" rel="prev">Previous<span class="visually-hidden"> page</span></a>` : '';
+  const next = current < pages ? html`<a href="${href(current + 1)}" rel="next">Next<span class="visually-hidden"> page</span></a>` : '';
+  return html`<nav class="pagination" aria-label="Pages"><ul><li>${prev}</li>${pageWindow(current, pages).map((n) =>
     n === 0
       ? html`<li aria-hidden="true">…</li>`
-      : n === page.page
+      : n === current
         ? html`<li><a href="${href(n)}" aria-current="page"><span class="visually-hidden">Page </span>${n}</a></li>`
         : html`<li><a href="${href(n)}"><span class="visually-hidden">Page </span>${n}</a></li>`,
   )}<li>${next}</li></ul></nav>`;

@@ -16,11 +16,13 @@
  * @module
  */
 import { RISK_TIERS } from '../../../src/core/server-line.js';
-import type { CatalogModel, FacetOption, PluginView } from './catalog.js';
+import type { CatalogModel, FacetOption, PluginView, PublisherView } from './catalog.js';
 import type { FacetName } from './facets.js';
 
 /** Cards per listing page. */
 export const PAGE_SIZE = 48;
+/** Rows per page of the publisher list (`/publishers/`, `/publishers/page/N/`). */
+export const PUBLISHERS_PAGE_SIZE = 100;
 /** Most values a facet shows in a filter panel (the rest: "all publishers" / search). */
 export const FACET_PANEL_LIMIT = 12;
 /** Facets with static landing pages (cap is searched, and has /capabilities/). */
@@ -179,6 +181,39 @@ export function listingPlan(model: CatalogModel): ListingPlan {
   const plan = { pages, panel, valueCount };
   PLANS.set(model, plan);
   return plan;
+}
+
+/** One page of the publisher list. */
+export interface PublisherListPage {
+  /** 1-based page number. */
+  readonly page: number;
+  readonly pages: number;
+  readonly total: number;
+  readonly publishers: readonly PublisherView[];
+}
+
+/**
+ * The publisher list in pages of {@link PUBLISHERS_PAGE_SIZE}, in the index's
+ * order, so no page of `/publishers/` grows with the number of publishers.
+ */
+export function publisherListPages(model: CatalogModel): PublisherListPage[] {
+  const all = model.publishers;
+  const pages = pageCount(all.length, PUBLISHERS_PAGE_SIZE);
+  const out: PublisherListPage[] = [];
+  for (let n = 1; n <= pages; n++) {
+    out.push({ page: n, pages, total: all.length, publishers: all.slice((n - 1) * PUBLISHERS_PAGE_SIZE, n * PUBLISHERS_PAGE_SIZE) });
+  }
+  return out;
+}
+
+/**
+ * The plugins a publisher page lists: at most {@link PAGE_SIZE}, in the
+ * index's order, so the page does not grow with the publisher's catalog (the
+ * landing page `/browse/publisher/<id>/` pages through all of them).
+ */
+export function publisherPagePlugins(model: CatalogModel, publisher: PublisherView): { readonly shown: readonly PluginView[]; readonly total: number } {
+  const shown = publisher.pluginIds.slice(0, PAGE_SIZE).map((id) => model.pluginById.get(id)).filter((p): p is PluginView => p !== undefined);
+  return { shown, total: publisher.pluginIds.length };
 }
 
 const LABELS = new WeakMap<CatalogModel, Map<string, string>>();

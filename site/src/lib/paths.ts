@@ -17,8 +17,8 @@ export const catalogPath = (base: string): string => under(base, '');
 export const pluginPath = (base: string, id: string): string => under(base, `plugins/${encodeURIComponent(id)}/`);
 /** A publisher page. */
 export const publisherPath = (base: string, id: string): string => under(base, `publishers/${encodeURIComponent(id)}/`);
-/** The publisher list. */
-export const publishersPath = (base: string): string => under(base, 'publishers/');
+/** Page `n` of the publisher list (`/publishers/`, `/publishers/page/2/`, …). */
+export const publishersPath = (base: string, n = 1): string => under(base, n <= 1 ? 'publishers/' : `publishers/page/${n}/`);
 /** The capability reference; `#cap-…` anchors name each capability. */
 export const capabilitiesPath = (base: string): string => under(base, 'capabilities/');
 /** Anchor id of a capability on the reference page. */

@@ -67,6 +67,8 @@ export { formatApprovalSummary } from './summary.js';
 export type { ApprovalSummary, SummaryCapability } from './summary.js';
 export { createMemorySpool, fetchError } from './transport.js';
 export type { ArtifactSpool, ArtifactSpoolFactory, FetchErrorCode, FetchPurpose, FetchRequest, FetchedBody, InstallFetcher } from './transport.js';
+export { INSPECT_QUEUE_BYTES, inThreadInspector } from './stream-inspector.js';
+export type { InspectorFailure, StreamInspector, StreamInspectorFactory, StreamInspectorOptions } from './stream-inspector.js';
 export { listCandidates } from './candidates.js';
 export type { CandidateEntry } from './candidates.js';
 export {

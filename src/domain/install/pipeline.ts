@@ -49,7 +49,7 @@ import {
 } from './policy.js';
 import { checkArtifactRunnable, checkStricterArchiveRules } from './runner.js';
 import { checkBundleRulesWith, type BundleRulesResult, type StricterFindings } from '../bundle/inspect.js';
-import { createChunkChannel } from './chunk-channel.js';
+import { inThreadInspector, type InspectorFailure, type StreamInspectorFactory } from './stream-inspector.js';
 import type { BundleCodec } from '../bundle/codec.js';
 import type { ApprovalSummary, SummaryCapability } from './summary.js';
 import {
@@ -136,6 +136,12 @@ export interface VerifyInstallOptions {
   fetcher?: InstallFetcher;
   /** The gzip codec for v2 bundles (`nodeBundleCodec` from src/io/bundle.ts on Node); required to verify a v2 release. */
   codec?: BundleCodec;
+  /**
+   * Where the one-pass bundle inspection of step 5 runs (default: on this
+   * thread, `inThreadInspector(codec)`; `runInstall` uses a worker thread,
+   * `src/io/inspect-worker.ts`). Only used with `codec`.
+   */
+  inspector?: StreamInspectorFactory;
   /** "Now", ms since the epoch, fixed once per run (expiry, key windows). */
   now: number;
   /** The stored rollback state (omit on first use). */
@@ -270,10 +276,12 @@ interface Run {
   manifestSha256?: string;
   manifest?: Manifest;
   publisherKey?: PublisherKey;
+  /** The artifact digest step 4's server `VerifyManifest` passed with (the index's). */
+  manifestVerifiedWithDigest?: string;
   spool?: ArtifactSpool;
   artifactSha256?: string;
   /** The bundle rules, checked while the artifact streamed (v2); judged only in step 7. */
-  inspection?: BundleRulesResult;
+  inspection?: BundleRulesResult | InspectorFailure;
   readonly clock: () => number;
   readonly timings: InstallTimings;
   capabilities?: SummaryCapability[];
@@ -842,6 +850,7 @@ async function stepManifest(run: Run): Promise<void> {
   run.manifestSha256 = digest;
   run.manifest = m;
   run.publisherKey = signer!;
+  run.manifestVerifiedWithDigest = release.artifact_sha256;
   run.steps.push({
     step: 'manifest',
     ok: true,
@@ -892,80 +901,73 @@ async function stepArtifact(run: Run): Promise<void> {
   const spool = await (run.opts.spool ?? createMemorySpool)();
   run.spool = spool;
   const hash = createSha256();
-  // The inspector's input: only for a v2 bundle whose host checks will pass (else step 7 refuses before reading it).
+  // The inspector: only for a v2 bundle whose host checks will pass (else step 7 refuses before reading it).
   const codec = run.opts.codec;
   const compat = m.schema === MANIFEST_SCHEMA_V2 && codec !== undefined ? checkHostCompatibility(m, run.host) : undefined;
-  const channel = compat?.ok === true ? createChunkChannel(INSPECT_QUEUE_BYTES) : undefined;
-  const inspection =
-    channel !== undefined
-      ? checkBundleRulesWith(codec!, channel, {
-          ...(compat!.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: compat!.runtimeEntrypoint } : {}),
-          ...(compat!.uiEntrypoint !== undefined ? { uiEntrypoint: compat!.uiEntrypoint } : {}),
+  const inspector =
+    compat?.ok === true
+      ? (run.opts.inspector ?? inThreadInspector(codec!))({
+          ...(compat.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: compat.runtimeEntrypoint } : {}),
+          ...(compat.uiEntrypoint !== undefined ? { uiEntrypoint: compat.uiEntrypoint } : {}),
         })
       : undefined;
   // Settled in every path below; a rejection before it is awaited is not "unhandled".
-  inspection?.catch(() => {});
-  let hashMs = 0;
-  let spoolWaitMs = 0;
-  let queueWaitMs = 0;
-  const t0 = clock();
-  let size: number;
+  inspector?.result.catch(() => {});
+  let decided = false;
   try {
-    size = await fetchCapped(run, release.artifact_url, policy.limits.maxArtifactBytes, 'artifact', (c) => {
+    let hashMs = 0;
+    let spoolWaitMs = 0;
+    let queueWaitMs = 0;
+    const t0 = clock();
+    const size = await fetchCapped(run, release.artifact_url, policy.limits.maxArtifactBytes, 'artifact', (c) => {
       const a = clock();
       hash.update(c);
       const b = clock();
       hashMs += b - a;
-      const pushed = channel?.push(c);
+      const pushed = inspector?.push(c);
       // The spool's wait first, then whatever the inspector's full queue adds.
-      return spool.write(c).then(() => {
+      const written = spool.write(c);
+      if (pushed === undefined) return written.then(() => void (spoolWaitMs += clock() - b));
+      return written.then(() => {
         const w = clock();
         spoolWaitMs += w - b;
-        return pushed?.then(() => void (queueWaitMs += clock() - w));
+        return pushed.then(() => void (queueWaitMs += clock() - w));
       });
     });
-  } catch (e) {
-    channel?.fail(new Error('the artifact download stopped'));
-    await inspection?.catch(() => {});
-    throw e;
-  }
-  const t1 = clock();
-  channel?.end();
-  try {
+    const t1 = clock();
+    inspector?.end();
     await spool.finish();
-  } catch (e) {
-    await inspection?.catch(() => {});
-    throw e;
-  }
-  const t2 = clock();
-  Object.assign(run.timings, { artifact_download: round(t1 - t0), artifact_hash: round(hashMs), artifact_spool_wait: round(spoolWaitMs), artifact_inspect_queue_wait: round(queueWaitMs), artifact_fsync: round(t2 - t1) });
-  const got = hash.digestHex();
-  try {
+    const t2 = clock();
+    Object.assign(run.timings, { artifact_download: round(t1 - t0), artifact_hash: round(hashMs), artifact_spool_wait: round(spoolWaitMs), artifact_inspect_queue_wait: round(queueWaitMs), artifact_fsync: round(t2 - t1) });
+    const got = hash.digestHex();
     if (got !== release.artifact_sha256) {
       integrityFail('ARTIFACT_DIGEST_MISMATCH', `artifact sha256 ${got} differs from the index and manifest digest ${release.artifact_sha256}`, { got, want: release.artifact_sha256 });
     }
-    // The server's whole VerifyManifest with the real digest (what it will run at load).
-    const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version });
-    if (!r.ok) integrityFail(r.code === 'MANIFEST_DIGEST_MISMATCH' ? 'ARTIFACT_DIGEST_MISMATCH' : r.code, r.message);
+    // The server's whole VerifyManifest with the real digest (what it will run at load). Step 4
+    // passed it on this manifest, key and server version with the index digest; `got` equals that
+    // digest here, so the verdict is the same (a pure function of equal inputs) and is not computed
+    // again — a second Ed25519 verification of the same signature cost ~10 ms per install.
+    if (got !== run.manifestVerifiedWithDigest) {
+      const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version });
+      if (!r.ok) integrityFail(r.code === 'MANIFEST_DIGEST_MISMATCH' ? 'ARTIFACT_DIGEST_MISMATCH' : r.code, r.message);
+    }
     if (manifestArtifactDigest(m).toLowerCase() !== got) {
       integrityFail('ARTIFACT_DIGEST_MISMATCH', `artifact sha256 ${got} differs from the manifest digest ${manifestArtifactDigest(m)}`);
     }
-  } catch (e) {
-    // The digest decides first; the inspector's work on these bytes is dropped unread.
-    await inspection?.catch(() => {});
-    throw e;
+    // Only now is the inspection of these (genuine) bytes awaited; step 7 judges it.
+    if (inspector !== undefined) {
+      run.inspection = await inspector.result;
+      run.timings.artifact_inspect_wait = round(clock() - t2);
+    }
+    decided = true;
+    run.artifactSha256 = got;
+    run.steps.push({ step: 'artifact', ok: true, detail: `${size} bytes, sha256 ${got} = index = manifest; server VerifyManifest passes` });
+  } finally {
+    // Every other path (download failed, digest mismatch, a spool error): the inspector's work on
+    // these bytes is dropped unread, and it is stopped (a worker terminated).
+    if (!decided) inspector?.abort();
   }
-  // Only now is the inspection of these (genuine) bytes awaited; step 7 judges it.
-  if (inspection !== undefined) {
-    run.inspection = await inspection;
-    run.timings.artifact_inspect_wait = round(clock() - t2);
-  }
-  run.artifactSha256 = got;
-  run.steps.push({ step: 'artifact', ok: true, detail: `${size} bytes, sha256 ${got} = index = manifest; server VerifyManifest passes` });
 }
-
-/** Bytes the download may run ahead of the bundle inspector before it waits. */
-const INSPECT_QUEUE_BYTES = 4 * 1024 * 1024;
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 

@@ -32,6 +32,7 @@
  * @module
  */
 import { goQuote } from '../../core/go-quote.js';
+import type { InspectorFailure } from './stream-inspector.js';
 import { checkBundleRulesWith, TRAILING_INSPECT_CAP, type BundleRulesResult, type StricterFindings } from '../bundle/inspect.js';
 import { drainedOrClosed, type BundleCodec } from '../bundle/codec.js';
 import { resolveBundleLimits } from '../bundle/limits.js';
@@ -60,7 +61,7 @@ export const MAX_RUNNER_SOURCE_BYTES = 32 * 1024 * 1024;
 /** Result of one runner check. */
 export type RunnerCheck =
   | { ok: true; detail: string }
-  | { ok: false; code: 'RUNNER_INCOMPATIBLE' | 'BUNDLE_INVALID' | 'BUNDLE_TOO_LARGE'; message: string };
+  | { ok: false; code: 'RUNNER_INCOMPATIBLE' | 'BUNDLE_INVALID' | 'BUNDLE_TOO_LARGE' | 'BUNDLE_INSPECTOR_FAILED'; message: string };
 
 /**
  * Check a wasm module (DESIGN §5 step 7, "compiles, imports only what the
@@ -177,9 +178,10 @@ export interface ArtifactRunnableOptions {
   /**
    * The bundle rules already checked on these bytes, with these entrypoints,
    * while they streamed in (the installer's single pass, DESIGN §5 step 5):
-   * used instead of reading the artifact again for them.
+   * used instead of reading the artifact again for them. An inspector that
+   * failed itself (`BUNDLE_INSPECTOR_FAILED`) is a refusal, fail closed.
    */
-  inspection?: BundleRulesResult;
+  inspection?: BundleRulesResult | InspectorFailure;
 }
 
 /**
