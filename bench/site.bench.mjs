@@ -14,12 +14,24 @@
 // Then, on the largest catalog, in Debian Chromium (playwright-core): bytes
 // transferred for the home page and a plugin page (gzip-compressed, goal
 // ≤ 150 KiB each; the signed index the page re-verifies is listed apart),
-// main-thread blocking time (long tasks over 50 ms, goal ≤ 200 ms), time to a
-// verified badge, and the main-thread CPU (CDP TaskDuration) of one search and
-// one facet click on the search page (goal ≤ 100 ms each).
+// main-thread blocking time (the part of each long task over 50 ms, summed;
+// goal ≤ 200 ms) both by the tasks' wall time (PerformanceObserver 'longtask')
+// and by their CPU time (a trace; other load on the machine stretches wall
+// time, not CPU time; the goal is judged on the latter), the time to the
+// page's verdict of its browser check, and the main-thread CPU of one search and one facet click on
+// the settled search page (goal ≤ 100 ms each): CDP TaskDuration (wall time of
+// the main thread's tasks) and the thread CPU time of the same tasks, median
+// of 3 fresh pages; see browserMetrics.
 //
 // Usage: `node bench/site.bench.mjs [sizes…]`, or `export default run` for bench/run.mjs.
 // LATTICE_BENCH_ROUNDS overrides the rounds per size (default 3 at 1k, 2 above).
+// LATTICE_BENCH_DEBUG=1 prints every main-thread task over 50 ms of CPU.
+// LATTICE_SITE_BENCH_DIST=<dir> skips the builds and measures only the
+// browser metrics of a catalog already built into <dir> (its own
+// plugins.json gives the ids): a 20k build takes minutes, so a client-side
+// change can be measured again without one. Such a dist comes from any
+// `astro build` of site/ with LATTICE_INDEX_FILE / LATTICE_INDEX_KEYS /
+// LATTICE_SITE_OUT_DIR set (see run() below for how the bench signs one).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -168,6 +180,147 @@ function signedSyntheticIndex(n, seed) {
 /** gzip size, what a compressing server would send. */
 const gz = (b) => gzipSync(b, { level: 6 }).length;
 
+/** Start a "toplevel" trace: every task of every thread, with its wall and thread (CPU) duration. */
+async function startTrace(cdp) {
+  await cdp.send('Tracing.start', { categories: 'toplevel', transferMode: 'ReturnAsStream' });
+}
+
+/**
+ * Stop the trace; the renderer main thread's top-level tasks as
+ * `{ wall, cpu }` in ms (wall: the task's duration; cpu: its thread time),
+ * with `workerCpu`: the CPU time of the page's dedicated workers (on the
+ * settled search page that is Pagefind's, which runs its search there).
+ */
+async function stopTrace(cdp) {
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.end');
+  const { stream } = await complete;
+  let text = '';
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle: stream });
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data;
+    if (chunk.eof) break;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  const parsed = JSON.parse(text);
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
+  const threads = (name) => new Set(events.filter((e) => e.name === 'thread_name' && name.test(e.args?.name ?? '')).map((e) => `${e.pid}:${e.tid}`));
+  const mains = threads(/^CrRendererMain$/);
+  const workers = threads(/^DedicatedWorker thread$/);
+  const tasks = [];
+  const ends = new Map();
+  tasks.workerCpu = 0;
+  for (const e of events.filter((e) => e.ph === 'X').sort((a, b) => a.ts - b.ts || b.dur - a.dur)) {
+    const key = `${e.pid}:${e.tid}`;
+    if (!mains.has(key) && !workers.has(key)) continue;
+    if (e.ts < (ends.get(key) ?? -Infinity)) continue; // nested in a task already counted
+    ends.set(key, e.ts + e.dur);
+    if (workers.has(key)) {
+      tasks.workerCpu += (e.tdur ?? e.dur) / 1000;
+      continue;
+    }
+    tasks.push({ wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 });
+    if (process.env.LATTICE_BENCH_DEBUG && (e.tdur ?? 0) > 50_000) console.log(`    long task: ${(e.dur / 1000).toFixed(0)} ms wall, ${(e.tdur / 1000).toFixed(0)} ms CPU`);
+  }
+  return tasks;
+}
+
+/**
+ * Resolve when the page's browser check has given its verdict
+ * (`<html data-verification>`, site/src/scripts/verify-index.ts), false after
+ * `timeout` ms. A MutationObserver, not requestAnimationFrame polling: polling
+ * would run a frame on every tick for the whole check, and those frames are
+ * the harness's, not the page's.
+ */
+function browserVerdict(page, timeout) {
+  return page.evaluate(
+    (ms) =>
+      new Promise((resolve) => {
+        const root = document.documentElement;
+        if (root.dataset.verification !== undefined) return resolve(true);
+        const mo = new MutationObserver(() => {
+          if (root.dataset.verification === undefined) return;
+          mo.disconnect();
+          resolve(true);
+        });
+        mo.observe(root, { attributes: true, attributeFilter: ['data-verification'] });
+        setTimeout(() => {
+          mo.disconnect();
+          resolve(false);
+        }, ms);
+      }),
+    timeout,
+  );
+}
+
+const SEARCH_REPEATS = 3;
+
+/**
+ * One search and one facet click on a fresh search page: task time and main
+ * thread CPU of each (see browserMetrics).
+ */
+async function searchOnce(browser, url, word) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const taskMs = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
+    // Wait for the answer with a MutationObserver, not waitForFunction's
+    // requestAnimationFrame polling: polling runs a frame (script, style,
+    // paint) on every tick while the search is under way, and that CPU is the
+    // harness's, not the page's.
+    const answered = (search) =>
+      page.evaluate(
+        (want) =>
+          new Promise((resolve) => {
+            const list = document.querySelector('[data-results]');
+            const done = () => {
+              const got = list?.dataset.answered;
+              return got !== undefined && new URLSearchParams(got).toString() === new URLSearchParams(want).toString();
+            };
+            if (done()) return resolve(true);
+            const mo = new MutationObserver(() => {
+              if (done()) {
+                mo.disconnect();
+                resolve(true);
+              }
+            });
+            mo.observe(list, { attributes: true, attributeFilter: ['data-answered'] });
+          }),
+        search,
+      );
+    const cpuTrace = async (act) => {
+      await startTrace(cdp);
+      const before = await taskMs();
+      await act();
+      const ms = (await taskMs()) - before;
+      const tasks = await stopTrace(cdp);
+      return { ms, cpu: tasks.reduce((a, t) => a + t.cpu, 0), worker: tasks.workerCpu };
+    };
+    await page.goto(`${url}search/`);
+    await answered('');
+    await browserVerdict(page, 120_000);
+    // Warm Playwright's own injected script (its first action evaluates it) so
+    // the first measured action does not pay for it.
+    await page.locator('#q').isEditable();
+    await page.locator('input[name="type"][value="worker"]').isEditable();
+    await page.waitForTimeout(500);
+    const search = await cpuTrace(async () => {
+      await page.fill('#q', word);
+      await answered(`?q=${encodeURIComponent(word)}`);
+    });
+    await page.waitForTimeout(300);
+    const facet = await cpuTrace(async () => {
+      await page.locator('input[name="type"][value="worker"]').check();
+      await answered(`?q=${encodeURIComponent(word)}&type=worker`);
+    });
+    return { searchMs: search.ms, searchCpuMs: search.cpu, searchWorkerMs: search.worker, facetMs: facet.ms, facetCpuMs: facet.cpu, facetWorkerMs: facet.worker };
+  } finally {
+    await context.close();
+  }
+}
+
 /**
  * Page weight, blocking time and search CPU in Chromium, against the built catalog
  * served on 127.0.0.1 (see the module comment).
@@ -201,85 +354,52 @@ async function browserMetrics(dist, ids) {
           // no body (redirect, aborted)
         }
       });
+      const cdp = await context.newCDPSession(page);
+      await startTrace(cdp);
       const t0 = Date.now();
       await page.goto(`${server.url}${target}`, { waitUntil: 'load' });
-      let badgeMs;
-      try {
-        await page.waitForFunction(() => {
-          const s = document.querySelector('[data-browser-verify]')?.dataset.state;
-          return s === 'ok' || s === 'failed';
-        }, undefined, { timeout: 60_000 });
-        badgeMs = Date.now() - t0;
-      } catch {
-        badgeMs = undefined; // this page shows no browser verdict
-      }
+      const badgeMs = (await browserVerdict(page, 120_000)) ? Date.now() - t0 : undefined;
       await page.waitForLoadState('networkidle');
       await page.waitForTimeout(500);
       const blocking = await page.evaluate(() => window.__blocking);
+      // The same rule on the tasks' CPU time: what the page itself blocks,
+      // without the time other processes on a loaded machine take from it.
+      const blockingCpu = (await stopTrace(cdp)).reduce((a, t) => a + Math.max(0, t.cpu - 50), 0);
       const index = bodies.filter((b) => b.url.endsWith('/plugins.json')).reduce((a, b) => a + b.bytes, 0);
       const own = bodies.filter((b) => !b.url.endsWith('/plugins.json')).reduce((a, b) => a + b.bytes, 0);
-      out[name] = { bytes: own, indexBytes: index, blockingMs: blocking, badgeMs };
+      out[name] = { bytes: own, indexBytes: index, blockingMs: blocking, blockingCpuMs: blockingCpu, badgeMs };
       console.log(
         `  ${name}: ${(own / 1024).toFixed(1)} KiB compressed → ${own <= BYTES_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ 150 KiB)` +
           (index > 0 ? `, plus the signed index it re-verifies ${(index / 1024).toFixed(0)} KiB` : '') +
-          `; blocking ${blocking.toFixed(0)} ms → ${blocking <= TBT_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${TBT_GOAL} ms)` +
-          `; verified badge ${badgeMs === undefined ? 'not shown on this page' : `after ${badgeMs} ms`}`,
+          `; blocking ${blocking.toFixed(0)} ms (long tasks' wall time), ${blockingCpu.toFixed(0)} ms by their CPU time → ${blockingCpu <= TBT_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${TBT_GOAL} ms)` +
+          `; verdict of the browser check ${badgeMs === undefined ? 'not given on this page' : `after ${badgeMs} ms`}`,
       );
       await context.close();
     }
-    // Search CPU: main-thread task time (CDP Performance.TaskDuration) from the
-    // input to the answer, after the page has loaded and settled.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Performance.enable');
-    const taskMs = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
-    // Wait for the answer with a MutationObserver, not waitForFunction's
-    // requestAnimationFrame polling: polling runs a frame (script, style,
-    // paint) on every tick while the search is under way, and that CPU is the
-    // harness's, not the page's.
-    const answered = (search) =>
-      page.evaluate(
-        (want) =>
-          new Promise((resolve) => {
-            const list = document.querySelector('[data-results]');
-            const done = () => {
-              const got = list?.dataset.answered;
-              return got !== undefined && new URLSearchParams(got).toString() === new URLSearchParams(want).toString();
-            };
-            if (done()) return resolve(true);
-            const mo = new MutationObserver(() => {
-              if (done()) {
-                mo.disconnect();
-                resolve(true);
-              }
-            });
-            mo.observe(list, { attributes: true, attributeFilter: ['data-answered'] });
-          }),
-        search,
-      );
-    await page.goto(`${server.url}search/`);
-    await answered('');
-    // Warm Playwright's own injected script (its first action evaluates it) so
-    // the first measured action does not pay for it.
-    await page.locator('#q').isEditable();
-    await page.locator('input[name="type"][value="worker"]').isEditable();
-    await page.waitForTimeout(500);
+    // Search CPU, on a settled search page (loaded, first answer shown, the
+    // page's own index check finished — its Web Worker would otherwise compete
+    // for the CPU and its verdict land inside the measured window): from the
+    // input to the answer, two measures of the page's main thread —
+    //   task time: CDP Performance.TaskDuration, the wall time of its tasks
+    //     (inflated when other processes load the machine);
+    //   thread CPU: the CPU time of the same tasks (trace "toplevel" RunTask
+    //     events' thread duration), which other load hardly disturbs.
+    // Pagefind's own search (wasm) runs in Pagefind's Web Worker and counts in
+    // neither (its messages, layout and paint do); the worker's CPU time is
+    // printed beside them. The 150 ms input debounce is idle time.
+    // Median of SEARCH_REPEATS fresh pages.
+    const samples = { searchMs: [], facetMs: [], searchCpuMs: [], facetCpuMs: [], searchWorkerMs: [], facetWorkerMs: [] };
     const word = ids[Math.floor(ids.length / 3)].split('.')[1].split('-')[0];
-    let before = await taskMs();
-    await page.fill('#q', word);
-    await answered(`?q=${encodeURIComponent(word)}`);
-    const searchMs = (await taskMs()) - before;
-    await page.waitForTimeout(300);
-    before = await taskMs();
-    await page.locator('input[name="type"][value="worker"]').check();
-    await answered(`?q=${encodeURIComponent(word)}&type=worker`);
-    const facetMs = (await taskMs()) - before;
-    out.searchMs = searchMs;
-    out.facetMs = facetMs;
-    console.log(`  one search ("${word}"): ${searchMs.toFixed(0)} ms main-thread CPU → ${searchMs <= CPU_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${CPU_GOAL} ms; includes the 150 ms input debounce timer only as idle time)`);
-    console.log(`  one facet click (type=worker): ${facetMs.toFixed(0)} ms main-thread CPU → ${facetMs <= CPU_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${CPU_GOAL} ms)`);
-    await context.close();
+    for (let r = 0; r < SEARCH_REPEATS; r++) {
+      const m = await searchOnce(browser, server.url, word);
+      for (const k of Object.keys(samples)) samples[k].push(m[k]);
+    }
+    const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    for (const k of Object.keys(samples)) out[k] = median(samples[k]);
+    const line = (what, ms, cpu, all, worker) =>
+      `  ${what}: main thread task time ${ms.toFixed(0)} ms, CPU ${cpu.toFixed(0)} ms → ${cpu <= CPU_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${CPU_GOAL} ms; median of ${SEARCH_REPEATS}: ${all.map((x) => x.toFixed(0)).join('/')}); Pagefind's worker thread CPU ${worker.toFixed(0)} ms, off the main thread`;
+    console.log(line(`one search ("${word}")`, out.searchMs, out.searchCpuMs, samples.searchCpuMs, out.searchWorkerMs));
+    console.log(line('one facet click (type=worker)', out.facetMs, out.facetCpuMs, samples.facetCpuMs, out.facetWorkerMs));
   } finally {
     await browser.close();
     await server.close();
@@ -288,6 +408,7 @@ async function browserMetrics(dist, ids) {
 }
 
 export default async function run(sizes = SIZES) {
+  if (process.env.LATTICE_SITE_BENCH_DIST) return runOnDist(path.resolve(process.env.LATTICE_SITE_BENCH_DIST));
   const base = mkdtempSync(path.join(tmpdir(), 'lattice-site-bench-'));
   const seed = new Uint8Array(randomBytes(32));
   const key = encodeBase64(publicKeyFromSeed(seed));
@@ -353,6 +474,15 @@ export default async function run(sizes = SIZES) {
     rmSync(base, { recursive: true, force: true });
   }
   return rows;
+}
+
+/** Browser metrics of an existing build (LATTICE_SITE_BENCH_DIST; see the module comment). */
+async function runOnDist(dist) {
+  const file = path.join(dist, 'plugins.json');
+  if (!existsSync(file)) throw new Error(`LATTICE_SITE_BENCH_DIST: expected a built catalog with plugins.json in ${dist}, found none`);
+  const ids = JSON.parse(readFileSync(file, 'utf8')).plugins.map((p) => p.id);
+  console.log(`catalog already built in ${dist} (${ids.length} plugins): browser metrics only`);
+  return [{ n: ids.length, browser: await browserMetrics(dist, ids) }];
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

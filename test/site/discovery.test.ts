@@ -185,6 +185,35 @@ describe('search with JavaScript (Pagefind)', () => {
     expect(await searched(page)).toEqual([]);
     expect(await link.isVisible()).toBe(false);
   });
+
+  it('shows each answer in one DOM write: the previous cards stay until the new ones replace them at once', async () => {
+    const { page } = await h.open({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}search/`);
+    expect(await searched(page)).toEqual(ALL);
+    // Record every change of the result list from here on.
+    await page.evaluate(() => {
+      const list = document.querySelector<HTMLElement>('[data-results]')!;
+      const w = window as unknown as { __writes: { cards: number }[] };
+      w.__writes = [];
+      new MutationObserver((records) => {
+        for (const r of records) if (r.type === 'childList') w.__writes.push({ cards: list.children.length });
+      }).observe(list, { childList: true });
+    });
+    const writes = () => page.evaluate(() => (window as unknown as { __writes: { cards: number }[] }).__writes);
+    // A text search: one write, straight from all three cards to the one found (never an empty list between).
+    await page.getByLabel('Search plugins').fill('counter');
+    await page.waitForURL(/\?q=counter$/);
+    expect(await searched(page)).toEqual(['demo.counter']);
+    expect(await writes()).toEqual([{ cards: 1 }]);
+    // A facet click: one more write.
+    await page.getByLabel('Search plugins').fill('');
+    await page.waitForURL(/\/search\/$/);
+    expect(await searched(page)).toEqual(ALL);
+    await page.locator('input[name="type"][value="wasm"]').check();
+    await page.waitForURL(/\?type=wasm$/);
+    expect(await searched(page)).toEqual(['demo.counter']);
+    expect(await writes()).toEqual([{ cards: 1 }, { cards: 3 }, { cards: 1 }]);
+  });
 });
 
 const PAGES = ['', 'browse/', 'browse/type/wasm/', 'browse/sort/updated/', 'search/', 'search/?q=demo', 'plugins/demo.hello/', 'plugins/demo.counter/', 'plugins/demo.echo-worker/', 'publishers/', 'publishers/demo/', 'capabilities/', 'revocations/'];

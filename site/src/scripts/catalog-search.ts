@@ -171,9 +171,38 @@ if (form && list && status) {
     if (more) more.hidden = pending.length === 0;
   };
 
+  // Show a finished answer in one synchronous write: the browser lays out and
+  // paints the page once per answer, not once for the emptied list and again
+  // for the cards (at 20k that first frame alone cost more than the search).
+  // Until then the previous answer stays in place.
+  interface Answer {
+    s: SearchState;
+    n: number;
+    counts: Partial<Record<FacetName, Record<string, number>>>;
+    first: PagefindResultData[];
+    rest: PagefindResult[];
+    better: string | undefined;
+  }
+  const show = (a: Answer): void => {
+    showCounts(a.counts);
+    list.replaceChildren(...a.first.map(card));
+    pending = a.rest;
+    if (more) more.hidden = pending.length === 0;
+    if (suggestion && suggestionLink) {
+      if (a.better !== undefined) {
+        const target: SearchState = { state: { ...a.s.state, q: a.better }, sort: a.s.sort };
+        suggestionLink.href = `${location.pathname}${toSearch(target)}`;
+        suggestionLink.textContent = a.better;
+      }
+      suggestion.hidden = a.better === undefined;
+    }
+    // The count last, once the cards are in place (it is the live region).
+    status.textContent = isBlank(a.s.state) ? `All ${a.n} plugin${a.n === 1 ? '' : 's'}` : `${a.n} plugin${a.n === 1 ? '' : 's'} found`;
+    list.dataset.answered = toSearch(a.s);
+  };
+
   const run = async (s: SearchState): Promise<void> => {
     const mine = ++seq;
-    if (suggestion) suggestion.hidden = true;
     delete list.dataset.answered;
     const { pf, all } = await loadPagefind();
     // Sort keys are ranks in the static listing's order (site/src/lib/search-records.ts).
@@ -196,25 +225,18 @@ if (form && list && status) {
         counts[f] = extra[i]?.filters[f] ?? {};
       });
     }
-    showCounts(counts);
     const n = main.results.length;
-    list.replaceChildren();
-    pending = main.results.slice();
-    await showMore(mine);
+    // The first cards' data (Pagefind fragments, fetched in parallel) and, for
+    // a text query that found nothing, the did-you-mean term: both before the
+    // one write that shows the answer.
+    const first = await Promise.all(main.results.slice(0, BATCH).map((r) => r.data()));
     if (mine !== seq) return;
+    let better: string | undefined;
     if (n === 0 && q !== null && suggestion && suggestionLink) {
-      const better = suggestQuery(q, await loadTerms());
+      better = suggestQuery(q, await loadTerms());
       if (mine !== seq) return;
-      if (better !== undefined) {
-        const target: SearchState = { state: { ...s.state, q: better }, sort: s.sort };
-        suggestionLink.href = `${location.pathname}${toSearch(target)}`;
-        suggestionLink.textContent = better;
-        suggestion.hidden = false;
-      }
     }
-    // The count last, once the cards are in place (it is the live region).
-    status.textContent = isBlank(s.state) ? `All ${n} plugin${n === 1 ? '' : 's'}` : `${n} plugin${n === 1 ? '' : 's'} found`;
-    list.dataset.answered = toSearch(s);
+    show({ s, n, counts, first, rest: main.results.slice(BATCH), better });
   };
 
   const commit = (s: SearchState, mode: 'push' | 'replace'): void => {
