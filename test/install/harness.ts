@@ -21,6 +21,10 @@ import { decodeManifest, manifestLoadability, manifestSigningPayload, marshalMan
 import { SERVER_VERSIONS } from '../../src/core/server-line.js';
 import { parseInstallPolicy, type InstallPolicy } from '../../src/domain/install/policy.js';
 import { fetchError, type FetchedBody, type FetchRequest, type InstallFetcher } from '../../src/domain/install/transport.js';
+import { PolicyError, VerificationError } from '../../src/core/errors.js';
+import { runInstall, type RunInstallOptions } from '../../src/io/install.js';
+import { dir, file, gz, headerBlock, tar, tgz } from '../bundle/raw-tar.js';
+import { expect } from 'vitest';
 
 const UTF8 = new TextEncoder();
 export const DAY = 86_400_000;
@@ -415,3 +419,44 @@ export class InstallEnv {
     removeDir(this.policyDir);
   }
 }
+
+/** `runInstall` of acme.hello from `index` (as a file) and `repo`, approved, at NOW, in `env`; `extra` overrides. */
+export function installAcme(env: InstallEnv, repo: InstallRepo, index: Uint8Array, extra: Partial<RunInstallOptions> = {}): ReturnType<typeof runInstall> {
+  return runInstall({
+    policy: policyFrom(policyDoc()),
+    policyDir: env.policyDir,
+    indexSource: env.indexFile(index),
+    pluginId: 'acme.hello',
+    pluginDir: env.pluginDir,
+    fetcher: repo.fetcher({ chunkSize: 1000 }),
+    now: NOW,
+    approve: () => true,
+    approvedBy: 'test',
+    ...extra,
+  });
+}
+
+/** The install was refused with `code` (a `cls` error) at `step`, and the plugin dir is exactly as `before`. */
+export async function expectInstallRefused(
+  env: InstallEnv,
+  before: string[],
+  p: ReturnType<typeof runInstall>,
+  code: string,
+  step: string,
+  cls: typeof VerificationError | typeof PolicyError = VerificationError,
+): Promise<void> {
+  const report = await p;
+  expect(report.result.ok, 'expected a refusal').toBe(false);
+  if (report.result.ok) return;
+  expect(report.result.error).toBeInstanceOf(cls);
+  expect(report.result.error.code).toBe(code);
+  expect(report.result.steps.at(-1)).toMatchObject({ step, ok: false });
+  expect(snapshotDir(env.pluginDir)).toEqual(before);
+}
+
+/** The two runner binaries of a system bundle. */
+export const bundleBins = () => [file('bin/linux-amd64/plugin', '#!/bin/sh\n'), file('bin/linux-arm64/plugin', '#!/bin/sh\n')];
+/** A bundle the inspector refuses (`../` path). */
+export const escapingBundle = () => tgz([dir('bin/'), ...bundleBins(), file('../escape', 'x')]);
+/** A gzip bomb: a header declaring 1 GiB, then 8 MiB of zeros (compresses to a few KiB). */
+export const bombBundle = () => gz(tar([...bundleBins(), headerBlock({ name: 'data/huge', size: 1024 * 1024 * 1024 }), new Uint8Array(8 * 1024 * 1024)], false));

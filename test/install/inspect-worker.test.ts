@@ -12,14 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { VerificationError } from '../../src/core/errors.js';
 import { runInstall, type RunInstallOptions } from '../../src/io/install.js';
 import { nodeBundleCodec } from '../../src/io/bundle.js';
 import { workerInspector, type WorkerInspectorOptions } from '../../src/io/inspect-worker.js';
 import { inThreadInspector, type StreamInspectorFactory } from '../../src/domain/install/stream-inspector.js';
 import { fetchError, type FetchRequest, type FetchedBody, type InstallFetcher } from '../../src/domain/install/transport.js';
-import { InstallEnv, InstallRepo, NOW, policyDoc, policyFrom, snapshotDir } from './harness.js';
-import { dir, file, gz, headerBlock, tar, tgz } from '../bundle/raw-tar.js';
+import { InstallEnv, InstallRepo, bombBundle, bundleBins, escapingBundle, expectInstallRefused, installAcme, policyDoc, policyFrom, snapshotDir } from './harness.js';
+import { dir, file, gz, tar, tgz } from '../bundle/raw-tar.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lattice-inspect-worker-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -50,34 +49,13 @@ function tracked(options: WorkerInspectorOptions = {}) {
   };
 }
 
-function install(repo: InstallRepo, index: Uint8Array, extra: Partial<RunInstallOptions> = {}) {
-  return runInstall({
-    policy: policyFrom(policyDoc()),
-    policyDir: env.policyDir,
-    indexSource: env.indexFile(index),
-    pluginId: 'acme.hello',
-    pluginDir: env.pluginDir,
-    fetcher: repo.fetcher({ chunkSize: 1000 }),
-    now: NOW,
-    approve: () => true,
-    approvedBy: 'test',
-    ...extra,
-  });
-}
+const install = (repo: InstallRepo, index: Uint8Array, extra: Partial<RunInstallOptions> = {}) => installAcme(env, repo, index, extra);
 
-async function refusal(p: ReturnType<typeof install>, code: string, step: string) {
-  const report = await p;
-  expect(report.result.ok, 'expected a refusal').toBe(false);
-  if (report.result.ok) return;
-  expect(report.result.error).toBeInstanceOf(VerificationError);
-  expect(report.result.error.code).toBe(code);
-  expect(report.result.steps.at(-1)).toMatchObject({ step, ok: false });
-  expect(snapshotDir(env.pluginDir)).toEqual(before);
-}
+const refusal = (p: ReturnType<typeof install>, code: string, step: string) => expectInstallRefused(env, before, p, code, step);
 
-const bins = () => [file('bin/linux-amd64/plugin', '#!/bin/sh\n'), file('bin/linux-arm64/plugin', '#!/bin/sh\n')];
-const escaping = () => tgz([dir('bin/'), ...bins(), file('../escape', 'x')]);
-const bomb = () => gz(tar([...bins(), headerBlock({ name: 'data/huge', size: 1024 * 1024 * 1024 }), new Uint8Array(8 * 1024 * 1024)], false));
+const bins = bundleBins;
+const escaping = escapingBundle;
+const bomb = bombBundle;
 /** About 3 MiB compressed (base64 of random bytes): several 1 MiB batches. */
 const good = (bytes = 3 * 1024 * 1024) => tgz([dir('bin/'), ...bins(), file('data/blob', randomBytes(bytes).toString('base64'))]);
 const trailing = () => {

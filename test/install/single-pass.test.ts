@@ -13,8 +13,8 @@ import { nodeBundleCodec } from '../../src/io/bundle.js';
 import { createChunkChannel } from '../../src/domain/install/chunk-channel.js';
 import { verifyInstall } from '../../src/domain/install/pipeline.js';
 import { createMemorySpool, fetchError, type ArtifactSpool, type FetchRequest, type FetchedBody, type InstallFetcher } from '../../src/domain/install/transport.js';
-import { InstallEnv, InstallRepo, NOW, policyDoc, policyFrom, snapshotDir } from './harness.js';
-import { dir, file, gz, headerBlock, tar, tgz } from '../bundle/raw-tar.js';
+import { InstallEnv, InstallRepo, NOW, bombBundle, escapingBundle, expectInstallRefused, installAcme, policyDoc, policyFrom, snapshotDir } from './harness.js';
+import { file, tar } from '../bundle/raw-tar.js';
 
 let env: InstallEnv;
 let before: string[];
@@ -24,36 +24,13 @@ beforeEach(() => {
 });
 afterEach(() => env.cleanup());
 
-function install(repo: InstallRepo, index: Uint8Array, extra: Partial<RunInstallOptions> = {}) {
-  return runInstall({
-    policy: policyFrom(policyDoc()),
-    policyDir: env.policyDir,
-    indexSource: env.indexFile(index),
-    pluginId: 'acme.hello',
-    pluginDir: env.pluginDir,
-    fetcher: repo.fetcher({ chunkSize: 1000 }),
-    now: NOW,
-    approve: () => true,
-    approvedBy: 'test',
-    ...extra,
-  });
-}
+const install = (repo: InstallRepo, index: Uint8Array, extra: Partial<RunInstallOptions> = {}) => installAcme(env, repo, index, extra);
 
-async function expectRefusal(p: ReturnType<typeof install>, code: string, step: string, cls: typeof VerificationError | typeof PolicyError = VerificationError) {
-  const report = await p;
-  expect(report.result.ok, 'expected a refusal').toBe(false);
-  if (report.result.ok) return;
-  expect(report.result.error).toBeInstanceOf(cls);
-  expect(report.result.error.code).toBe(code);
-  expect(report.result.steps.at(-1)).toMatchObject({ step, ok: false });
-  expect(snapshotDir(env.pluginDir)).toEqual(before);
-}
+const expectRefusal = (p: ReturnType<typeof install>, code: string, step: string, cls: typeof VerificationError | typeof PolicyError = VerificationError) =>
+  expectInstallRefused(env, before, p, code, step, cls);
 
-const bins = () => [file('bin/linux-amd64/plugin', '#!/bin/sh\n'), file('bin/linux-arm64/plugin', '#!/bin/sh\n')];
-/** A bundle the inspector refuses (`../` path). */
-const escaping = () => tgz([dir('bin/'), ...bins(), file('../escape', 'x')]);
-/** A gzip bomb: a header declaring 1 GiB, then 8 MiB of zeros (compresses to a few KiB). */
-const bomb = () => gz(tar([...bins(), headerBlock({ name: 'data/huge', size: 1024 * 1024 * 1024 }), new Uint8Array(8 * 1024 * 1024)], false));
+const escaping = escapingBundle;
+const bomb = bombBundle;
 
 describe('digest first: ARTIFACT_DIGEST_MISMATCH wins over anything the inspector saw', () => {
   it('attack: a bundle breaking the archive rules, served for a good release → ARTIFACT_DIGEST_MISMATCH (artifact step), never BUNDLE_INVALID', async () => {
