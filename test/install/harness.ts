@@ -460,3 +460,23 @@ export const bundleBins = () => [file('bin/linux-amd64/plugin', '#!/bin/sh\n'), 
 export const escapingBundle = () => tgz([dir('bin/'), ...bundleBins(), file('../escape', 'x')]);
 /** A gzip bomb: a header declaring 1 GiB, then 8 MiB of zeros (compresses to a few KiB). */
 export const bombBundle = () => gz(tar([...bundleBins(), headerBlock({ name: 'data/huge', size: 1024 * 1024 * 1024 }), new Uint8Array(8 * 1024 * 1024)], false));
+
+/** `inner`, except that an artifact body fails with FETCH_FAILED after `chunks` chunks (a connection reset mid-download). */
+export function breaksAfter(inner: InstallFetcher, chunks: number): InstallFetcher {
+  return {
+    async fetch(url: string, req: FetchRequest): Promise<FetchedBody> {
+      const res = await inner.fetch(url, req);
+      if (req.purpose !== 'artifact') return res;
+      return {
+        ...res,
+        body: (async function* () {
+          let n = 0;
+          for await (const c of res.body) {
+            if (++n > chunks) throw fetchError('FETCH_FAILED', `connection reset after ${chunks} chunks`);
+            yield c;
+          }
+        })(),
+      };
+    },
+  };
+}

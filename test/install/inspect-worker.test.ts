@@ -16,8 +16,7 @@ import { runInstall, type RunInstallOptions } from '../../src/io/install.js';
 import { nodeBundleCodec } from '../../src/io/bundle.js';
 import { workerInspector, type WorkerInspectorOptions } from '../../src/io/inspect-worker.js';
 import { inThreadInspector, type StreamInspectorFactory } from '../../src/domain/install/stream-inspector.js';
-import { fetchError, type FetchRequest, type FetchedBody, type InstallFetcher } from '../../src/domain/install/transport.js';
-import { InstallEnv, InstallRepo, bombBundle, bundleBins, escapingBundle, expectInstallRefused, installAcme, policyDoc, policyFrom, snapshotDir } from './harness.js';
+import { InstallEnv, InstallRepo, bombBundle, bundleBins, escapingBundle, breaksAfter, expectInstallRefused, installAcme, policyDoc, policyFrom, snapshotDir } from './harness.js';
 import { dir, file, gz, tar, tgz } from '../bundle/raw-tar.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lattice-inspect-worker-'));
@@ -172,22 +171,7 @@ describe('every worker ends, on every path', () => {
     const repo = new InstallRepo();
     repo.addRelease({ plugin: 'acme.hello', version: '1.0.0', artifact: good(400 * 1024) });
     const inner = repo.fetcher({ chunkSize: 16 * 1024 });
-    const fetcher: InstallFetcher = {
-      async fetch(url: string, req: FetchRequest): Promise<FetchedBody> {
-        const res = await inner.fetch(url, req);
-        if (req.purpose !== 'artifact') return res;
-        return {
-          ...res,
-          body: (async function* () {
-            let n = 0;
-            for await (const c of res.body) {
-              if (++n > 20) throw fetchError('FETCH_FAILED', 'connection reset after 20 chunks');
-              yield c;
-            }
-          })(),
-        };
-      },
-    };
+    const fetcher = breaksAfter(inner, 20);
     const t = tracked({ batchBytes: 16 * 1024 }); // several batches sent before the break
     await refusal(install(repo, repo.publish(), { fetcher, inspector: t.inspector }), 'FETCH_FAILED', 'artifact');
     await t.allEnded();

@@ -12,8 +12,8 @@ import { runInstall, type RunInstallOptions } from '../../src/io/install.js';
 import { nodeBundleCodec } from '../../src/io/bundle.js';
 import { createChunkChannel } from '../../src/domain/install/chunk-channel.js';
 import { verifyInstall } from '../../src/domain/install/pipeline.js';
-import { createMemorySpool, fetchError, type ArtifactSpool, type FetchRequest, type FetchedBody, type InstallFetcher } from '../../src/domain/install/transport.js';
-import { InstallEnv, InstallRepo, NOW, bombBundle, escapingBundle, expectInstallRefused, installAcme, policyDoc, policyFrom, snapshotDir } from './harness.js';
+import { createMemorySpool, type ArtifactSpool } from '../../src/domain/install/transport.js';
+import { InstallEnv, InstallRepo, NOW, bombBundle, escapingBundle, breaksAfter, expectInstallRefused, installAcme, policyDoc, policyFrom, snapshotDir } from './harness.js';
 import { file, tar } from '../bundle/raw-tar.js';
 
 let env: InstallEnv;
@@ -72,22 +72,7 @@ describe('digest first: ARTIFACT_DIGEST_MISMATCH wins over anything the inspecto
     const repo = new InstallRepo();
     repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
     const inner = repo.fetcher({ chunkSize: 64 });
-    const fetcher: InstallFetcher = {
-      async fetch(url: string, req: FetchRequest): Promise<FetchedBody> {
-        const res = await inner.fetch(url, req);
-        if (req.purpose !== 'artifact') return res;
-        return {
-          ...res,
-          body: (async function* () {
-            let n = 0;
-            for await (const c of res.body) {
-              if (++n > 3) throw fetchError('FETCH_FAILED', 'connection reset after 3 chunks');
-              yield c;
-            }
-          })(),
-        };
-      },
-    };
+    const fetcher = breaksAfter(inner, 3);
     await expectRefusal(install(repo, repo.publish(), { fetcher }), 'FETCH_FAILED', 'artifact');
   });
 });
