@@ -118,6 +118,14 @@ export interface FacetTable {
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isCode = (x: unknown, size: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < size;
+/** Every element a code, none twice (cells hold a handful: a quadratic check is the cheapest). */
+function distinctCodes(cell: readonly unknown[], size: number): boolean {
+  for (let i = 0; i < cell.length; i++) {
+    if (!isCode(cell[i], size)) return false;
+    for (let j = 0; j < i; j++) if (cell[j] === cell[i]) return false;
+  }
+  return true;
+}
 
 function exactKeys(x: Record<string, unknown>, keys: readonly string[], where: string): void {
   const got = Object.keys(x).sort();
@@ -155,15 +163,21 @@ export function decodeSearchFacets(json: unknown): FacetTable {
     if (!Array.isArray(col) || col.length !== n) return bad(`rows.${f}: expected ${n} rows, found ${Array.isArray(col) ? col.length : typeof col}`);
     const size = (dict as string[]).length;
     const start = new Uint32Array(n + 1);
-    const codes: number[] = [];
+    let total = 0;
     for (let i = 0; i < n; i++) {
       const cell: unknown = col[i];
-      if (isCode(cell, size)) codes.push(cell);
-      else if (Array.isArray(cell) && cell.every((c) => isCode(c, size)) && new Set(cell).size === cell.length) codes.push(...(cell as number[]));
+      if (isCode(cell, size)) total += 1;
+      else if (Array.isArray(cell) && distinctCodes(cell, size)) total += cell.length;
       else bad(`rows.${f}[${i}]: expected a code below ${size} or an array of distinct ones, found ${JSON.stringify(cell)}`);
-      start[i + 1] = codes.length;
+      start[i + 1] = total;
     }
-    columns[f] = { values: dict as string[], start, codes: Uint32Array.from(codes) };
+    const codes = new Uint32Array(total);
+    for (let i = 0; i < n; i++) {
+      const cell = col[i] as number | number[];
+      if (typeof cell === 'number') codes[start[i]!] = cell;
+      else codes.set(cell, start[i]!);
+    }
+    columns[f] = { values: dict as string[], start, codes };
   }
   const orders = {} as Record<Exclude<SortName, 'name'>, Uint32Array>;
   for (const s of RANKED_SORTS) {
@@ -200,59 +214,68 @@ export interface TableAnswer {
  *   facet the counts with every other facet's selection applied.
  */
 export function answerFacets(table: FacetTable, candidates: ArrayLike<number> | null, state: CatalogState): TableAnswer {
-  const selected: { f: FacetName; col: Column; mask: Uint8Array }[] = [];
-  for (const f of FACETS) {
-    if (state[f].length === 0) continue;
-    const col = table.columns[f];
-    const mask = new Uint8Array(col.values.length);
+  // Plain arrays indexed by facet number: the loop below runs once per row.
+  const cols = FACETS.map((f) => table.columns[f]);
+  const starts = cols.map((c) => c.start);
+  const codes = cols.map((c) => c.codes);
+  const tallies = cols.map((c) => new Uint32Array(c.values.length));
+  const selFacet: number[] = [];
+  const selMask: Uint8Array[] = [];
+  FACETS.forEach((f, fi) => {
+    if (state[f].length === 0) return;
+    const mask = new Uint8Array(cols[fi]!.values.length);
     for (const v of state[f]) {
-      const c = col.values.indexOf(v);
+      const c = cols[fi]!.values.indexOf(v);
       if (c >= 0) mask[c] = 1;
     }
-    selected.push({ f, col, mask });
-  }
-  const tallies = {} as Record<FacetName, Uint32Array>;
-  for (const f of FACETS) tallies[f] = new Uint32Array(table.columns[f].values.length);
-  const bump = (f: FacetName, row: number): void => {
-    const { start, codes } = table.columns[f];
-    const t = tallies[f];
-    for (let k = start[row]!; k < start[row + 1]!; k++) t[codes[k]!]!++;
+    selFacet.push(fi);
+    selMask.push(mask);
+  });
+  const bump = (fi: number, row: number): void => {
+    const st = starts[fi]!;
+    const cd = codes[fi]!;
+    const t = tallies[fi]!;
+    for (let k = st[row]!; k < st[row + 1]!; k++) t[cd[k]!]!++;
   };
-  const hits: number[] = [];
   const total = candidates === null ? table.count : candidates.length;
+  const hits = new Uint32Array(total);
+  let found = 0;
   for (let i = 0; i < total; i++) {
     const row = candidates === null ? i : candidates[i]!;
-    let failed: FacetName | undefined;
+    let failed = -1;
     let failures = 0;
-    for (const s of selected) {
-      const { start, codes } = s.col;
+    for (let j = 0; j < selFacet.length; j++) {
+      const fi = selFacet[j]!;
+      const st = starts[fi]!;
+      const cd = codes[fi]!;
+      const mask = selMask[j]!;
       let ok = false;
-      for (let k = start[row]!; k < start[row + 1]!; k++) {
-        if (s.mask[codes[k]!] === 1) {
+      for (let k = st[row]!; k < st[row + 1]!; k++) {
+        if (mask[cd[k]!] === 1) {
           ok = true;
           break;
         }
       }
       if (!ok) {
-        failed = s.f;
+        failed = fi;
         if (++failures > 1) break;
       }
     }
     if (failures === 0) {
-      hits.push(row);
-      for (const f of FACETS) bump(f, row);
-    } else if (failures === 1) bump(failed!, row);
+      hits[found++] = row;
+      for (let fi = 0; fi < cols.length; fi++) bump(fi, row);
+    } else if (failures === 1) bump(failed, row);
   }
   const counts = {} as TableCounts;
-  for (const f of FACETS) {
+  FACETS.forEach((f, fi) => {
     const out: Record<string, number> = {};
-    const t = tallies[f];
-    table.columns[f].values.forEach((v, c) => {
+    const t = tallies[fi]!;
+    cols[fi]!.values.forEach((v, c) => {
       if (t[c]! > 0) out[v] = t[c]!;
     });
     counts[f] = out;
-  }
-  const rows = Uint32Array.from(hits);
+  });
+  const rows = hits.slice(0, found);
   if (candidates !== null) rows.sort();
   return { rows, counts };
 }
