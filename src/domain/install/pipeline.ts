@@ -162,6 +162,13 @@ export interface VerifyInstallOptions {
   /** A monotonic clock in ms for {@link InstallTimings} (default `performance.now`). */
   clock?: () => number;
   /**
+   * The Ed25519 verifier of the index (v1) and manifest signatures (default
+   * the pure, Go-compatible one). `runInstall` passes OpenSSL's
+   * (`verifyEd25519Node`: Go's verdict on every vector; a cold process's
+   * first pure verification costs ~40 ms of JIT warm-up, OpenSSL's ~2 ms).
+   */
+  verifyEd25519?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+  /**
    * Reads a stored manifest the index names (`stored_manifest`, a path
    * relative to the index document; DESIGN §4.5) from where the index came
    * from, capped at `maxBytes`. Resolves `undefined` when the source does not
@@ -553,7 +560,7 @@ async function stepIndex(run: Run): Promise<IndexState | undefined> {
     run.verified = r.verified;
     next = r.nextState;
   } else {
-    const r = verifyIndexForInstall(indexBytes!, policy, now, state, run.host);
+    const r = verifyIndexForInstall(indexBytes!, policy, now, state, run.host, run.opts.verifyEd25519);
     run.steps.push(...r.steps);
     if (!r.ok) throw new StepFailure(r.error);
     run.verified = r.verified;
@@ -832,7 +839,7 @@ async function stepManifest(run: Run): Promise<void> {
   let verdict: VerifyManifestResult | undefined;
   let signer: PublisherKey | undefined;
   for (const key of run.candidateKeys!) {
-    const r = verifyDecodedManifest(m, { sha256Hex: release.artifact_sha256 }, singleKeyTrust(plugin.publisher, key), { serverVersion: line });
+    const r = verifyDecodedManifest(m, { sha256Hex: release.artifact_sha256 }, singleKeyTrust(plugin.publisher, key), { serverVersion: line, ...verifierOf(run) });
     if (r.ok && r.signed) {
       signer = key;
       verdict = r;
@@ -875,6 +882,11 @@ async function readStoredManifest(reader: StoredManifestReader, relativePath: st
   if (!(bytes instanceof Uint8Array)) throw new TypeError('storedManifest must resolve to a Uint8Array or undefined');
   if (bytes.length > maxBytes) integrityFail('FETCH_TOO_LARGE', `stored manifest ${relativePath} has ${bytes.length} bytes, above the cap of ${maxBytes}`);
   return bytes;
+}
+
+/** The injected Ed25519 verifier as a `verifyDecodedManifest` option (none: the pure default). */
+function verifierOf(run: Run): { verifyEd25519?: VerifyInstallOptions['verifyEd25519'] } {
+  return run.opts.verifyEd25519 !== undefined ? { verifyEd25519: run.opts.verifyEd25519 } : {};
 }
 
 function singleKeyTrust(publisher: string, key: PublisherKey) {
@@ -948,7 +960,7 @@ async function stepArtifact(run: Run): Promise<void> {
     // digest here, so the verdict is the same (a pure function of equal inputs) and is not computed
     // again — a second Ed25519 verification of the same signature cost ~10 ms per install.
     if (got !== run.manifestVerifiedWithDigest) {
-      const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version });
+      const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version, ...verifierOf(run) });
       if (!r.ok) integrityFail(r.code === 'MANIFEST_DIGEST_MISMATCH' ? 'ARTIFACT_DIGEST_MISMATCH' : r.code, r.message);
     }
     if (manifestArtifactDigest(m).toLowerCase() !== got) {
