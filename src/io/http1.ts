@@ -123,14 +123,10 @@ export class ResponseParser {
         case 'head':
           d = this.feedHead(d);
           break;
-        case 'length': {
-          const take = Math.min(this.remaining, d.length);
-          out.push(d.subarray(0, take));
-          this.remaining -= take;
-          d = d.subarray(take);
+        case 'length':
+          d = this.takeBody(d, out);
           if (this.remaining === 0) this.mode = 'done';
           break;
-        }
         case 'close':
           out.push(d);
           d = d.subarray(d.length);
@@ -143,17 +139,13 @@ export class ResponseParser {
             this.mode = this.remaining === 0 ? 'trailer' : 'chunk-data';
           });
           break;
-        case 'chunk-data': {
-          const take = Math.min(this.remaining, d.length);
-          out.push(d.subarray(0, take));
-          this.remaining -= take;
-          d = d.subarray(take);
+        case 'chunk-data':
+          d = this.takeBody(d, out);
           if (this.remaining === 0) {
             this.mode = 'chunk-end';
             this.crlfSeen = 0;
           }
           break;
-        }
         case 'chunk-end': {
           const want = this.crlfSeen === 0 ? CR : LF;
           if (d[0] !== want) throw new Http1Error('chunk data does not end in CRLF');
@@ -187,6 +179,14 @@ export class ResponseParser {
     if (this.mode === 'done') return;
     if (this.mode === 'head') throw new Http1Error(this.head === undefined && this.pending.length === 0 ? 'the connection closed before a response' : 'the connection closed inside the response head');
     throw new Http1Error(this.mode === 'length' ? `the connection closed ${this.remaining} byte(s) before the end of the body` : 'the connection closed inside the chunked body');
+  }
+
+  /** Up to `remaining` body bytes of `d` go to `out`; returns what follows them. */
+  private takeBody(d: Uint8Array, out: Uint8Array[]): Uint8Array {
+    const take = Math.min(this.remaining, d.length);
+    out.push(d.subarray(0, take));
+    this.remaining -= take;
+    return d.subarray(take);
   }
 
   /** Accumulate a head; returns what follows it. */
