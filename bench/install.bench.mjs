@@ -195,6 +195,13 @@ async function child(cfg) {
   const sampler = kernelPeak ? undefined : setInterval(sample, 5);
   let firstByte = 0;
   let lastByte = 0;
+  // Garbage collection on the main thread during the install (PerformanceObserver 'gc' entries).
+  let gcMs = 0;
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMs += e.duration;
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const main0 = mainCpuMs();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -217,13 +224,15 @@ async function child(cfg) {
   });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  await new Promise((r) => setImmediate(r)); // the observer's last entries
+  gcObserver.disconnect();
   if (sampler) clearInterval(sampler);
   sample();
   const downloadMs = lastByte - firstByte;
   rmSync(pluginDir, { recursive: true, force: true });
   rmSync(path.join(cfg.dir, 'index-state.json'), { force: true });
   if (!report.result.ok || !report.placed) throw new Error(`install failed: ${report.result.ok ? 'not placed' : report.result.error.message}`);
-  process.stdout.write(JSON.stringify({ ms, downloadMs, rssGrowthKiB: (rssPeak - rssBefore) / 1024, maxRSSKiB: rssPeak / 1024, timings: report.timings, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: mainCpuMs() - main0 }));
+  process.stdout.write(JSON.stringify({ ms, downloadMs, rssGrowthKiB: (rssPeak - rssBefore) / 1024, maxRSSKiB: rssPeak / 1024, timings: { ...report.timings, gc: gcMs }, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: mainCpuMs() - main0 }));
 }
 
 function runChild(cfg) {
