@@ -109,6 +109,19 @@ describe('upgrade: the capability-diff gate', () => {
     w.publish();
     const before = snapshotDir(w.pluginDir);
 
+    // --dry-run: the summary and the diff before anyone is asked; nothing written, nothing audited.
+    const auditBefore = w.auditLines().length;
+    const dry = await w.upgrade('acme.hello', '--dry-run');
+    ok(dry, 'upgrade --dry-run');
+    expect(dry.stdout).toContain('Changes from the installed 1.0.0 to 2.0.0 — ESCALATION');
+    expect(dry.stdout).toContain('+ capability [WRITE] kv:write');
+    expect(dry.stdout).toContain('asks for MORE than the installed one');
+    expect(dry.stdout).toContain('dry run: acme.hello 2.0.0 passed every check; nothing was written');
+    const dryJson = JSON.parse((await w.upgrade('acme.hello', '--dry-run', '--json')).stdout);
+    expect(dryJson).toMatchObject({ ok: true, dry_run: true, installed: { version: '1.0.0', escalates: true, diff: { added: [{ name: 'kv:write', risk: 'write' }] } } });
+    expect(snapshotDir(w.pluginDir)).toEqual(before);
+    expect(w.auditLines().length).toBe(auditBefore);
+
     // --yes alone: refused with its own code, the diff shown, nothing changed.
     const held = await w.upgrade('acme.hello', '--yes');
     expect(held.status, held.stderr).toBe(1);
@@ -260,6 +273,7 @@ describe('upgrade: the capability-diff gate', () => {
     expect((await w.upgrade('acme.hello', '--to', '1.0.0', '--yes')).stderr).toMatch(/\[UPGRADE_NOT_NEWER\]\n$/);
     expect(server.requests.length).toBe(requests);
     expect((await w.upgrade('acme.hello', '--yes')).stderr).toMatch(/nothing to upgrade \[UPGRADE_NOT_NEWER\]\n$/);
+    expect((await w.upgrade('acme.hello', '--dry-run')).stderr).toMatch(/nothing to upgrade \[UPGRADE_NOT_NEWER\]\n$/);
     expect((await w.rollback('acme.hello')).stderr).toMatch(/\[ROLLBACK_NOTHING_KEPT\]\n$/);
     expect((await w.rollback('acme.nothing')).stderr).toMatch(/\[PLUGIN_NOT_INSTALLED\]\n$/);
   });
