@@ -235,11 +235,12 @@ async function child(cfg) {
   process.stdout.write(JSON.stringify({ ms, downloadMs, rssGrowthKiB: (rssPeak - rssBefore) / 1024, maxRSSKiB: rssPeak / 1024, timings: { ...report.timings, gc: gcMs }, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: mainCpuMs() - main0 }));
 }
 
+/** LATTICE_BENCH_CPU_PROF=DIR: every install process (child and CLI) writes a V8 CPU profile there. */
+const profFlags = () => (process.env.LATTICE_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.LATTICE_BENCH_CPU_PROF] : []);
+
 function runChild(cfg) {
   return new Promise((resolve, reject) => {
-    // LATTICE_BENCH_CPU_PROF=DIR: every install child writes a V8 CPU profile there (to see where the time goes).
-    const prof = process.env.LATTICE_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.LATTICE_BENCH_CPU_PROF] : [];
-    const p = spawn(process.execPath, [...prof, SELF, '--child', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [...profFlags(), SELF, '--child', JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child exited ${code}`))));
@@ -252,7 +253,7 @@ function runCli(cfg) {
   const args = [path.join(ROOT, 'dist/cli/main.js'), 'install', 'bench.big', '--index', cfg.indexFile, '--policy', cfg.policyFile, '--plugin-dir', pluginDir, '--yes', '--json', ...(cfg.plain ? ['--test-loopback-http'] : [])];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...profFlags(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let errText = '';
     p.stdout.on('data', (d) => (out += d));
