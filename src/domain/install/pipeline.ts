@@ -216,7 +216,8 @@ export interface InstallCandidate {
 /**
  * Where the time of one run went, in ms (rounded to 0.1): one key per step
  * that ran (`index` … `decision`, `decision` being the operator's time), and
- * inside step 5 `artifact`: `artifact_hash` (SHA-256 of the downloaded
+ * inside step 4 `manifest`: `manifest_fetch` (fetching it, or reading the
+ * stored manifest); inside step 5 `artifact`: `artifact_hash` (SHA-256 of the downloaded
  * bytes, CPU), `artifact_spool_wait` (waiting for the spool to take
  * chunks: disk back pressure), `artifact_inspect_queue_wait` (waiting for the
  * inspector's full queue: it fell behind), `artifact_download` (first request to
@@ -806,6 +807,7 @@ async function stepManifest(run: Run): Promise<void> {
   let origin = release.manifest_url;
   let note = '';
   const reader = run.opts.storedManifest ?? run.opts.index?.storedManifest;
+  const fetchStart = run.clock();
   if (release.stored_manifest !== undefined && reader !== undefined) {
     bytes = await readStoredManifest(reader, release.stored_manifest, policy.limits.maxManifestBytes);
     if (bytes !== undefined) origin = `stored manifest ${release.stored_manifest}`;
@@ -819,6 +821,7 @@ async function stepManifest(run: Run): Promise<void> {
     });
     bytes = concatBytes(chunks, fetched);
   }
+  run.timings.manifest_fetch = round(run.clock() - fetchStart);
   const size = bytes.length;
   const digest = sha256Hex(bytes);
   // (id, version) is not unique (interop §G): the index's manifest digest pins the file.
