@@ -13,6 +13,7 @@ import { nodeBundleCodec } from '../../src/io/bundle.js';
 import { createChunkChannel } from '../../src/domain/install/chunk-channel.js';
 import { verifyInstall } from '../../src/domain/install/pipeline.js';
 import { createMemorySpool, type ArtifactSpool } from '../../src/domain/install/transport.js';
+import { verifyEd25519Node } from '../../src/crypto/node.js';
 import { InstallEnv, InstallRepo, NOW, bombBundle, escapingBundle, breaksAfter, expectInstallRefused, installAcme, policyDoc, policyFrom, snapshotDir } from './harness.js';
 import { file, tar } from '../bundle/raw-tar.js';
 
@@ -187,5 +188,44 @@ describe('createChunkChannel', () => {
     const ch = createChunkChannel(1);
     ch[Symbol.asyncIterator]();
     expect(() => ch[Symbol.asyncIterator]()).toThrow('one consumer only');
+  });
+});
+
+describe("the Ed25519 verifier: runInstall checks the index and manifest signatures with OpenSSL's Go-exact verifier by default; an injected one is the only one asked", () => {
+  it('honest: the default (OpenSSL) installs; an injected verifier is asked for exactly the index and the manifest signature', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const index = repo.publish();
+    const plain = await install(repo, index);
+    expect(plain.result.ok).toBe(true);
+    env.cleanup();
+    env = new InstallEnv();
+    const calls: number[] = [];
+    const counting = (pk: Uint8Array, msg: Uint8Array, sig: Uint8Array) => {
+      calls.push(msg.length);
+      return verifyEd25519Node(pk, msg, sig);
+    };
+    const r = await install(repo, index, { verifyEd25519: counting });
+    expect(r.result.ok).toBe(true);
+    expect(calls.length).toBe(2); // one index signature, one manifest signature (not verified twice)
+  });
+
+  it('attack: a verifier that rejects everything refuses at the index step (the injected verifier is used, not bypassed)', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const r = await install(repo, repo.publish(), { verifyEd25519: () => false });
+    expect(r.result.ok).toBe(false);
+    if (!r.result.ok) expect(r.result.steps.at(-1)).toMatchObject({ step: 'index', ok: false });
+    expect(snapshotDir(env.pluginDir)).toEqual(before);
+  });
+
+  it('attack: a verifier that rejects only the manifest payload → MANIFEST_SIGNATURE_INVALID at the manifest step, directory unchanged', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const index = repo.publish();
+    let seen = 0;
+    // The first verification is the index's; refuse the second (the manifest's).
+    const second = (pk: Uint8Array, msg: Uint8Array, sig: Uint8Array) => ++seen === 1 && verifyEd25519Node(pk, msg, sig);
+    await expectRefusal(install(repo, index, { verifyEd25519: second }), 'MANIFEST_SIGNATURE_INVALID', 'manifest');
   });
 });

@@ -162,6 +162,13 @@ export interface VerifyInstallOptions {
   /** A monotonic clock in ms for {@link InstallTimings} (default `performance.now`). */
   clock?: () => number;
   /**
+   * The Ed25519 verifier of the index (v1) and manifest signatures (default
+   * the pure, Go-compatible one). `runInstall` passes OpenSSL's
+   * (`verifyEd25519Node`: Go's verdict on every vector; a cold process's
+   * first pure verification costs ~40 ms of JIT warm-up, OpenSSL's ~2 ms).
+   */
+  verifyEd25519?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+  /**
    * Reads a stored manifest the index names (`stored_manifest`, a path
    * relative to the index document; DESIGN §4.5) from where the index came
    * from, capped at `maxBytes`. Resolves `undefined` when the source does not
@@ -209,7 +216,8 @@ export interface InstallCandidate {
 /**
  * Where the time of one run went, in ms (rounded to 0.1): one key per step
  * that ran (`index` … `decision`, `decision` being the operator's time), and
- * inside step 5 `artifact`: `artifact_hash` (SHA-256 of the downloaded
+ * inside step 4 `manifest`: `manifest_fetch` (fetching it, or reading the
+ * stored manifest); inside step 5 `artifact`: `artifact_hash` (SHA-256 of the downloaded
  * bytes, CPU), `artifact_spool_wait` (waiting for the spool to take
  * chunks: disk back pressure), `artifact_inspect_queue_wait` (waiting for the
  * inspector's full queue: it fell behind), `artifact_download` (first request to
@@ -553,7 +561,7 @@ async function stepIndex(run: Run): Promise<IndexState | undefined> {
     run.verified = r.verified;
     next = r.nextState;
   } else {
-    const r = verifyIndexForInstall(indexBytes!, policy, now, state, run.host);
+    const r = verifyIndexForInstall(indexBytes!, policy, now, state, run.host, run.opts.verifyEd25519);
     run.steps.push(...r.steps);
     if (!r.ok) throw new StepFailure(r.error);
     run.verified = r.verified;
@@ -799,6 +807,7 @@ async function stepManifest(run: Run): Promise<void> {
   let origin = release.manifest_url;
   let note = '';
   const reader = run.opts.storedManifest ?? run.opts.index?.storedManifest;
+  const fetchStart = run.clock();
   if (release.stored_manifest !== undefined && reader !== undefined) {
     bytes = await readStoredManifest(reader, release.stored_manifest, policy.limits.maxManifestBytes);
     if (bytes !== undefined) origin = `stored manifest ${release.stored_manifest}`;
@@ -812,6 +821,7 @@ async function stepManifest(run: Run): Promise<void> {
     });
     bytes = concatBytes(chunks, fetched);
   }
+  run.timings.manifest_fetch = round(run.clock() - fetchStart);
   const size = bytes.length;
   const digest = sha256Hex(bytes);
   // (id, version) is not unique (interop §G): the index's manifest digest pins the file.
@@ -832,7 +842,7 @@ async function stepManifest(run: Run): Promise<void> {
   let verdict: VerifyManifestResult | undefined;
   let signer: PublisherKey | undefined;
   for (const key of run.candidateKeys!) {
-    const r = verifyDecodedManifest(m, { sha256Hex: release.artifact_sha256 }, singleKeyTrust(plugin.publisher, key), { serverVersion: line });
+    const r = verifyDecodedManifest(m, { sha256Hex: release.artifact_sha256 }, singleKeyTrust(plugin.publisher, key), { serverVersion: line, ...verifierOf(run) });
     if (r.ok && r.signed) {
       signer = key;
       verdict = r;
@@ -875,6 +885,11 @@ async function readStoredManifest(reader: StoredManifestReader, relativePath: st
   if (!(bytes instanceof Uint8Array)) throw new TypeError('storedManifest must resolve to a Uint8Array or undefined');
   if (bytes.length > maxBytes) integrityFail('FETCH_TOO_LARGE', `stored manifest ${relativePath} has ${bytes.length} bytes, above the cap of ${maxBytes}`);
   return bytes;
+}
+
+/** The injected Ed25519 verifier as a `verifyDecodedManifest` option (none: the pure default). */
+function verifierOf(run: Run): { verifyEd25519?: VerifyInstallOptions['verifyEd25519'] } {
+  return run.opts.verifyEd25519 !== undefined ? { verifyEd25519: run.opts.verifyEd25519 } : {};
 }
 
 function singleKeyTrust(publisher: string, key: PublisherKey) {
@@ -948,7 +963,7 @@ async function stepArtifact(run: Run): Promise<void> {
     // digest here, so the verdict is the same (a pure function of equal inputs) and is not computed
     // again — a second Ed25519 verification of the same signature cost ~10 ms per install.
     if (got !== run.manifestVerifiedWithDigest) {
-      const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version });
+      const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version, ...verifierOf(run) });
       if (!r.ok) integrityFail(r.code === 'MANIFEST_DIGEST_MISMATCH' ? 'ARTIFACT_DIGEST_MISMATCH' : r.code, r.message);
     }
     if (manifestArtifactDigest(m).toLowerCase() !== got) {
