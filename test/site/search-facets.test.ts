@@ -156,14 +156,25 @@ describe('search facet table: damaged files are refused (SEARCH_FACETS_INVALID)'
   });
   it('refuses an unknown facet, a short column and a code outside the dictionary', () => {
     expect(refused(damaged((f) => (f.values.colour = [])))).toMatch(/values/);
-    expect(refused(damaged((f) => f.rows.type.pop()))).toMatch(/rows\.type/);
-    expect(refused(damaged((f) => (f.rows.risk[3] = f.values.risk.length)))).toMatch(/rows\.risk\[3\]/);
-    expect(refused(damaged((f) => (f.rows.cap[5] = [0, 0])))).toMatch(/rows\.cap\[5\]/);
+    expect(refused(damaged((f) => f.rows.type.per.pop()))).toMatch(/rows\.type\.per/);
+    expect(refused(damaged((f) => f.rows.type.codes.pop()))).toMatch(/rows\.type\.codes: expected 500 codes/);
+    expect(refused(damaged((f) => (f.rows.risk.codes[3] = f.values.risk.length)))).toMatch(/rows\.risk: row 3/);
+    expect(refused(damaged((f) => (f.rows.cap.extra = [])))).toMatch(/rows\.cap/);
+    // A row with one value twice (per says 2, codes repeat).
+    expect(
+      refused(
+        damaged((f) => {
+          f.rows.type.per[0] = 2;
+          f.rows.type.codes.splice(0, 0, f.rows.type.codes[0]);
+        }),
+      ),
+    ).toMatch(/twice/);
     expect(refused(damaged((f) => f.values.type.push(f.values.type[0])))).toMatch(/distinct/);
   });
   it('refuses ranks that are not a permutation', () => {
     expect(refused(damaged((f) => (f.ranks.updated[1] = f.ranks.updated[0])))).toMatch(/permutation/);
     expect(refused(damaged((f) => (f.ranks.risk[0] = N)))).toMatch(/permutation/);
     expect(refused(damaged((f) => (f.count = N + 1)))).toMatch(/expected 501 rows/);
+    expect(refused(damaged((f) => (f.rows.channel.per[0] = -1)))).toMatch(/rows\.channel\.per\[0\]/);
   });
 });

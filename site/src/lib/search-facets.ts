@@ -53,16 +53,17 @@ export class SearchFacetsError extends Error {
 const RANKED_SORTS = SORTS.filter((s): s is Exclude<SortName, 'name'> => s !== 'name');
 
 /**
- * The file as JSON. Per facet, `values` is its dictionary and `rows` gives
- * each row's values as a code into it: a number for exactly one value, an
- * array for none or several. `ranks` gives each row's position in the other
- * sort orders.
+ * The file as JSON. Per facet, `values` is its dictionary and `rows` its
+ * column, flat (one JSON array of numbers each, which the browser parses far
+ * faster than an array per row): `per[i]` is how many values row i has, and
+ * `codes` lists them all, row after row, as codes into the dictionary.
+ * `ranks` gives each row's position in the other sort orders.
  */
 export interface SearchFacetsFile {
   readonly format: typeof SEARCH_FACETS_FORMAT;
   readonly count: number;
   readonly values: Readonly<Record<FacetName, readonly string[]>>;
-  readonly rows: Readonly<Record<FacetName, readonly (number | readonly number[])[]>>;
+  readonly rows: Readonly<Record<FacetName, { readonly per: readonly number[]; readonly codes: readonly number[] }>>;
   readonly ranks: Readonly<Record<Exclude<SortName, 'name'>, readonly number[]>>;
 }
 
@@ -73,22 +74,26 @@ export interface SearchFacetsFile {
 export function searchFacetsFile(model: CatalogModel): SearchFacetsFile {
   const byName = sortPlugins(model.plugins, 'name');
   const values = {} as Record<FacetName, string[]>;
-  const rows = {} as Record<FacetName, (number | number[])[]>;
+  const rows = {} as Record<FacetName, { per: number[]; codes: number[] }>;
   for (const f of FACETS) {
-    const codes = new Map<string, number>();
+    const dict = new Map<string, number>();
     values[f] = [];
-    rows[f] = byName.map((p) => {
-      const own = [...new Set(p.faceted.values[f])].map((v) => {
-        let c = codes.get(v);
+    const per: number[] = [];
+    const codes: number[] = [];
+    for (const p of byName) {
+      const own = new Set(p.faceted.values[f]);
+      per.push(own.size);
+      for (const v of own) {
+        let c = dict.get(v);
         if (c === undefined) {
           c = values[f].length;
-          codes.set(v, c);
+          dict.set(v, c);
           values[f].push(v);
         }
-        return c;
-      });
-      return own.length === 1 ? own[0]! : own;
-    });
+        codes.push(c);
+      }
+    }
+    rows[f] = { per, codes };
   }
   const row = new Map(byName.map((p, i) => [p, i]));
   const ranks = {} as Record<Exclude<SortName, 'name'>, number[]>;
@@ -118,15 +123,6 @@ export interface FacetTable {
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isCode = (x: unknown, size: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < size;
-/** Every element a code, none twice (cells hold a handful: a quadratic check is the cheapest). */
-function distinctCodes(cell: readonly unknown[], size: number): boolean {
-  for (let i = 0; i < cell.length; i++) {
-    if (!isCode(cell[i], size)) return false;
-    for (let j = 0; j < i; j++) if (cell[j] === cell[i]) return false;
-  }
-  return true;
-}
-
 function exactKeys(x: Record<string, unknown>, keys: readonly string[], where: string): void {
   const got = Object.keys(x).sort();
   const want = [...keys].sort();
@@ -160,22 +156,29 @@ export function decodeSearchFacets(json: unknown): FacetTable {
       bad(`values.${f}: expected distinct strings`);
     }
     const col = rows[f];
-    if (!Array.isArray(col) || col.length !== n) return bad(`rows.${f}: expected ${n} rows, found ${Array.isArray(col) ? col.length : typeof col}`);
+    if (!isObject(col)) return bad(`rows.${f}: expected an object, found ${JSON.stringify(col)}`);
+    exactKeys(col, ['per', 'codes'], `rows.${f}`);
+    const { per, codes: flat } = col;
+    if (!Array.isArray(per) || per.length !== n) return bad(`rows.${f}.per: expected ${n} rows, found ${Array.isArray(per) ? per.length : typeof per}`);
+    if (!Array.isArray(flat)) return bad(`rows.${f}.codes: expected an array, found ${typeof flat}`);
     const size = (dict as string[]).length;
     const start = new Uint32Array(n + 1);
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const cell: unknown = col[i];
-      if (isCode(cell, size)) total += 1;
-      else if (Array.isArray(cell) && distinctCodes(cell, size)) total += cell.length;
-      else bad(`rows.${f}[${i}]: expected a code below ${size} or an array of distinct ones, found ${JSON.stringify(cell)}`);
+      const k: unknown = per[i];
+      if (!isCode(k, size + 1)) return bad(`rows.${f}.per[${i}]: expected a count of at most ${size} values, found ${JSON.stringify(k)}`);
+      total += k;
       start[i + 1] = total;
     }
+    if (flat.length !== total) return bad(`rows.${f}.codes: expected ${total} codes (the sum of per), found ${flat.length}`);
     const codes = new Uint32Array(total);
     for (let i = 0; i < n; i++) {
-      const cell = col[i] as number | number[];
-      if (typeof cell === 'number') codes[start[i]!] = cell;
-      else codes.set(cell, start[i]!);
+      for (let k = start[i]!; k < start[i + 1]!; k++) {
+        const c: unknown = flat[k];
+        if (!isCode(c, size)) return bad(`rows.${f}: row ${i} has ${JSON.stringify(c)}, expected a code below ${size}`);
+        for (let j = start[i]!; j < k; j++) if (codes[j] === c) return bad(`rows.${f}: row ${i} has the code ${c} twice`);
+        codes[k] = c;
+      }
     }
     columns[f] = { values: dict as string[], start, codes };
   }
