@@ -8,9 +8,10 @@
  * /search-facets.json (search-facets.ts) and /search-terms.json. The
  * browser no longer reads the records' `filters` (the facet table answers
  * facets; Pagefind's filter counts cost its worker O(memberships × results)),
- * only their text, display fields and the `name` sort key (row order).
- * TODO(lead): the filters could be dropped from the records to save Pagefind
- * build work; test/site/search-facets.test.ts compares them with the table.
+ * only their text, display fields and the `name` sort key (row order). The
+ * filters and the other sort keys could be dropped to save Pagefind build
+ * work and bytes; test/site/search-facets.test.ts compares the filters with
+ * the table meanwhile.
  *
  * Pure and DOM-free (runs in Node and vitest).
  *
