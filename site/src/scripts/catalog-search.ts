@@ -97,12 +97,12 @@ function loadEngine(): Promise<Engine> {
       })(),
       (async () => {
         const r = await fetch(`${base}${SEARCH_FACETS_FILE}`);
-        if (!r.ok) throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected /${SEARCH_FACETS_FILE}, the server answered HTTP ${r.status}`);
+        if (!r.ok) throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected ${base}${SEARCH_FACETS_FILE}, the server answered HTTP ${r.status}`);
         let json: unknown;
         try {
           json = await r.json();
         } catch {
-          throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected JSON in /${SEARCH_FACETS_FILE}, found something else`);
+          throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected JSON in ${base}${SEARCH_FACETS_FILE}, found something else`);
         }
         return decodeSearchFacets(json);
       })(),
