@@ -348,7 +348,7 @@ export async function verifyInstall(opts: VerifyInstallOptions): Promise<VerifyI
     // Step 5's download starts now, beside step 4: its URL and digest come from the verified
     // index; its bytes are only hashed, spooled and inspected until step 5 judges them, after
     // the manifest (a failed step 4 stops it).
-    const download = await startArtifactDownload(run);
+    const download = startArtifactDownload(run);
     step('manifest');
     try {
       await stepManifest(run);
@@ -936,12 +936,10 @@ interface ArtifactDownload {
  * waits for its entrypoints (`late`) until step 5 knows the manifest. Nothing
  * is judged here.
  */
-async function startArtifactDownload(run: Run): Promise<ArtifactDownload> {
+function startArtifactDownload(run: Run): ArtifactDownload {
   const { policy } = run.opts;
   const release = run.release!;
   const clock = run.clock;
-  const spool = await (run.opts.spool ?? createMemorySpool)();
-  run.spool = spool;
   const hash = createSha256();
   const codec = run.opts.codec;
   let inspector = codec !== undefined ? (run.opts.inspector ?? inThreadInspector(codec))({ late: true }) : undefined;
@@ -955,6 +953,8 @@ async function startArtifactDownload(run: Run): Promise<ArtifactDownload> {
   const t0 = clock();
   const done = (async () => {
     try {
+      const spool = await (run.opts.spool ?? createMemorySpool)();
+      run.spool = spool;
       const size = await fetchCapped(
         run,
         release.artifact_url,
