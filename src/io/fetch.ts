@@ -330,7 +330,7 @@ export function createHttpsFetcher(opts: HttpsFetcherOptions): InstallFetcher {
     async fetch(urlText: string, request: FetchRequest): Promise<FetchedBody> {
       const first = checkFetchUrl(urlText, opts.allowLoopbackHttp === true);
       if (!first.ok) throw fetchError('FETCH_URL_REFUSED', first.message);
-      const deadline = new FetchDeadline(opts, urlText, request.purpose);
+      const deadline = new FetchDeadline(opts, urlText, request.purpose, request.signal);
       let current = first.checked;
       for (let redirects = 0; ; redirects++) {
         let res: Response;
@@ -414,11 +414,25 @@ class FetchDeadline {
   private onExpire: ((e: LatticeIndexError) => void) | undefined;
   private expired: LatticeIndexError | undefined;
 
+  private readonly signal: AbortSignal | undefined;
+  private readonly onAbort: (() => void) | undefined;
+
   constructor(
     private readonly opts: HttpsFetcherOptions,
     private readonly url: string,
     private readonly purpose: string,
+    signal?: AbortSignal,
   ) {
+    // The caller's stop ends the fetch like an expired deadline ends it (whatever is active fails).
+    if (signal !== undefined) {
+      this.signal = signal;
+      this.onAbort = () => {
+        this.expired ??= fetchError('FETCH_FAILED', `${purpose} at ${url}: the fetch was stopped`);
+        this.onExpire?.(this.expired);
+      };
+      if (signal.aborted) this.onAbort();
+      else signal.addEventListener('abort', this.onAbort, { once: true });
+    }
     const ms = opts.fetchDeadlineMs;
     if (ms !== undefined && ms > 0) {
       this.timer = setTimeout(() => {
@@ -460,6 +474,7 @@ class FetchDeadline {
   /** Stop the deadline timer (the fetch finished or failed). */
   end(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
     this.onExpire = undefined;
   }
 }

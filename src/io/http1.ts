@@ -98,8 +98,8 @@ export class ResponseParser {
   /** The final response's head, once parsed. */
   head: ResponseHead | undefined;
   private mode: Mode = 'head';
-  /** Bytes of an unfinished head, chunk-size line or trailer. */
-  private pending: Uint8Array = new Uint8Array(0);
+  /** Bytes of an unfinished head, chunk-size line or trailer line (grown by doubling: a peer sending one byte per read costs linear time, not quadratic). */
+  private readonly pending = new Accumulator();
   private remaining = 0;
   private interim = 0;
   private crlfSeen = 0;
@@ -177,7 +177,7 @@ export class ResponseParser {
       return;
     }
     if (this.mode === 'done') return;
-    if (this.mode === 'head') throw new Http1Error(this.head === undefined && this.pending.length === 0 ? 'the connection closed before a response' : 'the connection closed inside the response head');
+    if (this.mode === 'head') throw new Http1Error(this.head === undefined && this.pending.length === 0 && this.interim === 0 ? 'the connection closed before a response' : 'the connection closed inside the response head');
     throw new Http1Error(this.mode === 'length' ? `the connection closed ${this.remaining} byte(s) before the end of the body` : 'the connection closed inside the chunked body');
   }
 
@@ -191,18 +191,27 @@ export class ResponseParser {
 
   /** Accumulate a head; returns what follows it. */
   private feedHead(d: Uint8Array): Uint8Array {
-    const from = this.pending.length - 3;
-    const buf = this.pending.length === 0 ? d : concat(this.pending, d);
-    const end = headEnd(buf, from);
-    if (end < 0) {
-      if (buf.length > MAX_HEAD_BYTES) throw new Http1Error(`the response head is over ${MAX_HEAD_BYTES} bytes`);
-      this.pending = buf === d ? Uint8Array.from(d) : buf;
+    const have = this.pending.length;
+    // Where the head's CRLFCRLF ends, as an offset into `d` (it may start in the bytes already held).
+    let endInD = -1;
+    const at = (i: number): number | undefined => (i < have ? this.pending.byteAt(i) : d[i - have]);
+    for (let i = Math.max(0, have - 3); i < have && endInD < 0; i++) {
+      if (at(i) === CR && at(i + 1) === LF && at(i + 2) === CR && at(i + 3) === LF) endInD = i + 4 - have;
+    }
+    if (endInD < 0) {
+      const i = headEnd(d, 0);
+      if (i >= 0) endInD = i + 4;
+    }
+    if (endInD < 0) {
+      if (have + d.length > MAX_HEAD_BYTES) throw new Http1Error(`the response head is over ${MAX_HEAD_BYTES} bytes`);
+      this.pending.append(d);
       return d.subarray(d.length);
     }
-    if (end > MAX_HEAD_BYTES) throw new Http1Error(`the response head is over ${MAX_HEAD_BYTES} bytes`);
-    const head = parseHead(latin1(buf.subarray(0, end)));
-    this.pending = new Uint8Array(0);
-    const rest = buf.subarray(end + 4);
+    if (have + endInD - 4 > MAX_HEAD_BYTES) throw new Http1Error(`the response head is over ${MAX_HEAD_BYTES} bytes`);
+    const headBytes = have === 0 ? d.subarray(0, endInD) : this.pending.append(d.subarray(0, endInD)).view();
+    const head = parseHead(latin1(headBytes.subarray(0, headBytes.length - 4)));
+    this.pending.reset();
+    const rest = d.subarray(endInD);
     if (head.status < 200) {
       if (head.status === 101) throw new Http1Error('the server switched protocols (101), which was not asked for');
       if (++this.interim > MAX_INTERIM) throw new Http1Error(`more than ${MAX_INTERIM} interim (1xx) responses`);
@@ -218,25 +227,51 @@ export class ResponseParser {
     const lf = d.indexOf(LF);
     if (lf < 0) {
       if (this.pending.length + d.length > max) throw new Http1Error(`a ${what} is over ${max} bytes`);
-      this.pending = concat(this.pending, d);
+      this.pending.append(d);
       return d.subarray(d.length);
     }
-    const lineBytes = this.pending.length === 0 ? d.subarray(0, lf + 1) : concat(this.pending, d.subarray(0, lf + 1));
-    this.pending = new Uint8Array(0);
-    if (lineBytes.length > max + 2) throw new Http1Error(`a ${what} is over ${max} bytes`);
+    if (this.pending.length + lf + 1 > max + 2) throw new Http1Error(`a ${what} is over ${max} bytes`);
+    const lineBytes = this.pending.length === 0 ? d.subarray(0, lf + 1) : this.pending.append(d.subarray(0, lf + 1)).view();
     if (lineBytes.length < 2 || lineBytes[lineBytes.length - 2] !== CR) throw new Http1Error(`a ${what} does not end in CRLF`);
     const line = latin1(lineBytes.subarray(0, lineBytes.length - 2));
+    this.pending.reset();
     if (/[\0\r\n]/.test(line)) throw new Http1Error(`a ${what} contains a NUL, CR or LF`);
     take(line);
     return d.subarray(lf + 1);
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const c = new Uint8Array(a.length + b.length);
-  c.set(a, 0);
-  c.set(b, a.length);
-  return c;
+/** A byte buffer that grows by doubling. */
+class Accumulator {
+  private buf = new Uint8Array(256);
+  length = 0;
+
+  append(d: Uint8Array): this {
+    if (this.length + d.length > this.buf.length) {
+      let size = this.buf.length;
+      while (size < this.length + d.length) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+    }
+    this.buf.set(d, this.length);
+    this.length += d.length;
+    return this;
+  }
+
+  byteAt(i: number): number | undefined {
+    return i < this.length ? this.buf[i] : undefined;
+  }
+
+  /** The bytes held (a view, valid until the next append or reset). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
+  reset(): void {
+    this.length = 0;
+    if (this.buf.length > 4096) this.buf = new Uint8Array(256);
+  }
 }
 
 /** How the body of a final response is delimited (RFC 9112 §6.3). */

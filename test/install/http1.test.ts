@@ -263,3 +263,39 @@ describe('http1 over real sockets, through the fetcher', () => {
     }
   });
 });
+
+describe('the fetch signal (the installer stops step 5 when step 4 fails)', () => {
+  it('stopping mid-body: the body fails FETCH_FAILED "stopped" and the server sees the connection close; the honest variant reads it all', async () => {
+    let closed!: () => void;
+    const serverSawClose = new Promise<void>((r) => (closed = r));
+    raw.routes.set('/slow', (s) => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n');
+      s.write(Buffer.alloc(1000));
+      s.on('close', () => closed());
+    });
+    const controller = new AbortController();
+    const res = await fetcher().fetch(url('/slow'), { maxBytes: 1 << 20, purpose: 'artifact', signal: controller.signal });
+    const it = res.body[Symbol.asyncIterator]();
+    expect((await it.next()).value?.length).toBe(1000);
+    controller.abort();
+    const f = await failure(it.next());
+    expect(f.code).toBe('FETCH_FAILED');
+    expect(f.message).toMatch(/the fetch was stopped/);
+    await serverSawClose;
+    // Honest variant: the same fetch without a stop reads the whole body.
+    raw.routes.set('/whole', (s) => s.end(`HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc`));
+    const whole = await fetchAndHash(fetcher(), url('/whole'), { maxBytes: 1 << 20, purpose: 'artifact', signal: new AbortController().signal });
+    expect(whole).toEqual({ bytes: 3, sha256Hex: sha('abc') });
+  });
+
+  it('stopped before the response: the fetch rejects at once (FETCH_FAILED), also when stopped before it began', async () => {
+    raw.routes.set('/never', () => {});
+    const controller = new AbortController();
+    const p = fetcher().fetch(url('/never'), { maxBytes: 1 << 20, purpose: 'artifact', signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    expect(await failure(p)).toMatchObject({ code: 'FETCH_FAILED' });
+    const pre = new AbortController();
+    pre.abort();
+    expect(await failure(fetcher().fetch(url('/whole'), { maxBytes: 1 << 20, purpose: 'artifact', signal: pre.signal }))).toMatchObject({ code: 'FETCH_FAILED' });
+  });
+});

@@ -95,6 +95,18 @@ beforeEach(() => {
 });
 afterEach(() => w?.cleanup());
 
+/** A new world with acme.hello 1.0.0 installed and a non-escalating 1.1.0 published; returns 1.0.0's file hashes. */
+async function upgradable(prefix: string): Promise<Record<string, string>> {
+  w = new World(prefix);
+  w.repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+  w.publish();
+  ok(await w.install('acme.hello'), 'install 1.0.0');
+  const v1 = w.hashes('acme.hello');
+  w.repo.addRelease({ plugin: 'acme.hello', version: '1.1.0', capabilities: ['kv:read'] });
+  w.publish();
+  return v1;
+}
+
 function ok(r: { status: number | null; stdout: string; stderr: string }, what: string): void {
   expect(r.status, `${what}\n${r.stdout}\n${r.stderr}`).toBe(0);
 }
@@ -168,13 +180,7 @@ describe('upgrade: the capability-diff gate', () => {
   });
 
   it('a non-escalating upgrade follows the normal approval; rollback restores the previous bytes exactly, and a second rollback rolls forward', async () => {
-    w = new World(`roll${n}`);
-    w.repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
-    w.publish();
-    ok(await w.install('acme.hello'), 'install 1.0.0');
-    const v1 = w.hashes('acme.hello');
-    w.repo.addRelease({ plugin: 'acme.hello', version: '1.1.0', capabilities: ['kv:read'] });
-    w.publish();
+    const v1 = await upgradable(`roll${n}`);
     // Without --yes and without a TTY: the normal refusal.
     const noYes = await w.upgrade('acme.hello');
     expect(noYes.stderr).toMatch(/\[APPROVAL_REQUIRED\]\n$/);
@@ -200,13 +206,7 @@ describe('upgrade: the capability-diff gate', () => {
   });
 
   it('rollback with an index: a kept release revoked since is refused (ROLLBACK_REFUSED, directory unchanged, refusal audited); the honest variant is restored; without an index it says it did not check', async () => {
-    w = new World(`rbidx${n}`);
-    w.repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
-    w.publish();
-    ok(await w.install('acme.hello'), 'install 1.0.0');
-    const v1 = w.hashes('acme.hello');
-    w.repo.addRelease({ plugin: 'acme.hello', version: '1.1.0', capabilities: ['kv:read'] });
-    w.publish();
+    const v1 = await upgradable(`rbidx${n}`);
     ok(await w.upgrade('acme.hello', '--yes'), 'upgrade');
     const index = ['--index', w.indexUrl, '--test-loopback-http'];
     // Honest variant: the kept 1.0.0 is merely older in the index → restored, the record names the index generation.
