@@ -19,6 +19,21 @@ export function riskBadge(risk: RiskPresentation): SafeHtml {
   return html`<span class="risk ${risk.className}">${risk.words}</span>`;
 }
 
+/**
+ * One trust claim in precise words (site/src/lib/trust.ts), as the
+ * TrustClaim component renders it: `data-trust-claim` marks it for the page's
+ * browser check (site/src/scripts/verify-index.ts), which confirms it
+ * (`data-claim-state="browser"`) or withdraws it under the banner.
+ * @param positive - positive claims are styled as such, negative ones are not.
+ * @param block - a `div` instead of an inline `span`.
+ */
+export function trustClaim(words: string, positive = true, block = false): SafeHtml {
+  const cls = `trust-claim ${positive ? 'verified-yes' : 'verified-no'}`;
+  return block
+    ? html`<div class="${cls}" data-trust-claim="true" data-claim-state="build">${words}</div>`
+    : html`<span class="${cls}" data-trust-claim="true" data-claim-state="build">${words}</span>`;
+}
+
 /** A plugin's short trust claim (the plugin page states it in full); withdrawn by the page's browser check on failure. */
 function verifiedBadge(p: PluginView): SafeHtml {
   return p.verified
