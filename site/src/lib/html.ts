@@ -26,8 +26,11 @@ const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '
  * @example escapeHtml('<a href="x">') // '&lt;a href=&quot;x&quot;&gt;'
  */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  // Most text has nothing to escape: test first, and return it as it is.
+  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPE_ALL, (c) => ESCAPES[c]!) : text;
 }
+const NEEDS_ESCAPE = /[&<>"']/;
+const ESCAPE_ALL = /[&<>"']/g;
 
 /** Markup produced by {@link html}: the only value interpolated without escaping. */
 export class SafeHtml {

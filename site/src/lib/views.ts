@@ -8,11 +8,12 @@
  */
 import { html, type SafeHtml } from './html.js';
 import { typeLabel, type ChannelHead, type PluginView } from './catalog.js';
-import { capabilitiesPath, capabilityAnchor, pluginPath, publisherPath } from './paths.js';
+import { capabilitiesPath, capabilityAnchor, catalogPath, feedPath, indexJsonPath, pluginJsonPath, pluginPath, publisherPath, repositoryTimestampPath } from './paths.js';
 import type { CapabilityPresentation, RiskPresentation } from './risk.js';
 import { loadsOnWords, type LoadsOnMatrix } from './loads-on.js';
 import { byRiskThenName, type CapabilityDiff, type ReleaseHistoryEntry, type TimeView } from './plugin-details.js';
 import { RISK_TIERS } from '../../../src/core/server-line.js';
+import type { VerificationSummary } from './verification.js';
 
 /** A risk tier as a badge: words always, colour as a second channel. */
 export function riskBadge(risk: RiskPresentation): SafeHtml {
@@ -156,4 +157,49 @@ export function capabilityListItems(capabilities: readonly CapabilityPresentatio
     (c) =>
       html`<li><a class="cap-name" href="${capabilitiesPath(base)}#${capabilityAnchor(c.name)}"><code>${c.name}</code></a> ${riskBadge(c.risk)}<div>${c.meaning}</div></li>`,
   )}`;
+}
+
+/** One entry of the site's main navigation. */
+export interface NavEntry {
+  readonly id: string;
+  readonly href: string;
+  readonly label: string;
+}
+
+/**
+ * The main navigation's items: the page's own entry is `aria-current="page"`,
+ * the entry of its section `aria-current="true"`.
+ */
+export function siteNavItems(nav: readonly NavEntry[], pathname: string, section: string | undefined): SafeHtml {
+  return html`${nav.map((n) => {
+    const current = pathname === n.href ? 'page' : section === n.id ? 'true' : undefined;
+    return current ? html`<li><a href="${n.href}" aria-current="${current}">${n.label}</a></li>` : html`<li><a href="${n.href}">${n.label}</a></li>`;
+  })}`;
+}
+
+/**
+ * Data for machines (issue 14 item 5), in every page's footer: the signed
+ * index v1, a plugin page's own JSON, the Atom feed and the repository v2
+ * (TUF metadata and targets, deployed under /repository/ by scripts/ci-repo.mjs deploy).
+ * @param pluginId - a plugin page names its own JSON.
+ * @param repository - this site serves the repository v2 (the build pinned its root).
+ */
+export function forMachines(base: string, pluginId: string | undefined, repository: boolean): SafeHtml {
+  return html`<ul class="for-machines" aria-label="Data for machines"> <li><a href="${indexJsonPath(base)}">Signed index (plugins.json)</a></li> ${
+    pluginId ? html`<li><a href="${pluginJsonPath(base, pluginId)}">${`This plugin as JSON (api/plugins/${pluginId}.json)`}</a></li>` : ''
+  } <li><a href="${feedPath(base)}">Releases feed (Atom)</a></li> ${
+    repository ? html`<li><a href="${repositoryTimestampPath(base)}">Repository v2 (TUF metadata; targets under repository/targets/)</a></li>` : ''
+  } </ul>`;
+}
+
+/**
+ * The footer of every page: the index claim with when the build checked it,
+ * the note on the browser check, the data for machines and the link to what
+ * is checked.
+ * @param indexClaim - trust.ts indexClaimWords of the summary.
+ * @param signed - the index met the trusted-key threshold (styles the claim).
+ */
+export function footerHtml(indexClaim: string, summary: VerificationSummary, signed: boolean, base: string, pluginId: string | undefined, repository: boolean): SafeHtml {
+  const words = `${indexClaim}; checked when this catalog was built (${summary.checkedAt})${summary.expiresAt ? `; expires ${summary.expiresAt}` : ''}.`;
+  return html`<p> ${trustClaim(words, signed)} <span class="browser-check" data-browser-check-note>Checked again in your browser when this page loads (needs JavaScript).</span> </p> ${forMachines(base, pluginId, repository)} <p><a href="${catalogPath(base)}#index-signature">What is checked, and how</a></p>`;
 }
