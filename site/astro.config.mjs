@@ -35,8 +35,10 @@ export default defineConfig({
   output: 'static',
   integrations: [
     {
-      // Local build steps, no network: /api/plugins/<id>.json from the same
-      // verified index the pages rendered (site/src/lib/plugin-api.ts), and
+      // Local build steps, no network: the plugin pages from the plugin
+      // route's template page (site/src/lib/plugin-pages.ts),
+      // /api/plugins/<id>.json from the same verified index the pages
+      // rendered (site/src/lib/plugin-api.ts), and
       // the Pagefind search index (site/src/lib/search-index.ts).
       name: 'lattice-plugin-api',
       // The pages' bundle registers the step when it loads the verified index
@@ -52,11 +54,14 @@ export default defineConfig({
         },
         'astro:build:done': async ({ dir, logger }) => {
           const step = globalThis[Symbol.for('@latticenet/plugin-index/site-build')];
-          if (typeof step?.writePluginApi !== 'function') {
-            throw new Error('catalog build: the pages never loaded the verified index, so /api/plugins/*.json cannot be written');
+          if (typeof step?.writePluginApi !== 'function' || typeof step?.writePluginPages !== 'function') {
+            throw new Error('catalog build: the pages never loaded the verified index, so the plugin pages and /api/plugins/*.json cannot be written');
           }
           const out = fileURLToPath(dir);
           let t = performance.now();
+          const pages = await step.writePluginPages(out);
+          logger.info(`wrote ${pages} plugin page(s) from the route's template page in ${Math.round(performance.now() - t)} ms`);
+          t = performance.now();
           const n = await step.writePluginApi(out);
           logger.info(`wrote ${n} per-plugin JSON file(s) in ${Math.round(performance.now() - t)} ms`);
           // The search index (site/src/lib/search-index.ts) has been built while the

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { html, type SafeHtml } from './html.js';
+import { flat, html, type SafeHtml } from './html.js';
 import type { CatalogModel } from './catalog.js';
 import {
   LANDING_FACETS,
@@ -55,7 +55,7 @@ export function facetLinkGroups(model: CatalogModel, base: string): SafeHtml {
   let markup = byBase.get(base);
   if (markup === undefined) {
     const plan = listingPlan(model);
-    markup = html`${LANDING_FACETS.map((f: LandingFacet) => {
+    markup = flat(html`${LANDING_FACETS.map((f: LandingFacet) => {
       const options = plan.panel[f];
       const more =
         f === 'publisher' && plan.valueCount.publisher > options.length
@@ -66,7 +66,7 @@ export function facetLinkGroups(model: CatalogModel, base: string): SafeHtml {
       return html`<section class="facet-links" aria-labelledby="facet-${f}" ${claim ? html`data-trust-claim="${claim}"` : ''}><h3 id="facet-${f}">${FACET_LEGENDS[f]}</h3><ul>${options.map(
         (o) => html`<li><a href="${listingPath(base, { kind: 'facet', facet: f, value: o.value })}">${optionLabel(f, o.value, o.label)}</a> <span class="count">${o.count}<span class="visually-hidden"> plugins</span></span></li>`,
       )}${more}</ul></section>`;
-    })}`;
+    })}`);
     byBase.set(base, markup);
   }
   return markup;

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { buildCatalog, type CatalogModel } from './catalog.js';
 import { writePluginApi } from './plugin-api.js';
+import { writePluginPages } from './plugin-pages.js';
 import { startSearchIndex } from './search-index.js';
 import { SETTINGS_VARIABLES, readSiteSettings, type SiteSettings } from './settings.js';
 import { verificationSummary, verifyCatalogIndex, type VerificationSummary } from './verification.js';
@@ -32,6 +33,8 @@ export interface SiteIndex {
   /** What was verified, rendered into the pages and re-checked by the browser. */
   readonly summary: VerificationSummary;
   readonly model: CatalogModel;
+  /** The build's reference time (ms): verification, and the relative times on plugin pages. */
+  readonly builtAt: number;
   /** `id@version` of the releases whose stored manifest signature the build checked. */
   readonly manifestChecked: ReadonlySet<string>;
   /**
@@ -112,6 +115,7 @@ export function loadSiteIndex(settings: SiteSettings, now: number, repoRootDir: 
   return {
     settings,
     bytes,
+    builtAt: now,
     ...(repository ? { repository } : {}),
     manifestChecked: manifests.checked,
     verified: r.verified,
@@ -148,13 +152,16 @@ export function siteIndex(): SiteIndex {
   if (cached !== undefined && cached.key === key) return cached.value;
   const value = loadSiteIndex(readSiteSettings(process.env, root), Date.now());
   store[CACHE] = { key, value } satisfies Cache;
+  const base = (store[SITE_BASE] as string | undefined) ?? '/';
   store[BUILD_STEP] = {
     writePluginApi: (outDir: string) => writePluginApi(outDir, value),
+    // The plugin pages, from the one template page the route rendered (plugin-pages.ts).
+    writePluginPages: (outDir: string) => writePluginPages(outDir, value, base),
     // Started now: Pagefind indexes and writes in its own process while Astro renders the pages.
     // The base path and the staging directory come from astro.config.mjs (its astro:config:done hook).
     searchIndex: startSearchIndex(
       value.model,
-      (store[SITE_BASE] as string | undefined) ?? '/',
+      base,
       (store[SITE_STAGING] as string | undefined) ?? path.join(tmpdir(), 'lattice-site-search-staging'),
     ),
   };

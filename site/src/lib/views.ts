@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { html, type SafeHtml } from './html.js';
+import { flat, html, type SafeHtml } from './html.js';
 import { typeLabel, type ChannelHead, type PluginView } from './catalog.js';
 import { capabilitiesPath, capabilityAnchor, catalogPath, feedPath, indexJsonPath, pluginJsonPath, pluginPath, publisherPath, repositoryTimestampPath } from './paths.js';
 import type { CapabilityPresentation, RiskPresentation } from './risk.js';
@@ -51,7 +51,7 @@ function pluginCard(p: PluginView, base: string): SafeHtml {
   if (byBase === undefined) CARDS.set(p, (byBase = new Map()));
   let card = byBase.get(base);
   if (card === undefined) {
-    card = html`<li class="card" data-id="${p.id}"><h3><a href="${pluginPath(base, p.id)}">${p.name}</a></h3><p><code>${p.id}</code> · ${typeLabel(p.type)} plugin by <a href="${publisherPath(base, p.publisherId)}">${p.publisherName}</a></p>${p.summary ? html`<p>${p.summary}</p>` : ''}<ul class="meta"><li>${riskBadge(p.risk)}</li>${p.heads.map((h) => html`<li>${h.channel} <code>${h.release.version}</code></li>`)}<li>${verifiedBadge(p)}</li></ul></li>`;
+    card = flat(html`<li class="card" data-id="${p.id}"><h3><a href="${pluginPath(base, p.id)}">${p.name}</a></h3><p><code>${p.id}</code> · ${typeLabel(p.type)} plugin by <a href="${publisherPath(base, p.publisherId)}">${p.publisherName}</a></p>${p.summary ? html`<p>${p.summary}</p>` : ''}<ul class="meta"><li>${riskBadge(p.risk)}</li>${p.heads.map((h) => html`<li>${h.channel} <code>${h.release.version}</code></li>`)}<li>${verifiedBadge(p)}</li></ul></li>`);
     byBase.set(base, card);
   }
   return card;
