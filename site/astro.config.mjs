@@ -35,8 +35,9 @@ export default defineConfig({
   output: 'static',
   integrations: [
     {
-      // Local build steps, no network: the plugin pages from the plugin
-      // route's template page (site/src/lib/plugin-pages.ts),
+      // Local build steps, no network: the plugin and listing pages from
+      // their routes' template pages (site/src/lib/plugin-pages.ts,
+      // listing-pages.ts),
       // /api/plugins/<id>.json from the same verified index the pages
       // rendered (site/src/lib/plugin-api.ts), and
       // the Pagefind search index (site/src/lib/search-index.ts).
@@ -54,13 +55,13 @@ export default defineConfig({
         },
         'astro:build:done': async ({ dir, logger }) => {
           const step = globalThis[Symbol.for('@latticenet/plugin-index/site-build')];
-          if (typeof step?.writePluginApi !== 'function' || typeof step?.writePluginPages !== 'function') {
+          if (typeof step?.writePluginApi !== 'function' || typeof step?.writePluginPages !== 'function' || typeof step?.writeListingPages !== 'function') {
             throw new Error('catalog build: the pages never loaded the verified index, so the plugin pages and /api/plugins/*.json cannot be written');
           }
           const out = fileURLToPath(dir);
           let t = performance.now();
-          const pages = await step.writePluginPages(out);
-          logger.info(`wrote ${pages} plugin page(s) from the route's template page in ${Math.round(performance.now() - t)} ms`);
+          const [pages, listings] = await Promise.all([step.writePluginPages(out), step.writeListingPages(out)]);
+          logger.info(`wrote ${pages} plugin page(s) and ${listings} listing page(s) from their routes' template pages in ${Math.round(performance.now() - t)} ms`);
           t = performance.now();
           const n = await step.writePluginApi(out);
           logger.info(`wrote ${n} per-plugin JSON file(s) in ${Math.round(performance.now() - t)} ms`);

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { buildCatalog, type CatalogModel } from './catalog.js';
 import { writePluginApi } from './plugin-api.js';
 import { writePluginPages } from './plugin-pages.js';
+import { writeListingPages } from './listing-pages.js';
 import { startSearchIndex } from './search-index.js';
 import { SETTINGS_VARIABLES, readSiteSettings, type SiteSettings } from './settings.js';
 import { verificationSummary, verifyCatalogIndex, type VerificationSummary } from './verification.js';
@@ -157,6 +158,8 @@ export function siteIndex(): SiteIndex {
     writePluginApi: (outDir: string) => writePluginApi(outDir, value),
     // The plugin pages, from the one template page the route rendered (plugin-pages.ts).
     writePluginPages: (outDir: string) => writePluginPages(outDir, value, base),
+    // The listing pages, from the listing route's template page (listing-pages.ts).
+    writeListingPages: (outDir: string) => writeListingPages(outDir, value, base),
     // Started now: Pagefind indexes and writes in its own process while Astro renders the pages.
     // The base path and the staging directory come from astro.config.mjs (its astro:config:done hook).
     searchIndex: startSearchIndex(
