@@ -49,6 +49,11 @@ export default defineConfig({
         // The site's base path, for the search records' URLs, and the cache
         // directory, where the search index is staged while the pages render
         // (site/src/lib/load-index.ts, search-index.ts).
+        // `astro build` renders the plugin and listing routes as template pages
+        // (site/src/lib/page-template.ts); the dev server renders every page.
+        'astro:config:setup': ({ command }) => {
+          globalThis[Symbol.for('@latticenet/plugin-index/site-command')] = command;
+        },
         'astro:config:done': ({ config }) => {
           globalThis[Symbol.for('@latticenet/plugin-index/site-base')] = config.base;
           globalThis[Symbol.for('@latticenet/plugin-index/site-staging')] = path.join(fileURLToPath(config.cacheDir), 'search-staging');

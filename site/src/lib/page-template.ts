@@ -23,6 +23,16 @@ import { escapeHtml } from './html.js';
 /** Route parameter of a template page: `_` is in no plugin id, facet value or page path, so it can never be a real page. */
 export const TEMPLATE_PAGE = '_page-template';
 
+/**
+ * True in `astro build` (astro.config.mjs records the command): the routes
+ * then render their template page and first page only. Not
+ * `import.meta.env.DEV`, which follows NODE_ENV (a build run under a test
+ * runner's NODE_ENV=test would render every page and leave no template).
+ */
+export function writesFromTemplates(): boolean {
+  return (globalThis as Record<symbol, unknown>)[Symbol.for('@latticenet/plugin-index/site-command')] === 'build';
+}
+
 /** Slot tokens every template page has: lower-case letters only, so no escaping or encoding changes them. */
 export const PAGE_SLOT = Object.freeze({
   title: 'latticeslotpagetitle',
