@@ -26,6 +26,7 @@ import { verifyIndexForInstall, type ApproveCallback, type InstallStep } from '.
 import type { HostProfile, InstallPolicy } from '../domain/install/policy.js';
 import { formatApprovalSummary } from '../domain/install/summary.js';
 import { decodeManifest } from '../domain/manifest/decode.js';
+import type { Manifest } from '../domain/manifest/model.js';
 import { readFileBounded } from '../io/files.js';
 import { readIndexStateFile } from '../io/index-state.js';
 import { nodeEd25519Verifier, readAuditLog, readInstalledPlugins, type AuditLogRead } from '../io/installed.js';
@@ -129,6 +130,47 @@ export interface ApprovalState {
   escalationApproved?: boolean;
 }
 
+/** A candidate compared with the installed release. */
+export interface InstalledComparison {
+  /** The installed version (`(unreadable)` when its manifest does not decode). */
+  fromVersion: string;
+  fromManifestSha256: string;
+  /** What the candidate asks for beyond the installed release (an undecodable one holds nothing: everything is new). */
+  diff: CapabilityDiff;
+  /** The candidate is not newer than the installed release. */
+  notNewer: boolean;
+}
+
+/**
+ * Compare a candidate manifest with the release installed in the plugin
+ * directory (the escalation gate's comparison, also shown by a dry run).
+ *
+ * @param pluginDir - the plugin directory.
+ * @param pluginId - the plugin.
+ * @param policy - the policy (manifest cap, server rules).
+ * @param version - the candidate's version.
+ * @param manifest - the candidate's manifest.
+ * @returns the comparison, or `undefined` when nothing is installed.
+ */
+export async function compareWithInstalled(pluginDir: string, pluginId: string, policy: InstallPolicy, version: string, manifest: Manifest): Promise<InstalledComparison | undefined> {
+  const rules: ServerRules = serverRules(policy.host.serverRules);
+  let installedBytes: Uint8Array;
+  try {
+    installedBytes = await readFileBounded(path.join(pluginDir, `${pluginId}${PLUGIN_DIR_SUFFIX}`, MANIFEST_FILE), policy.limits.maxManifestBytes, 'installed manifest');
+  } catch {
+    return undefined;
+  }
+  const d = decodeManifest(installedBytes, { serverVersion: rules.version });
+  const from = d.ok ? manifestCapabilityView(d.manifest) : { type: '', capabilities: [], runtimeProtocol: '', hostAccess: [] };
+  const fromVersion = d.ok ? d.manifest.version : '(unreadable)';
+  return {
+    fromVersion,
+    fromManifestSha256: sha256Hex(installedBytes),
+    diff: capabilityDiff(from, manifestCapabilityView(manifest), rules),
+    notNewer: d.ok && compareVersions(version, fromVersion) <= 0,
+  };
+}
+
 /** Options of {@link approvalGate}. */
 export interface ApprovalGateOptions {
   pluginDir: string;
@@ -158,27 +200,16 @@ export function approvalGate(o: ApprovalGateOptions): { approve: ApproveCallback
   const io = cliIo();
   const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
   const state: ApprovalState = {};
-  const rules: ServerRules = serverRules(o.policy.host.serverRules);
   const approve: ApproveCallback = async (summary, manifest) => {
     o.text(formatApprovalSummary(summary));
-    const installedFile = path.join(o.pluginDir, `${o.pluginId}${PLUGIN_DIR_SUFFIX}`, MANIFEST_FILE);
-    let installedBytes: Uint8Array | undefined;
-    try {
-      installedBytes = await readFileBounded(installedFile, o.policy.limits.maxManifestBytes, 'installed manifest');
-    } catch {
-      installedBytes = undefined;
-    }
-    if (installedBytes !== undefined) {
-      const d = decodeManifest(installedBytes, { serverVersion: rules.version });
-      // An installed manifest that does not decode is compared as holding nothing: everything is new.
-      const from = d.ok ? manifestCapabilityView(d.manifest) : { type: '', capabilities: [], runtimeProtocol: '', hostAccess: [] };
-      const fromVersion = d.ok ? d.manifest.version : '(unreadable)';
+    const cmp = await compareWithInstalled(o.pluginDir, o.pluginId, o.policy, summary.version, manifest);
+    if (cmp !== undefined) {
+      const { fromVersion, diff } = cmp;
       state.fromVersion = fromVersion;
-      state.fromManifestSha256 = sha256Hex(installedBytes);
-      if (o.requireNewer && d.ok && compareVersions(summary.version, fromVersion) <= 0) {
+      state.fromManifestSha256 = cmp.fromManifestSha256;
+      if (o.requireNewer && cmp.notNewer) {
         return new PolicyError('UPGRADE_NOT_NEWER', `${o.pluginId} ${fromVersion} is installed; the newest release the policy allows is ${summary.version} — nothing to upgrade`);
       }
-      const diff = capabilityDiff(from, manifestCapabilityView(manifest), rules);
       state.diff = diff;
       o.text(formatCapabilityDiff(diff, fromVersion, summary.version));
       if (diff.escalates) {

@@ -108,6 +108,7 @@ export const ERROR_CODES = {
   PLUGIN_NOT_INSTALLED: 'the plugin is not installed in the plugin directory',
   UPGRADE_NOT_NEWER: 'the release the upgrade would install is not newer than the installed one',
   ROLLBACK_NOTHING_KEPT: 'no previous release of the plugin is kept to roll back to',
+  ROLLBACK_REFUSED: 'the kept release is revoked, untrusted, modified or no longer listed in the verified index: it is not restored',
   REMOVE_HAS_DEPENDENTS: 'another installed plugin requires the plugin (give --force to remove it anyway)',
   AUDIT_PROBLEMS: 'audit found installed plugins that are revoked, untrusted, modified on disk, not approved or not in the index, or the index is not current',
 

@@ -23,20 +23,25 @@
  * a loopback literal or `localhost` is spoken to **over plain HTTP**. It is
  * never set by a policy file; the CLI flag is named `--test-loopback-http`.
  *
+ * HTTP itself is `./http1.ts`: one `GET` per connection, a strict response
+ * parser (its refusals are `FETCH_FAILED`), the body read into large slabs
+ * without a copy (Node's HTTP client cost more CPU than the rest of a 64 MiB
+ * install).
+ *
  * {@link fetchAndHash} streams a URL through SHA-256 (`node:crypto`) into a sink.
  *
  * @module
  */
-import http, { type ClientRequest, type IncomingMessage } from 'node:http';
-import https from 'node:https';
 import dns from 'node:dns';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { LookupFunction, Socket } from 'node:net';
 import { LatticeIndexError } from '../core/errors.js';
 import { createSha256Node } from '../crypto/node.js';
 import type { InstallLimits } from '../domain/install/policy.js';
 import { fetchError, type FetchedBody, type FetchRequest, type InstallFetcher } from '../domain/install/transport.js';
 import { concatBytes } from '../core/bytes.js';
+import { Http1Exchange, type ResponseHead } from './http1.js';
 
 /** A resolver: name → every address (tests inject one; default `dns.lookup` with `all`). */
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
@@ -325,20 +330,20 @@ export function createHttpsFetcher(opts: HttpsFetcherOptions): InstallFetcher {
     async fetch(urlText: string, request: FetchRequest): Promise<FetchedBody> {
       const first = checkFetchUrl(urlText, opts.allowLoopbackHttp === true);
       if (!first.ok) throw fetchError('FETCH_URL_REFUSED', first.message);
-      const deadline = new FetchDeadline(opts, urlText, request.purpose);
+      const deadline = new FetchDeadline(opts, urlText, request.purpose, request.signal);
       let current = first.checked;
       for (let redirects = 0; ; redirects++) {
-        let res: IncomingMessage;
+        let res: Response;
         try {
           res = await requestOnce(current, opts, resolve, request, deadline);
         } catch (e) {
           deadline.end();
           throw e;
         }
-        const status = res.statusCode ?? 0;
+        const status = res.status;
         if (REDIRECT_STATUSES.has(status)) {
-          const location = res.headers.location;
-          res.destroy();
+          const location = res.headers.get('location');
+          res.exchange.destroy();
           if (redirects >= opts.maxRedirects) {
             throw deadline.fail('FETCH_REDIRECT_REFUSED', `more than ${opts.maxRedirects} redirect(s) fetching ${urlText}`);
           }
@@ -359,28 +364,30 @@ export function createHttpsFetcher(opts: HttpsFetcherOptions): InstallFetcher {
           continue;
         }
         if (status !== 200) {
-          res.destroy();
+          res.exchange.destroy();
           // "Not there" is its own code: a TUF client ends its root probe on it (client workflow 5.3.3).
           if (status === 403 || status === 404 || status === 410) {
             throw deadline.fail('FETCH_NOT_FOUND', `${request.purpose} at ${current.url.href}: HTTP ${status}, the file is not there`, { status });
           }
           throw deadline.fail('FETCH_FAILED', `${request.purpose} at ${current.url.href}: HTTP ${status}, expected 200`, { status });
         }
-        const encoding = res.headers['content-encoding'];
+        const encoding = res.headers.get('content-encoding');
         if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-          res.destroy();
+          res.exchange.destroy();
           throw deadline.fail('FETCH_FAILED', `${request.purpose} at ${current.url.href} is sent with content-encoding ${encoding}; only identity is accepted`);
         }
         let contentLength: number | undefined;
-        const cl = res.headers['content-length'];
+        const cl = res.headers.get('content-length');
         if (cl !== undefined) {
-          if (!/^[0-9]{1,15}$/.test(cl)) {
-            res.destroy();
+          // http1.ts accepts a repeated identical value ("5, 5"); it is one length.
+          const first = cl.split(',')[0]!.trim();
+          if (!/^[0-9]{1,15}$/.test(first)) {
+            res.exchange.destroy();
             throw deadline.fail('FETCH_FAILED', `${request.purpose} at ${current.url.href} has a malformed Content-Length`);
           }
-          contentLength = Number(cl);
+          contentLength = Number(first);
           if (contentLength > request.maxBytes) {
-            res.destroy();
+            res.exchange.destroy();
             throw deadline.fail('FETCH_TOO_LARGE', `${request.purpose} at ${current.url.href} declares ${contentLength} bytes, above the cap of ${request.maxBytes}`);
           }
         }
@@ -407,11 +414,25 @@ class FetchDeadline {
   private onExpire: ((e: LatticeIndexError) => void) | undefined;
   private expired: LatticeIndexError | undefined;
 
+  private readonly signal: AbortSignal | undefined;
+  private readonly onAbort: (() => void) | undefined;
+
   constructor(
     private readonly opts: HttpsFetcherOptions,
     private readonly url: string,
     private readonly purpose: string,
+    signal?: AbortSignal,
   ) {
+    // The caller's stop ends the fetch like an expired deadline ends it (whatever is active fails).
+    if (signal !== undefined) {
+      this.signal = signal;
+      this.onAbort = () => {
+        this.expired ??= fetchError('FETCH_FAILED', `${purpose} at ${url}: the fetch was stopped`);
+        this.onExpire?.(this.expired);
+      };
+      if (signal.aborted) this.onAbort();
+      else signal.addEventListener('abort', this.onAbort, { once: true });
+    }
     const ms = opts.fetchDeadlineMs;
     if (ms !== undefined && ms > 0) {
       this.timer = setTimeout(() => {
@@ -453,6 +474,7 @@ class FetchDeadline {
   /** Stop the deadline timer (the fetch finished or failed). */
   end(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.onAbort !== undefined) this.signal?.removeEventListener('abort', this.onAbort);
     this.onExpire = undefined;
   }
 }
@@ -462,8 +484,15 @@ const defaultResolver: Resolver = async (hostname) => {
   return r.map((a) => ({ address: a.address, family: a.family }));
 };
 
-/** One request: connect (with the address rules and connect timeout) and wait for headers (read timeout). */
-function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Resolver, request: FetchRequest, deadline: FetchDeadline): Promise<IncomingMessage> {
+/** A response whose head has arrived; its body is read from {@link Response.exchange}. */
+interface Response {
+  readonly status: number;
+  readonly headers: ResponseHead['headers'];
+  readonly exchange: Http1Exchange;
+}
+
+/** One request: connect (with the address rules and connect timeout), send the GET, wait for the head (read timeout). */
+function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Resolver, request: FetchRequest, deadline: FetchDeadline): Promise<Response> {
   const allowPrivate = opts.allowPrivateAddresses;
   const allowList = opts.allowAddresses !== undefined ? new Set(opts.allowAddresses.map((a) => canonicalAddress(a) ?? '')) : undefined;
   const loopbackOk = opts.allowLoopbackHttp === true && target.loopbackHost;
@@ -500,69 +529,61 @@ function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Res
       (err: unknown) => callback(err as NodeJS.ErrnoException, '', 4),
     );
   };
-  return new Promise<IncomingMessage>((resolvePromise, reject) => {
+  return new Promise<Response>((resolvePromise, reject) => {
     let settled = false;
+    let headerTimer: NodeJS.Timeout | undefined;
+    const exchange = new Http1Exchange();
     const fail = (e: unknown): void => {
       if (settled) return;
       settled = true;
       clearTimeout(connectTimer);
       clearTimeout(headerTimer);
-      req.destroy();
+      exchange.destroy();
       reject(toFetchError(e, target.url.href, request.purpose));
     };
-    const options = {
-      host: target.host,
-      port: target.port,
-      path: target.url.pathname,
-      method: 'GET',
-      agent: false as const,
-      lookup,
-      headers: { accept: '*/*', 'accept-encoding': 'identity', 'user-agent': opts.userAgent ?? 'lattice-index' },
-      ...(opts.ca !== undefined && !target.plain ? { ca: opts.ca } : {}),
-      ...(!target.plain && net.isIP(target.host) === 0 ? { servername: target.host } : {}),
-    };
-    const req: ClientRequest = target.plain ? http.request(options) : https.request(options);
-    req.on('error', fail);
-    deadline.watch(fail);
-    let headerTimer: NodeJS.Timeout | undefined;
     const connectTimer = setTimeout(
       () => fail(fetchError('FETCH_TIMEOUT', `connecting to ${target.url.host} took longer than ${opts.connectTimeoutMs} ms`)),
       opts.connectTimeoutMs,
     );
-    req.on('socket', (socket: Socket) => {
-      const connected = (): void => {
-        clearTimeout(connectTimer);
-        // The address actually connected is judged again.
-        const remote = socket.remoteAddress;
-        const refusal = remote === undefined ? 'no remote address' : addressRefusal(remote, allowPrivate, loopbackOk, allowList);
-        if (refusal) {
-          fail(fetchError('FETCH_ADDRESS_REFUSED', `connected to ${target.url.host} at ${refusal}`));
-          return;
-        }
-        headerTimer = setTimeout(
-          () => fail(fetchError('FETCH_TIMEOUT', `${target.url.href} sent no response headers within ${opts.readTimeoutMs} ms`)),
-          opts.readTimeoutMs,
-        );
-      };
-      if (target.plain) {
-        if (socket.connecting) socket.once('connect', connected);
-        else connected();
-      } else {
-        socket.once('secureConnect', connected);
-      }
-    });
-    req.on('response', (res: IncomingMessage) => {
-      if (settled) {
-        res.destroy();
+    const where = { host: target.host, port: target.port, lookup, onread: exchange.onread };
+    let socket: Socket;
+    try {
+      socket = target.plain
+        ? net.connect(where)
+        : tls.connect({
+            ...where,
+            ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+            ...(net.isIP(target.host) === 0 ? { servername: target.host } : {}),
+          });
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    exchange.attach(socket);
+    socket.on('error', fail);
+    socket.once('close', () => fail(new Error('the connection closed before a response')));
+    deadline.watch(fail);
+    socket.once(target.plain ? 'connect' : 'secureConnect', () => {
+      clearTimeout(connectTimer);
+      // The address actually connected is judged again, before a byte is sent.
+      const remote = socket.remoteAddress;
+      const refusal = remote === undefined ? 'no remote address' : addressRefusal(remote, allowPrivate, loopbackOk, allowList);
+      if (refusal) {
+        fail(fetchError('FETCH_ADDRESS_REFUSED', `connected to ${target.url.host} at ${refusal}`));
         return;
       }
-      settled = true;
-      clearTimeout(connectTimer);
-      clearTimeout(headerTimer);
-      res.on('error', () => {}); // observed through the body iterator
-      resolvePromise(res);
+      headerTimer = setTimeout(
+        () => fail(fetchError('FETCH_TIMEOUT', `${target.url.href} sent no response headers within ${opts.readTimeoutMs} ms`)),
+        opts.readTimeoutMs,
+      );
+      exchange.send(target.url.host, target.url.pathname, { accept: '*/*', 'accept-encoding': 'identity', 'user-agent': opts.userAgent ?? 'lattice-index' });
+      exchange.response().then((head) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(headerTimer);
+        resolvePromise({ status: head.status, headers: head.headers, exchange });
+      }, fail);
     });
-    req.end();
   });
 }
 
@@ -573,20 +594,20 @@ function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Res
  * chunks does not count — a slow disk is not a stalled server).
  */
 async function* streamBody(
-  res: IncomingMessage,
+  res: Response,
   url: string,
   request: FetchRequest,
   contentLength: number | undefined,
   readTimeoutMs: number,
   deadline: FetchDeadline,
 ): AsyncGenerator<Uint8Array> {
-  const it = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const exchange = res.exchange;
   let received = 0;
   let waiting = false;
   let timedOut: LatticeIndexError | undefined;
   deadline.watch((e) => {
     timedOut = e;
-    res.destroy(e);
+    exchange.destroy(e);
   });
   const timer = setTimeout(function onTimeout() {
     if (!waiting) {
@@ -594,38 +615,37 @@ async function* streamBody(
       return;
     }
     timedOut = fetchError('FETCH_TIMEOUT', `${request.purpose} at ${url}: no data for ${readTimeoutMs} ms`);
-    res.destroy(timedOut);
+    exchange.destroy(timedOut);
   }, readTimeoutMs);
   try {
     for (;;) {
       waiting = true;
       timer.refresh();
-      let r: IteratorResult<Buffer>;
+      let chunk: Uint8Array | undefined;
       try {
-        r = await it.next();
+        chunk = await exchange.read();
       } catch (e) {
         throw timedOut ?? toFetchError(e, url, request.purpose);
       } finally {
         waiting = false;
       }
-      if (r.done) break;
-      const chunk = r.value;
+      if (chunk === undefined) break;
       received += chunk.length;
       if (received > request.maxBytes) {
         throw fetchError('FETCH_TOO_LARGE', `${request.purpose} at ${url} exceeds the cap of ${request.maxBytes} bytes`);
       }
       deadline.checkRate(received);
       request.onProgress?.(received, contentLength);
-      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      yield chunk;
     }
     if (timedOut) throw timedOut;
-    if (!res.complete || (contentLength !== undefined && received !== contentLength)) {
+    if (!exchange.complete || (contentLength !== undefined && received !== contentLength)) {
       throw fetchError('FETCH_FAILED', `${request.purpose} at ${url} ended after ${received} of ${contentLength ?? 'unknown'} bytes`);
     }
   } finally {
     clearTimeout(timer);
     deadline.end();
-    res.destroy();
+    exchange.destroy();
   }
 }
 

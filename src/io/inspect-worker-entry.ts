@@ -4,9 +4,11 @@
  * main thread sends in pooled 1 MiB batches (transferred, not copied).
  *
  * Protocol (all messages are plain objects):
- * - in: `{ t: 'start', runtimeEntrypoint?, uiEntrypoint? }` first (the
+ * - in: `{ t: 'start', runtimeEntrypoint?, uiEntrypoint?, late? }` first (the
  *   worker may be started before the manifest is known), then
  *   `{ t: 'chunk', buf: ArrayBuffer, len }` (transferred), `{ t: 'end' }`;
+ *   with `late`, `{ t: 'declare', runtimeEntrypoint?, uiEntrypoint? }` at any
+ *   point (awaited only at the last rule, §D.6 step 5);
  * - out: `{ t: 'taken', n }` when the inspector took a batch (back pressure),
  *   `{ t: 'free', buf }` when the gunzip consumed a whole batch (the buffer
  *   goes back to the main thread's pool), `{ t: 'result', result }` once.
@@ -25,7 +27,11 @@ interface WorkerOptions {
   batchBytes: number;
 }
 
-type InMessage = { t: 'start'; runtimeEntrypoint?: string; uiEntrypoint?: string } | { t: 'chunk'; buf: ArrayBuffer; len: number } | { t: 'end' };
+type InMessage =
+  | { t: 'start'; runtimeEntrypoint?: string; uiEntrypoint?: string; late?: boolean }
+  | { t: 'declare'; runtimeEntrypoint?: string; uiEntrypoint?: string }
+  | { t: 'chunk'; buf: ArrayBuffer; len: number }
+  | { t: 'end' };
 
 const port = parentPort;
 if (port === null) throw new Error('inspect-worker-entry: not a worker thread');
@@ -39,10 +45,14 @@ let waiter: ((r: IteratorResult<Uint8Array>) => void) | undefined;
 
 let start!: (m: Extract<InMessage, { t: 'start' }>) => void;
 const started = new Promise<Extract<InMessage, { t: 'start' }>>((resolve) => (start = resolve));
+let declare!: (m: Extract<InMessage, { t: 'declare' }>) => void;
+const declared = new Promise<Extract<InMessage, { t: 'declare' }>>((resolve) => (declare = resolve));
 
 port.on('message', (m: InMessage) => {
   if (m.t === 'start') {
     start(m);
+  } else if (m.t === 'declare') {
+    declare(m);
   } else if (m.t === 'chunk') {
     const chunk = new Uint8Array(m.buf, 0, m.len);
     pooled.add(m.buf);
@@ -108,6 +118,14 @@ const entrypoints = await started;
 const result = await checkBundleRulesWith(codec, source, {
   ...(entrypoints.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: entrypoints.runtimeEntrypoint } : {}),
   ...(entrypoints.uiEntrypoint !== undefined ? { uiEntrypoint: entrypoints.uiEntrypoint } : {}),
+  ...(entrypoints.late === true
+    ? {
+        declaredEntrypoints: declared.then((d) => ({
+          ...(d.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: d.runtimeEntrypoint } : {}),
+          ...(d.uiEntrypoint !== undefined ? { uiEntrypoint: d.uiEntrypoint } : {}),
+        })),
+      }
+    : {}),
 });
 port.postMessage({ t: 'result', result });
 port.close();

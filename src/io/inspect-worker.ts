@@ -176,6 +176,7 @@ function startInspection(opts: StreamInspectorOptions, spawned: Spawned, batchBy
   result.catch(() => {}); // observed by the caller, or dropped after abort
 
   let finished = false; // verdict given, failed or aborted: no more input is sent
+  let declared = false; // the late entrypoints were sent
   const pool: ArrayBuffer[] = [];
   let current: Uint8Array | undefined;
   let used = 0;
@@ -231,6 +232,7 @@ function startInspection(opts: StreamInspectorOptions, spawned: Spawned, batchBy
       t: 'start',
       ...(opts.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: opts.runtimeEntrypoint } : {}),
       ...(opts.uiEntrypoint !== undefined ? { uiEntrypoint: opts.uiEntrypoint } : {}),
+      ...(opts.late === true ? { late: true } : {}),
     });
   }
 
@@ -271,6 +273,15 @@ function startInspection(opts: StreamInspectorOptions, spawned: Spawned, batchBy
       if (finished) return;
       finish();
       reject(new Error('the bundle inspection was stopped'));
+    },
+    declare(e): void {
+      if (finished || opts.late !== true || declared) return;
+      declared = true;
+      worker!.postMessage({
+        t: 'declare',
+        ...(e.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: e.runtimeEntrypoint } : {}),
+        ...(e.uiEntrypoint !== undefined ? { uiEntrypoint: e.uiEntrypoint } : {}),
+      });
     },
     result,
   };

@@ -42,6 +42,7 @@ import type { IndexState } from '../domain/index/state.js';
 import { verifyInstall, type ApproveCallback, type InstallIndexSource, type InstallTimings, type StoredManifestReader, type VerifyInstallResult } from '../domain/install/pipeline.js';
 import type { HostProfile, InstallPolicy } from '../domain/install/policy.js';
 import { fetchError, type FetchPurpose, type InstallFetcher } from '../domain/install/transport.js';
+import { createEd25519NodeVerifier } from '../crypto/node.js';
 import { appendAuditRecord } from './audit-log.js';
 import { nodeBundleCodec } from './bundle.js';
 import { fetchBytes } from './fetch.js';
@@ -101,6 +102,13 @@ export interface RunInstallOptions {
    * ~35 MiB more RSS, so it is not the default.
    */
   inspector?: StreamInspectorFactory;
+  /**
+   * The Ed25519 verifier of the index (v1) and manifest signatures. Default:
+   * OpenSSL's (`createEd25519NodeVerifier`), which gives Go's verdict on every
+   * vector (DESIGN §6 fast path) — in a fresh process the pure verifier's
+   * first two verifications cost ~40 ms of JIT warm-up.
+   */
+  verifyEd25519?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 }
 
 /** What {@link runInstall} did. */
@@ -303,6 +311,7 @@ async function installLocked(
       ...(opts.fetcher !== undefined ? { fetcher: opts.fetcher } : {}),
       codec: nodeBundleCodec,
       inspector,
+      verifyEd25519: opts.verifyEd25519 ?? createEd25519NodeVerifier(),
       now: opts.now,
       ...(state !== undefined ? { state } : {}),
       ...(opts.host !== undefined ? { host: opts.host } : {}),

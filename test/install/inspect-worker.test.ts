@@ -101,6 +101,54 @@ describe('the worker inspector gives the verdict of the inspector on the main th
   }
 });
 
+describe('late entrypoints (the inspection starts before the manifest is known): the same verdicts, in the thread and in the worker', () => {
+  /** Push everything, end, and only then declare the entrypoint (as the installer may: a small artifact is all there before step 4 ends). */
+  async function lateVerdict(factory: StreamInspectorFactory, bytes: Uint8Array, runtimeEntrypoint: string) {
+    const ins = factory({ late: true });
+    for (let off = 0; off < bytes.length; off += 4096) {
+      const wait = ins.push(bytes.slice(off, off + 4096));
+      if (wait) await wait;
+    }
+    ins.end();
+    await new Promise((r) => setTimeout(r, 10)); // the walk reaches its last rule and waits there
+    ins.declare({ runtimeEntrypoint });
+    return ins.result;
+  }
+  for (const [name, entry] of [
+    ['honest: the declared entrypoint is in the bundle', 'bin/linux-amd64/plugin'],
+    ['attack: the declared entrypoint is missing → the same BUNDLE_INVALID as when it was known from the start', 'bin/missing'],
+  ] as const) {
+    it(name, async () => {
+      const b = good(64 * 1024);
+      const early = await (async () => {
+        const ins = inThreadInspector(nodeBundleCodec)({ runtimeEntrypoint: entry });
+        const w = ins.push(b);
+        if (w) await w;
+        ins.end();
+        return ins.result;
+      })();
+      expect(early.ok).toBe(entry === 'bin/linux-amd64/plugin');
+      expect(await lateVerdict(inThreadInspector(nodeBundleCodec), b, entry)).toEqual(early);
+      const t = tracked();
+      expect(await lateVerdict(t.inspector, b, entry)).toEqual(early);
+      await t.allEnded();
+    });
+  }
+
+  it('aborted before its entrypoints came (step 4 failed): the result rejects, in the thread and in the worker — nothing waits forever', async () => {
+    const b = good(64 * 1024);
+    for (const factory of [inThreadInspector(nodeBundleCodec), tracked().inspector]) {
+      const ins = factory({ late: true });
+      const w = ins.push(b);
+      if (w) await w;
+      ins.end();
+      await new Promise((r) => setTimeout(r, 10));
+      ins.abort();
+      await expect(ins.result).rejects.toThrow(/stopped/);
+    }
+  });
+});
+
 describe('a failing worker is a refusal, fail closed (BUNDLE_INSPECTOR_FAILED)', () => {
   const broken: [string, () => URL][] = [
     ['throws when it starts', () => entry('throws', "throw new Error('boom');")],

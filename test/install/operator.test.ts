@@ -95,6 +95,18 @@ beforeEach(() => {
 });
 afterEach(() => w?.cleanup());
 
+/** A new world with acme.hello 1.0.0 installed and a non-escalating 1.1.0 published; returns 1.0.0's file hashes. */
+async function upgradable(prefix: string): Promise<Record<string, string>> {
+  w = new World(prefix);
+  w.repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+  w.publish();
+  ok(await w.install('acme.hello'), 'install 1.0.0');
+  const v1 = w.hashes('acme.hello');
+  w.repo.addRelease({ plugin: 'acme.hello', version: '1.1.0', capabilities: ['kv:read'] });
+  w.publish();
+  return v1;
+}
+
 function ok(r: { status: number | null; stdout: string; stderr: string }, what: string): void {
   expect(r.status, `${what}\n${r.stdout}\n${r.stderr}`).toBe(0);
 }
@@ -108,6 +120,19 @@ describe('upgrade: the capability-diff gate', () => {
     w.repo.addRelease({ plugin: 'acme.hello', version: '2.0.0', capabilities: ['kv:read', 'log:write', 'kv:write'] });
     w.publish();
     const before = snapshotDir(w.pluginDir);
+
+    // --dry-run: the summary and the diff before anyone is asked; nothing written, nothing audited.
+    const auditBefore = w.auditLines().length;
+    const dry = await w.upgrade('acme.hello', '--dry-run');
+    ok(dry, 'upgrade --dry-run');
+    expect(dry.stdout).toContain('Changes from the installed 1.0.0 to 2.0.0 — ESCALATION');
+    expect(dry.stdout).toContain('+ capability [WRITE] kv:write');
+    expect(dry.stdout).toContain('asks for MORE than the installed one');
+    expect(dry.stdout).toContain('dry run: acme.hello 2.0.0 passed every check; nothing was written');
+    const dryJson = JSON.parse((await w.upgrade('acme.hello', '--dry-run', '--json')).stdout);
+    expect(dryJson).toMatchObject({ ok: true, dry_run: true, installed: { version: '1.0.0', escalates: true, diff: { added: [{ name: 'kv:write', risk: 'write' }] } } });
+    expect(snapshotDir(w.pluginDir)).toEqual(before);
+    expect(w.auditLines().length).toBe(auditBefore);
 
     // --yes alone: refused with its own code, the diff shown, nothing changed.
     const held = await w.upgrade('acme.hello', '--yes');
@@ -155,13 +180,7 @@ describe('upgrade: the capability-diff gate', () => {
   });
 
   it('a non-escalating upgrade follows the normal approval; rollback restores the previous bytes exactly, and a second rollback rolls forward', async () => {
-    w = new World(`roll${n}`);
-    w.repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
-    w.publish();
-    ok(await w.install('acme.hello'), 'install 1.0.0');
-    const v1 = w.hashes('acme.hello');
-    w.repo.addRelease({ plugin: 'acme.hello', version: '1.1.0', capabilities: ['kv:read'] });
-    w.publish();
+    const v1 = await upgradable(`roll${n}`);
     // Without --yes and without a TTY: the normal refusal.
     const noYes = await w.upgrade('acme.hello');
     expect(noYes.stderr).toMatch(/\[APPROVAL_REQUIRED\]\n$/);
@@ -184,6 +203,37 @@ describe('upgrade: the capability-diff gate', () => {
 
     ok(await w.rollback('acme.hello'), 'roll forward');
     expect(w.hashes('acme.hello')).toEqual(v11);
+  });
+
+  it('rollback with an index: a kept release revoked since is refused (ROLLBACK_REFUSED, directory unchanged, refusal audited); the honest variant is restored; without an index it says it did not check', async () => {
+    const v1 = await upgradable(`rbidx${n}`);
+    ok(await w.upgrade('acme.hello', '--yes'), 'upgrade');
+    const index = ['--index', w.indexUrl, '--test-loopback-http'];
+    // Honest variant: the kept 1.0.0 is merely older in the index → restored, the record names the index generation.
+    const honest = await w.rollback('acme.hello', ...index, '--json');
+    ok(honest, 'rollback with index');
+    expect(JSON.parse(honest.stdout)).toMatchObject({ ok: true, version: '1.0.0', index_checked: true });
+    expect(w.hashes('acme.hello')).toEqual(v1);
+    expect(w.auditLines().at(-1)).toMatchObject({ event: 'plugin.rollback', index_checked: { source: w.indexUrl } });
+    ok(await w.rollback('acme.hello', ...index), 'roll forward to 1.1.0');
+    // Attack: 1.0.0 is revoked after it was kept; rolling back to it is refused and nothing moves.
+    w.repo.revocations = { releases: [{ plugin: 'acme.hello', version: '1.0.0', reason: 'leaks tokens', revoked_at: '2026-07-31T00:00:00Z' }] };
+    w.publish();
+    const before = snapshotDir(w.pluginDir);
+    const refused = await w.rollback('acme.hello', ...index);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/the kept release acme\.hello 1\.0\.0 is not restored: revoked: .*leaks tokens.*\[ROLLBACK_REFUSED\]\n$/);
+    expect(snapshotDir(w.pluginDir)).toEqual(before);
+    expect(w.auditLines().at(-1)).toMatchObject({ event: 'plugin.rollback.refused', code: 'ROLLBACK_REFUSED' });
+    // An index that does not verify refuses with its own code, before the lock is taken.
+    const expired = await runCli(['rollback', 'acme.hello', '--policy', w.policyFile, '--plugin-dir', w.pluginDir, ...index, '--now', '2027-06-01T00:00:00Z']);
+    expect(expired.stderr).toMatch(/\[INDEX_EXPIRED\]\n$/);
+    expect(snapshotDir(w.pluginDir)).toEqual(before);
+    // Without an index the rollback is done as before, and says what it did not check.
+    const unchecked = await w.rollback('acme.hello');
+    ok(unchecked, 'rollback without index');
+    expect(unchecked.stdout).toContain('not checked against a signed index');
+    expect(w.hashes('acme.hello')).toEqual(v1);
   });
 
   it('upgrade to a revoked release or from a publisher the policy no longer trusts is refused; the directory is unchanged', async () => {
@@ -223,6 +273,7 @@ describe('upgrade: the capability-diff gate', () => {
     expect((await w.upgrade('acme.hello', '--to', '1.0.0', '--yes')).stderr).toMatch(/\[UPGRADE_NOT_NEWER\]\n$/);
     expect(server.requests.length).toBe(requests);
     expect((await w.upgrade('acme.hello', '--yes')).stderr).toMatch(/nothing to upgrade \[UPGRADE_NOT_NEWER\]\n$/);
+    expect((await w.upgrade('acme.hello', '--dry-run')).stderr).toMatch(/nothing to upgrade \[UPGRADE_NOT_NEWER\]\n$/);
     expect((await w.rollback('acme.hello')).stderr).toMatch(/\[ROLLBACK_NOTHING_KEPT\]\n$/);
     expect((await w.rollback('acme.nothing')).stderr).toMatch(/\[PLUGIN_NOT_INSTALLED\]\n$/);
   });

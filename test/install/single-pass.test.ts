@@ -12,7 +12,8 @@ import { runInstall, type RunInstallOptions } from '../../src/io/install.js';
 import { nodeBundleCodec } from '../../src/io/bundle.js';
 import { createChunkChannel } from '../../src/domain/install/chunk-channel.js';
 import { verifyInstall } from '../../src/domain/install/pipeline.js';
-import { createMemorySpool, type ArtifactSpool } from '../../src/domain/install/transport.js';
+import { createMemorySpool, fetchError, type ArtifactSpool, type InstallFetcher } from '../../src/domain/install/transport.js';
+import { verifyEd25519Node } from '../../src/crypto/node.js';
 import { InstallEnv, InstallRepo, NOW, bombBundle, escapingBundle, breaksAfter, expectInstallRefused, installAcme, policyDoc, policyFrom, snapshotDir } from './harness.js';
 import { file, tar } from '../bundle/raw-tar.js';
 
@@ -187,5 +188,130 @@ describe('createChunkChannel', () => {
     const ch = createChunkChannel(1);
     ch[Symbol.asyncIterator]();
     expect(() => ch[Symbol.asyncIterator]()).toThrow('one consumer only');
+  });
+});
+
+describe("the Ed25519 verifier: runInstall checks the index and manifest signatures with OpenSSL's Go-exact verifier by default; an injected one is the only one asked", () => {
+  it('honest: the default (OpenSSL) installs; an injected verifier is asked for exactly the index and the manifest signature', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const index = repo.publish();
+    const plain = await install(repo, index);
+    expect(plain.result.ok).toBe(true);
+    env.cleanup();
+    env = new InstallEnv();
+    const calls: number[] = [];
+    const counting = (pk: Uint8Array, msg: Uint8Array, sig: Uint8Array) => {
+      calls.push(msg.length);
+      return verifyEd25519Node(pk, msg, sig);
+    };
+    const r = await install(repo, index, { verifyEd25519: counting });
+    expect(r.result.ok).toBe(true);
+    expect(calls.length).toBe(2); // one index signature, one manifest signature (not verified twice)
+  });
+
+  it('attack: a verifier that rejects everything refuses at the index step (the injected verifier is used, not bypassed)', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const r = await install(repo, repo.publish(), { verifyEd25519: () => false });
+    expect(r.result.ok).toBe(false);
+    if (!r.result.ok) expect(r.result.steps.at(-1)).toMatchObject({ step: 'index', ok: false });
+    expect(snapshotDir(env.pluginDir)).toEqual(before);
+  });
+
+  it('attack: a verifier that rejects only the manifest payload → MANIFEST_SIGNATURE_INVALID at the manifest step, directory unchanged', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const index = repo.publish();
+    let seen = 0;
+    // The first verification is the index's; refuse the second (the manifest's).
+    const second = (pk: Uint8Array, msg: Uint8Array, sig: Uint8Array) => ++seen === 1 && verifyEd25519Node(pk, msg, sig);
+    await expectRefusal(install(repo, index, { verifyEd25519: second }), 'MANIFEST_SIGNATURE_INVALID', 'manifest');
+  });
+});
+
+describe('step 5 starts beside step 4: the download runs while the manifest is checked, the verdicts keep their order', () => {
+  /** The repo's fetcher, with the manifest held back until the artifact was asked for (or 2 s passed) and every request's signal kept. */
+  function overlapping(repo: InstallRepo, artifactBody?: (signal: AbortSignal | undefined) => AsyncIterable<Uint8Array>) {
+    const inner = repo.fetcher({ chunkSize: 512 });
+    let artifactAsked!: () => void;
+    const asked = new Promise<void>((r) => (artifactAsked = r));
+    const log: string[] = [];
+    const signals = new Map<string, AbortSignal | undefined>();
+    const fetcher: InstallFetcher = {
+      async fetch(url, req) {
+        signals.set(req.purpose, req.signal);
+        if (req.purpose === 'artifact') {
+          log.push('artifact asked');
+          artifactAsked();
+          if (artifactBody) return { finalUrl: url, body: artifactBody(req.signal) };
+          return inner.fetch(url, req);
+        }
+        const res = await inner.fetch(url, req);
+        await Promise.race([asked, new Promise((r) => setTimeout(r, 2000))]);
+        log.push(`${req.purpose} answered`);
+        return res;
+      },
+    };
+    return { fetcher, log, signals };
+  }
+
+  it('honest: the artifact is asked for before the manifest is answered, and the install passes every step in order', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const o = overlapping(repo);
+    const r = await verifyInstall({ indexBytes: repo.publish(), policy: policyFrom(policyDoc()), pluginId: 'acme.hello', fetcher: o.fetcher, codec: nodeBundleCodec, now: NOW });
+    expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+    expect(o.log).toEqual(['artifact asked', 'manifest answered']);
+    expect(r.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['manifest', 'artifact', 'runner']));
+    expect(r.steps.findIndex((s) => s.step === 'manifest')).toBeLessThan(r.steps.findIndex((s) => s.step === 'artifact'));
+    if (r.ok) await r.candidate.artifact.discard();
+  });
+
+  it('attack: a manifest refused in step 4 stops the download (its signal is aborted, an endless body is no longer read) and step 4 is the verdict', async () => {
+    const repo = new InstallRepo();
+    const rel = repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const index = repo.publish();
+    repo.files.set(rel.manifestUrl, new TextEncoder().encode('{"not":"the manifest"}'));
+    let read = 0;
+    const o = overlapping(repo, (signal) =>
+      (async function* () {
+        // Endless, one chunk per tick, until the pipeline stops reading (a fetcher that ignores the signal).
+        for (;;) {
+          read++;
+          yield new Uint8Array(1024);
+          await new Promise((r) => setImmediate(r));
+          if (read > 100_000) throw new Error('the download was never stopped');
+        }
+      })(),
+    );
+    const r = await verifyInstall({ indexBytes: index, policy: policyFrom(policyDoc()), pluginId: 'acme.hello', fetcher: o.fetcher, codec: nodeBundleCodec, now: NOW });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('MANIFEST_INDEX_MISMATCH');
+      expect(r.steps.at(-1)).toMatchObject({ step: 'manifest', ok: false });
+    }
+    expect(o.signals.get('artifact')?.aborted).toBe(true);
+    const after = read;
+    await new Promise((res) => setTimeout(res, 20));
+    expect(read).toBe(after); // nothing reads it any more
+  });
+
+  it('attack: a download that fails while step 4 runs is reported in step 5, after a passing step 4 (FETCH_FAILED at artifact)', async () => {
+    const repo = new InstallRepo();
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0' });
+    const o = overlapping(repo, () =>
+      (async function* () {
+        yield new Uint8Array(10);
+        throw fetchError('FETCH_FAILED', 'connection reset by the test');
+      })(),
+    );
+    const r = await verifyInstall({ indexBytes: repo.publish(), policy: policyFrom(policyDoc()), pluginId: 'acme.hello', fetcher: o.fetcher, codec: nodeBundleCodec, now: NOW });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('FETCH_FAILED');
+      expect(r.steps.find((s) => s.step === 'manifest')).toMatchObject({ ok: true });
+      expect(r.steps.at(-1)).toMatchObject({ step: 'artifact', ok: false });
+    }
   });
 });

@@ -11,9 +11,7 @@
  * `repo verify` and `mirror` over HTTPS, tuf-js's Updater on the project's
  * fetcher (createTufJsFetcher), and python-tuf's client with the CA.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Updater } from 'tuf-js';
@@ -27,34 +25,18 @@ import { InstallRepo, policyDoc, snapshotDir } from '../install/harness.js';
 import { python, requirePythonTuf } from './python.js';
 import { signerOf } from './sim.js';
 import { PUBLISHERS } from './v2-harness.js';
+import { startNginx, type RunningNginx } from '../../scripts/nginx-server.mjs';
 
-const NGINX = '/usr/sbin/nginx';
 let work: { dir: string; cleanup: () => void };
-let nginx: ChildProcess | undefined;
-let port = 0;
+let nginx: RunningNginx | undefined;
 let base = '';
 let www = '';
 let ca = '';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-function openssl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 /** nginx's access log: the paths requested, in order. */
 function accessLog(): string[] {
   try {
-    return readFileSync(path.join(work.dir, 'nginx/logs/access.log'), 'utf8').trim().split('\n').filter(Boolean).map((l) => /"GET (\S+) HTTP/.exec(l)?.[1] ?? l);
+    return readFileSync(nginx!.accessLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => /"GET (\S+) HTTP/.exec(l)?.[1] ?? l);
   } catch {
     return [];
   }
@@ -62,62 +44,12 @@ function accessLog(): string[] {
 
 beforeAll(async () => {
   requirePythonTuf();
-  if (!existsSync(NGINX)) throw new Error(`nginx not found at ${NGINX}. Run \`bash scripts/setup-system.sh\` (installs Debian's nginx; CI runs it).`);
   work = tempDir('lattice-nginx-');
-  const pki = path.join(work.dir, 'pki');
-  mkdirSync(pki);
-  // A throwaway CA and a certificate for 127.0.0.1, valid two days.
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=lattice-index test CA'], pki);
-  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'], pki);
-  writeFileSync(path.join(pki, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'ext.cnf'], pki);
-  ca = path.join(pki, 'ca.pem');
-
-  port = await freePort();
-  base = `https://127.0.0.1:${port}`;
   www = path.join(work.dir, 'www');
-  const ng = path.join(work.dir, 'nginx');
-  for (const d of [www, path.join(ng, 'logs'), path.join(ng, 'tmp')]) mkdirSync(d, { recursive: true });
-  const conf = path.join(ng, 'nginx.conf');
-  writeFileSync(
-    conf,
-    [
-      'daemon off;',
-      'master_process off;', // one process, no user switch: it reads the test's private folders
-      'worker_processes 1;',
-      `pid ${ng}/nginx.pid;`,
-      `error_log ${ng}/logs/error.log warn;`,
-      'events { worker_connections 64; }',
-      'http {',
-      `  access_log ${ng}/logs/access.log;`,
-      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${ng}/tmp/${t};`),
-      '  default_type application/octet-stream;',
-      '  types { application/json json; }',
-      '  server {',
-      `    listen 127.0.0.1:${port} ssl;`,
-      `    ssl_certificate ${pki}/server.pem;`,
-      `    ssl_certificate_key ${pki}/server.key;`,
-      `    root ${www};`,
-      '    location /repository/metadata/ { add_header Cache-Control "no-cache"; }',
-      '  }',
-      '}',
-    ].join('\n'),
-  );
-  nginx = spawn(NGINX, ['-p', ng, '-c', conf, '-e', path.join(ng, 'logs/error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  // Ready when it accepts a TLS connection (bounded).
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline || nginx.exitCode !== null) throw new Error(`nginx did not start: ${readFileSync(path.join(ng, 'logs/error.log'), 'utf8')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  mkdirSync(www, { recursive: true });
+  nginx = await startNginx({ dir: work.dir, www, locations: ['location /repository/metadata/ { add_header Cache-Control "no-cache"; }'] });
+  base = nginx.base;
+  ca = nginx.ca;
 
   // The repository and the releases it points at, all under nginx's root.
   const inst = new InstallRepo(base);
@@ -140,11 +72,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (nginx && nginx.exitCode === null) {
-    const done = new Promise((r) => nginx!.once('exit', r));
-    nginx.kill('SIGTERM');
-    await done;
-  }
+  await nginx?.stop();
   work?.cleanup();
 });
 

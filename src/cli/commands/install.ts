@@ -26,7 +26,7 @@
  * @module
  */
 import { RELEASE_CHANNELS, type ReleaseChannel } from '../../core/index/types.js';
-import { InputError } from '../../core/errors.js';
+import { InputError, PolicyError } from '../../core/errors.js';
 import { validIndexVersion, validPluginID } from '../../core/rules.js';
 import { assertDirectory, readFileBounded } from '../../io/files.js';
 import { policyPath, runInstall } from '../../io/install.js';
@@ -35,7 +35,9 @@ import type { OfflineBundle } from '../../domain/repository/bundle.js';
 import { commandFetcher } from '../command-fetcher.js';
 import { loadInstallPolicy, parseTimeFlag, printSteps } from '../inputs.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
-import { approvalAuditExtra, approvalGate, withInterruptCleanup } from '../operator.js';
+import { approvalAuditExtra, approvalGate, compareWithInstalled, withInterruptCleanup, type InstalledComparison } from '../operator.js';
+import { formatCapabilityDiff } from '../../domain/install/installed.js';
+import { formatApprovalSummary } from '../../domain/install/summary.js';
 import { cliIo, err, EXIT, exitCodeFor, out, outJSON } from '../run.js';
 import { defineCommand, UsageError } from '../spec.js';
 
@@ -217,16 +219,28 @@ export async function installOrUpgrade(args: InstallArgs, upgrade?: UpgradeMode)
     );
     bar?.done();
     const r = report.result;
+    // A dry run shows what the approval would see: the summary, and the diff against an installed release.
+    let compared: InstalledComparison | undefined;
+    let dryRunRefusal: PolicyError | undefined;
+    if (args['dry-run'] && r.ok) {
+      compared = await compareWithInstalled(args['plugin-dir'], pluginId, policy, r.summary.version, r.candidate.manifest);
+      if (upgrade !== undefined && compared?.notNewer) {
+        dryRunRefusal = new PolicyError('UPGRADE_NOT_NEWER', `${pluginId} ${compared.fromVersion} is installed; the newest release the policy allows is ${r.summary.version} — nothing to upgrade`);
+      }
+    }
     // Process start to here: starting Node and loading the command (the rest is runInstall's own phases).
     const timings = { startup: Math.round((commandStart - processStart) * 10) / 10, ...report.timings, command_total: Math.round((performance.now() - processStart) * 10) / 10 };
     if (args.timings) err(formatTimings(timings));
     if (args.json) {
-      const failure = !r.ok ? r.error : report.placementError;
+      const failure = !r.ok ? r.error : (report.placementError ?? dryRunRefusal);
       outJSON({
         ok: failure === undefined,
         plugin: args.plugin,
         dry_run: args['dry-run'],
         ...(r.ok ? { approved: r.approved, summary: r.summary } : {}),
+        ...(compared !== undefined
+          ? { installed: { version: compared.fromVersion, manifest_sha256: compared.fromManifestSha256, escalates: compared.diff.escalates, diff: compared.diff } }
+          : {}),
         ...(failure !== undefined ? { code: failure.code, error: failure.name, message: failure.message, exit: exitCodeFor(failure.code) } : {}),
         ...(report.placed ? { placed: report.placed } : {}),
         state: { path: report.statePath, written: report.stateWritten },
@@ -241,8 +255,14 @@ export async function installOrUpgrade(args: InstallArgs, upgrade?: UpgradeMode)
       throw r.error;
     }
     if (report.placementError) throw report.placementError;
+    if (dryRunRefusal) throw dryRunRefusal;
     if (!args.json) printSteps(r.steps, out);
     if (args['dry-run']) {
+      text(formatApprovalSummary(r.summary));
+      if (compared !== undefined) {
+        text(formatCapabilityDiff(compared.diff, compared.fromVersion, r.summary.version));
+        if (compared.diff.escalates) text('This release asks for MORE than the installed one: approving it needs y at its prompt, or --approve-escalation besides --yes.');
+      }
       text(`dry run: ${args.plugin} ${r.summary.version} passed every check; nothing was written`);
       return;
     }

@@ -13,12 +13,17 @@
  * forward). It restores only bytes that an approval record of the audit log
  * names (the same manifest and artifact digests); its record points at that
  * approval. Nothing kept, or nothing approved: `ROLLBACK_NOTHING_KEPT`.
+ * With an index (`--index`, `--repo`, or the policy's repository URL) the
+ * kept release is judged against it first, as `installed` judges an
+ * installed one: revoked, untrusted, not in the index, modified or invalid
+ * → `ROLLBACK_REFUSED`, the directory unchanged; an index that does not
+ * verify (expired, rolled back, …) refuses with its own code.
  *
  * `remove` refuses while another installed plugin requires the plugin (a
  * non-optional manifest dependency): `REMOVE_HAS_DEPENDENTS`, the directory
  * unchanged — unless `--force`. The kept previous release goes too.
  *
- * Exit 0 done; 1 refused (`PLUGIN_NOT_INSTALLED`, `ROLLBACK_NOTHING_KEPT`,
+ * Exit 0 done; 1 refused (`PLUGIN_NOT_INSTALLED`, `ROLLBACK_NOTHING_KEPT`, `ROLLBACK_REFUSED`,
  * `REMOVE_HAS_DEPENDENTS`, `PLUGIN_DIR_LOCKED`, `PLACEMENT_FAILED`); 2 usage
  * or unreadable input.
  *
@@ -28,17 +33,17 @@ import path from 'node:path';
 import { InputError, PolicyError, type LatticeIndexError } from '../../core/errors.js';
 import { formatRFC3339UTC, validPluginID } from '../../core/rules.js';
 import { serverRules } from '../../core/server-line.js';
-import { PLACING_EVENTS } from '../../domain/install/installed.js';
+import { FINE_STATUSES, PLACING_EVENTS, judgeInstalled, type ApprovalRecord } from '../../domain/install/installed.js';
 import { decodeManifest } from '../../domain/manifest/decode.js';
 import { appendAuditRecord } from '../../io/audit-log.js';
 import { assertDirectory } from '../../io/files.js';
-import { readAuditLog, readInstallation, readInstalledManifests } from '../../io/installed.js';
+import { nodeEd25519Verifier, readAuditLog, readInstallation, readInstalledManifests } from '../../io/installed.js';
 import { policyPath } from '../../io/install.js';
 import { PLUGIN_DIR_SUFFIX, previousPath, recoverPluginDir, removePlugin, rollbackPlugin } from '../../io/placement.js';
 import { acquirePluginDirLock } from '../../io/plugin-dir-lock.js';
 import type { InstallPolicy } from '../../domain/install/policy.js';
 import { loadInstallPolicy, parseTimeFlag } from '../inputs.js';
-import { withInterruptCleanup } from '../operator.js';
+import { INDEX_SOURCE_OPTIONS, verifyListingIndex, withInterruptCleanup, type IndexSourceArgs, type ListingIndex } from '../operator.js';
 import { out, outJSON } from '../run.js';
 import { defineCommand } from '../spec.js';
 
@@ -50,6 +55,8 @@ interface OperationArgs {
   now?: string;
   force?: boolean;
 }
+
+type RollbackArgs = OperationArgs & IndexSourceArgs;
 
 const COMMON = {
   policy: { type: 'string', value: 'FILE', required: true, describe: 'install policy file (its audit_log and lock_wait_ms are used)' },
@@ -63,6 +70,7 @@ interface Prepared {
   now: number;
   policy: InstallPolicy;
   policySha256: string;
+  policyDir: string;
   auditPath: string;
   pluginDir: string;
 }
@@ -73,7 +81,7 @@ async function prepare(args: OperationArgs): Promise<Prepared> {
   if (!validPluginID(args.plugin)) throw new InputError('INPUT_INVALID', `expected a plugin id, found ${JSON.stringify(args.plugin)}`);
   const { policy, policyDir, policySha256 } = await loadInstallPolicy(args.policy);
   await assertDirectory(args['plugin-dir'], 'plugin directory');
-  return { pluginId: args.plugin, now, policy, policySha256, auditPath: policyPath(policyDir, policy.auditLog), pluginDir: args['plugin-dir'] };
+  return { pluginId: args.plugin, now, policy, policySha256, policyDir, auditPath: policyPath(policyDir, policy.auditLog), pluginDir: args['plugin-dir'] };
 }
 
 /** Run `fn` under the lock, after recovery; a refusal is audited as `<event>.refused` and rethrown. */
@@ -100,12 +108,24 @@ function notInstalled(p: Prepared): LatticeIndexError {
   return new PolicyError('PLUGIN_NOT_INSTALLED', `${p.pluginId} is not installed in ${p.pluginDir} (no ${p.pluginId}${PLUGIN_DIR_SUFFIX}/)`);
 }
 
-export const rollbackCommand = defineCommand<OperationArgs>({
+export const rollbackCommand = defineCommand<RollbackArgs>({
   name: 'rollback',
   positionals: [{ name: 'plugin', describe: 'ID of an installed plugin with a kept previous release' }],
-  options: COMMON,
+  options: {
+    ...COMMON,
+    index: { ...INDEX_SOURCE_OPTIONS.index!, describe: 'index v1 (an https:// URL or a file): refuse to restore a release it revokes or no longer lists' },
+    repo: { ...INDEX_SOURCE_OPTIONS.repo!, describe: "repository v2 base URL (default: the policy's repository.url): refuse to restore a release it revokes or no longer lists" },
+    'test-loopback-http': INDEX_SOURCE_OPTIONS['test-loopback-http']!,
+  },
   run: async (args) => {
     const p = await prepare(args);
+    // The index, when there is one, is verified before anything is locked or changed (read only).
+    const checked = args.index !== undefined || args.repo !== undefined || p.policy.repository?.url !== undefined;
+    let listing: ListingIndex | undefined;
+    if (checked) {
+      listing = await verifyListingIndex(args, p.policy, p.policyDir, p.now);
+      if (!listing.ok) throw listing.error;
+    }
     const limits = { maxManifestBytes: p.policy.limits.maxManifestBytes, maxArtifactBytes: p.policy.limits.maxArtifactBytes };
     const done = await locked(p, 'rollback', 'plugin.rollback', async () => {
       const target = path.join(p.pluginDir, `${p.pluginId}${PLUGIN_DIR_SUFFIX}`);
@@ -123,6 +143,14 @@ export const rollbackCommand = defineCommand<OperationArgs>({
         throw new PolicyError('ROLLBACK_NOTHING_KEPT', `the kept release of ${p.pluginId} (manifest sha256 ${kept.manifestSha256}) matches no approval record in ${p.auditPath}: it is not restored (modified, or the log was rotated)`);
       }
       const rules = serverRules(p.policy.host.serverRules);
+      if (listing?.ok) {
+        // Judged as `installed` judges an installed release: only a current (or merely older) one comes back.
+        const report = judgeInstalled({ files: kept, approval: { channel: 'stable', ...approval } as ApprovalRecord, verified: listing.verified, policy: p.policy, rules, now: p.now, verifyEd25519: nodeEd25519Verifier() });
+        if (!FINE_STATUSES.includes(report.status)) {
+          const why = report.findings.filter((f) => !FINE_STATUSES.includes(f.status)).map((f) => `${f.status}: ${f.message}`).join('; ');
+          throw new PolicyError('ROLLBACK_REFUSED', `the kept release ${p.pluginId} ${report.version} is not restored: ${why} (index ${listing.source})`);
+        }
+      }
       const decode = (b: Uint8Array | undefined) => (b === undefined ? undefined : decodeManifest(b, { serverVersion: rules.version }));
       const km = decode(kept.manifestBytes);
       const cm = decode(current.manifestBytes);
@@ -146,14 +174,18 @@ export const rollbackCommand = defineCommand<OperationArgs>({
         manifest_sha256: kept.manifestSha256,
         index_generation: approval.index_generation ?? null,
         restores_approval: { time: approval.time, event: approval.event, approved_by: approval.approved_by ?? null },
+        index_checked: listing?.ok === true ? { source: listing.source, generation: listing.verified.generation } : null,
         approved_by: 'rollback',
         policy_sha256: p.policySha256,
         path: placedPath,
       });
       return { version, fromVersion, path: placedPath };
     });
-    if (args.json) outJSON({ ok: true, plugin: p.pluginId, version: done.version, from_version: done.fromVersion, path: done.path, audit: { path: p.auditPath, appended: true } });
-    else out(`rolled back ${p.pluginId} ${done.fromVersion} → ${done.version} at ${done.path}; ${done.fromVersion} is kept (rollback again to return to it)`);
+    if (args.json) outJSON({ ok: true, plugin: p.pluginId, version: done.version, from_version: done.fromVersion, path: done.path, index_checked: checked, audit: { path: p.auditPath, appended: true } });
+    else {
+      out(`rolled back ${p.pluginId} ${done.fromVersion} → ${done.version} at ${done.path}; ${done.fromVersion} is kept (rollback again to return to it)`);
+      if (!checked) out('not checked against a signed index: give --index or --repo to refuse a release that was revoked or delisted since (audit reports it)');
+    }
   },
 });
 

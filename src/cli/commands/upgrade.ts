@@ -1,6 +1,6 @@
 /**
  * `lattice-index upgrade ID [--to VERSION] (--index URL|FILE | --repo URL)
- * --policy FILE --plugin-dir DIR [--channel alpha] [--yes]
+ * --policy FILE --plugin-dir DIR [--channel alpha] [--dry-run] [--yes]
  * [--approve-escalation] [--json] [--timings]` (issue 15 item 2) — the full eight-step
  * pipeline (`install`'s) on the candidate, then the candidate manifest is
  * compared with the installed one: new capabilities, a raised risk tier,
@@ -18,6 +18,10 @@
  * record), unless `--channel` says otherwise. Without `--to` the newest
  * release the policy allows is the candidate; a candidate that is not newer
  * is `UPGRADE_NOT_NEWER` (with `--to`, before anything is fetched).
+ * `--dry-run` verifies the candidate like the upgrade and prints its
+ * approval summary and its diff against the installed release (with
+ * `--json`: `installed.diff`), writing nothing — what an escalation would
+ * ask for, before anyone is asked.
  *
  * Exit 0 upgraded; 1 refused (`PLUGIN_NOT_INSTALLED`, `UPGRADE_NOT_NEWER`,
  * `ESCALATION_NOT_APPROVED`, any install code); 2 usage or unreadable input.
@@ -39,7 +43,7 @@ import { MANIFEST_FILE, PLUGIN_DIR_SUFFIX } from '../../io/placement.js';
 import { defineCommand } from '../spec.js';
 import { INSTALL_SHARED_OPTIONS, installOrUpgrade, type InstallArgs } from './install.js';
 
-interface UpgradeArgs extends Omit<InstallArgs, 'plugin' | 'from' | 'dry-run'> {
+interface UpgradeArgs extends Omit<InstallArgs, 'plugin' | 'from'> {
   plugin: string;
   to?: string;
 }
@@ -55,6 +59,7 @@ export const upgradeCommand = defineCommand<UpgradeArgs>({
     policy: INSTALL_SHARED_OPTIONS.policy,
     'plugin-dir': INSTALL_SHARED_OPTIONS['plugin-dir'],
     channel: { type: 'string', choices: RELEASE_CHANNELS, describe: 'release channel (default: the one the installed release was approved on)' },
+    'dry-run': { type: 'boolean', describe: 'verify the candidate and show its summary and its diff against the installed release; write nothing' },
     yes: { type: 'boolean', describe: 'approve a non-escalating upgrade without asking (required without a TTY)' },
     'approve-escalation': { type: 'boolean', describe: 'with --yes: also approve an escalation (new capabilities, higher risk, new host access, another runtime or type)' },
     json: INSTALL_SHARED_OPTIONS.json,
@@ -67,7 +72,7 @@ export const upgradeCommand = defineCommand<UpgradeArgs>({
     if (args.to !== undefined && !validIndexVersion(args.to)) throw new InputError('INPUT_INVALID', `--to: expected a release version, found ${JSON.stringify(args.to)}`);
     const pluginId = args.plugin;
     await installOrUpgrade(
-      { ...args, 'dry-run': false },
+      args,
       {
         pluginId,
         ...(args.to !== undefined ? { to: args.to } : {}),

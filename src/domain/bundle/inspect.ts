@@ -131,6 +131,19 @@ export interface InspectBundleOptions {
   readonly runtimeEntrypoint?: string;
   /** The manifest's `ui_runtime.entrypoint`, when `ui_runtime` is set (§D.6 step 5). */
   readonly uiEntrypoint?: string;
+  /**
+   * The entrypoints declared later, instead of the two above: the inspection
+   * starts before the manifest is known (the installer starts the download
+   * while step 4 checks the manifest) and awaits this only at §D.6 step 5,
+   * after the last entry. A rejection ends the inspection with that error.
+   */
+  readonly declaredEntrypoints?: PromiseLike<DeclaredEntrypoints>;
+}
+
+/** The entrypoints §D.6 step 5 checks. */
+export interface DeclaredEntrypoints {
+  readonly runtimeEntrypoint?: string;
+  readonly uiEntrypoint?: string;
 }
 
 type Failure = Extract<BundleInspection, { ok: false }>;
@@ -230,11 +243,7 @@ async function inspectCore(
   hashing: boolean,
 ): Promise<BundleInspection> {
   const limits = resolveBundleLimits(opts.limits);
-  for (const key of ['runtimeEntrypoint', 'uiEntrypoint'] as const) {
-    if (opts[key] !== undefined && typeof opts[key] !== 'string') {
-      throw new TypeError(`inspectBundle: ${key} must be a string`);
-    }
-  }
+  checkEntrypointTypes(opts);
   const digest = hashing ? createSha256() : undefined;
   let compressedBytes = 0;
   const gunzip = codec.gunzip();
@@ -471,6 +480,15 @@ function compressedTooLarge(size: number, limits: BundleLimits): Failure {
   };
 }
 
+/** The entrypoints are strings (a caller bug otherwise). */
+function checkEntrypointTypes(e: DeclaredEntrypoints): void {
+  for (const key of ['runtimeEntrypoint', 'uiEntrypoint'] as const) {
+    if (e[key] !== undefined && typeof e[key] !== 'string') {
+      throw new TypeError(`inspectBundle: ${key} must be a string`);
+    }
+  }
+}
+
 /** The per-header loop of §D.6 step 4, then step 5. */
 async function readBundle(
   tar: TarReader,
@@ -568,11 +586,13 @@ async function readBundle(
   }
 
   // §D.6 step 5: declared entrypoints must be files of the bundle.
-  if (opts.runtimeEntrypoint !== undefined && kinds.get(textToByteString(opts.runtimeEntrypoint)) !== 'file') {
-    fail('BUNDLE_INVALID', `declared runtime entrypoint ${goQuote(opts.runtimeEntrypoint)} is missing from bundle`);
+  const declared: DeclaredEntrypoints = opts.declaredEntrypoints !== undefined ? await opts.declaredEntrypoints : opts;
+  checkEntrypointTypes(declared);
+  if (declared.runtimeEntrypoint !== undefined && kinds.get(textToByteString(declared.runtimeEntrypoint)) !== 'file') {
+    fail('BUNDLE_INVALID', `declared runtime entrypoint ${goQuote(declared.runtimeEntrypoint)} is missing from bundle`);
   }
-  if (opts.uiEntrypoint !== undefined && kinds.get(textToByteString(opts.uiEntrypoint)) !== 'file') {
-    fail('BUNDLE_INVALID', `declared ui entrypoint ${goQuote(opts.uiEntrypoint)} is missing from bundle`);
+  if (declared.uiEntrypoint !== undefined && kinds.get(textToByteString(declared.uiEntrypoint)) !== 'file') {
+    fail('BUNDLE_INVALID', `declared ui entrypoint ${goQuote(declared.uiEntrypoint)} is missing from bundle`);
   }
   return { ok: true, entries, files, expandedBytes, stricter: { setIdEntries, caseCollisions } };
 }

@@ -49,7 +49,7 @@ import {
 } from './policy.js';
 import { checkArtifactRunnable, checkStricterArchiveRules } from './runner.js';
 import { checkBundleRulesWith, type BundleRulesResult, type StricterFindings } from '../bundle/inspect.js';
-import { inThreadInspector, type InspectorFailure, type StreamInspectorFactory } from './stream-inspector.js';
+import { inThreadInspector, type InspectorFailure, type StreamInspector, type StreamInspectorFactory } from './stream-inspector.js';
 import type { BundleCodec } from '../bundle/codec.js';
 import type { ApprovalSummary, SummaryCapability } from './summary.js';
 import {
@@ -162,6 +162,13 @@ export interface VerifyInstallOptions {
   /** A monotonic clock in ms for {@link InstallTimings} (default `performance.now`). */
   clock?: () => number;
   /**
+   * The Ed25519 verifier of the index (v1) and manifest signatures (default
+   * the pure, Go-compatible one). `runInstall` passes OpenSSL's
+   * (`verifyEd25519Node`: Go's verdict on every vector; a cold process's
+   * first pure verification costs ~40 ms of JIT warm-up, OpenSSL's ~2 ms).
+   */
+  verifyEd25519?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+  /**
    * Reads a stored manifest the index names (`stored_manifest`, a path
    * relative to the index document; DESIGN §4.5) from where the index came
    * from, capped at `maxBytes`. Resolves `undefined` when the source does not
@@ -209,7 +216,8 @@ export interface InstallCandidate {
 /**
  * Where the time of one run went, in ms (rounded to 0.1): one key per step
  * that ran (`index` … `decision`, `decision` being the operator's time), and
- * inside step 5 `artifact`: `artifact_hash` (SHA-256 of the downloaded
+ * inside step 4 `manifest`: `manifest_fetch` (fetching it, or reading the
+ * stored manifest); inside step 5 `artifact`: `artifact_hash` (SHA-256 of the downloaded
  * bytes, CPU), `artifact_spool_wait` (waiting for the spool to take
  * chunks: disk back pressure), `artifact_inspect_queue_wait` (waiting for the
  * inspector's full queue: it fell behind), `artifact_download` (first request to
@@ -337,10 +345,20 @@ export async function verifyInstall(opts: VerifyInstallOptions): Promise<VerifyI
     stepSelect(run);
     step('publisher');
     stepPublisher(run);
+    // Step 5's download starts now, beside step 4: its URL and digest come from the verified
+    // index; its bytes are only hashed, spooled and inspected until step 5 judges them, after
+    // the manifest (a failed step 4 stops it).
+    const download = startArtifactDownload(run);
     step('manifest');
-    await stepManifest(run);
+    try {
+      await stepManifest(run);
+    } catch (e) {
+      download.stop();
+      await download.done;
+      throw e;
+    }
     step('artifact');
-    await stepArtifact(run);
+    await stepArtifact(run, download);
     step('capabilities');
     stepCapabilities(run);
     step('runner');
@@ -553,7 +571,7 @@ async function stepIndex(run: Run): Promise<IndexState | undefined> {
     run.verified = r.verified;
     next = r.nextState;
   } else {
-    const r = verifyIndexForInstall(indexBytes!, policy, now, state, run.host);
+    const r = verifyIndexForInstall(indexBytes!, policy, now, state, run.host, run.opts.verifyEd25519);
     run.steps.push(...r.steps);
     if (!r.ok) throw new StepFailure(r.error);
     run.verified = r.verified;
@@ -799,6 +817,7 @@ async function stepManifest(run: Run): Promise<void> {
   let origin = release.manifest_url;
   let note = '';
   const reader = run.opts.storedManifest ?? run.opts.index?.storedManifest;
+  const fetchStart = run.clock();
   if (release.stored_manifest !== undefined && reader !== undefined) {
     bytes = await readStoredManifest(reader, release.stored_manifest, policy.limits.maxManifestBytes);
     if (bytes !== undefined) origin = `stored manifest ${release.stored_manifest}`;
@@ -812,6 +831,7 @@ async function stepManifest(run: Run): Promise<void> {
     });
     bytes = concatBytes(chunks, fetched);
   }
+  run.timings.manifest_fetch = round(run.clock() - fetchStart);
   const size = bytes.length;
   const digest = sha256Hex(bytes);
   // (id, version) is not unique (interop §G): the index's manifest digest pins the file.
@@ -832,7 +852,7 @@ async function stepManifest(run: Run): Promise<void> {
   let verdict: VerifyManifestResult | undefined;
   let signer: PublisherKey | undefined;
   for (const key of run.candidateKeys!) {
-    const r = verifyDecodedManifest(m, { sha256Hex: release.artifact_sha256 }, singleKeyTrust(plugin.publisher, key), { serverVersion: line });
+    const r = verifyDecodedManifest(m, { sha256Hex: release.artifact_sha256 }, singleKeyTrust(plugin.publisher, key), { serverVersion: line, ...verifierOf(run) });
     if (r.ok && r.signed) {
       signer = key;
       verdict = r;
@@ -877,6 +897,11 @@ async function readStoredManifest(reader: StoredManifestReader, relativePath: st
   return bytes;
 }
 
+/** The injected Ed25519 verifier as a `verifyDecodedManifest` option (none: the pure default). */
+function verifierOf(run: Run): { verifyEd25519?: VerifyInstallOptions['verifyEd25519'] } {
+  return run.opts.verifyEd25519 !== undefined ? { verifyEd25519: run.opts.verifyEd25519 } : {};
+}
+
 function singleKeyTrust(publisher: string, key: PublisherKey) {
   return { trustedPublishers: new Map([[publisher, key.publicKey]]), allowUnsignedHostRisk: false };
 }
@@ -893,53 +918,125 @@ function singleKeyTrust(publisher: string, key: PublisherKey) {
  * hostile bytes: bounded, result values only) — and the inspection only in
  * step 7.
  */
-async function stepArtifact(run: Run): Promise<void> {
+/** Step 5's download, started beside step 4 ({@link startArtifactDownload}). */
+interface ArtifactDownload {
+  /** The inspector of a v2 bundle, started before its entrypoints are known (`late`); dropped by {@link stopInspecting}. */
+  readonly inspector: StreamInspector | undefined;
+  /** Settles when the bytes are all hashed, spooled (fsync'd) and handed to the inspector — or the download failed. Never rejects. */
+  readonly done: Promise<{ ok: true; size: number; sha256Hex: string; timings: InstallTimings } | { ok: false; error: unknown }>;
+  /** Stop feeding and stop the inspector (not a v2 bundle, or the host checks fail: step 7 refuses before reading it). */
+  stopInspecting(): void;
+  /** Stop everything: the fetch (its signal) and the inspector. */
+  stop(): void;
+}
+
+/**
+ * Start step 5's download: the artifact URL and digest are the verified
+ * index's; each chunk is hashed, spooled and fed to a bundle inspector that
+ * waits for its entrypoints (`late`) until step 5 knows the manifest. Nothing
+ * is judged here.
+ */
+function startArtifactDownload(run: Run): ArtifactDownload {
   const { policy } = run.opts;
+  const release = run.release!;
+  const clock = run.clock;
+  const hash = createSha256();
+  const codec = run.opts.codec;
+  let inspector = codec !== undefined ? (run.opts.inspector ?? inThreadInspector(codec))({ late: true }) : undefined;
+  const started = inspector;
+  // Settled in every path; a rejection before it is awaited is not "unhandled".
+  inspector?.result.catch(() => {});
+  const controller = new AbortController();
+  let hashMs = 0;
+  let spoolWaitMs = 0;
+  let queueWaitMs = 0;
+  const t0 = clock();
+  const done = (async () => {
+    try {
+      const spool = await (run.opts.spool ?? createMemorySpool)();
+      run.spool = spool;
+      const size = await fetchCapped(
+        run,
+        release.artifact_url,
+        policy.limits.maxArtifactBytes,
+        'artifact',
+        (c) => {
+          const a = clock();
+          hash.update(c);
+          const b = clock();
+          hashMs += b - a;
+          const pushed = inspector?.push(c);
+          // The spool's wait first, then whatever the inspector's full queue adds.
+          const written = spool.write(c);
+          if (pushed === undefined) return written.then(() => void (spoolWaitMs += clock() - b));
+          return written.then(() => {
+            const w = clock();
+            spoolWaitMs += w - b;
+            return pushed.then(() => void (queueWaitMs += clock() - w));
+          });
+        },
+        controller.signal,
+      );
+      const t1 = clock();
+      inspector?.end();
+      await spool.finish();
+      const t2 = clock();
+      const timings = { artifact_download: round(t1 - t0), artifact_hash: round(hashMs), artifact_spool_wait: round(spoolWaitMs), artifact_inspect_queue_wait: round(queueWaitMs), artifact_fsync: round(t2 - t1) };
+      return { ok: true as const, size, sha256Hex: hash.digestHex(), timings };
+    } catch (error) {
+      return { ok: false as const, error };
+    }
+  })();
+  const stopInspecting = (): void => {
+    inspector = undefined;
+    started?.abort();
+  };
+  return {
+    inspector: started,
+    done,
+    stopInspecting,
+    stop: () => {
+      controller.abort();
+      stopInspecting();
+    },
+  };
+}
+
+/**
+ * DESIGN §5 step 5 "artifact": capped stream, SHA-256 equal to index and
+ * manifest digests. One pass over the bytes, started beside step 4 (see
+ * {@link startArtifactDownload}): each chunk is hashed, spooled and (a v2
+ * bundle) fed to the bundle inspector, which checks the archive rules while
+ * the download runs (the gunzip in the codec's threads) and learns the
+ * manifest's entrypoints here. The verdicts keep their order: the digest is
+ * judged here, first — a mismatch is `ARTIFACT_DIGEST_MISMATCH` whatever the
+ * inspector saw (it is safe on hostile bytes: bounded, result values only) —
+ * and the inspection only in step 7.
+ */
+async function stepArtifact(run: Run, download: ArtifactDownload): Promise<void> {
   const release = run.release!;
   const m = run.manifest!;
   const clock = run.clock;
-  const spool = await (run.opts.spool ?? createMemorySpool)();
-  run.spool = spool;
-  const hash = createSha256();
   // The inspector: only for a v2 bundle whose host checks will pass (else step 7 refuses before reading it).
-  const codec = run.opts.codec;
-  const compat = m.schema === MANIFEST_SCHEMA_V2 && codec !== undefined ? checkHostCompatibility(m, run.host) : undefined;
-  const inspector =
-    compat?.ok === true
-      ? (run.opts.inspector ?? inThreadInspector(codec!))({
-          ...(compat.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: compat.runtimeEntrypoint } : {}),
-          ...(compat.uiEntrypoint !== undefined ? { uiEntrypoint: compat.uiEntrypoint } : {}),
-        })
-      : undefined;
-  // Settled in every path below; a rejection before it is awaited is not "unhandled".
-  inspector?.result.catch(() => {});
+  const compat = m.schema === MANIFEST_SCHEMA_V2 && run.opts.codec !== undefined ? checkHostCompatibility(m, run.host) : undefined;
+  let inspector: StreamInspector | undefined = download.inspector;
+  if (inspector !== undefined && compat?.ok === true) {
+    inspector.declare({
+      ...(compat.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: compat.runtimeEntrypoint } : {}),
+      ...(compat.uiEntrypoint !== undefined ? { uiEntrypoint: compat.uiEntrypoint } : {}),
+    });
+  } else if (inspector !== undefined) {
+    download.stopInspecting();
+    inspector = undefined;
+  }
   let decided = false;
   try {
-    let hashMs = 0;
-    let spoolWaitMs = 0;
-    let queueWaitMs = 0;
-    const t0 = clock();
-    const size = await fetchCapped(run, release.artifact_url, policy.limits.maxArtifactBytes, 'artifact', (c) => {
-      const a = clock();
-      hash.update(c);
-      const b = clock();
-      hashMs += b - a;
-      const pushed = inspector?.push(c);
-      // The spool's wait first, then whatever the inspector's full queue adds.
-      const written = spool.write(c);
-      if (pushed === undefined) return written.then(() => void (spoolWaitMs += clock() - b));
-      return written.then(() => {
-        const w = clock();
-        spoolWaitMs += w - b;
-        return pushed.then(() => void (queueWaitMs += clock() - w));
-      });
-    });
-    const t1 = clock();
-    inspector?.end();
-    await spool.finish();
+    const outcome = await download.done;
+    if (!outcome.ok) throw outcome.error;
+    const size = outcome.size;
     const t2 = clock();
-    Object.assign(run.timings, { artifact_download: round(t1 - t0), artifact_hash: round(hashMs), artifact_spool_wait: round(spoolWaitMs), artifact_inspect_queue_wait: round(queueWaitMs), artifact_fsync: round(t2 - t1) });
-    const got = hash.digestHex();
+    Object.assign(run.timings, outcome.timings);
+    const got = outcome.sha256Hex;
     if (got !== release.artifact_sha256) {
       integrityFail('ARTIFACT_DIGEST_MISMATCH', `artifact sha256 ${got} differs from the index and manifest digest ${release.artifact_sha256}`, { got, want: release.artifact_sha256 });
     }
@@ -948,7 +1045,7 @@ async function stepArtifact(run: Run): Promise<void> {
     // digest here, so the verdict is the same (a pure function of equal inputs) and is not computed
     // again — a second Ed25519 verification of the same signature cost ~10 ms per install.
     if (got !== run.manifestVerifiedWithDigest) {
-      const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version });
+      const r = verifyDecodedManifest(m, { sha256Hex: got }, singleKeyTrust(run.plugin!.publisher, run.publisherKey!), { serverVersion: run.rules.version, ...verifierOf(run) });
       if (!r.ok) integrityFail(r.code === 'MANIFEST_DIGEST_MISMATCH' ? 'ARTIFACT_DIGEST_MISMATCH' : r.code, r.message);
     }
     if (manifestArtifactDigest(m).toLowerCase() !== got) {
@@ -1070,6 +1167,7 @@ async function fetchCapped(
   maxBytes: number,
   purpose: FetchPurpose,
   sink: (chunk: Uint8Array) => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<number> {
   const onProgress = run.opts.onProgress;
   let received = 0;
@@ -1091,11 +1189,14 @@ async function fetchCapped(
       maxBytes,
       purpose,
       ...(onProgress ? { onProgress: (n: number, total: number | undefined) => onProgress(purpose, n, total) } : {}),
+      ...(signal !== undefined ? { signal } : {}),
     });
     if (res.contentLength !== undefined && res.contentLength > maxBytes) {
       throw fetchError('FETCH_TOO_LARGE', `${purpose} at ${url} declares ${res.contentLength} bytes, above the cap of ${maxBytes}`);
     }
     for await (const chunk of res.body) {
+      // Stopped by the caller (a fetcher that ignores the signal still stops here, at its next chunk).
+      if (signal?.aborted === true) throw fetchError('FETCH_FAILED', `the ${purpose} download was stopped`);
       if (!(chunk instanceof Uint8Array)) throw fetchError('FETCH_FAILED', `${purpose} fetcher yielded a non-byte chunk`);
       received += chunk.length;
       if (received > maxBytes) throw fetchError('FETCH_TOO_LARGE', `${purpose} at ${url} exceeds the cap of ${maxBytes} bytes`);

@@ -16,13 +16,19 @@
  * @module
  */
 import type { BundleCodec } from '../bundle/codec.js';
-import { checkBundleRulesWith, type BundleRulesResult } from '../bundle/inspect.js';
+import { checkBundleRulesWith, type BundleRulesResult, type DeclaredEntrypoints } from '../bundle/inspect.js';
 import { createChunkChannel } from './chunk-channel.js';
 
 /** What the inspector is told about the bundle (from the manifest and the host, step 7's compatibility check). */
 export interface StreamInspectorOptions {
   readonly runtimeEntrypoint?: string;
   readonly uiEntrypoint?: string;
+  /**
+   * The entrypoints come later, by {@link StreamInspector.declare}: the
+   * inspection starts with the download, before the manifest is known, and
+   * waits for them only at its last rule (§D.6 step 5).
+   */
+  readonly late?: boolean;
 }
 
 /** One inspection of one artifact stream. */
@@ -36,6 +42,8 @@ export interface StreamInspector {
   end(): void;
   /** Stop now, whatever the state; idempotent; `result` then settles (its value is not used). */
   abort(): void;
+  /** The declared entrypoints of an inspector started `late` (once; ignored otherwise). */
+  declare(entrypoints: DeclaredEntrypoints): void;
   /**
    * The verdict. An inspector that fails itself (a crashed worker) resolves
    * with `BUNDLE_INSPECTOR_FAILED` — fail closed — rather than rejecting; it
@@ -53,6 +61,19 @@ export interface InspectorFailure {
 
 /** Starts one inspection. */
 export type StreamInspectorFactory = (opts: StreamInspectorOptions) => StreamInspector;
+
+/** The promise of late entrypoints, settled once by `declare` or `abort` (undefined unless `opts.late`). */
+export function lateEntrypoints(opts: StreamInspectorOptions): { promise: Promise<DeclaredEntrypoints>; resolve: (e: DeclaredEntrypoints) => void; reject: (e: Error) => void } | undefined {
+  if (opts.late !== true) return undefined;
+  let resolve!: (e: DeclaredEntrypoints) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<DeclaredEntrypoints>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // an abort before the last rule: observed through the result
+  return { promise, resolve, reject };
+}
 
 /** Bytes the download may run ahead of the bundle inspector before it waits. */
 export const INSPECT_QUEUE_BYTES = 4 * 1024 * 1024;
@@ -72,15 +93,22 @@ export const INSPECT_QUEUE_BYTES = 4 * 1024 * 1024;
 export function inThreadInspector(codec: BundleCodec): StreamInspectorFactory {
   return (opts) => {
     const channel = createChunkChannel(INSPECT_QUEUE_BYTES);
+    const late = lateEntrypoints(opts);
     const result = checkBundleRulesWith(codec, channel, {
       ...(opts.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: opts.runtimeEntrypoint } : {}),
       ...(opts.uiEntrypoint !== undefined ? { uiEntrypoint: opts.uiEntrypoint } : {}),
+      ...(late !== undefined ? { declaredEntrypoints: late.promise } : {}),
     });
     result.catch(() => {}); // observed by the caller, or dropped after abort
     return {
       push: (chunk) => channel.push(chunk),
       end: () => channel.end(),
-      abort: () => channel.fail(new Error('the bundle inspection was stopped')),
+      abort: () => {
+        const stopped = new Error('the bundle inspection was stopped');
+        late?.reject(stopped);
+        channel.fail(stopped);
+      },
+      declare: (e) => late?.resolve(e),
       result,
     };
   };

@@ -30,6 +30,13 @@ export interface FetchRequest {
   readonly purpose: FetchPurpose;
   /** Called as bytes arrive (for a progress bar); `total` from Content-Length when known. */
   readonly onProgress?: (received: number, total: number | undefined) => void;
+  /**
+   * Stops the fetch: the connection is closed and the body (or the request)
+   * fails. The installer stops step 5's download this way when step 4
+   * fails. (The pipeline also stops reading at the next chunk, so a fetcher
+   * that ignores it cannot keep a failed install going.)
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A response body being received. */

@@ -43,6 +43,12 @@ export interface VerifyManifestOptions {
   serverLine?: ServerLine;
   /** Any known server version name; the same as `serverLine` with that name. */
   serverVersion?: string;
+  /**
+   * The Ed25519 verifier (default the pure, Go-compatible `verifyEd25519`).
+   * Node callers may pass OpenSSL's `verifyEd25519Node`, which gives the same
+   * verdict on every vector (DESIGN §6 fast path).
+   */
+  verifyEd25519?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 }
 
 /** The codes {@link verifyManifest} can fail with. */
@@ -168,7 +174,7 @@ export function verifyDecodedManifest(
   if (!decoded.ok) return failure('MANIFEST_SIGNATURE_INVALID', `invalid signature_ed25519: ${decoded.error}`);
   if (decoded.bytes.length !== 64) return failure('MANIFEST_SIGNATURE_INVALID', 'invalid ed25519 signature length');
 
-  if (!verifyEd25519(key, payload, decoded.bytes)) return failure('MANIFEST_SIGNATURE_INVALID', 'invalid signature');
+  if (!(opts.verifyEd25519 ?? verifyEd25519)(key, payload, decoded.bytes)) return failure('MANIFEST_SIGNATURE_INVALID', 'invalid signature');
   return { ok: true, manifest: m, signed: true, publisher: m.publisher, payloadSha256 };
 }
 
