@@ -23,6 +23,7 @@ import { checkStoredManifests } from './manifest-check.js';
 import { TrustedMetadataSet } from '../../../src/domain/repository/trusted-set.js';
 import { repositoryTargets } from '../../../src/domain/repository/lattice.js';
 import { sha256Hex } from '../../../src/crypto/sha256.js';
+import { createEd25519NodeVerifier } from '../../../src/crypto/node.js';
 import type { VerifiedIndex } from '../../../src/domain/index/verify.js';
 
 /** Everything the pages need about the published index. */
@@ -78,7 +79,9 @@ export function loadSiteIndex(settings: SiteSettings, now: number, repoRootDir: 
     throw new CatalogBuildError('INPUT_UNREADABLE', `catalog build refused: cannot read the index ${settings.indexFile}: ${(e as Error).message}`, e);
   }
   const trust = { keys: settings.trustedKeys, threshold: settings.threshold };
-  const r = verifyCatalogIndex(bytes, trust, now, true);
+  // OpenSSL's Ed25519 (the installer's default too): Go's verdict on every vector
+  // (src/crypto/node.ts), without hashing the whole index in JavaScript.
+  const r = verifyCatalogIndex(bytes, trust, now, true, createEd25519NodeVerifier());
   if (!r.ok) {
     throw new CatalogBuildError(r.code, `catalog build refused: ${settings.indexFile} failed verification: ${r.code}: ${r.message}`, r.error);
   }
