@@ -21,7 +21,7 @@ interface Item {
   readonly description: string;
   readonly body: string;
 }
-const page = (x: Item) => x;
+const page = { title: (x: Item) => x.title, description: (x: Item) => x.description, body: (x: Item) => x.body };
 /** What Astro renders for an item (the reference the writer must equal). */
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = (t: string): string => t.replace(/[&<>"']/g, (c) => ENTITIES[c]!);

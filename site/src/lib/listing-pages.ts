@@ -39,6 +39,11 @@ export function writeListingPages(outDir: string, site: SiteIndex, base: string)
     },
     what: 'listing',
     tokens: Object.values(PAGE_SLOT),
-    slots: (shell) => frameSlots<ListingPage>(shell, (page) => ({ ...listingPageHead(model, page), body: listingPageBody(model, page, base).toString() })),
+    slots: (shell) =>
+      frameSlots<ListingPage>(shell, {
+        title: (page) => listingPageHead(model, page).title,
+        description: (page) => listingPageHead(model, page).description,
+        body: (page) => listingPageBody(model, page, base).toString(),
+      }),
   });
 }

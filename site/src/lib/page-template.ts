@@ -47,20 +47,35 @@ export interface Slot<T> {
   readonly fill: (item: T) => string;
 }
 
+/** The frame's parts of an item's page (each computed once per page). */
+export interface FramePage<T> {
+  readonly title: (item: T) => string;
+  readonly description: (item: T) => string;
+  /** The body markup (already escaped: html.ts). */
+  readonly body: (item: T) => string;
+}
+
 /**
  * The slots of the page frame (Base.astro): the `<title>` text, the
  * description `<meta>` tag (none when the description is empty, as
  * Base.astro does), and the body.
  * @throws Error when the template page has no description tag.
  */
-export function frameSlots<T>(shell: string, page: (item: T) => { title: string; description: string; body: string }): Slot<T>[] {
+export function frameSlots<T>(shell: string, page: FramePage<T>): Slot<T>[] {
   const meta = shell.match(new RegExp(`<meta[^>]*${PAGE_SLOT.description}[^>]*>`));
   if (!meta) throw new Error('catalog build: the template page has no description slot');
   const [before, after] = meta[0].split(PAGE_SLOT.description) as [string, string];
   return [
-    { marker: PAGE_SLOT.title, count: 1, fill: (x) => escapeHtml(page(x).title) },
-    { marker: meta[0], count: 1, fill: (x) => (page(x).description ? `${before}${escapeHtml(page(x).description)}${after}` : '') },
-    { marker: PAGE_SLOT.body, count: 1, fill: (x) => page(x).body },
+    { marker: PAGE_SLOT.title, count: 1, fill: (x) => escapeHtml(page.title(x)) },
+    {
+      marker: meta[0],
+      count: 1,
+      fill: (x) => {
+        const d = page.description(x);
+        return d ? `${before}${escapeHtml(d)}${after}` : '';
+      },
+    },
+    { marker: PAGE_SLOT.body, count: 1, fill: page.body },
   ];
 }
 

@@ -84,7 +84,7 @@ export function writePluginPages(outDir: string, site: SiteIndex, base: string):
     what: 'plugin',
     tokens: [...Object.values(PAGE_SLOT), ...Object.values(PLUGIN_SLOT)],
     slots: (shell) => [
-      ...frameSlots<PluginView>(shell, (p) => ({ title: p.name, description: p.summary, body: pluginPageHtml(site, p, base) })),
+      ...frameSlots<PluginView>(shell, { title: (p) => p.name, description: (p) => p.summary, body: (p) => pluginPageHtml(site, p, base) }),
       { marker: PLUGIN_SLOT.id, count: 2, fill: (p) => p.id },
       ...(repository
         ? [{ marker: repositoryRecordJson(repository, [pluginTargetPath(PLUGIN_SLOT.repositoryId)]), count: 1, fill: (p: PluginView) => repositoryRecordJson(repository, [pluginTargetPath(p.id)]) }]
