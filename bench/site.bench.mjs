@@ -18,10 +18,12 @@
 // goal ≤ 200 ms) both by the tasks' wall time (PerformanceObserver 'longtask')
 // and by their CPU time (a trace; other load on the machine stretches wall
 // time, not CPU time; the goal is judged on the latter), the time to the
-// page's verdict of its browser check, and the main-thread CPU of one search and one facet click on
-// the settled search page (goal ≤ 100 ms each): CDP TaskDuration (wall time of
-// the main thread's tasks) and the thread CPU time of the same tasks, median
-// of 3 fresh pages; see browserMetrics.
+// page's verdict of its browser check, and the CPU of one search and of facet
+// clicks (without a query, with one, a second facet) on the settled search
+// page (goal ≤ 100 ms each, judged on all threads: the main thread's plus
+// Pagefind's Web Worker's): CDP TaskDuration (wall time of the main thread's
+// tasks) and the thread CPU time of the tasks of both threads, median of 3
+// fresh pages; see browserMetrics.
 //
 // Usage: `node bench/site.bench.mjs [sizes…]`, or `export default run` for bench/run.mjs.
 // LATTICE_BENCH_ROUNDS overrides the rounds per size (default 3 at 1k, 2 above).
@@ -180,9 +182,16 @@ function signedSyntheticIndex(n, seed) {
 /** gzip size, what a compressing server would send. */
 const gz = (b) => gzipSync(b, { level: 6 }).length;
 
-/** Start a "toplevel" trace: every task of every thread, with its wall and thread (CPU) duration. */
+/**
+ * Start a trace of every task of every thread, with its wall and thread (CPU)
+ * duration: "toplevel" (the scheduler's tasks) and "v8.execute", whose
+ * RunMicrotasks events cover script that runs outside any scheduler task — in
+ * a dedicated worker, the continuation of an awaited fetch (Pagefind's whole
+ * WASM search) runs there, so a "toplevel"-only trace missed nearly all of
+ * the worker's CPU.
+ */
 async function startTrace(cdp) {
-  await cdp.send('Tracing.start', { categories: 'toplevel', transferMode: 'ReturnAsStream' });
+  await cdp.send('Tracing.start', { categories: 'toplevel,v8.execute', transferMode: 'ReturnAsStream' });
 }
 
 /**
@@ -213,14 +222,14 @@ async function stopTrace(cdp) {
   for (const e of events.filter((e) => e.ph === 'X').sort((a, b) => a.ts - b.ts || b.dur - a.dur)) {
     const key = `${e.pid}:${e.tid}`;
     if (!mains.has(key) && !workers.has(key)) continue;
-    if (e.ts < (ends.get(key) ?? -Infinity)) continue; // nested in a task already counted
+    if (e.ts < (ends.get(key) ?? -Infinity)) continue; // nested in an event already counted (a task, or script inside it)
     ends.set(key, e.ts + e.dur);
     if (workers.has(key)) {
       tasks.workerCpu += (e.tdur ?? e.dur) / 1000;
       continue;
     }
     tasks.push({ wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 });
-    if (process.env.LATTICE_BENCH_DEBUG && (e.tdur ?? 0) > 50_000) console.log(`    long task: ${(e.dur / 1000).toFixed(0)} ms wall, ${(e.tdur / 1000).toFixed(0)} ms CPU`);
+    if (process.env.LATTICE_BENCH_DEBUG && (e.tdur ?? 0) > 50_000) console.log(`    long task: ${(e.dur / 1000).toFixed(0)} ms wall, ${(e.tdur / 1000).toFixed(0)} ms CPU (${e.name})`);
   }
   return tasks;
 }
@@ -298,24 +307,59 @@ async function searchOnce(browser, url, word) {
       const tasks = await stopTrace(cdp);
       return { ms, cpu: tasks.reduce((a, t) => a + t.cpu, 0), worker: tasks.workerCpu };
     };
-    await page.goto(`${url}search/`);
-    await answered('');
+    // The page's load up to its first answer (every plugin listed): Pagefind's
+    // start, the facet table, the one blank search that maps Pagefind's
+    // results to the table's rows — and, on other threads, the page's own
+    // index check, whose worker runs meanwhile (counted with the workers).
+    const load = await cpuTrace(async () => {
+      await page.goto(`${url}search/`);
+      await answered('');
+    });
     await browserVerdict(page, 120_000);
-    // Warm Playwright's own injected script (its first action evaluates it) so
-    // the first measured action does not pay for it.
+    // Warm Playwright's own injected script (its first action evaluates it).
     await page.locator('#q').isEditable();
-    await page.locator('input[name="type"][value="worker"]').isEditable();
     await page.waitForTimeout(500);
+    // The measured inputs are raw CDP input events (a click at a point found
+    // beforehand, text inserted into the focused box): Playwright's own
+    // actionability checks and selector engine run on the page's main thread
+    // and are the harness's CPU, not the page's.
+    const clickAt = async (selector) => {
+      const box = page.locator(selector);
+      await box.scrollIntoViewIfNeeded();
+      const b = await box.boundingBox();
+      return () => page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+    };
+    const worker = 'input[name="type"][value="worker"]';
+    // A facet click without a query (the whole catalog filtered), then back.
+    let click = await clickAt(worker);
+    const bare = await cpuTrace(async () => {
+      await click();
+      await answered('?type=worker');
+    });
+    await page.locator(worker).uncheck();
+    await answered('');
+    await page.locator('#q').focus();
+    await page.waitForTimeout(300);
     const search = await cpuTrace(async () => {
-      await page.fill('#q', word);
+      await page.keyboard.insertText(word);
       await answered(`?q=${encodeURIComponent(word)}`);
     });
+    click = await clickAt(worker);
     await page.waitForTimeout(300);
     const facet = await cpuTrace(async () => {
-      await page.locator('input[name="type"][value="worker"]').check();
+      await click();
       await answered(`?q=${encodeURIComponent(word)}&type=worker`);
     });
-    return { searchMs: search.ms, searchCpuMs: search.cpu, searchWorkerMs: search.worker, facetMs: facet.ms, facetCpuMs: facet.cpu, facetWorkerMs: facet.worker };
+    // A second facet on top: two selected facets, each counted without its own selection.
+    click = await clickAt('input[name="channel"][value="stable"]');
+    await page.waitForTimeout(300);
+    const multi = await cpuTrace(async () => {
+      await click();
+      await answered(`?q=${encodeURIComponent(word)}&type=worker&channel=stable`);
+    });
+    const out = {};
+    for (const [k, m] of Object.entries({ load, search, facet, bareFacet: bare, multiFacet: multi })) Object.assign(out, { [`${k}Ms`]: m.ms, [`${k}CpuMs`]: m.cpu, [`${k}WorkerMs`]: m.worker });
+    return out;
   } finally {
     await context.close();
   }
@@ -388,7 +432,8 @@ async function browserMetrics(dist, ids) {
     // neither (its messages, layout and paint do); the worker's CPU time is
     // printed beside them. The 150 ms input debounce is idle time.
     // Median of SEARCH_REPEATS fresh pages.
-    const samples = { searchMs: [], facetMs: [], searchCpuMs: [], facetCpuMs: [], searchWorkerMs: [], facetWorkerMs: [] };
+    const ACTIONS = ['load', 'search', 'bareFacet', 'facet', 'multiFacet'];
+    const samples = Object.fromEntries(ACTIONS.flatMap((a) => ['Ms', 'CpuMs', 'WorkerMs'].map((m) => [`${a}${m}`, []])));
     const word = ids[Math.floor(ids.length / 3)].split('.')[1].split('-')[0];
     for (let r = 0; r < SEARCH_REPEATS; r++) {
       const m = await searchOnce(browser, server.url, word);
@@ -396,10 +441,22 @@ async function browserMetrics(dist, ids) {
     }
     const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
     for (const k of Object.keys(samples)) out[k] = median(samples[k]);
-    const line = (what, ms, cpu, all, worker) =>
-      `  ${what}: main thread task time ${ms.toFixed(0)} ms, CPU ${cpu.toFixed(0)} ms → ${cpu <= CPU_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${CPU_GOAL} ms; median of ${SEARCH_REPEATS}: ${all.map((x) => x.toFixed(0)).join('/')}); Pagefind's worker thread CPU ${worker.toFixed(0)} ms, off the main thread`;
-    console.log(line(`one search ("${word}")`, out.searchMs, out.searchCpuMs, samples.searchCpuMs, out.searchWorkerMs));
-    console.log(line('one facet click (type=worker)', out.facetMs, out.facetCpuMs, samples.facetCpuMs, out.facetWorkerMs));
+    // The goal is judged on all threads: the main thread's CPU plus the worker's.
+    const line = (what, a) => {
+      const total = samples[`${a}CpuMs`].map((c, i) => c + samples[`${a}WorkerMs`][i]);
+      const t = median(total);
+      out[`${a}TotalCpuMs`] = t;
+      return (
+        `  ${what}: CPU ${t.toFixed(0)} ms on all threads → ${t <= CPU_GOAL ? 'ok' : 'OVER GOAL'} (goal ≤ ${CPU_GOAL} ms; median of ${SEARCH_REPEATS}: ${total.map((x) => x.toFixed(0)).join('/')})` +
+        ` = main thread ${out[`${a}CpuMs`].toFixed(0)} ms (task time ${out[`${a}Ms`].toFixed(0)} ms) + Pagefind's worker ${out[`${a}WorkerMs`].toFixed(0)} ms (medians)`
+      );
+    };
+    const load = `  search page load to its first answer (no goal): CPU main thread ${out.loadCpuMs.toFixed(0)} ms + workers ${out.loadWorkerMs.toFixed(0)} ms (Pagefind's and the index check's; medians of ${SEARCH_REPEATS})`;
+    console.log(load);
+    console.log(line(`one search ("${word}")`, 'search'));
+    console.log(line('one facet click, no query (type=worker)', 'bareFacet'));
+    console.log(line(`one facet click with the query (q=${word}&type=worker)`, 'facet'));
+    console.log(line(`a second facet (q=${word}&type=worker&channel=stable)`, 'multiFacet'));
   } finally {
     await browser.close();
     await server.close();

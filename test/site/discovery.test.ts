@@ -12,6 +12,12 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error — plain ESM script without type declarations
 import { serveStatic } from '../../scripts/serve-static.mjs';
+import { verifyIndex } from '../../src/domain/index/verify.js';
+import { buildCatalog, type CatalogModel } from '../../site/src/lib/catalog.js';
+import { EMPTY_STATE, FACETS, facetCounts, filterEntries, type CatalogState } from '../../site/src/lib/facets.js';
+import { sortPlugins } from '../../site/src/lib/listing.js';
+import { encodeState } from '../../site/src/lib/url-state.js';
+import { SEARCH_FACETS_FILE } from '../../site/src/lib/search-facets.js';
 import { buildSite, demoIndexDocument, signedIndexBytes, testKey } from './fixtures.js';
 import { Harness, axeSerious, cardIds, launch, shot, sidewaysOverflow } from './browser-harness.js';
 
@@ -20,13 +26,19 @@ let tmp: string;
 let server: { url: string; close: () => Promise<void> };
 let browser: Browser;
 let h: Harness;
+/** The catalog the site was built from: the oracle for the search page's counts. */
+let model: CatalogModel;
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'lattice-site-discovery-'));
   const now = Date.now();
   const key = testKey();
   const file = path.join(tmp, 'signed.json');
-  writeFileSync(file, signedIndexBytes(await demoIndexDocument(now, { expiresInDays: 30, revocations: true }), key, now));
+  const bytes = signedIndexBytes(await demoIndexDocument(now, { expiresInDays: 30, revocations: true }), key, now);
+  writeFileSync(file, bytes);
+  const verified = verifyIndex(bytes, { keys: [{ publicKey: key.publicKey }], threshold: 1 }, { now });
+  if (!verified.ok) throw verified.error;
+  model = buildCatalog(verified.verified);
   const build = await buildSite({ indexFile: file, keys: [key.publicKeyB64], outDir: path.join(tmp, 'out'), cacheDir: path.join(tmp, 'cache') });
   if (build.code !== 0) throw new Error(`catalog build failed:\n${build.output}`);
   server = await serveStatic({ root: build.outDir, port: 0 });
@@ -143,6 +155,76 @@ describe('search with JavaScript (Pagefind)', () => {
     await page.goForward();
     await page.waitForURL(/\?type=system&type=wasm$/);
     await expect.poll(async () => (await cardIds(page, '[data-results]')).sort()).toEqual(['demo.counter', 'demo.hello']);
+  });
+
+  it('shows exactly the counts and results of facets.ts for facet selections (the oracle), on every counter', async () => {
+    const { page } = await h.open({ viewport: { width: 1280, height: 900 } });
+    const entries = sortPlugins(model.plugins, 'name').map((p) => ({ id: p.id, entry: p.faceted }));
+    const states: CatalogState[] = [
+      EMPTY_STATE,
+      { ...EMPTY_STATE, type: ['wasm'] },
+      { ...EMPTY_STATE, risk: ['write'] },
+      { ...EMPTY_STATE, type: ['system', 'wasm'], channel: ['stable'] },
+      { ...EMPTY_STATE, risk: ['read', 'write'], verified: ['yes'], cap: ['kv:write'] },
+      { ...EMPTY_STATE, q: 'demo', type: ['worker', 'wasm'] },
+      { ...EMPTY_STATE, publisher: ['demo'], channel: ['alpha'] },
+    ];
+    let checked = 0;
+    for (const state of states) {
+      await page.goto(`${server.url}search/${encodeState(state)}`);
+      const ids = await searched(page);
+      // 'demo' is in every plugin's id, for Pagefind and for facets.ts alike.
+      const want = filterEntries(
+        entries.map((e) => e.entry),
+        state,
+      ).map((i) => entries[i]!.id);
+      expect(ids, encodeState(state)).toEqual(want);
+      const counts = facetCounts(
+        entries.map((e) => e.entry),
+        state,
+      );
+      const shown = await page.locator('[data-count-for]').evaluateAll((els) => els.map((el) => [(el as HTMLElement).dataset.countFor!, el.textContent!]));
+      expect(shown.length).toBeGreaterThan(5);
+      for (const [key, text] of shown) {
+        const eq = key!.indexOf('=');
+        const f = key!.slice(0, eq) as (typeof FACETS)[number];
+        expect(Number(text), `${encodeState(state)}: ${key}`).toBe(counts[f].get(key!.slice(eq + 1)) ?? 0);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(states.length * 5);
+  });
+
+  it('attack: a facet table from another catalog or a damaged one shows no results and says why (SEARCH_FACETS_*)', async () => {
+    for (const [name, change, code] of [
+      ['one plugin dropped', (t: Record<string, any>) => {
+        t.count -= 1;
+        for (const f of Object.keys(t.rows)) {
+          const n = t.rows[f].per.pop();
+          t.rows[f].codes.splice(t.rows[f].codes.length - n, n);
+        }
+        for (const s of Object.keys(t.ranks)) t.ranks[s] = t.ranks[s].filter((r: number) => r < t.count);
+      }, 'SEARCH_FACETS_MISMATCH'],
+      ['an unknown key', (t: Record<string, any>) => (t.extra = true), 'SEARCH_FACETS_INVALID'],
+      ['not JSON', undefined, 'SEARCH_FACETS_INVALID'],
+    ] as const) {
+      const { page } = await h.open();
+      await page.route(`**/${SEARCH_FACETS_FILE}`, async (route) => {
+        const r = await route.fetch();
+        const t = JSON.parse(await r.text()) as Record<string, any>;
+        change?.(t);
+        await route.fulfill({ response: r, body: change === undefined ? '{"format":' : JSON.stringify(t) });
+      });
+      await page.goto(`${server.url}search/?type=wasm`);
+      expect(await searched(page), name).toEqual([]);
+      expect(await page.locator('[data-results]').getAttribute('data-search-error'), name).toBe(code);
+      expect(await page.locator('[data-result-count]').innerText(), name).toContain(`Search is unavailable: ${code}`);
+    }
+    // The honest table, served as built, answers (the other tests, and here once more).
+    const { page } = await h.open();
+    await page.goto(`${server.url}search/?type=wasm`);
+    expect(await searched(page)).toEqual(['demo.counter']);
+    expect(await page.locator('[data-results]').getAttribute('data-search-error')).toBeNull();
   });
 
   it('honours a shared URL with query, facets and sort', async () => {

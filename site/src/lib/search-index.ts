@@ -1,7 +1,8 @@
 /**
  * Writes the search index (site/src/lib/search-records.ts) with Pagefind's
- * Node API — its local binary, no network — into `<out>/pagefind/`, and the
- * did-you-mean term list into `<out>/search-terms.json`.
+ * Node API — its local binary, no network — into `<out>/pagefind/`, the
+ * did-you-mean term list into `<out>/search-terms.json` and the facet table
+ * (search-facets.ts) into `<out>/search-facets.json`.
  *
  * The whole index is built WHILE Astro renders the pages: as soon as the
  * build has the verified model (load-index.ts), Pagefind's own process adds
@@ -20,6 +21,7 @@ import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CatalogModel } from './catalog.js';
 import { SEARCH_TERMS_FILE, searchRecords, searchTerms } from './search-records.js';
+import { SEARCH_FACETS_FILE, searchFacetsFile } from './search-facets.js';
 
 /** Directory of the Pagefind bundle below the output root. */
 export const PAGEFIND_DIR = 'pagefind';
@@ -82,6 +84,7 @@ export function startSearchIndex(model: CatalogModel, base: string, stagingParen
         await rm(staging, { recursive: true, force: true });
       }
       await writeFile(path.join(outDir, SEARCH_TERMS_FILE), JSON.stringify(searchTerms(model)));
+      await writeFile(path.join(outDir, SEARCH_FACETS_FILE), JSON.stringify(searchFacetsFile(model)));
       return count;
     },
   };

@@ -4,8 +4,14 @@
  * list for "did you mean" suggestions. Both come straight from the verified
  * model (search-index.ts builds the index with Pagefind's Node API while the
  * pages render), so Pagefind never parses the 20k HTML pages — the cheapest way to
- * index them — and the search page needs nothing but /pagefind/ and
- * /search-terms.json, loaded in pieces.
+ * index them — and the search page needs nothing but /pagefind/,
+ * /search-facets.json (search-facets.ts) and /search-terms.json. The
+ * browser no longer reads the records' `filters` (the facet table answers
+ * facets; Pagefind's filter counts cost its worker O(memberships × results)),
+ * only their text, display fields and the `name` sort key (row order). The
+ * filters and the other sort keys could be dropped to save Pagefind build
+ * work and bytes; test/site/search-facets.test.ts compares the filters with
+ * the table meanwhile.
  *
  * Pure and DOM-free (runs in Node and vitest).
  *

@@ -1,20 +1,38 @@
-// The search page over the Pagefind index (site/src/lib/search-records.ts).
+// The search page over the Pagefind index (site/src/lib/search-records.ts)
+// and the facet table (site/src/lib/search-facets.ts).
 // State lives in the URL with the names the GET form submits (?q=…&type=…&sort=…;
 // site/src/lib/url-state.ts): typing replaces the history entry, ticking a
 // facet or changing the sort pushes one, back/forward restore the state.
 //
-// Facet counts follow the usual rule (site/src/lib/facets.ts): a facet's counts
-// apply every other selection but not its own. With one facet selected those
-// are the counts without any filter, which Pagefind already has: the search's
-// totalFilters for a text query, the whole index's filters() for none (a null
-// query's totalFilters are all zero). Only with two or more facets selected
-// does one more Pagefind search run per selected facet, without it. An option counting zero
-// cannot be ticked. When a text query finds nothing, the did-you-mean term
-// list (/search-terms.json, loaded only then) suggests the nearest known words.
+// Pagefind only matches the text: the page asks it once for every plugin in
+// name order (a blank query sorted by the records' `name` key) to learn which
+// Pagefind result is which row of the facet table, and then, per distinct
+// query, for the matching results — never with filters or a sort, whose cost
+// in Pagefind's worker grows with the catalog times the results (see
+// search-facets.ts). Filtering, the facet counts (the usual rule of
+// site/src/lib/facets.ts: a facet's counts apply every other selection but not
+// its own) and the sort are one linear pass over the facet table; a facet
+// click or a sort change with the same query does not call Pagefind at all,
+// only for the shown cards' data. An option counting zero cannot be ticked.
+// When a text query finds nothing, the did-you-mean term list
+// (/search-terms.json, loaded only then) suggests the nearest known words.
+// If the facet table is unreadable or describes another catalog than the
+// Pagefind index, the page says so (SEARCH_FACETS_INVALID /
+// SEARCH_FACETS_MISMATCH) and shows no results rather than wrong ones.
 import { FACETS, type CatalogState, type FacetName } from '../lib/facets';
 import { decodeState, encodeState } from '../lib/url-state';
 import { SORTS, type SortName } from '../lib/listing';
 import { suggestQuery } from '../lib/suggest';
+import {
+  SEARCH_FACETS_FILE,
+  SEARCH_FACETS_INVALID,
+  SEARCH_FACETS_MISMATCH,
+  SearchFacetsError,
+  answerFacets,
+  decodeSearchFacets,
+  sortRows,
+  type FacetTable,
+} from '../lib/search-facets';
 
 interface PagefindResultData {
   url: string;
@@ -26,14 +44,10 @@ interface PagefindResult {
 }
 interface PagefindSearch {
   results: PagefindResult[];
-  unfilteredResultCount: number;
-  filters: Record<string, Record<string, number>>;
-  totalFilters: Record<string, Record<string, number>>;
 }
 interface Pagefind {
   options: (o: Record<string, unknown>) => Promise<void>;
   init: () => Promise<void>;
-  filters: () => Promise<Record<string, Record<string, number>>>;
   search: (q: string | null, o: Record<string, unknown>) => Promise<PagefindSearch | null>;
 }
 
@@ -64,31 +78,65 @@ function toSearch(s: SearchState): string {
   return `${q === '' ? '?' : `${q}&`}sort=${s.sort}`;
 }
 
-type Counts = Record<string, Record<string, number>>;
-let pagefind: Promise<{ pf: Pagefind; all: Counts }> | undefined;
-function loadPagefind(): Promise<{ pf: Pagefind; all: Counts }> {
-  pagefind ??= (async () => {
-    const pf = (await import(/* @vite-ignore */ `${base}pagefind/pagefind.js`)) as Pagefind;
-    await pf.options({ basePath: `${base}pagefind/` });
-    await pf.init();
-    // Load the filter chunks now: searches report facet counts only once they
-    // are loaded. The answer is the whole index's counts, kept for blank queries.
-    const all = await pf.filters();
-    return { pf, all };
+/** Pagefind and the facet table, joined: `byRow[i]` is the Pagefind result of row i. */
+interface Engine {
+  pf: Pagefind;
+  table: FacetTable;
+  byRow: PagefindResult[];
+  rowOf: Map<string, number>;
+}
+let engine: Promise<Engine> | undefined;
+function loadEngine(): Promise<Engine> {
+  engine ??= (async () => {
+    const [pf, table] = await Promise.all([
+      (async () => {
+        const pf = (await import(/* @vite-ignore */ `${base}pagefind/pagefind.js`)) as Pagefind;
+        await pf.options({ basePath: `${base}pagefind/` });
+        await pf.init();
+        return pf;
+      })(),
+      (async () => {
+        const r = await fetch(`${base}${SEARCH_FACETS_FILE}`);
+        if (!r.ok) throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected ${base}${SEARCH_FACETS_FILE}, the server answered HTTP ${r.status}`);
+        let json: unknown;
+        try {
+          json = await r.json();
+        } catch {
+          throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected JSON in ${base}${SEARCH_FACETS_FILE}, found something else`);
+        }
+        return decodeSearchFacets(json);
+      })(),
+    ]);
+    // Every plugin in name order (the `name` sort keys are the ranks 0…n−1): result i is row i.
+    const all = await pf.search(null, { sort: { name: 'asc' } });
+    const found = all?.results.length ?? 0;
+    if (found !== table.count) throw new SearchFacetsError(SEARCH_FACETS_MISMATCH, `expected ${table.count} plugins in the Pagefind index, found ${found}`);
+    const byRow = all!.results;
+    return { pf, table, byRow, rowOf: new Map(byRow.map((r, i) => [r.id, i])) };
   })();
-  return pagefind;
+  return engine;
+}
+
+/** The rows a text query matches (the last query's are kept: a facet click or sort change reuses them). */
+let lastText: { q: string; rows: Uint32Array } | undefined;
+async function textRows(e: Engine, q: string): Promise<Uint32Array | undefined> {
+  if (lastText?.q === q) return lastText.rows;
+  const found = await e.pf.search(q, {});
+  if (found === null) return undefined;
+  const rows = new Uint32Array(found.results.length);
+  found.results.forEach((r, i) => {
+    const row = e.rowOf.get(r.id);
+    if (row === undefined) throw new SearchFacetsError(SEARCH_FACETS_MISMATCH, `expected every Pagefind result to be one of the catalog's plugins, found ${r.id}`);
+    rows[i] = row;
+  });
+  lastText = { q, rows };
+  return rows;
 }
 
 let terms: Promise<string[]> | undefined;
 function loadTerms(): Promise<string[]> {
   terms ??= fetch(`${base}search-terms.json`).then((r) => (r.ok ? (r.json() as Promise<string[]>) : []));
   return terms;
-}
-
-function pagefindFilters(state: CatalogState, except?: FacetName): Record<string, { any: string[] }> {
-  const out: Record<string, { any: string[] }> = {};
-  for (const f of FACETS) if (f !== except && state[f].length > 0) out[f] = { any: [...state[f]] };
-  return out;
 }
 
 function isBlank(s: CatalogState): boolean {
@@ -198,45 +246,45 @@ if (form && list && status) {
     }
     // The count last, once the cards are in place (it is the live region).
     status.textContent = isBlank(a.s.state) ? `All ${a.n} plugin${a.n === 1 ? '' : 's'}` : `${a.n} plugin${a.n === 1 ? '' : 's'} found`;
+    delete list.dataset.searchError;
     list.dataset.answered = toSearch(a.s);
+  };
+
+  const unavailable = (s: SearchState, err: unknown): void => {
+    const code = err instanceof SearchFacetsError ? err.code : 'SEARCH_UNAVAILABLE';
+    list.replaceChildren();
+    pending = [];
+    if (more) more.hidden = true;
+    list.dataset.searchError = code;
+    status.textContent = `Search is unavailable: ${err instanceof Error ? err.message : String(err)}. Every plugin is on the listing pages.`;
+    list.dataset.answered = toSearch(s);
   };
 
   const run = async (s: SearchState): Promise<void> => {
     const mine = ++seq;
     delete list.dataset.answered;
-    const { pf, all } = await loadPagefind();
-    // Sort keys are ranks in the static listing's order (site/src/lib/search-records.ts).
-    const sort = { [s.sort]: 'asc' };
-    const q = s.state.q.trim() === '' ? null : s.state.q.trim();
-    // A blank state lists every plugin (Pagefind answers a null query with filters; {} matches all).
-    const main = await pf.search(q, { filters: pagefindFilters(s.state), sort });
-    if (mine !== seq || main === null) return;
-    const counts: Partial<Record<FacetName, Record<string, number>>> = {};
-    for (const f of FACETS) counts[f] = main.filters[f] ?? {};
-    const others = FACETS.filter((f) => s.state[f].length > 0);
-    if (others.length === 1) {
-      // Its own counts are those without any filter (see the module comment): no second search.
-      const f = others[0]!;
-      counts[f] = (q === null ? all[f] : main.totalFilters[f]) ?? {};
-    } else {
-      const extra = await Promise.all(others.map((f) => pf.search(q, { filters: pagefindFilters(s.state, f) })));
+    try {
+      const e = await loadEngine();
+      const q = s.state.q.trim() === '' ? null : s.state.q.trim();
+      const candidates = q === null ? null : await textRows(e, q);
+      if (mine !== seq || candidates === undefined) return;
+      const { rows, counts } = answerFacets(e.table, candidates, s.state);
+      const results = Array.from(sortRows(e.table, rows, s.sort), (r) => e.byRow[r]!);
+      const n = results.length;
+      // The first cards' data (Pagefind fragments, fetched in parallel) and, for
+      // a text query that found nothing, the did-you-mean term: both before the
+      // one write that shows the answer.
+      const first = await Promise.all(results.slice(0, BATCH).map((r) => r.data()));
       if (mine !== seq) return;
-      others.forEach((f, i) => {
-        counts[f] = extra[i]?.filters[f] ?? {};
-      });
+      let better: string | undefined;
+      if (n === 0 && q !== null && suggestion && suggestionLink) {
+        better = suggestQuery(q, await loadTerms());
+        if (mine !== seq) return;
+      }
+      show({ s, n, counts, first, rest: results.slice(BATCH), better });
+    } catch (err) {
+      if (mine === seq) unavailable(s, err);
     }
-    const n = main.results.length;
-    // The first cards' data (Pagefind fragments, fetched in parallel) and, for
-    // a text query that found nothing, the did-you-mean term: both before the
-    // one write that shows the answer.
-    const first = await Promise.all(main.results.slice(0, BATCH).map((r) => r.data()));
-    if (mine !== seq) return;
-    let better: string | undefined;
-    if (n === 0 && q !== null && suggestion && suggestionLink) {
-      better = suggestQuery(q, await loadTerms());
-      if (mine !== seq) return;
-    }
-    show({ s, n, counts, first, rest: main.results.slice(BATCH), better });
   };
 
   const commit = (s: SearchState, mode: 'push' | 'replace'): void => {
