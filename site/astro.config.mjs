@@ -35,8 +35,11 @@ export default defineConfig({
   output: 'static',
   integrations: [
     {
-      // Local build steps, no network: /api/plugins/<id>.json from the same
-      // verified index the pages rendered (site/src/lib/plugin-api.ts), and
+      // Local build steps, no network: the plugin and listing pages from
+      // their routes' template pages (site/src/lib/plugin-pages.ts,
+      // listing-pages.ts),
+      // /api/plugins/<id>.json from the same verified index the pages
+      // rendered (site/src/lib/plugin-api.ts), and
       // the Pagefind search index (site/src/lib/search-index.ts).
       name: 'lattice-plugin-api',
       // The pages' bundle registers the step when it loads the verified index
@@ -46,17 +49,25 @@ export default defineConfig({
         // The site's base path, for the search records' URLs, and the cache
         // directory, where the search index is staged while the pages render
         // (site/src/lib/load-index.ts, search-index.ts).
+        // `astro build` renders the plugin and listing routes as template pages
+        // (site/src/lib/page-template.ts); the dev server renders every page.
+        'astro:config:setup': ({ command }) => {
+          globalThis[Symbol.for('@latticenet/plugin-index/site-command')] = command;
+        },
         'astro:config:done': ({ config }) => {
           globalThis[Symbol.for('@latticenet/plugin-index/site-base')] = config.base;
           globalThis[Symbol.for('@latticenet/plugin-index/site-staging')] = path.join(fileURLToPath(config.cacheDir), 'search-staging');
         },
         'astro:build:done': async ({ dir, logger }) => {
           const step = globalThis[Symbol.for('@latticenet/plugin-index/site-build')];
-          if (typeof step?.writePluginApi !== 'function') {
-            throw new Error('catalog build: the pages never loaded the verified index, so /api/plugins/*.json cannot be written');
+          if (typeof step?.writePluginApi !== 'function' || typeof step?.writePluginPages !== 'function' || typeof step?.writeListingPages !== 'function') {
+            throw new Error('catalog build: the pages never loaded the verified index, so the plugin pages and /api/plugins/*.json cannot be written');
           }
           const out = fileURLToPath(dir);
           let t = performance.now();
+          const [pages, listings] = await Promise.all([step.writePluginPages(out), step.writeListingPages(out)]);
+          logger.info(`wrote ${pages} plugin page(s) and ${listings} listing page(s) from their routes' template pages in ${Math.round(performance.now() - t)} ms`);
+          t = performance.now();
           const n = await step.writePluginApi(out);
           logger.info(`wrote ${n} per-plugin JSON file(s) in ${Math.round(performance.now() - t)} ms`);
           // The search index (site/src/lib/search-index.ts) has been built while the

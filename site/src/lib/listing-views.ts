@@ -5,12 +5,14 @@
  *
  * @module
  */
-import { html, type SafeHtml } from './html.js';
+import { flat, html, type SafeHtml } from './html.js';
 import type { CatalogModel } from './catalog.js';
 import {
   LANDING_FACETS,
+  PAGE_SIZE,
   SORTS,
   SORT_LABELS,
+  facetValueLabel,
   listingPath,
   listingPlan,
   pageWindow,
@@ -21,6 +23,9 @@ import {
   type SortName,
 } from './listing.js';
 import { publishersPath } from './paths.js';
+import { pluginCards } from './views.js';
+import { encodeState } from './url-state.js';
+import { EMPTY_STATE } from './facets.js';
 
 /** Legends of the facets, as the filter panels and the search page name them. */
 export const FACET_LEGENDS: Readonly<Record<string, string>> = {
@@ -55,7 +60,7 @@ export function facetLinkGroups(model: CatalogModel, base: string): SafeHtml {
   let markup = byBase.get(base);
   if (markup === undefined) {
     const plan = listingPlan(model);
-    markup = html`${LANDING_FACETS.map((f: LandingFacet) => {
+    markup = flat(html`${LANDING_FACETS.map((f: LandingFacet) => {
       const options = plan.panel[f];
       const more =
         f === 'publisher' && plan.valueCount.publisher > options.length
@@ -66,7 +71,7 @@ export function facetLinkGroups(model: CatalogModel, base: string): SafeHtml {
       return html`<section class="facet-links" aria-labelledby="facet-${f}" ${claim ? html`data-trust-claim="${claim}"` : ''}><h3 id="facet-${f}">${FACET_LEGENDS[f]}</h3><ul>${options.map(
         (o) => html`<li><a href="${listingPath(base, { kind: 'facet', facet: f, value: o.value })}">${optionLabel(f, o.value, o.label)}</a> <span class="count">${o.count}<span class="visually-hidden"> plugins</span></span></li>`,
       )}${more}</ul></section>`;
-    })}`;
+    })}`);
     byBase.set(base, markup);
   }
   return markup;
@@ -103,4 +108,52 @@ export function pageLinks(href: (n: number) => string, current: number, pages: n
         ? html`<li><a href="${href(n)}" aria-current="page"><span class="visually-hidden">Page </span>${n}</a></li>`
         : html`<li><a href="${href(n)}"><span class="visually-hidden">Page </span>${n}</a></li>`,
   )}<li>${next}</li></ul></nav>`;
+}
+
+/**
+ * The side panel of the catalog and listing pages: the search box (GET
+ * /search/, works without JavaScript) and the facet links behind a
+ * disclosure (closed on phones; site/src/scripts/filters-disclosure.ts).
+ * @param inputId - id of the search input (unique on the page).
+ */
+export function searchSide(model: CatalogModel, base: string, inputId: string): SafeHtml {
+  return html`<div class="search-side"> ${searchBox(base, inputId)} <details class="filters" data-filters> <summary>Browse by type, risk, publisher…</summary> <div class="filters-body">${facetLinkGroups(model, base)}</div> </details> </div>`;
+}
+
+/** What a listing page is about, in words ("All plugins", "Type: WebAssembly"). */
+function scopeWords(model: CatalogModel, scope: ListingScope): string {
+  return scope.kind === 'all'
+    ? 'All plugins'
+    : `${FACET_LEGENDS[scope.facet]}: ${scope.facet === 'verified' ? (VERIFIED_OPTION_LABELS[scope.value] ?? scope.value) : facetValueLabel(model, scope.facet, scope.value)}`;
+}
+
+/** A listing page's title and description (the page frame's `<title>` and `<meta name="description">`). */
+export function listingPageHead(model: CatalogModel, page: ListingPage): { title: string; description: string } {
+  const words = scopeWords(model, page.scope);
+  return {
+    title: `${words}${page.pages > 1 ? ` — page ${page.page} of ${page.pages}` : ''}`,
+    description: `${words}: plugins for the Lattice server from the signed plugin index.`,
+  };
+}
+
+/**
+ * The body of a static listing page (site/src/lib/listing.ts): breadcrumb,
+ * heading, the side panel, sort links or the way back from a facet, the
+ * result count, PAGE_SIZE cards and the pagination bar. One string: the
+ * listing pages are written from a template page (listing-pages.ts).
+ */
+export function listingPageBody(model: CatalogModel, page: ListingPage, base: string): SafeHtml {
+  const scope = page.scope;
+  const words = scopeWords(model, scope);
+  const all = listingPath(base, { kind: 'all', sort: 'name' });
+  const first = (page.page - 1) * PAGE_SIZE + 1;
+  const last = first + page.plugins.length - 1;
+  const count = page.total === 0 ? 'No plugins.' : `${first}–${last} of ${page.total} plugin${page.total === 1 ? '' : 's'}`;
+  return html`<nav aria-label="Breadcrumb"><a href="${base}">Catalog</a> / ${
+    scope.kind === 'all' ? html`<span aria-current="page">Browse</span>` : html`<a href="${all}">Browse</a> / <span aria-current="page">${words}</span>`
+  }</nav> <h1>${words}</h1> <div class="catalog"> ${searchSide(model, base, 'browse-q')} <section aria-labelledby="results-heading" id="results"> <h2 id="results-heading" class="visually-hidden">Plugins</h2> ${
+    scope.kind === 'all'
+      ? sortLinks(base, scope.sort)
+      : html`<p><a href="${searchPath(base, encodeState({ ...EMPTY_STATE, [scope.facet]: [scope.value] }))}">Search within these, sort or combine filters</a> · <a href="${all}">Clear filter</a></p>`
+  } <p class="result-count" data-result-count> ${count}${scope.kind === 'all' ? `, by ${SORT_LABELS[scope.sort].toLowerCase()}` : ', by name'} </p> <ul class="plugin-list" data-plugin-list>${pluginCards(page.plugins, base)}</ul> ${paginationNav(base, page)} </section> </div>`;
 }

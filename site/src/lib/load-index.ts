@@ -14,6 +14,8 @@ import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { buildCatalog, type CatalogModel } from './catalog.js';
 import { writePluginApi } from './plugin-api.js';
+import { writePluginPages } from './plugin-pages.js';
+import { writeListingPages } from './listing-pages.js';
 import { startSearchIndex } from './search-index.js';
 import { SETTINGS_VARIABLES, readSiteSettings, type SiteSettings } from './settings.js';
 import { verificationSummary, verifyCatalogIndex, type VerificationSummary } from './verification.js';
@@ -21,6 +23,7 @@ import { checkStoredManifests } from './manifest-check.js';
 import { TrustedMetadataSet } from '../../../src/domain/repository/trusted-set.js';
 import { repositoryTargets } from '../../../src/domain/repository/lattice.js';
 import { sha256Hex } from '../../../src/crypto/sha256.js';
+import { createEd25519NodeVerifier } from '../../../src/crypto/node.js';
 import type { VerifiedIndex } from '../../../src/domain/index/verify.js';
 
 /** Everything the pages need about the published index. */
@@ -32,6 +35,8 @@ export interface SiteIndex {
   /** What was verified, rendered into the pages and re-checked by the browser. */
   readonly summary: VerificationSummary;
   readonly model: CatalogModel;
+  /** The build's reference time (ms): verification, and the relative times on plugin pages. */
+  readonly builtAt: number;
   /** `id@version` of the releases whose stored manifest signature the build checked. */
   readonly manifestChecked: ReadonlySet<string>;
   /**
@@ -74,7 +79,9 @@ export function loadSiteIndex(settings: SiteSettings, now: number, repoRootDir: 
     throw new CatalogBuildError('INPUT_UNREADABLE', `catalog build refused: cannot read the index ${settings.indexFile}: ${(e as Error).message}`, e);
   }
   const trust = { keys: settings.trustedKeys, threshold: settings.threshold };
-  const r = verifyCatalogIndex(bytes, trust, now, true);
+  // OpenSSL's Ed25519 (the installer's default too): Go's verdict on every vector
+  // (src/crypto/node.ts), without hashing the whole index in JavaScript.
+  const r = verifyCatalogIndex(bytes, trust, now, true, createEd25519NodeVerifier());
   if (!r.ok) {
     throw new CatalogBuildError(r.code, `catalog build refused: ${settings.indexFile} failed verification: ${r.code}: ${r.message}`, r.error);
   }
@@ -112,6 +119,7 @@ export function loadSiteIndex(settings: SiteSettings, now: number, repoRootDir: 
   return {
     settings,
     bytes,
+    builtAt: now,
     ...(repository ? { repository } : {}),
     manifestChecked: manifests.checked,
     verified: r.verified,
@@ -148,13 +156,18 @@ export function siteIndex(): SiteIndex {
   if (cached !== undefined && cached.key === key) return cached.value;
   const value = loadSiteIndex(readSiteSettings(process.env, root), Date.now());
   store[CACHE] = { key, value } satisfies Cache;
+  const base = (store[SITE_BASE] as string | undefined) ?? '/';
   store[BUILD_STEP] = {
     writePluginApi: (outDir: string) => writePluginApi(outDir, value),
+    // The plugin pages, from the one template page the route rendered (plugin-pages.ts).
+    writePluginPages: (outDir: string) => writePluginPages(outDir, value, base),
+    // The listing pages, from the listing route's template page (listing-pages.ts).
+    writeListingPages: (outDir: string) => writeListingPages(outDir, value, base),
     // Started now: Pagefind indexes and writes in its own process while Astro renders the pages.
     // The base path and the staging directory come from astro.config.mjs (its astro:config:done hook).
     searchIndex: startSearchIndex(
       value.model,
-      (store[SITE_BASE] as string | undefined) ?? '/',
+      base,
       (store[SITE_STAGING] as string | undefined) ?? path.join(tmpdir(), 'lattice-site-search-staging'),
     ),
   };

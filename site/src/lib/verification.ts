@@ -25,7 +25,7 @@
  */
 import { decodeCanonicalBase64 } from '../../../src/core/base64.js';
 import type { IndexStatus } from '../../../src/core/index/types.js';
-import { verifyIndex, type IndexTrust, type VerifiedIndex, type VerifyStep } from '../../../src/domain/index/verify.js';
+import { verifyIndex, type IndexTrust, type VerifiedIndex, type VerifyIndexOptions, type VerifyStep } from '../../../src/domain/index/verify.js';
 
 /** Trusted index keys as configured (canonical base64) and the threshold. */
 export interface CatalogTrust {
@@ -92,10 +92,18 @@ export function catalogIndexTrust(trust: CatalogTrust): IndexTrust {
  * @param trust - configured keys and threshold.
  * @param now - reference time (ms), fixed once per run.
  * @param allowDraft - accept an unsigned draft (the build does; the browser only when the build did).
+ * @param verifyEd25519 - the Ed25519 verifier (default the pure, Go-exact one, which the browser uses);
+ *   the build passes OpenSSL's (src/crypto/node.ts), which gives the same verdict on every vector.
  * @returns the verified index, or the error code and message; never throws for hostile bytes.
  */
-export function verifyCatalogIndex(bytes: Uint8Array, trust: CatalogTrust, now: number, allowDraft: boolean): CatalogVerification {
-  const r = verifyIndex(bytes, catalogIndexTrust(trust), { now, allowDraft });
+export function verifyCatalogIndex(
+  bytes: Uint8Array,
+  trust: CatalogTrust,
+  now: number,
+  allowDraft: boolean,
+  verifyEd25519?: VerifyIndexOptions['verifyEd25519'],
+): CatalogVerification {
+  const r = verifyIndex(bytes, catalogIndexTrust(trust), { now, allowDraft, ...(verifyEd25519 ? { verifyEd25519 } : {}) });
   if (r.ok) return { ok: true, verified: r.verified, steps: r.steps };
   return { ok: false, code: r.error.code, message: r.error.message, error: r.error, steps: r.steps };
 }

@@ -6,17 +6,33 @@
  *
  * @module
  */
-import { html, type SafeHtml } from './html.js';
+import { flat, html, type SafeHtml } from './html.js';
 import { typeLabel, type ChannelHead, type PluginView } from './catalog.js';
-import { capabilitiesPath, capabilityAnchor, pluginPath, publisherPath } from './paths.js';
+import { capabilitiesPath, capabilityAnchor, catalogPath, feedPath, indexJsonPath, pluginJsonPath, pluginPath, publisherPath, repositoryTimestampPath } from './paths.js';
 import type { CapabilityPresentation, RiskPresentation } from './risk.js';
 import { loadsOnWords, type LoadsOnMatrix } from './loads-on.js';
 import { byRiskThenName, type CapabilityDiff, type ReleaseHistoryEntry, type TimeView } from './plugin-details.js';
 import { RISK_TIERS } from '../../../src/core/server-line.js';
+import type { VerificationSummary } from './verification.js';
 
 /** A risk tier as a badge: words always, colour as a second channel. */
 export function riskBadge(risk: RiskPresentation): SafeHtml {
   return html`<span class="risk ${risk.className}">${risk.words}</span>`;
+}
+
+/**
+ * One trust claim in precise words (site/src/lib/trust.ts), as the
+ * TrustClaim component renders it: `data-trust-claim` marks it for the page's
+ * browser check (site/src/scripts/verify-index.ts), which confirms it
+ * (`data-claim-state="browser"`) or withdraws it under the banner.
+ * @param positive - positive claims are styled as such, negative ones are not.
+ * @param block - a `div` instead of an inline `span`.
+ */
+export function trustClaim(words: string, positive = true, block = false): SafeHtml {
+  const cls = `trust-claim ${positive ? 'verified-yes' : 'verified-no'}`;
+  return block
+    ? html`<div class="${cls}" data-trust-claim="true" data-claim-state="build">${words}</div>`
+    : html`<span class="${cls}" data-trust-claim="true" data-claim-state="build">${words}</span>`;
 }
 
 /** A plugin's short trust claim (the plugin page states it in full); withdrawn by the page's browser check on failure. */
@@ -35,7 +51,7 @@ function pluginCard(p: PluginView, base: string): SafeHtml {
   if (byBase === undefined) CARDS.set(p, (byBase = new Map()));
   let card = byBase.get(base);
   if (card === undefined) {
-    card = html`<li class="card" data-id="${p.id}"><h3><a href="${pluginPath(base, p.id)}">${p.name}</a></h3><p><code>${p.id}</code> · ${typeLabel(p.type)} plugin by <a href="${publisherPath(base, p.publisherId)}">${p.publisherName}</a></p>${p.summary ? html`<p>${p.summary}</p>` : ''}<ul class="meta"><li>${riskBadge(p.risk)}</li>${p.heads.map((h) => html`<li>${h.channel} <code>${h.release.version}</code></li>`)}<li>${verifiedBadge(p)}</li></ul></li>`;
+    card = flat(html`<li class="card" data-id="${p.id}"><h3><a href="${pluginPath(base, p.id)}">${p.name}</a></h3><p><code>${p.id}</code> · ${typeLabel(p.type)} plugin by <a href="${publisherPath(base, p.publisherId)}">${p.publisherName}</a></p>${p.summary ? html`<p>${p.summary}</p>` : ''}<ul class="meta"><li>${riskBadge(p.risk)}</li>${p.heads.map((h) => html`<li>${h.channel} <code>${h.release.version}</code></li>`)}<li>${verifiedBadge(p)}</li></ul></li>`);
     byBase.set(base, card);
   }
   return card;
@@ -141,4 +157,49 @@ export function capabilityListItems(capabilities: readonly CapabilityPresentatio
     (c) =>
       html`<li><a class="cap-name" href="${capabilitiesPath(base)}#${capabilityAnchor(c.name)}"><code>${c.name}</code></a> ${riskBadge(c.risk)}<div>${c.meaning}</div></li>`,
   )}`;
+}
+
+/** One entry of the site's main navigation. */
+export interface NavEntry {
+  readonly id: string;
+  readonly href: string;
+  readonly label: string;
+}
+
+/**
+ * The main navigation's items: the page's own entry is `aria-current="page"`,
+ * the entry of its section `aria-current="true"`.
+ */
+export function siteNavItems(nav: readonly NavEntry[], pathname: string, section: string | undefined): SafeHtml {
+  return html`${nav.map((n) => {
+    const current = pathname === n.href ? 'page' : section === n.id ? 'true' : undefined;
+    return current ? html`<li><a href="${n.href}" aria-current="${current}">${n.label}</a></li>` : html`<li><a href="${n.href}">${n.label}</a></li>`;
+  })}`;
+}
+
+/**
+ * Data for machines (issue 14 item 5), in every page's footer: the signed
+ * index v1, a plugin page's own JSON, the Atom feed and the repository v2
+ * (TUF metadata and targets, deployed under /repository/ by scripts/ci-repo.mjs deploy).
+ * @param pluginId - a plugin page names its own JSON.
+ * @param repository - this site serves the repository v2 (the build pinned its root).
+ */
+export function forMachines(base: string, pluginId: string | undefined, repository: boolean): SafeHtml {
+  return html`<ul class="for-machines" aria-label="Data for machines"> <li><a href="${indexJsonPath(base)}">Signed index (plugins.json)</a></li> ${
+    pluginId ? html`<li><a href="${pluginJsonPath(base, pluginId)}">${`This plugin as JSON (api/plugins/${pluginId}.json)`}</a></li>` : ''
+  } <li><a href="${feedPath(base)}">Releases feed (Atom)</a></li> ${
+    repository ? html`<li><a href="${repositoryTimestampPath(base)}">Repository v2 (TUF metadata; targets under repository/targets/)</a></li>` : ''
+  } </ul>`;
+}
+
+/**
+ * The footer of every page: the index claim with when the build checked it,
+ * the note on the browser check, the data for machines and the link to what
+ * is checked.
+ * @param indexClaim - trust.ts indexClaimWords of the summary.
+ * @param signed - the index met the trusted-key threshold (styles the claim).
+ */
+export function footerHtml(indexClaim: string, summary: VerificationSummary, signed: boolean, base: string, pluginId: string | undefined, repository: boolean): SafeHtml {
+  const words = `${indexClaim}; checked when this catalog was built (${summary.checkedAt})${summary.expiresAt ? `; expires ${summary.expiresAt}` : ''}.`;
+  return html`<p> ${trustClaim(words, signed)} <span class="browser-check" data-browser-check-note>Checked again in your browser when this page loads (needs JavaScript).</span> </p> ${forMachines(base, pluginId, repository)} <p><a href="${catalogPath(base)}#index-signature">What is checked, and how</a></p>`;
 }
