@@ -1,25 +1,22 @@
 /**
  * What the catalog's search index holds: one Pagefind custom record per
- * plugin (text, display fields, facet filters and sort keys) and a small term
+ * plugin (text, display fields and the `name` sort key) and a small term
  * list for "did you mean" suggestions. Both come straight from the verified
  * model (search-index.ts builds the index with Pagefind's Node API while the
  * pages render), so Pagefind never parses the 20k HTML pages — the cheapest way to
  * index them — and the search page needs nothing but /pagefind/,
- * /search-facets.json (search-facets.ts) and /search-terms.json. The
- * browser no longer reads the records' `filters` (the facet table answers
- * facets; Pagefind's filter counts cost its worker O(memberships × results)),
- * only their text, display fields and the `name` sort key (row order). The
- * filters and the other sort keys could be dropped to save Pagefind build
- * work and bytes; test/site/search-facets.test.ts compares the filters with
- * the table meanwhile.
+ * /search-facets.json (search-facets.ts) and /search-terms.json. Pagefind
+ * only matches text: the facet table answers facets, counts and the other
+ * sort orders (Pagefind's filter counts cost its worker O(memberships ×
+ * results)), so the records carry no filters and one sort key, `name`, which
+ * maps Pagefind's results to the table's rows (test/site/search-facets.test.ts).
  *
  * Pure and DOM-free (runs in Node and vitest).
  *
  * @module
  */
 import type { CatalogModel, PluginView } from './catalog.js';
-import { FACETS } from './facets.js';
-import { SORTS, lastUpdated, sortPlugins, type SortName } from './listing.js';
+import { lastUpdated, sortPlugins } from './listing.js';
 import { pluginPath } from './paths.js';
 import { typeLabel } from './catalog.js';
 
@@ -29,8 +26,8 @@ export interface SearchRecord {
   readonly content: string;
   readonly language: string;
   readonly meta: Readonly<Record<string, string>>;
-  readonly filters: Readonly<Record<string, string[]>>;
-  readonly sort: Readonly<Record<string, string>>;
+  /** Only `name`: the plugin's rank in name order (the facet table's row). */
+  readonly sort: Readonly<{ name: string }>;
 }
 
 /** File of the did-you-mean term list, below the site root. */
@@ -45,9 +42,6 @@ export function termsOf(text: string): string[] {
   return (text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= MIN_TERM_LENGTH && !/^\d+$/.test(w));
 }
 
-/** A plugin's position in each sort order (0-based), from {@link sortPlugins}. */
-export type SortRanks = Readonly<Record<SortName, number>>;
-
 /** Sort keys Pagefind compares as strings: zero-padded ranks, all ascending. */
 function rankKey(n: number): string {
   return String(n).padStart(8, '0');
@@ -55,19 +49,14 @@ function rankKey(n: number): string {
 
 /**
  * One plugin as a search record.
- * @param ranks - its position in each sort order: the search page then sorts
- *   exactly like the static listing pages (same order, same tie-breaks), and
- *   every sort is ascending.
+ * @param nameRank - its position in name order (ties broken as the static
+ *   listing pages break them): the row of the facet table.
  */
-export function searchRecord(p: PluginView, base: string, ranks: SortRanks): SearchRecord {
+export function searchRecord(p: PluginView, base: string, nameRank: number): SearchRecord {
   const head = p.heads[0];
   const updated = lastUpdated(p);
   // Capabilities both as written (kv:write) and as words (kv write).
   const caps = p.capabilities.flatMap((c) => [c, c.replace(/[^a-z0-9]+/gi, ' ')]);
-  const filters: Record<string, string[]> = {};
-  for (const f of FACETS) filters[f] = [...new Set(p.faceted.values[f])];
-  const sort: Record<string, string> = {};
-  for (const s of SORTS) sort[s] = rankKey(ranks[s]);
   return {
     url: pluginPath(base, p.id),
     content: [p.name, p.id, p.id.replace(/[.-]+/g, ' '), p.summary, p.publisherName, p.publisherId, ...p.tags, ...caps].filter((s) => s !== '').join('\n'),
@@ -84,16 +73,15 @@ export function searchRecord(p: PluginView, base: string, ranks: SortRanks): Sea
       version: head ? `${head.channel} ${head.release.version}` : '',
       updated,
     },
-    filters,
-    sort,
+    sort: { name: rankKey(nameRank) },
   };
 }
 
-/** Every plugin as a search record, in index order (one sort of the catalog per order, O(n log n)). */
+/** Every plugin as a search record, in index order (one sort of the catalog by name, O(n log n)). */
 export function searchRecords(model: CatalogModel, base: string): SearchRecord[] {
-  const ranks = new Map<PluginView, Record<SortName, number>>(model.plugins.map((p) => [p, { name: 0, updated: 0, risk: 0 }]));
-  for (const s of SORTS) sortPlugins(model.plugins, s).forEach((p, i) => (ranks.get(p)![s] = i));
-  return model.plugins.map((p) => searchRecord(p, base, ranks.get(p)!));
+  const rank = new Map<PluginView, number>();
+  sortPlugins(model.plugins, 'name').forEach((p, i) => rank.set(p, i));
+  return model.plugins.map((p) => searchRecord(p, base, rank.get(p)!));
 }
 
 /**
