@@ -576,7 +576,12 @@ function requestOnce(target: CheckedUrl, opts: HttpsFetcherOptions, resolve: Res
         () => fail(fetchError('FETCH_TIMEOUT', `${target.url.href} sent no response headers within ${opts.readTimeoutMs} ms`)),
         opts.readTimeoutMs,
       );
-      exchange.send(target.url.host, target.url.pathname, { accept: '*/*', 'accept-encoding': 'identity', 'user-agent': opts.userAgent ?? 'lattice-index' });
+      try {
+        exchange.send(target.url.host, target.url.pathname, { accept: '*/*', 'accept-encoding': 'identity', 'user-agent': opts.userAgent ?? 'lattice-index' });
+      } catch (e) {
+        fail(e); // a field that is not valid HTTP (a user agent with a line break): refused, never sent
+        return;
+      }
       exchange.response().then((head) => {
         if (settled) return;
         settled = true;

@@ -299,3 +299,29 @@ describe('the fetch signal (the installer stops step 5 when step 4 fails)', () =
     expect(await failure(fetcher().fetch(url('/whole'), { maxBytes: 1 << 20, purpose: 'artifact', signal: pre.signal }))).toMatchObject({ code: 'FETCH_FAILED' });
   });
 });
+
+describe('the request', () => {
+  it('attack: a user agent with a line break (header injection) is refused before a byte is sent; the honest one is sent', async () => {
+    const seen: string[] = [];
+    raw.routes.set('/ua', (s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    const server = net.createServer((s) => {
+      s.on('data', (d) => seen.push(d.toString('latin1')));
+      s.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const evil = createHttpsFetcher({ connectTimeoutMs: 1000, readTimeoutMs: 300, maxRedirects: 0, allowPrivateAddresses: false, allowLoopbackHttp: true, userAgent: 'x\r\nX-Injected: 1' });
+      const f = await failure(evil.fetch(`https://127.0.0.1:${port}/ua`, { maxBytes: 100, purpose: 'artifact' }));
+      expect(f.code).toBe('FETCH_FAILED');
+      expect(f.message).toMatch(/not a valid HTTP field/);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(seen.join('')).toBe('');
+      // Honest variant: a plain user agent is sent as it is.
+      const honest = createHttpsFetcher({ connectTimeoutMs: 1000, readTimeoutMs: 1000, maxRedirects: 0, allowPrivateAddresses: false, allowLoopbackHttp: true, userAgent: 'lattice-index/test' });
+      expect(await fetchAndHash(honest, url('/ua'), { maxBytes: 100, purpose: 'artifact' })).toEqual({ bytes: 2, sha256Hex: sha('ok') });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
