@@ -908,16 +908,6 @@ function singleKeyTrust(publisher: string, key: PublisherKey) {
 
 // ---- step 5: artifact ---------------------------------------------------------
 
-/**
- * DESIGN §5 step 5 "artifact": capped stream, SHA-256 equal to index and
- * manifest digests. One pass over the bytes: each chunk is hashed, spooled
- * and (a v2 bundle) fed to the bundle inspector, which checks the archive
- * rules while the download runs (the gunzip in the codec's threads). The
- * verdicts keep their order: the digest is judged here, first — a mismatch
- * is `ARTIFACT_DIGEST_MISMATCH` whatever the inspector saw (it is safe on
- * hostile bytes: bounded, result values only) — and the inspection only in
- * step 7.
- */
 /** Step 5's download, started beside step 4 ({@link startArtifactDownload}). */
 interface ArtifactDownload {
   /** The inspector of a v2 bundle, started before its entrypoints are known (`late`); dropped by {@link stopInspecting}. */
