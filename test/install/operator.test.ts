@@ -229,6 +229,11 @@ describe('upgrade: the capability-diff gate', () => {
     const expired = await runCli(['rollback', 'acme.hello', '--policy', w.policyFile, '--plugin-dir', w.pluginDir, ...index, '--now', '2027-06-01T00:00:00Z']);
     expect(expired.stderr).toMatch(/\[INDEX_EXPIRED\]\n$/);
     expect(snapshotDir(w.pluginDir)).toEqual(before);
+    // Two index sources at once are ambiguous: a usage error, nothing changed.
+    const both = await w.rollback('acme.hello', ...index, '--repo', 'https://127.0.0.1:1/repository');
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--index and --repo cannot be given together.*\[USAGE_ERROR\]\n$/);
+    expect(snapshotDir(w.pluginDir)).toEqual(before);
     // Without an index the rollback is done as before, and says what it did not check.
     const unchecked = await w.rollback('acme.hello');
     ok(unchecked, 'rollback without index');

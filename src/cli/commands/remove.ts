@@ -111,6 +111,7 @@ function notInstalled(p: Prepared): LatticeIndexError {
 export const rollbackCommand = defineCommand<RollbackArgs>({
   name: 'rollback',
   positionals: [{ name: 'plugin', describe: 'ID of an installed plugin with a kept previous release' }],
+  conflicts: [['index', 'repo']],
   options: {
     ...COMMON,
     index: { ...INDEX_SOURCE_OPTIONS.index!, describe: 'index v1 (an https:// URL or a file): refuse to restore a release it revokes or no longer lists' },
