@@ -171,6 +171,18 @@ export async function compareWithInstalled(pluginDir: string, pluginId: string, 
   };
 }
 
+/**
+ * The refusal of an upgrade whose candidate is not newer than the installed release.
+ *
+ * @param pluginId - the plugin.
+ * @param cmp - the comparison (its `notNewer` is true).
+ * @param version - the candidate's version.
+ * @returns the error (not thrown).
+ */
+export function notNewerError(pluginId: string, cmp: InstalledComparison, version: string): PolicyError {
+  return new PolicyError('UPGRADE_NOT_NEWER', `${pluginId} ${cmp.fromVersion} is installed; the newest release the policy allows is ${version} — nothing to upgrade`);
+}
+
 /** Options of {@link approvalGate}. */
 export interface ApprovalGateOptions {
   pluginDir: string;
@@ -207,9 +219,7 @@ export function approvalGate(o: ApprovalGateOptions): { approve: ApproveCallback
       const { fromVersion, diff } = cmp;
       state.fromVersion = fromVersion;
       state.fromManifestSha256 = cmp.fromManifestSha256;
-      if (o.requireNewer && cmp.notNewer) {
-        return new PolicyError('UPGRADE_NOT_NEWER', `${o.pluginId} ${fromVersion} is installed; the newest release the policy allows is ${summary.version} — nothing to upgrade`);
-      }
+      if (o.requireNewer && cmp.notNewer) return notNewerError(o.pluginId, cmp, summary.version);
       state.diff = diff;
       o.text(formatCapabilityDiff(diff, fromVersion, summary.version));
       if (diff.escalates) {

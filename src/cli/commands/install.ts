@@ -26,7 +26,7 @@
  * @module
  */
 import { RELEASE_CHANNELS, type ReleaseChannel } from '../../core/index/types.js';
-import { InputError, PolicyError } from '../../core/errors.js';
+import { InputError, type PolicyError } from '../../core/errors.js';
 import { validIndexVersion, validPluginID } from '../../core/rules.js';
 import { assertDirectory, readFileBounded } from '../../io/files.js';
 import { policyPath, runInstall } from '../../io/install.js';
@@ -35,7 +35,7 @@ import type { OfflineBundle } from '../../domain/repository/bundle.js';
 import { commandFetcher } from '../command-fetcher.js';
 import { loadInstallPolicy, parseTimeFlag, printSteps } from '../inputs.js';
 import { createProgressBar, type ProgressBar } from '../progress.js';
-import { approvalAuditExtra, approvalGate, compareWithInstalled, withInterruptCleanup, type InstalledComparison } from '../operator.js';
+import { approvalAuditExtra, approvalGate, compareWithInstalled, notNewerError, withInterruptCleanup, type InstalledComparison } from '../operator.js';
 import { formatCapabilityDiff } from '../../domain/install/installed.js';
 import { formatApprovalSummary } from '../../domain/install/summary.js';
 import { cliIo, err, EXIT, exitCodeFor, out, outJSON } from '../run.js';
@@ -225,7 +225,7 @@ export async function installOrUpgrade(args: InstallArgs, upgrade?: UpgradeMode)
     if (args['dry-run'] && r.ok) {
       compared = await compareWithInstalled(args['plugin-dir'], pluginId, policy, r.summary.version, r.candidate.manifest);
       if (upgrade !== undefined && compared?.notNewer) {
-        dryRunRefusal = new PolicyError('UPGRADE_NOT_NEWER', `${pluginId} ${compared.fromVersion} is installed; the newest release the policy allows is ${r.summary.version} — nothing to upgrade`);
+        dryRunRefusal = notNewerError(pluginId, compared, r.summary.version);
       }
     }
     // Process start to here: starting Node and loading the command (the rest is runInstall's own phases).

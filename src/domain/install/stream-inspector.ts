@@ -63,7 +63,7 @@ export interface InspectorFailure {
 export type StreamInspectorFactory = (opts: StreamInspectorOptions) => StreamInspector;
 
 /** The promise of late entrypoints, settled once by `declare` or `abort` (undefined unless `opts.late`). */
-export function lateEntrypoints(opts: StreamInspectorOptions): { promise: Promise<DeclaredEntrypoints>; resolve: (e: DeclaredEntrypoints) => void; reject: (e: Error) => void } | undefined {
+function lateEntrypoints(opts: StreamInspectorOptions): { promise: Promise<DeclaredEntrypoints>; resolve: (e: DeclaredEntrypoints) => void; reject: (e: Error) => void } | undefined {
   if (opts.late !== true) return undefined;
   let resolve!: (e: DeclaredEntrypoints) => void;
   let reject!: (e: Error) => void;
