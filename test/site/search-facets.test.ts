@@ -12,8 +12,10 @@ import { buildCatalog, type CatalogModel, type PluginView } from '../../site/src
 import { EMPTY_STATE, FACETS, facetCounts, filterEntries, type CatalogState, type FacetName, type FacetedEntry } from '../../site/src/lib/facets.js';
 import { SORTS, sortPlugins } from '../../site/src/lib/listing.js';
 import { searchRecords } from '../../site/src/lib/search-records.js';
+import { CARDS_PER_FILE, cardFileOf, decodeSearchCards, searchCard, searchCardFiles } from '../../site/src/lib/search-cards.js';
 import {
   SEARCH_FACETS_INVALID,
+  SEARCH_FACETS_MISMATCH,
   SearchFacetsError,
   answerFacets,
   decodeSearchFacets,
@@ -77,7 +79,7 @@ describe('search facet table', () => {
     const row = new Map(byName.map((p, i) => [p.id, i]));
     const plugins = new Map(model.plugins.map((p) => [p.id, p]));
     for (const rec of searchRecords(model, '/')) {
-      const id = rec.meta.id!;
+      const id = decodeURIComponent(rec.url.split('/')[2]!);
       const i = row.get(id)!;
       expect(Number(rec.sort.name)).toBe(i);
       expect(Object.keys(rec)).not.toContain('filters'); // Pagefind only matches text
@@ -178,5 +180,59 @@ describe('search facet table: damaged files are refused (SEARCH_FACETS_INVALID)'
     expect(refused(damaged((f) => (f.ranks.risk[0] = N)))).toMatch(/permutation/);
     expect(refused(damaged((f) => (f.count = N + 1)))).toMatch(/expected 501 rows/);
     expect(refused(damaged((f) => (f.rows.channel.per[0] = -1)))).toMatch(/rows\.channel\.per\[0\]/);
+  });
+});
+
+describe('search card files (search-cards.ts)', () => {
+  /** Every card file as the browser reads it (through JSON). */
+  const files = (): Map<string, Record<string, any>> => new Map([...searchCardFiles(model)].map(([k, v]) => [k, JSON.parse(JSON.stringify(v)) as Record<string, any>]));
+
+  it('gives row i (name order, the facet table\'s row) the card of the i-th plugin by name, in files of CARDS_PER_FILE rows', () => {
+    const all = files();
+    expect(all.size).toBe(Math.ceil(N / CARDS_PER_FILE));
+    for (let row = 0; row < N; row++) {
+      const { first, cards } = decodeSearchCards(all.get(cardFileOf(row)), row, N);
+      expect(cards[row - first], `row ${row}`).toEqual(searchCard(byName[row]!));
+    }
+    // The last file holds only the rows left.
+    expect(all.get(cardFileOf(N - 1))!.cards.length).toBe(N % CARDS_PER_FILE || CARDS_PER_FILE);
+    const p = byName[7]!;
+    expect(searchCard(p)).toMatchObject({ id: p.id, title: p.name, summary: p.summary, publisherId: p.publisherId, risk: p.risk.words });
+  });
+
+  const refusal = (json: unknown, row: number, count = N): SearchFacetsError => {
+    try {
+      decodeSearchCards(json, row, count);
+    } catch (e) {
+      expect(e).toBeInstanceOf(SearchFacetsError);
+      return e as SearchFacetsError;
+    }
+    throw new Error('accepted a damaged card file');
+  };
+  it('attack: a damaged card file or one of another catalog is refused (SEARCH_FACETS_INVALID / _MISMATCH); the honest one is read', () => {
+    const honest = (): Record<string, any> => files().get(cardFileOf(40))!;
+    expect(decodeSearchCards(honest(), 40, N).first).toBe(CARDS_PER_FILE);
+    const invalid: [string, (f: Record<string, any>) => void, RegExp][] = [
+      ['an unknown key', (f) => (f.extra = 1), /keys/],
+      ['another format', (f) => (f.format = 'lattice.catalog.search-cards.v2'), /expected format/],
+      ['the file of other rows', (f) => (f.first = 0), /rows from 32/],
+      ['a card with a field missing', (f) => f.cards[3].pop(), /card 3/],
+      ['a field that is not a string', (f) => (f.cards[0][1] = 7), /card 0/],
+    ];
+    for (const [name, change, message] of invalid) {
+      const f = honest();
+      change(f);
+      const e = refusal(f, 40);
+      expect(e.code, name).toBe(SEARCH_FACETS_INVALID);
+      expect(e.message, name).toMatch(message);
+      expect(e.message, name).toContain(cardFileOf(40));
+    }
+    expect(refusal([], 40).code).toBe(SEARCH_FACETS_INVALID);
+    // A card file of a catalog with one plugin less than the facet table's.
+    const short = files().get(cardFileOf(N - 1))!;
+    short.cards.pop();
+    const e = refusal(short, N - 1);
+    expect(e.code).toBe(SEARCH_FACETS_MISMATCH);
+    expect(e.message).toMatch(/expected \d+ cards for a catalog of 500 plugins/);
   });
 });

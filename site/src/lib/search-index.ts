@@ -1,8 +1,9 @@
 /**
  * Writes the search index (site/src/lib/search-records.ts) with Pagefind's
  * Node API — its local binary, no network — into `<out>/pagefind/`, the
- * did-you-mean term list into `<out>/search-terms.json` and the facet table
- * (search-facets.ts) into `<out>/search-facets.json`.
+ * did-you-mean term list into `<out>/search-terms.json`, the facet table
+ * (search-facets.ts) into `<out>/search-facets.json` and the result cards
+ * (search-cards.ts) into `<out>/search-cards/`.
  *
  * The whole index is built WHILE Astro renders the pages: as soon as the
  * build has the verified model (load-index.ts), Pagefind's own process adds
@@ -22,6 +23,7 @@ import path from 'node:path';
 import type { CatalogModel } from './catalog.js';
 import { SEARCH_TERMS_FILE, searchRecords, searchTerms } from './search-records.js';
 import { SEARCH_FACETS_FILE, searchFacetsFile } from './search-facets.js';
+import { SEARCH_CARDS_DIR, searchCardFiles } from './search-cards.js';
 
 /** Directory of the Pagefind bundle below the output root. */
 export const PAGEFIND_DIR = 'pagefind';
@@ -48,11 +50,15 @@ export function startSearchIndex(model: CatalogModel, base: string, stagingParen
     const staging = await mkdtemp(path.join(stagingParent, 'pagefind-'));
     const pagefind: Pagefind = await import('pagefind');
     try {
-      const created = await pagefind.createIndex({ forceLanguage: 'en', writePlayground: false });
+      // The search page never reads Pagefind's fragments (its cards come
+      // from search-cards.ts): one fragment file instead of one per plugin
+      // (20k files at 20k plugins) — with the records' lack of meta fields,
+      // 40% less CPU in Pagefind's process at 20k.
+      const created = await pagefind.createIndex({ forceLanguage: 'en', writePlayground: false, maxFragments: 1 });
       const index = created.index;
       if (!index) throw failed('createIndex', created.errors);
       const records = searchRecords(model, base);
-      const added = await Promise.all(records.map((r) => index.addCustomRecord({ ...r, meta: { ...r.meta }, sort: { ...r.sort } })));
+      const added = await Promise.all(records.map((r) => index.addCustomRecord({ ...r, sort: { ...r.sort } })));
       for (const a of added) if (a.errors.length > 0) throw failed('addCustomRecord', a.errors);
       const bundle = path.join(staging, PAGEFIND_DIR);
       const written = await index.writeFiles({ outputPath: bundle });
@@ -85,6 +91,8 @@ export function startSearchIndex(model: CatalogModel, base: string, stagingParen
       }
       await writeFile(path.join(outDir, SEARCH_TERMS_FILE), JSON.stringify(searchTerms(model)));
       await writeFile(path.join(outDir, SEARCH_FACETS_FILE), JSON.stringify(searchFacetsFile(model)));
+      await mkdir(path.join(outDir, SEARCH_CARDS_DIR), { recursive: true });
+      await Promise.all([...searchCardFiles(model)].map(([file, cards]) => writeFile(path.join(outDir, file), JSON.stringify(cards))));
       return count;
     },
   };

@@ -1,6 +1,7 @@
 /**
  * What the catalog's search index holds: one Pagefind custom record per
- * plugin (text, display fields and the `name` sort key) and a small term
+ * plugin (its text and the `name` sort key; no display fields — the cards
+ * come from search-cards.ts — and no filters) and a small term
  * list for "did you mean" suggestions. Both come straight from the verified
  * model (search-index.ts builds the index with Pagefind's Node API while the
  * pages render), so Pagefind never parses the 20k HTML pages — the cheapest way to
@@ -16,16 +17,14 @@
  * @module
  */
 import type { CatalogModel, PluginView } from './catalog.js';
-import { lastUpdated, sortPlugins } from './listing.js';
+import { sortPlugins } from './listing.js';
 import { pluginPath } from './paths.js';
-import { typeLabel } from './catalog.js';
 
 /** A Pagefind custom record (pagefind's `CustomRecord`). */
 export interface SearchRecord {
   readonly url: string;
   readonly content: string;
   readonly language: string;
-  readonly meta: Readonly<Record<string, string>>;
   /** Only `name`: the plugin's rank in name order (the facet table's row). */
   readonly sort: Readonly<{ name: string }>;
 }
@@ -53,26 +52,12 @@ function rankKey(n: number): string {
  *   listing pages break them): the row of the facet table.
  */
 export function searchRecord(p: PluginView, base: string, nameRank: number): SearchRecord {
-  const head = p.heads[0];
-  const updated = lastUpdated(p);
   // Capabilities both as written (kv:write) and as words (kv write).
   const caps = p.capabilities.flatMap((c) => [c, c.replace(/[^a-z0-9]+/gi, ' ')]);
   return {
     url: pluginPath(base, p.id),
     content: [p.name, p.id, p.id.replace(/[.-]+/g, ' '), p.summary, p.publisherName, p.publisherId, ...p.tags, ...caps].filter((s) => s !== '').join('\n'),
     language: 'en',
-    meta: {
-      title: p.name,
-      id: p.id,
-      summary: p.summary,
-      type: typeLabel(p.type),
-      publisher: p.publisherName,
-      publisherId: p.publisherId,
-      risk: p.risk.words,
-      riskClass: p.risk.className,
-      version: head ? `${head.channel} ${head.release.version}` : '',
-      updated,
-    },
     sort: { name: rankKey(nameRank) },
   };
 }

@@ -9,15 +9,17 @@
 // Pagefind result is which row of the facet table, and then, per distinct
 // query, for the matching results — never with filters or a sort, whose cost
 // in Pagefind's worker grows with the catalog times the results (see
-// search-facets.ts). Filtering, the facet counts (the usual rule of
-// site/src/lib/facets.ts: a facet's counts apply every other selection but not
-// its own) and the sort are one linear pass over the facet table; a facet
-// click or a sort change with the same query does not call Pagefind at all,
-// only for the shown cards' data. An option counting zero cannot be ticked.
+// search-facets.ts), and never for a result's data. Filtering, the facet
+// counts (the usual rule of site/src/lib/facets.ts: a facet's counts apply
+// every other selection but not its own) and the sort are one linear pass
+// over the facet table; a facet click or a sort change with the same query
+// does not call Pagefind at all. The shown cards come from the card files
+// (/search-cards/<k>.json, site/src/lib/search-cards.ts), fetched for the
+// shown rows only and kept. An option counting zero cannot be ticked.
 // When a text query finds nothing, the did-you-mean term list
 // (/search-terms.json, loaded only then) suggests the nearest known words.
-// If the facet table is unreadable or describes another catalog than the
-// Pagefind index, the page says so (SEARCH_FACETS_INVALID /
+// If the facet table or a card file is unreadable or describes another
+// catalog than the Pagefind index, the page says so (SEARCH_FACETS_INVALID /
 // SEARCH_FACETS_MISMATCH) and shows no results rather than wrong ones.
 import { FACETS, type CatalogState, type FacetName } from '../lib/facets';
 import { decodeState, encodeState } from '../lib/url-state';
@@ -33,14 +35,11 @@ import {
   sortRows,
   type FacetTable,
 } from '../lib/search-facets';
+import { CARDS_PER_FILE, cardFileOf, decodeSearchCards, type SearchCard } from '../lib/search-cards';
+import { pluginPath, publisherPath } from '../lib/paths';
 
-interface PagefindResultData {
-  url: string;
-  meta: Record<string, string>;
-}
 interface PagefindResult {
   id: string;
-  data: () => Promise<PagefindResultData>;
 }
 interface PagefindSearch {
   results: PagefindResult[];
@@ -78,11 +77,10 @@ function toSearch(s: SearchState): string {
   return `${q === '' ? '?' : `${q}&`}sort=${s.sort}`;
 }
 
-/** Pagefind and the facet table, joined: `byRow[i]` is the Pagefind result of row i. */
+/** Pagefind and the facet table, joined: `rowOf` maps a Pagefind result to its row. */
 interface Engine {
   pf: Pagefind;
   table: FacetTable;
-  byRow: PagefindResult[];
   rowOf: Map<string, number>;
 }
 let engine: Promise<Engine> | undefined;
@@ -111,8 +109,7 @@ function loadEngine(): Promise<Engine> {
     const all = await pf.search(null, { sort: { name: 'asc' } });
     const found = all?.results.length ?? 0;
     if (found !== table.count) throw new SearchFacetsError(SEARCH_FACETS_MISMATCH, `expected ${table.count} plugins in the Pagefind index, found ${found}`);
-    const byRow = all!.results;
-    return { pf, table, byRow, rowOf: new Map(byRow.map((r, i) => [r.id, i])) };
+    return { pf, table, rowOf: new Map(all!.results.map((r, i) => [r.id, i])) };
   })();
   return engine;
 }
@@ -133,6 +130,37 @@ async function textRows(e: Engine, q: string): Promise<Uint32Array | undefined> 
   return rows;
 }
 
+/** Card files by number (`k` holds rows k·CARDS_PER_FILE…), loaded once each. */
+const cardFiles = new Map<number, Promise<SearchCard[]>>();
+function loadCardFile(k: number, count: number): Promise<SearchCard[]> {
+  let file = cardFiles.get(k);
+  if (file === undefined) {
+    const url = `${base}${cardFileOf(k * CARDS_PER_FILE)}`;
+    file = (async () => {
+      const r = await fetch(url);
+      if (!r.ok) throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected ${url}, the server answered HTTP ${r.status}`);
+      let json: unknown;
+      try {
+        json = await r.json();
+      } catch {
+        throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected JSON in ${url}, found something else`);
+      }
+      return decodeSearchCards(json, k * CARDS_PER_FILE, count).cards;
+    })();
+    // A failed load is tried again next time (the page says why meanwhile).
+    file.catch(() => cardFiles.delete(k));
+    cardFiles.set(k, file);
+  }
+  return file;
+}
+/** The cards of some rows, in their order (each card file fetched at most once, in parallel). */
+async function cardsOf(e: Engine, rows: ArrayLike<number>): Promise<SearchCard[]> {
+  const ks = new Set<number>();
+  for (let i = 0; i < rows.length; i++) ks.add(Math.floor(rows[i]! / CARDS_PER_FILE));
+  const files = new Map(await Promise.all([...ks].map(async (k) => [k, await loadCardFile(k, e.table.count)] as const)));
+  return Array.from(rows, (r) => files.get(Math.floor(r / CARDS_PER_FILE))![r % CARDS_PER_FILE]!);
+}
+
 let terms: Promise<string[]> | undefined;
 function loadTerms(): Promise<string[]> {
   terms ??= fetch(`${base}search-terms.json`).then((r) => (r.ok ? (r.json() as Promise<string[]>) : []));
@@ -143,27 +171,26 @@ function isBlank(s: CatalogState): boolean {
   return s.q.trim() === '' && FACETS.every((f) => s[f].length === 0);
 }
 
-function card(d: PagefindResultData): HTMLLIElement {
-  const m = d.meta;
+function card(m: SearchCard): HTMLLIElement {
   const li = document.createElement('li');
   li.className = 'card';
-  li.dataset.id = m.id ?? '';
+  li.dataset.id = m.id;
   const h = li.appendChild(document.createElement('h3'));
   const a = h.appendChild(document.createElement('a'));
-  a.href = d.url;
-  a.textContent = m.title ?? m.id ?? '';
+  a.href = pluginPath(base, m.id);
+  a.textContent = m.title || m.id;
   const line = li.appendChild(document.createElement('p'));
-  line.appendChild(document.createElement('code')).textContent = m.id ?? '';
-  line.append(` · ${m.type ?? ''} plugin by `);
+  line.appendChild(document.createElement('code')).textContent = m.id;
+  line.append(` · ${m.type} plugin by `);
   const pub = line.appendChild(document.createElement('a'));
-  pub.href = `${base}publishers/${encodeURIComponent(m.publisherId ?? '')}/`;
-  pub.textContent = m.publisher ?? '';
+  pub.href = publisherPath(base, m.publisherId);
+  pub.textContent = m.publisher;
   if (m.summary) li.appendChild(document.createElement('p')).textContent = m.summary;
   const meta = li.appendChild(document.createElement('ul'));
   meta.className = 'meta';
   const risk = meta.appendChild(document.createElement('li')).appendChild(document.createElement('span'));
-  risk.className = `risk ${m.riskClass ?? ''}`;
-  risk.textContent = m.risk ?? '';
+  risk.className = `risk ${m.riskClass}`;
+  risk.textContent = m.risk;
   if (m.version) meta.appendChild(document.createElement('li')).textContent = m.version;
   if (m.updated) {
     const li2 = meta.appendChild(document.createElement('li'));
@@ -182,7 +209,7 @@ if (form && list && status) {
   const counters = new Map<string, HTMLElement>();
   for (const el of form.querySelectorAll<HTMLElement>('[data-count-for]')) counters.set(el.dataset.countFor ?? '', el);
   let seq = 0;
-  let pending: PagefindResult[] = [];
+  let pending: Uint32Array = new Uint32Array(0);
 
   const readForm = (): SearchState => {
     const params = new URLSearchParams();
@@ -212,10 +239,17 @@ if (form && list && status) {
   };
 
   const showMore = async (mine: number): Promise<void> => {
-    const batch = pending.splice(0, BATCH);
-    const data = await Promise.all(batch.map((r) => r.data()));
+    const batch = pending.subarray(0, BATCH);
+    pending = pending.subarray(BATCH);
+    let cards: SearchCard[];
+    try {
+      cards = await cardsOf(await loadEngine(), batch);
+    } catch (err) {
+      if (mine === seq) unavailable(lastState, err);
+      return;
+    }
     if (mine !== seq) return;
-    list.append(...data.map(card));
+    list.append(...cards.map(card));
     if (more) more.hidden = pending.length === 0;
   };
 
@@ -227,8 +261,8 @@ if (form && list && status) {
     s: SearchState;
     n: number;
     counts: Partial<Record<FacetName, Record<string, number>>>;
-    first: PagefindResultData[];
-    rest: PagefindResult[];
+    first: SearchCard[];
+    rest: Uint32Array;
     better: string | undefined;
   }
   const show = (a: Answer): void => {
@@ -253,15 +287,17 @@ if (form && list && status) {
   const unavailable = (s: SearchState, err: unknown): void => {
     const code = err instanceof SearchFacetsError ? err.code : 'SEARCH_UNAVAILABLE';
     list.replaceChildren();
-    pending = [];
+    pending = new Uint32Array(0);
     if (more) more.hidden = true;
     list.dataset.searchError = code;
     status.textContent = `Search is unavailable: ${err instanceof Error ? err.message : String(err)}. Every plugin is on the listing pages.`;
     list.dataset.answered = toSearch(s);
   };
 
+  let lastState: SearchState = fromSearch('');
   const run = async (s: SearchState): Promise<void> => {
     const mine = ++seq;
+    lastState = s;
     delete list.dataset.answered;
     try {
       const e = await loadEngine();
@@ -269,19 +305,19 @@ if (form && list && status) {
       const candidates = q === null ? null : await textRows(e, q);
       if (mine !== seq || candidates === undefined) return;
       const { rows, counts } = answerFacets(e.table, candidates, s.state);
-      const results = Array.from(sortRows(e.table, rows, s.sort), (r) => e.byRow[r]!);
+      const results = sortRows(e.table, rows, s.sort);
       const n = results.length;
-      // The first cards' data (Pagefind fragments, fetched in parallel) and, for
-      // a text query that found nothing, the did-you-mean term: both before the
+      // The first cards (their card files, fetched in parallel) and, for a
+      // text query that found nothing, the did-you-mean term: both before the
       // one write that shows the answer.
-      const first = await Promise.all(results.slice(0, BATCH).map((r) => r.data()));
+      const first = await cardsOf(e, results.subarray(0, BATCH));
       if (mine !== seq) return;
       let better: string | undefined;
       if (n === 0 && q !== null && suggestion && suggestionLink) {
         better = suggestQuery(q, await loadTerms());
         if (mine !== seq) return;
       }
-      show({ s, n, counts, first, rest: results.slice(BATCH), better });
+      show({ s, n, counts, first, rest: results.subarray(BATCH), better });
     } catch (err) {
       if (mine === seq) unavailable(s, err);
     }
