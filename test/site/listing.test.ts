@@ -8,6 +8,8 @@ import { verifyIndex } from '../../src/domain/index/verify.js';
 import { serializeIndex } from '../../src/domain/index/assemble.js';
 import { buildCatalog, type CatalogModel } from '../../site/src/lib/catalog.js';
 import {
+  REVOCATIONS_PAGE_SIZE,
+  revocationPages,
   LANDING_FACETS,
   PAGE_SIZE,
   FACET_PANEL_LIMIT,
@@ -25,7 +27,7 @@ import {
 import { facetLinkGroups, pageLinks, paginationNav } from '../../site/src/lib/listing-views.js';
 import { MAX_TERMS, searchRecords, searchTerms, termsOf } from '../../site/src/lib/search-records.js';
 import { editDistance, suggestQuery } from '../../site/src/lib/suggest.js';
-import { facetLink, publishersPath } from '../../site/src/lib/paths.js';
+import { facetLink, publishersPath, revocationsPath } from '../../site/src/lib/paths.js';
 // @ts-expect-error — plain ESM script without type declarations
 import { syntheticIndex } from '../../bench/synthetic-index.mjs';
 
@@ -181,5 +183,36 @@ describe('publisher list and publisher pages do not grow with the catalog', () =
     expect(shown.map((p) => p.id)).toEqual(model.plugins.slice(0, PAGE_SIZE).map((p) => p.id));
     const small = model.publishers[0]!;
     expect(publisherPagePlugins(model, small).shown.length).toBe(small.pluginIds.length);
+  });
+});
+
+describe('revocations pages', () => {
+  const release = (i: number) => ({ plugin: `gone.p${i}`, version: '1.0.0', reason: 'test', revoked_at: '2026-11-05T00:00:00Z' });
+  const artifact = (i: number) => ({ sha256: i.toString(16).padStart(64, '0'), reason: 'test', revoked_at: '2026-11-05T00:00:00Z' });
+
+  it('cuts releases, then artifacts, then keys into pages of REVOCATIONS_PAGE_SIZE rows, each entry on exactly one page', () => {
+    const size = REVOCATIONS_PAGE_SIZE;
+    const lists = { releases: Array.from({ length: size + 30 }, (_, i) => release(i)), artifacts: Array.from({ length: size - 10 }, (_, i) => artifact(i)), keys: [] };
+    const pages = revocationPages(lists);
+    expect(pages.map((p) => p.page)).toEqual([1, 2, 3]);
+    for (const p of pages) {
+      expect(p.pages).toBe(3);
+      expect(p.rows.releases.length + p.rows.artifacts.length + p.rows.keys.length).toBeLessThanOrEqual(size);
+    }
+    expect(pages.flatMap((p) => p.rows.releases)).toEqual(lists.releases);
+    expect(pages.flatMap((p) => p.rows.artifacts)).toEqual(lists.artifacts);
+    expect(pages[1]!.rows.releases.length).toBe(30);
+    expect(pages[1]!.rows.artifacts.length).toBe(size - 30);
+    expect(pages[2]!.rows.artifacts.length).toBe(20);
+    expect(pages[0]!.tables).toEqual({ releases: { total: size + 30, pages: [1, 2] }, artifacts: { total: size - 10, pages: [2, 3] }, keys: { total: 0, pages: undefined } });
+  });
+
+  it('has one page for a short or empty list', () => {
+    expect(revocationPages({ releases: [], artifacts: [], keys: [] }).map((p) => [p.page, p.pages])).toEqual([[1, 1]]);
+    const one = revocationPages({ releases: [release(1)], artifacts: [artifact(1)], keys: [] });
+    expect(one.length).toBe(1);
+    expect(one[0]!.rows.artifacts.length).toBe(1);
+    expect(revocationsPath('/', 1)).toBe('/revocations/');
+    expect(revocationsPath('/x/', 3)).toBe('/x/revocations/page/3/');
   });
 });

@@ -21,7 +21,7 @@ import { syntheticIndex } from '../../bench/synthetic-index.mjs';
 import { signIndex } from '../../src/domain/index/sign.js';
 import { buildSite, testKey } from './fixtures.js';
 import { Harness, cardIds, launch, shot } from './browser-harness.js';
-import { PAGE_SIZE, PUBLISHERS_PAGE_SIZE } from '../../site/src/lib/listing.js';
+import { PAGE_SIZE, PUBLISHERS_PAGE_SIZE, REVOCATIONS_PAGE_SIZE } from '../../site/src/lib/listing.js';
 
 const N = 10_000;
 const BUDGET = 150 * 1024;
@@ -42,6 +42,13 @@ beforeAll(async () => {
   doc.generation = 1;
   doc.expires_at = new Date(generated + 30 * 86_400_000).toISOString().replace('.000Z', 'Z');
   ids = doc.plugins.map((p) => p.id);
+  // More revocations than one page of /revocations/ holds (of plugins and artifacts not in the index: no plugin changes).
+  const at = '2026-11-05T00:00:00Z';
+  (doc as Record<string, unknown>).revocations = {
+    releases: Array.from({ length: REVOCATIONS_PAGE_SIZE + 30 }, (_, i) => ({ plugin: `gone.p${i}`, version: '1.0.0', reason: 'test: retired', revoked_at: at })),
+    artifacts: Array.from({ length: REVOCATIONS_PAGE_SIZE - 10 }, (_, i) => ({ sha256: (i + 1).toString(16).padStart(64, 'f'), reason: 'test: replaced', revoked_at: at })),
+    keys: [],
+  };
   const file = path.join(tmp, 'signed.json');
   writeFileSync(file, signIndex(doc, key.seed, { publisher: doc.publishers[0]!.id, official: true, now }).bytes);
   const build = await buildSite({ indexFile: file, keys: [key.publicKeyB64], outDir: path.join(tmp, 'out'), cacheDir: path.join(tmp, 'cache') });
@@ -140,6 +147,17 @@ describe(`catalog at ${N} plugins`, () => {
     await page.getByRole('link', { name: 'Next page' }).click();
     await page.waitForURL(/\/publishers\/page\/2\/$/);
     expect(await page.locator('tbody tr').count()).toBeGreaterThan(0);
+    // So is the revocations list: page 1 holds one page of rows, the artifact table says where its rows are.
+    await page.goto(`${server.url}revocations/`);
+    expect(await page.locator('tbody tr').count()).toBe(REVOCATIONS_PAGE_SIZE);
+    expect(await page.locator('h2#artifacts').innerText()).toBe(`Artifact digests (${REVOCATIONS_PAGE_SIZE - 10})`);
+    expect(await page.getByText('Listed on pages 2–3.').count()).toBe(1);
+    await page.getByRole('link', { name: 'Next page' }).click();
+    await page.waitForURL(/\/revocations\/page\/2\/$/);
+    expect(await page.locator('tbody tr').count()).toBe(REVOCATIONS_PAGE_SIZE);
+    await page.getByRole('link', { name: 'Page 3', exact: true }).click();
+    await page.waitForURL(/\/revocations\/page\/3\/$/);
+    expect(await page.locator('tbody tr').count()).toBe(20);
     // A plugin never seen on page 1 of the listing is reachable on its own page.
     const r = await fetch(`${server.url}plugins/${ids[N - 1]}/`);
     expect(r.status).toBe(200);

@@ -18,11 +18,14 @@
 import { RISK_TIERS } from '../../../src/core/server-line.js';
 import type { CatalogModel, FacetOption, PluginView, PublisherView } from './catalog.js';
 import type { FacetName } from './facets.js';
+import type { RevokedArtifact, RevokedKey, RevokedRelease } from '../../../src/core/index/types.js';
 
 /** Cards per listing page. */
 export const PAGE_SIZE = 48;
 /** Rows per page of the publisher list (`/publishers/`, `/publishers/page/N/`). */
 export const PUBLISHERS_PAGE_SIZE = 100;
+/** Rows per page of the revocations list (`/revocations/`, `/revocations/page/N/`), all three tables together. */
+export const REVOCATIONS_PAGE_SIZE = 100;
 /** Most values a facet shows in a filter panel (the rest: "all publishers" / search). */
 export const FACET_PANEL_LIMIT = 12;
 /** Facets with static landing pages (cap is searched, and has /capabilities/). */
@@ -226,4 +229,53 @@ export function facetValueLabel(model: CatalogModel, facet: FacetName, value: st
     LABELS.set(model, labels);
   }
   return labels.get(`${facet}=${value}`) ?? value;
+}
+
+/** The three kinds of revocation, in the order the revocations pages list them. */
+export const REVOCATION_KINDS = Object.freeze(['releases', 'artifacts', 'keys'] as const);
+export type RevocationKind = (typeof REVOCATION_KINDS)[number];
+
+/** The verified index's revocations (NormalizedRevocations: every list present). */
+export interface RevocationLists {
+  readonly releases: readonly RevokedRelease[];
+  readonly artifacts: readonly RevokedArtifact[];
+  readonly keys: readonly RevokedKey[];
+}
+
+/** One page of the revocations list. */
+export interface RevocationsPage {
+  /** 1-based page number. */
+  readonly page: number;
+  readonly pages: number;
+  /** This page's rows of each table (empty when the table has none here). */
+  readonly rows: { readonly releases: readonly RevokedRelease[]; readonly artifacts: readonly RevokedArtifact[]; readonly keys: readonly RevokedKey[] };
+  /** Per table: how many entries in all, and the pages its rows are on (`[first, last]`, or undefined when it has none). */
+  readonly tables: Readonly<Record<RevocationKind, { readonly total: number; readonly pages: readonly [number, number] | undefined }>>;
+}
+
+/**
+ * The revocations list in pages of {@link REVOCATIONS_PAGE_SIZE} rows: the
+ * releases, then the artifact digests, then the keys, each in the index's
+ * order, cut into pages as one sequence — so no page of `/revocations/` grows
+ * with the number of revocations. Always at least one page.
+ */
+export function revocationPages(r: RevocationLists): RevocationsPage[] {
+  const size = REVOCATIONS_PAGE_SIZE;
+  const total = r.releases.length + r.artifacts.length + r.keys.length;
+  const pages = pageCount(total, size);
+  // Offset of each table in the one sequence.
+  const start = { releases: 0, artifacts: r.releases.length, keys: r.releases.length + r.artifacts.length };
+  const tables = {} as Record<RevocationKind, { total: number; pages: [number, number] | undefined }>;
+  for (const k of REVOCATION_KINDS) {
+    const n = r[k].length;
+    tables[k] = { total: n, pages: n === 0 ? undefined : [Math.floor(start[k] / size) + 1, Math.floor((start[k] + n - 1) / size) + 1] };
+  }
+  const out: RevocationsPage[] = [];
+  for (let page = 1; page <= pages; page++) {
+    const lo = (page - 1) * size;
+    const hi = lo + size;
+    const slice = <T>(k: RevocationKind, list: readonly T[]): readonly T[] => list.slice(Math.max(0, lo - start[k]), Math.max(0, hi - start[k]));
+    out.push({ page, pages, rows: { releases: slice('releases', r.releases), artifacts: slice('artifacts', r.artifacts), keys: slice('keys', r.keys) }, tables });
+  }
+  return out;
 }

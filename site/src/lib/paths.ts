@@ -23,8 +23,8 @@ export const publishersPath = (base: string, n = 1): string => under(base, n <= 
 export const capabilitiesPath = (base: string): string => under(base, 'capabilities/');
 /** Anchor id of a capability on the reference page. */
 export const capabilityAnchor = (name: string): string => `cap-${name.replace(/[^a-z0-9-]/gi, '-')}`;
-/** The revocations page. */
-export const revocationsPath = (base: string): string => under(base, 'revocations/');
+/** Page `n` of the revocations list (`/revocations/`, `/revocations/page/2/`, …). */
+export const revocationsPath = (base: string, n = 1): string => under(base, n <= 1 ? 'revocations/' : `revocations/page/${n}/`);
 /** The signed index, byte-identical to the file the build verified. */
 export const indexJsonPath = (base: string): string => under(base, 'plugins.json');
 /** Per-plugin JSON. */
