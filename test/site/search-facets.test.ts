@@ -40,7 +40,9 @@ beforeAll(() => {
   model = buildCatalog(r.verified);
   byName = sortPlugins(model.plugins, 'name');
   // Through JSON, as the browser reads it.
-  file = JSON.parse(JSON.stringify(searchFacetsFile(model))) as SearchFacetsFile;
+  // Pagefind page ids as the build reads them from the bundle (any distinct strings).
+  const pages = byName.map((_, i) => `en_${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}`);
+  file = JSON.parse(JSON.stringify(searchFacetsFile(model, pages))) as SearchFacetsFile;
   table = decodeSearchFacets(file);
 });
 
@@ -155,7 +157,7 @@ describe('search facet table: damaged files are refused (SEARCH_FACETS_INVALID)'
   it('refuses an unknown top-level key, a missing one and another format', () => {
     expect(refused(damaged((f) => (f.extra = 1)))).toMatch(/keys/);
     expect(refused(damaged((f) => delete f.ranks))).toMatch(/keys/);
-    expect(refused(damaged((f) => (f.format = 'lattice.catalog.search-facets.v2')))).toMatch(/expected format/);
+    expect(refused(damaged((f) => (f.format = 'lattice.catalog.search-facets.v1')))).toMatch(/expected format/); // the last format (no page column)
     expect(refused([])).toMatch(/JSON object/);
   });
   it('refuses an unknown facet, a short column and a code outside the dictionary', () => {
@@ -174,6 +176,14 @@ describe('search facet table: damaged files are refused (SEARCH_FACETS_INVALID)'
       ),
     ).toMatch(/twice/);
     expect(refused(damaged((f) => f.values.type.push(f.values.type[0])))).toMatch(/distinct/);
+  });
+  it('maps each Pagefind page id to its row, and refuses a page column of another length or with a repeated id', () => {
+    file.pages.forEach((id, i) => expect(table.rowOf.get(id)).toBe(i));
+    expect(table.rowOf.size).toBe(N);
+    expect(refused(damaged((f) => f.pages.pop()))).toMatch(/pages: expected 500 Pagefind page ids, found 499/);
+    expect(refused(damaged((f) => (f.pages[9] = f.pages[3])))).toMatch(/pages: expected distinct non-empty strings, found "en_[0-9a-f]+" at row 9/);
+    expect(refused(damaged((f) => (f.pages[0] = 7)))).toMatch(/pages/);
+    expect(() => searchFacetsFile(model, file.pages.slice(1))).toThrow(/expected 500 Pagefind page ids, found 499/);
   });
   it('refuses ranks that are not a permutation', () => {
     expect(refused(damaged((f) => (f.ranks.updated[1] = f.ranks.updated[0])))).toMatch(/permutation/);

@@ -14,10 +14,14 @@
  * the oracle): a facet's counts apply every other selection but not its own.
  *
  * Rows are the plugins in name order ({@link sortPlugins} 'name'), the order
- * Pagefind returns for a blank query sorted by the `name` key of the search
- * records (search-records.ts): the search page asks that once and so maps
- * Pagefind's results to rows, and checks the row count against this file
- * ({@link SEARCH_FACETS_MISMATCH}).
+ * of the `name` sort key of the search records (search-records.ts). The
+ * `pages` column names each row's Pagefind page (the id Pagefind gives its
+ * result, read back from the bundle by the build: search-index.ts), so the
+ * search page maps Pagefind's results to rows without asking Pagefind for
+ * every plugin first (a blank search sorted by name cost its worker
+ * O(plugins²), 0.4–0.7 s of CPU at 20k, on every page load); a result that
+ * is no row's, or a Pagefind index of another size, is
+ * {@link SEARCH_FACETS_MISMATCH}.
  *
  * Pure and DOM-free (runs in Node, vitest and the browser bundle).
  *
@@ -30,7 +34,7 @@ import { SORTS, sortPlugins, type SortName } from './listing.js';
 /** File of the facet table, below the site root. */
 export const SEARCH_FACETS_FILE = 'search-facets.json';
 /** Format tag of the file; another value is refused. */
-export const SEARCH_FACETS_FORMAT = 'lattice.catalog.search-facets.v1';
+export const SEARCH_FACETS_FORMAT = 'lattice.catalog.search-facets.v2';
 
 /** The file does not have the shape this page reads (another build's, truncated, edited). */
 export const SEARCH_FACETS_INVALID = 'SEARCH_FACETS_INVALID';
@@ -57,7 +61,8 @@ const RANKED_SORTS = SORTS.filter((s): s is Exclude<SortName, 'name'> => s !== '
  * column, flat (one JSON array of numbers each, which the browser parses far
  * faster than an array per row): `per[i]` is how many values row i has, and
  * `codes` lists them all, row after row, as codes into the dictionary.
- * `ranks` gives each row's position in the other sort orders.
+ * `ranks` gives each row's position in the other sort orders, `pages` each
+ * row's Pagefind page id.
  */
 export interface SearchFacetsFile {
   readonly format: typeof SEARCH_FACETS_FORMAT;
@@ -65,14 +70,17 @@ export interface SearchFacetsFile {
   readonly values: Readonly<Record<FacetName, readonly string[]>>;
   readonly rows: Readonly<Record<FacetName, { readonly per: readonly number[]; readonly codes: readonly number[] }>>;
   readonly ranks: Readonly<Record<Exclude<SortName, 'name'>, readonly number[]>>;
+  readonly pages: readonly string[];
 }
 
 /**
  * The facet table of a catalog (build side): rows in name order.
- * @example JSON.stringify(searchFacetsFile(model)) // written to /search-facets.json
+ * @param pages - each row's Pagefind page id, in name order (search-index.ts reads them from the bundle).
+ * @example JSON.stringify(searchFacetsFile(model, pages)) // written to /search-facets.json
  */
-export function searchFacetsFile(model: CatalogModel): SearchFacetsFile {
+export function searchFacetsFile(model: CatalogModel, pages: readonly string[]): SearchFacetsFile {
   const byName = sortPlugins(model.plugins, 'name');
+  if (pages.length !== byName.length) throw new Error(`search facet table: expected ${byName.length} Pagefind page ids, found ${pages.length}`);
   const values = {} as Record<FacetName, string[]>;
   const rows = {} as Record<FacetName, { per: number[]; codes: number[] }>;
   for (const f of FACETS) {
@@ -102,7 +110,7 @@ export function searchFacetsFile(model: CatalogModel): SearchFacetsFile {
     sortPlugins(model.plugins, s).forEach((p, i) => (r[row.get(p)!] = i));
     ranks[s] = r;
   }
-  return { format: SEARCH_FACETS_FORMAT, count: byName.length, values, rows, ranks };
+  return { format: SEARCH_FACETS_FORMAT, count: byName.length, values, rows, ranks, pages: [...pages] };
 }
 
 /** One facet's column: row i has the codes `codes[start[i] .. start[i + 1])`. */
@@ -119,6 +127,8 @@ export interface FacetTable {
   readonly columns: Readonly<Record<FacetName, Column>>;
   /** Per sort other than name: the rows in that order (the inverse of the file's ranks). */
   readonly orders: Readonly<Record<Exclude<SortName, 'name'>, Uint32Array>>;
+  /** Pagefind page id → row. */
+  readonly rowOf: ReadonlyMap<string, number>;
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -140,7 +150,7 @@ export function decodeSearchFacets(json: unknown): FacetTable {
     throw new SearchFacetsError(SEARCH_FACETS_INVALID, msg);
   };
   if (!isObject(json)) return bad(`expected a JSON object, found ${Array.isArray(json) ? 'an array' : typeof json}`);
-  exactKeys(json, ['format', 'count', 'values', 'rows', 'ranks'], 'the file');
+  exactKeys(json, ['format', 'count', 'values', 'rows', 'ranks', 'pages'], 'the file');
   if (json.format !== SEARCH_FACETS_FORMAT) bad(`expected format ${SEARCH_FACETS_FORMAT}, found ${JSON.stringify(json.format)}`);
   const n = json.count;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return bad(`count: expected a non-negative integer, found ${JSON.stringify(n)}`);
@@ -196,7 +206,15 @@ export function decodeSearchFacets(json: unknown): FacetTable {
     }
     orders[s] = order;
   }
-  return { count: n, columns, orders };
+  const pages = json.pages;
+  if (!Array.isArray(pages) || pages.length !== n) return bad(`pages: expected ${n} Pagefind page ids, found ${Array.isArray(pages) ? pages.length : typeof pages}`);
+  const rowOf = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const id: unknown = pages[i];
+    if (typeof id !== 'string' || id === '' || rowOf.has(id)) return bad(`pages: expected distinct non-empty strings, found ${JSON.stringify(id)} at row ${i}`);
+    rowOf.set(id, i);
+  }
+  return { count: n, columns, orders, rowOf };
 }
 
 /** Per facet, value → count (values counting zero are absent, read as 0 as in facets.ts). */

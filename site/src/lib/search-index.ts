@@ -18,9 +18,12 @@
  *
  * @module
  */
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { CatalogModel } from './catalog.js';
+import { sortPlugins } from './listing.js';
+import { pluginPath } from './paths.js';
 import { SEARCH_TERMS_FILE, searchRecords, searchTerms } from './search-records.js';
 import { SEARCH_FACETS_FILE, searchFacetsFile } from './search-facets.js';
 import { SEARCH_CARDS_DIR, searchCardFiles } from './search-cards.js';
@@ -38,6 +41,30 @@ type Pagefind = typeof import('pagefind');
 
 function failed(what: string, errors: readonly string[]): Error {
   return new Error(`catalog build: Pagefind ${what} failed: ${errors.join('; ')}`);
+}
+
+/** Header of Pagefind's decompressed files. */
+const PAGEFIND_MAGIC = 'pagefind_dcd';
+
+/**
+ * Each plugin's Pagefind page id (the id of its search result), in name
+ * order: read back from the bundle's one fragment file (`maxFragments: 1`),
+ * which maps page ids to the records (their URLs).
+ */
+async function pageIds(bundle: string, model: CatalogModel, base: string): Promise<string[]> {
+  const dir = path.join(bundle, 'fragment');
+  const files = await readdir(dir);
+  if (files.length !== 1) throw new Error(`catalog build: expected one Pagefind fragment file in ${dir}, found ${files.length}`);
+  const raw = gunzipSync(await readFile(path.join(dir, files[0]!)));
+  if (raw.subarray(0, PAGEFIND_MAGIC.length).toString() !== PAGEFIND_MAGIC) throw new Error(`catalog build: expected a Pagefind fragment file in ${dir}, found another format`);
+  const fragments = JSON.parse(raw.subarray(PAGEFIND_MAGIC.length).toString()) as Record<string, { url?: unknown }>;
+  const byUrl = new Map<string, string>();
+  for (const [id, f] of Object.entries(fragments)) if (typeof f?.url === 'string') byUrl.set(f.url, id);
+  return sortPlugins(model.plugins, 'name').map((p) => {
+    const id = byUrl.get(pluginPath(base, p.id));
+    if (id === undefined) throw new Error(`catalog build: the Pagefind bundle has no page for ${pluginPath(base, p.id)}`);
+    return id;
+  });
 }
 
 /**
@@ -63,7 +90,7 @@ export function startSearchIndex(model: CatalogModel, base: string, stagingParen
       const bundle = path.join(staging, PAGEFIND_DIR);
       const written = await index.writeFiles({ outputPath: bundle });
       if (written.errors.length > 0) throw failed('writeFiles', written.errors);
-      return { staging, bundle, count: records.length };
+      return { staging, bundle, count: records.length, pages: await pageIds(bundle, model, base) };
     } catch (e) {
       await rm(staging, { recursive: true, force: true });
       throw e;
@@ -75,7 +102,7 @@ export function startSearchIndex(model: CatalogModel, base: string, stagingParen
   ready.catch(() => undefined);
   return {
     async write(outDir: string): Promise<number> {
-      const { staging, bundle, count } = await ready;
+      const { staging, bundle, count, pages } = await ready;
       const target = path.join(outDir, PAGEFIND_DIR);
       try {
         await rm(target, { recursive: true, force: true });
@@ -90,7 +117,7 @@ export function startSearchIndex(model: CatalogModel, base: string, stagingParen
         await rm(staging, { recursive: true, force: true });
       }
       await writeFile(path.join(outDir, SEARCH_TERMS_FILE), JSON.stringify(searchTerms(model)));
-      await writeFile(path.join(outDir, SEARCH_FACETS_FILE), JSON.stringify(searchFacetsFile(model)));
+      await writeFile(path.join(outDir, SEARCH_FACETS_FILE), JSON.stringify(searchFacetsFile(model, pages)));
       await mkdir(path.join(outDir, SEARCH_CARDS_DIR), { recursive: true });
       await Promise.all([...searchCardFiles(model)].map(([file, cards]) => writeFile(path.join(outDir, file), JSON.stringify(cards))));
       return count;

@@ -4,10 +4,9 @@
 // site/src/lib/url-state.ts): typing replaces the history entry, ticking a
 // facet or changing the sort pushes one, back/forward restore the state.
 //
-// Pagefind only matches the text: the page asks it once for every plugin in
-// name order (a blank query sorted by the records' `name` key) to learn which
-// Pagefind result is which row of the facet table, and then, per distinct
-// query, for the matching results — never with filters or a sort, whose cost
+// Pagefind only matches the text: the facet table names each row's Pagefind
+// page, so the page asks Pagefind, per distinct query, only for the matching
+// results — never with filters or a sort, whose cost
 // in Pagefind's worker grows with the catalog times the results (see
 // search-facets.ts), and never for a result's data. Filtering, the facet
 // counts (the usual rule of site/src/lib/facets.ts: a facet's counts apply
@@ -77,16 +76,15 @@ function toSearch(s: SearchState): string {
   return `${q === '' ? '?' : `${q}&`}sort=${s.sort}`;
 }
 
-/** Pagefind and the facet table, joined: `rowOf` maps a Pagefind result to its row. */
+/** Pagefind and the facet table (whose `rowOf` maps a Pagefind result to its row). */
 interface Engine {
   pf: Pagefind;
   table: FacetTable;
-  rowOf: Map<string, number>;
 }
 let engine: Promise<Engine> | undefined;
 function loadEngine(): Promise<Engine> {
   engine ??= (async () => {
-    const [pf, table] = await Promise.all([
+    const [pf, table, pages] = await Promise.all([
       (async () => {
         const pf = (await import(/* @vite-ignore */ `${base}pagefind/pagefind.js`)) as Pagefind;
         await pf.options({ basePath: `${base}pagefind/` });
@@ -104,12 +102,18 @@ function loadEngine(): Promise<Engine> {
         }
         return decodeSearchFacets(json);
       })(),
+      // The size of the Pagefind index (its entry file, which Pagefind reads too).
+      (async () => {
+        const url = `${base}pagefind/pagefind-entry.json`;
+        const r = await fetch(url);
+        const entry = r.ok ? ((await r.json().catch(() => undefined)) as { languages?: Record<string, { page_count?: unknown }> } | undefined) : undefined;
+        const langs = Object.values(entry?.languages ?? {});
+        if (langs.length === 0) throw new Error(`expected the Pagefind index's entry file at ${url}, found none`);
+        return langs.reduce((a, l) => a + (typeof l.page_count === 'number' ? l.page_count : NaN), 0);
+      })(),
     ]);
-    // Every plugin in name order (the `name` sort keys are the ranks 0…n−1): result i is row i.
-    const all = await pf.search(null, { sort: { name: 'asc' } });
-    const found = all?.results.length ?? 0;
-    if (found !== table.count) throw new SearchFacetsError(SEARCH_FACETS_MISMATCH, `expected ${table.count} plugins in the Pagefind index, found ${found}`);
-    return { pf, table, rowOf: new Map(all!.results.map((r, i) => [r.id, i])) };
+    if (pages !== table.count) throw new SearchFacetsError(SEARCH_FACETS_MISMATCH, `expected ${table.count} plugins in the Pagefind index, found ${pages}`);
+    return { pf, table };
   })();
   return engine;
 }
@@ -122,7 +126,7 @@ async function textRows(e: Engine, q: string): Promise<Uint32Array | undefined> 
   if (found === null) return undefined;
   const rows = new Uint32Array(found.results.length);
   found.results.forEach((r, i) => {
-    const row = e.rowOf.get(r.id);
+    const row = e.table.rowOf.get(r.id);
     if (row === undefined) throw new SearchFacetsError(SEARCH_FACETS_MISMATCH, `expected every Pagefind result to be one of the catalog's plugins, found ${r.id}`);
     rows[i] = row;
   });
