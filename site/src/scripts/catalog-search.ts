@@ -47,6 +47,7 @@ interface Pagefind {
   options: (o: Record<string, unknown>) => Promise<void>;
   init: () => Promise<void>;
   search: (q: string | null, o: Record<string, unknown>) => Promise<PagefindSearch | null>;
+  preload: (q: string, o: Record<string, unknown>) => Promise<void>;
 }
 
 const BATCH = 24;
@@ -269,7 +270,26 @@ if (form && list && status) {
     rest: Uint32Array;
     better: string | undefined;
   }
+  // Pagefind's worker loads its metadata and WebAssembly, and compiles its
+  // search, on its first search; the first answer needs no Pagefind when the
+  // URL has no query. After the first answer, once the page is idle, one
+  // search for a word of the first card shown does that work, so a search
+  // typed later pays only for its own words. Its result is not used; an
+  // error surfaces on a real search.
+  let warmed = false;
+  const warm = (): void => {
+    const word = list.querySelector('.card code')?.textContent?.match(/[a-z]{3,}/i)?.[0];
+    if (word === undefined) return;
+    void loadEngine()
+      .then((e) => e.pf.search(word, {}))
+      .catch(() => undefined);
+  };
   const show = (a: Answer): void => {
+    if (!warmed) {
+      warmed = true;
+      if ('requestIdleCallback' in window) window.requestIdleCallback(warm, { timeout: 2000 });
+      else window.setTimeout(warm, 500);
+    }
     showCounts(a.counts);
     list.replaceChildren(...a.first.map(card));
     pending = a.rest;
