@@ -119,7 +119,7 @@ describe('listing plan', () => {
 });
 
 describe('search records and did-you-mean', () => {
-  it('makes one record per plugin: text, no display fields (the card files carry them), no filters, and the name sort key (its rank in name order)', () => {
+  it('makes one record per plugin: URL and text; no display fields (the card files carry them), no filters, no sort keys (the facet table sorts)', () => {
     const records = searchRecords(model, '/');
     expect(records.length).toBe(N);
     const p = model.plugins[0]!;
@@ -128,10 +128,9 @@ describe('search records and did-you-mean', () => {
     expect(r.content).toContain(p.name);
     expect(Object.keys(r)).not.toContain('filters');
     expect(Object.keys(r)).not.toContain('meta');
-    expect(Object.keys(r.sort)).toEqual(['name']);
-    // The key is a rank: ascending keys give exactly the static listing's name order.
-    const bySearch = [...records].sort((a, b) => (a.sort.name < b.sort.name ? -1 : 1)).map((x) => x.url);
-    expect(bySearch).toEqual(sortPlugins(model.plugins, 'name').map((x) => `/plugins/${encodeURIComponent(x.id)}/`));
+    expect(Object.keys(r).sort()).toEqual(['content', 'language', 'url']);
+    // One record per plugin, each plugin's own URL.
+    expect(new Set(records.map((x) => x.url))).toEqual(new Set(model.plugins.map((x) => `/plugins/${encodeURIComponent(x.id)}/`)));
     for (const c of p.capabilities) expect(r.content).toContain(c);
   });
 

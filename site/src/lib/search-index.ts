@@ -85,7 +85,7 @@ export function startSearchIndex(model: CatalogModel, base: string, stagingParen
       const index = created.index;
       if (!index) throw failed('createIndex', created.errors);
       const records = searchRecords(model, base);
-      const added = await Promise.all(records.map((r) => index.addCustomRecord({ ...r, sort: { ...r.sort } })));
+      const added = await Promise.all(records.map((r) => index.addCustomRecord({ ...r })));
       for (const a of added) if (a.errors.length > 0) throw failed('addCustomRecord', a.errors);
       const bundle = path.join(staging, PAGEFIND_DIR);
       const written = await index.writeFiles({ outputPath: bundle });
