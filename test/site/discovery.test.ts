@@ -18,6 +18,7 @@ import { EMPTY_STATE, FACETS, facetCounts, filterEntries, type CatalogState } fr
 import { sortPlugins } from '../../site/src/lib/listing.js';
 import { encodeState } from '../../site/src/lib/url-state.js';
 import { SEARCH_FACETS_FILE } from '../../site/src/lib/search-facets.js';
+import { SEARCH_CARDS_DIR } from '../../site/src/lib/search-cards.js';
 import { buildSite, demoIndexDocument, signedIndexBytes, testKey } from './fixtures.js';
 import { Harness, axeSerious, cardIds, launch, shot, sidewaysOverflow } from './browser-harness.js';
 
@@ -225,6 +226,33 @@ describe('search with JavaScript (Pagefind)', () => {
     const { page } = await h.open();
     await page.goto(`${server.url}search/?type=wasm`);
     expect(await searched(page)).toEqual(['demo.counter']);
+    expect(await page.locator('[data-results]').getAttribute('data-search-error')).toBeNull();
+  });
+
+  it('attack: a damaged card file or one of another catalog shows no results and says why (SEARCH_FACETS_*)', async () => {
+    for (const [name, change, code] of [
+      ['another format', (t: Record<string, any>) => (t.format = 'lattice.catalog.search-cards.v0'), 'SEARCH_FACETS_INVALID'],
+      ['a card with a field missing', (t: Record<string, any>) => t.cards[0].pop(), 'SEARCH_FACETS_INVALID'],
+      ['one plugin dropped', (t: Record<string, any>) => t.cards.pop(), 'SEARCH_FACETS_MISMATCH'],
+      ['not JSON', undefined, 'SEARCH_FACETS_INVALID'],
+    ] as const) {
+      const { page } = await h.open();
+      await page.route(`**/${SEARCH_CARDS_DIR}/*.json`, async (route) => {
+        const r = await route.fetch();
+        const t = JSON.parse(await r.text()) as Record<string, any>;
+        change?.(t);
+        await route.fulfill({ response: r, body: change === undefined ? '{"cards":' : JSON.stringify(t) });
+      });
+      await page.goto(`${server.url}search/?type=wasm`);
+      expect(await searched(page), name).toEqual([]);
+      expect(await page.locator('[data-results]').getAttribute('data-search-error'), name).toBe(code);
+      expect(await page.locator('[data-result-count]').innerText(), name).toContain(`Search is unavailable: ${code}`);
+    }
+    // The honest card files, served as built, give the cards (links included).
+    const { page } = await h.open();
+    await page.goto(`${server.url}search/?type=wasm`);
+    expect(await searched(page)).toEqual(['demo.counter']);
+    expect(await page.locator('[data-results] .card h3 a').getAttribute('href')).toBe('/plugins/demo.counter/');
     expect(await page.locator('[data-results]').getAttribute('data-search-error')).toBeNull();
   });
 

@@ -47,7 +47,6 @@ interface Pagefind {
   options: (o: Record<string, unknown>) => Promise<void>;
   init: () => Promise<void>;
   search: (q: string | null, o: Record<string, unknown>) => Promise<PagefindSearch | null>;
-  preload: (q: string, o: Record<string, unknown>) => Promise<void>;
 }
 
 const BATCH = 24;
