@@ -950,14 +950,19 @@ function startArtifactDownload(run: Run): ArtifactDownload {
         release.artifact_url,
         policy.limits.maxArtifactBytes,
         'artifact',
-        (c) => {
+        (c, release) => {
           const a = clock();
           hash.update(c);
           const b = clock();
           hashMs += b - a;
-          const pushed = inspector?.push(c);
+          // The fetcher may read into the chunk's memory again once the spool has copied it
+          // and the inspector has consumed it (FetchedBody.release); the hash is done already.
+          let holders = inspector !== undefined ? 2 : 1;
+          const letGo = release === undefined ? undefined : () => void (--holders === 0 && release());
+          const pushed = inspector?.push(c, letGo);
           // The spool's wait first, then whatever the inspector's full queue adds.
           const written = spool.write(c);
+          if (letGo !== undefined) written.then(letGo, () => {});
           if (pushed === undefined) return written.then(() => void (spoolWaitMs += clock() - b));
           return written.then(() => {
             const w = clock();
@@ -1149,14 +1154,16 @@ async function stepDecision(run: Run, summary: ApprovalSummary): Promise<boolean
 
 /**
  * Fetch a URL through the injected fetcher, re-checking the cap on every
- * chunk (the fetcher's own cap is not trusted), passing chunks to `sink`.
+ * chunk (the fetcher's own cap is not trusted), passing chunks to `sink`
+ * with the fetcher's release of that chunk when it has one
+ * (`FetchedBody.release`: call it once nothing reads the chunk any more).
  */
 async function fetchCapped(
   run: Run,
   url: string,
   maxBytes: number,
   purpose: FetchPurpose,
-  sink: (chunk: Uint8Array) => Promise<void>,
+  sink: (chunk: Uint8Array, release?: () => void) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<number> {
   const onProgress = run.opts.onProgress;
@@ -1191,7 +1198,7 @@ async function fetchCapped(
       received += chunk.length;
       if (received > maxBytes) throw fetchError('FETCH_TOO_LARGE', `${purpose} at ${url} exceeds the cap of ${maxBytes} bytes`);
       try {
-        await sink(chunk);
+        await sink(chunk, res.release === undefined ? undefined : () => res.release!(chunk));
       } catch (err) {
         // The sink is the caller's storage (the spool): its failure is an IO error, not a verdict.
         sinkFailed = true;
