@@ -14,11 +14,11 @@ export * from '../domain/bundle/index.js';
 
 const GUNZIP_CHUNK_BYTES = 1024 * 1024;
 const GUNZIP_OPTIONS = { chunkSize: GUNZIP_CHUNK_BYTES, writableHighWaterMark: 1024 * 1024, readableHighWaterMark: 1024 * 1024 } as ZlibOptions;
-/** Output buffers one gunzip keeps for reuse (the stream's 1 MiB read-ahead is four of them). */
+/** Output buffers one gunzip keeps for reuse (its 1 MiB read-ahead holds one or two). */
 const MAX_FREE_OUTPUT_BUFFERS = 8;
 
 /**
- * Node's zlib as a {@link BundleCodec}: 256 KiB gunzip chunks with 1 MiB
+ * Node's zlib as a {@link BundleCodec}: 1 MiB gunzip chunks with 1 MiB
  * stream buffers (bounded memory; 64 KiB chunks and the default 16 KiB
  * buffers made inflating a stored 64 MiB bundle 2–3× slower), output
  * buffers reused ({@link recyclingGunzip}), gzip level 9.
