@@ -349,6 +349,7 @@ export class Http1Exchange {
   private readonly queue: Uint8Array[] = [];
   private queued = 0;
   private paused = false;
+  private wakeScheduled = false;
   private ended = false;
   private failure: Error | undefined;
   private headWaiter: { resolve: (h: ResponseHead) => void; reject: (e: Error) => void } | undefined;
@@ -383,7 +384,7 @@ export class Http1Exchange {
         this.wake();
         return false;
       }
-      this.wake();
+      this.wakeSoon();
       if (this.queued > MAX_QUEUED_BYTES) {
         this.paused = true;
         return false;
@@ -532,6 +533,22 @@ export class Http1Exchange {
       this.socket?.resume();
     }
     return c;
+  }
+
+  /**
+   * Wake the waiting reader once this turn of the event loop is over: the
+   * reads that arrive together (one TLS read decrypts into several 16 KiB
+   * records, each its own callback) join into one piece, so the consumer
+   * pays its work per piece (promises, calls, queue entries) once per turn
+   * instead of once per record. Nothing waits for more data than has come.
+   */
+  private wakeSoon(): void {
+    if (this.wakeScheduled || this.bodyWaiter === undefined) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake();
+    });
   }
 
   private wake(): void {
