@@ -83,7 +83,7 @@ export const INSPECT_QUEUE_BYTES = 4 * 1024 * 1024;
 /**
  * The inspector on the caller's thread, fed through a bounded chunk channel.
  * Chunks are passed by reference: the caller must not modify a chunk after
- * pushing it (the fetchers yield fresh buffers).
+ * pushing it, until the inspector reports it consumed (`push`'s callback).
  *
  * @param codec - the gzip codec.
  * @returns the factory.
