@@ -8,6 +8,7 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { inspectBundle, inspectBundleWith, nodeBundleCodec, type BundleCodec, type InspectBundleOptions } from '../../src/io/bundle.js';
 import { sha256Hex } from '../../src/crypto/index.js';
+import { drainedOrClosed } from '../../src/domain/bundle/codec.js';
 import { chunked, concat, dir, END, entry, file, gz, headerBlock, pax, paxRaw, tar, tgz } from './raw-tar.js';
 
 async function expectFail(
@@ -357,7 +358,7 @@ describe("nodeBundleCodec's gunzip writes into output buffers it reuses (fresh p
       }
     })();
     for (let off = 0; off < gzipped.length; off += writes) {
-      if (!g.write(gzipped.subarray(off, off + writes))) await new Promise((r) => g.once('drain', r));
+      if (!g.write(gzipped.subarray(off, off + writes))) await drainedOrClosed(g);
     }
     g.end();
     await reading;
