@@ -305,7 +305,7 @@ function bodyMode(head: ResponseHead, setLength: (n: number) => void): Mode {
 const SLAB_BYTES = 1024 * 1024;
 const MIN_READ_ROOM = 64 * 1024;
 /** Back pressure: reading pauses above this many queued body bytes and resumes below half of it. */
-const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
 /** Released slabs one exchange keeps for its next reads; more are left to the garbage collector. */
 const MAX_FREE_SLABS = 16;
 

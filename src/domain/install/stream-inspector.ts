@@ -78,7 +78,7 @@ function lateEntrypoints(opts: StreamInspectorOptions): { promise: Promise<Decla
 }
 
 /** Bytes the download may run ahead of the bundle inspector before it waits. */
-export const INSPECT_QUEUE_BYTES = 4 * 1024 * 1024;
+export const INSPECT_QUEUE_BYTES = 2 * 1024 * 1024;
 
 /**
  * The inspector on the caller's thread, fed through a bounded chunk channel.
