@@ -46,7 +46,9 @@ const ROUNDS = Number(process.env.LATTICE_BENCH_ROUNDS ?? 5);
 const MIB = 1024 * 1024;
 const UTF8 = new TextEncoder();
 
-async function lib() {
+// lib, buildRelease and writeIndex are exported for experiments: a script can serve one release
+// (scripts/nginx-server.mjs) and run `node bench/install.bench.mjs --child <cfg>` against it repeatedly.
+export async function lib() {
   const mods = await Promise.all(
     ['crypto/index.js', 'core/base64.js', 'io/bundle.js', 'domain/manifest/index.js', 'domain/index/sign.js', 'core/rules.js', 'domain/install/policy.js'].map((m) => import(`${DIST}${m}`)),
   );
@@ -54,7 +56,7 @@ async function lib() {
 }
 
 /** Build and sign one release whose bundle is about `mib` MiB. */
-async function buildRelease(L, mib) {
+export async function buildRelease(L, mib) {
   const indexSeed = randomBytes(32);
   const publisherSeed = randomBytes(32);
   // Files of at most 32 MiB (the server's per-file limit), random so gzip stores them;
@@ -91,7 +93,7 @@ async function buildRelease(L, mib) {
  * A signed index listing `rel` at `base`, and a policy for it, in `<work>/<transport>-<mib>/`.
  * For https the policy trusts the test CA and allows 127.0.0.1 (no test option at all).
  */
-function writeIndex(L, rel, transport, work) {
+export function writeIndex(L, rel, transport, work) {
   const { mib, digest, signedManifest, manifestBytes, indexSeed, publisherSeed } = rel;
   const base = transport.indexBase;
   const now = Date.now();

@@ -393,6 +393,7 @@ export function createHttpsFetcher(opts: HttpsFetcherOptions): InstallFetcher {
         }
         return {
           body: streamBody(res, current.url.href, request, contentLength, opts.readTimeoutMs, deadline),
+          release: (chunk: Uint8Array) => res.exchange.release(chunk),
           ...(contentLength !== undefined ? { contentLength } : {}),
           finalUrl: current.url.href,
         };
@@ -683,6 +684,7 @@ export async function fetchBytes(fetcher: InstallFetcher, url: string, request: 
     n += c.length;
     if (n > request.maxBytes) throw fetchError('FETCH_TOO_LARGE', `${request.purpose} at ${url} exceeds the cap of ${request.maxBytes} bytes`);
     chunks.push(Uint8Array.from(c));
+    res.release?.(c);
   }
   return concatBytes(chunks, n);
 }
@@ -715,6 +717,7 @@ export async function fetchAndHash(
     if (n > request.maxBytes) throw fetchError('FETCH_TOO_LARGE', `${request.purpose} at ${url} exceeds the cap of ${request.maxBytes} bytes`);
     hash.update(c);
     if (sink) await sink(c);
+    else res.release?.(c); // hashed: nothing reads it any more (a sink may keep it)
   }
   return { bytes: n, sha256Hex: hash.digestHex() };
 }

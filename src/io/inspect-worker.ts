@@ -242,8 +242,11 @@ function startInspection(opts: StreamInspectorOptions, spawned: Spawned, batchBy
   };
 
   return {
-    push(chunk: Uint8Array): Promise<void> | undefined {
-      if (finished) return undefined; // the verdict is known (or failed): the download goes on to its digest
+    push(chunk: Uint8Array, consumed?: () => void): Promise<void> | undefined {
+      if (finished) {
+        consumed?.();
+        return undefined; // the verdict is known (or failed): the download goes on to its digest
+      }
       let off = 0;
       while (off < chunk.length) {
         current ??= new Uint8Array(pool.pop() ?? new ArrayBuffer(batchBytes));
@@ -258,6 +261,7 @@ function startInspection(opts: StreamInspectorOptions, spawned: Spawned, batchBy
           send(full, batchBytes);
         }
       }
+      consumed?.(); // copied into the batches sent to the worker
       if (outstanding <= maxQueued) return undefined;
       spacePromise ??= new Promise<void>((resolve) => (space = resolve));
       return spacePromise;

@@ -233,6 +233,79 @@ describe('http1 over real sockets, through the fetcher', () => {
     expect(r).toEqual({ bytes: body.length, sha256Hex: sha(body) });
   });
 
+  describe('released pieces (FetchedBody.release): slabs are read into again only when every piece of them came back', () => {
+    const MIB = 1 << 20;
+    const body = Buffer.alloc(24 * MIB);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32BE((i * 2654435761) >>> 0, i);
+    const serve = (): void =>
+      void raw.routes.set('/slabs', (s) => {
+        s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`);
+        s.end(body);
+      });
+    /** Read the body; `keep(i)` says which pieces are held (never released); the others are released after hashing. */
+    async function read(keep: (i: number) => boolean, release = true) {
+      serve();
+      const res = await fetcher().fetch(url('/slabs'), { maxBytes: 32 * MIB, purpose: 'artifact' });
+      const hash = createHash('sha256');
+      const memories = new Set<ArrayBufferLike>();
+      const held: { chunk: Uint8Array; at: number }[] = [];
+      let at = 0;
+      let i = 0;
+      for await (const c of res.body) {
+        hash.update(c);
+        memories.add(c.buffer);
+        if (keep(i)) held.push({ chunk: c, at });
+        else if (release) res.release!(c);
+        at += c.length;
+        // Let reads arrive one by one now and then (pieces of one slab handed out apart).
+        if (++i % 3 === 0) await new Promise((r) => setImmediate(r));
+      }
+      return { sha256Hex: hash.digest('hex'), bytes: at, memories: memories.size, held, pieces: i };
+    }
+
+    it('honest: every piece released → the body arrives whole and the reads reuse a few slabs (not one per MiB)', async () => {
+      const r = await read(() => false);
+      expect(r).toMatchObject({ sha256Hex: sha(body), bytes: body.length });
+      expect(r.memories).toBeLessThan(20); // 24 without reuse (the read-ahead alone may hold 9)
+    });
+
+    it('attack on the reuse: pieces held (never released) keep their bytes while the rest of the body is read into reused slabs', async () => {
+      const r = await read((i) => i % 5 === 0);
+      expect(r.sha256Hex).toBe(sha(body));
+      expect(r.held.length).toBeGreaterThan(2);
+      for (const h of r.held) expect(Buffer.from(h.chunk).equals(body.subarray(h.at, h.at + h.chunk.length))).toBe(true);
+      expect(r.memories).toBeLessThan(r.pieces);
+    });
+
+    it('a consumer that never releases gets a fresh slab for every MiB, and every piece keeps its bytes', async () => {
+      serve();
+      const res = await fetcher().fetch(url('/slabs'), { maxBytes: 32 * MIB, purpose: 'artifact' });
+      const pieces: Uint8Array[] = [];
+      for await (const c of res.body) pieces.push(c);
+      expect(Buffer.concat(pieces).equals(body)).toBe(true);
+      expect(new Set(pieces.map((p) => p.buffer)).size).toBeGreaterThanOrEqual(24);
+    });
+
+    it('attack: a piece released twice, or a view of one released — the pieces still held keep their bytes', async () => {
+      serve();
+      const res = await fetcher().fetch(url('/slabs'), { maxBytes: 32 * MIB, purpose: 'artifact' });
+      const held: { chunk: Uint8Array; at: number }[] = [];
+      let at = 0;
+      let i = 0;
+      for await (const c of res.body) {
+        // Every other piece: released twice, or as a view; the piece after it is held.
+        if (i % 2 === 0) {
+          res.release!(c);
+          if (i % 4 === 0) res.release!(c);
+          else res.release!(c.subarray(0, c.length));
+        } else held.push({ chunk: c, at });
+        at += c.length;
+        if (++i % 3 === 0) await new Promise((r) => setImmediate(r));
+      }
+      for (const h of held) expect(Buffer.from(h.chunk).equals(body.subarray(h.at, h.at + h.chunk.length))).toBe(true);
+    });
+  });
+
   it("agrees with Node's own HTTP client on what a Node server sends (Content-Length and chunked)", async () => {
     const payload = Buffer.from('x'.repeat(100_000) + 'end');
     const server = http.createServer((req, res) => {

@@ -6,6 +6,9 @@
  * variant (the same bytes published under their own digest) to show which
  * verdict the inspector alone would have given.
  */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PolicyError, VerificationError } from '../../src/core/errors.js';
 import { runInstall, type RunInstallOptions } from '../../src/io/install.js';
@@ -14,7 +17,8 @@ import { createChunkChannel } from '../../src/domain/install/chunk-channel.js';
 import { verifyInstall } from '../../src/domain/install/pipeline.js';
 import { createMemorySpool, fetchError, type ArtifactSpool, type InstallFetcher } from '../../src/domain/install/transport.js';
 import { verifyEd25519Node } from '../../src/crypto/node.js';
-import { InstallEnv, InstallRepo, NOW, bombBundle, escapingBundle, breaksAfter, expectInstallRefused, installAcme, policyDoc, policyFrom, snapshotDir } from './harness.js';
+import { InstallEnv, InstallRepo, NOW, SYSTEM_BIN, bombBundle, escapingBundle, breaksAfter, expectInstallRefused, installAcme, policyDoc, policyFrom, snapshotDir } from './harness.js';
+import { workerInspector } from '../../src/io/inspect-worker.js';
 import { file, tar } from '../bundle/raw-tar.js';
 
 let env: InstallEnv;
@@ -128,6 +132,91 @@ describe('one pass', () => {
     expect(report.result.ok).toBe(false);
     expect(typeof report.timings.artifact).toBe('number');
     expect(report.timings.runner).toBeUndefined();
+  });
+});
+
+describe('chunks go back to the fetcher (FetchedBody.release) only when nothing reads them any more', () => {
+  /**
+   * The repo's fetcher with a release that overwrites the chunk at once (what a
+   * fetcher reading the next bytes into it would do); `early` overwrites every
+   * chunk one macrotask after yielding it instead, released or not (the control:
+   * a pipeline that let go too early would fail like that).
+   */
+  function poisoning(repo: InstallRepo, chunkSize: number, early = false) {
+    const inner = repo.fetcher({ chunkSize });
+    const released = new Set<Uint8Array>();
+    let artifactChunks = 0;
+    let twice = 0;
+    const fetcher: InstallFetcher = {
+      async fetch(url, req) {
+        const res = await inner.fetch(url, req);
+        if (req.purpose !== 'artifact') return res;
+        return {
+          ...res,
+          body: (async function* () {
+            for await (const c of res.body) {
+              artifactChunks++;
+              if (early) setImmediate(() => c.fill(0xee));
+              yield c;
+            }
+          })(),
+          release: (c: Uint8Array) => {
+            if (released.has(c)) twice++;
+            released.add(c);
+            c.fill(0xee);
+          },
+        };
+      },
+    };
+    return { fetcher, released, counts: () => ({ chunks: artifactChunks, twice }) };
+  }
+  const bigRelease = (repo: InstallRepo) =>
+    repo.addRelease({ plugin: 'acme.hello', version: '1.0.0', entries: [{ path: 'bin/linux-amd64/plugin', content: SYSTEM_BIN }, { path: 'bin/linux-arm64/plugin', content: SYSTEM_BIN }, { path: 'data/blob.bin', content: new Uint8Array(randomBytes(900 * 1024 + 17)) }] });
+
+  for (const [size, what] of [
+    [1000, 'small chunks (gathered into the inspector\'s own buffers)'],
+    [300 * 1024, 'large chunks (passed to gunzip uncopied)'],
+  ] as const) {
+    it(`honest: ${what} overwritten as soon as they are released → installed, the artifact placed byte for byte, every chunk released once`, async () => {
+      const repo = new InstallRepo();
+      const r = bigRelease(repo);
+      const p = poisoning(repo, size);
+      const report = await install(repo, repo.publish(), { fetcher: p.fetcher });
+      expect(report.result.ok, report.result.ok ? '' : report.result.error.message).toBe(true);
+      expect(Buffer.from(readFileSync(path.join(env.pluginDir, 'acme.hello.plugin', 'artifact'))).equals(Buffer.from(r.artifact))).toBe(true);
+      expect(p.counts()).toEqual({ chunks: Math.ceil(r.artifact.length / size), twice: 0 });
+      expect(p.released.size).toBe(p.counts().chunks);
+    });
+  }
+
+  it('honest: the same with the worker inspector (it copies each chunk before it lets go)', async () => {
+    const repo = new InstallRepo();
+    const r = bigRelease(repo);
+    const p = poisoning(repo, 300 * 1024);
+    const report = await install(repo, repo.publish(), { fetcher: p.fetcher, inspector: workerInspector() });
+    expect(report.result.ok, report.result.ok ? '' : report.result.error.message).toBe(true);
+    expect(Buffer.from(readFileSync(path.join(env.pluginDir, 'acme.hello.plugin', 'artifact'))).equals(Buffer.from(r.artifact))).toBe(true);
+    expect(p.released.size).toBe(p.counts().chunks);
+  });
+
+  it('control: a fetcher that overwrites chunks without waiting for their release breaks the install (so the honest tests would see an early release)', async () => {
+    const repo = new InstallRepo();
+    bigRelease(repo);
+    const p = poisoning(repo, 300 * 1024, true);
+    const report = await install(repo, repo.publish(), { fetcher: p.fetcher });
+    expect(report.result.ok).toBe(false);
+    expect(snapshotDir(env.pluginDir)).toEqual(before);
+  });
+
+  it('a refused install (digest mismatch) releases no chunk the inspector may still read, and places nothing', async () => {
+    const repo = new InstallRepo();
+    const r = bigRelease(repo);
+    const bad = Uint8Array.from(r.artifact);
+    bad[bad.length >> 1]! ^= 1;
+    repo.files.set(r.artifactUrl, bad);
+    const p = poisoning(repo, 300 * 1024);
+    await expectRefusal(install(repo, repo.publish(), { fetcher: p.fetcher }), 'ARTIFACT_DIGEST_MISMATCH', 'artifact');
+    expect(p.counts().twice).toBe(0);
   });
 });
 

@@ -10,7 +10,12 @@
  * @module
  */
 
-/** A streaming gunzip: written with compressed chunks, iterated for decompressed ones. */
+/**
+ * A streaming gunzip: written with compressed chunks, iterated (once) for
+ * decompressed ones. A decompressed chunk is valid until the iterator's next
+ * `next()` call: the stream may write later output into its memory (copy
+ * what you keep).
+ */
 export interface GunzipStream extends AsyncIterable<Uint8Array> {
   /**
    * Write one compressed chunk; `false` asks the writer to wait for `drain`.

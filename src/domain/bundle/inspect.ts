@@ -138,6 +138,14 @@ export interface InspectBundleOptions {
    * after the last entry. A rejection ends the inspection with that error.
    */
   readonly declaredEntrypoints?: PromiseLike<DeclaredEntrypoints>;
+  /**
+   * Called once for each chunk of an iterable source that the inspection no
+   * longer reads (copied into its own buffer, or consumed by the
+   * decompressor), with the chunk as it came: its memory may then be reused
+   * (the installer releases it to the fetcher). Chunks still held when the
+   * inspection stops early are not reported.
+   */
+  readonly consumed?: (chunk: Uint8Array) => void;
 }
 
 /** The entrypoints §D.6 step 5 checks. */
@@ -269,6 +277,7 @@ async function inspectCore(
   } else if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) {
     const iter = source[Symbol.asyncIterator]();
     const batch = new InputBatch(GUNZIP_INPUT_BATCH, GUNZIP_PASS_THROUGH);
+    const consumed = opts.consumed;
     pump = (async () => {
       try {
         for (;;) {
@@ -288,13 +297,19 @@ async function inspectCore(
           digest?.update(chunk);
           if (stopped || gunzip.destroyed) {
             batch.drop(); // draining: count and hash only
+            consumed?.(chunk);
             continue;
           }
-          for (const ready of batch.add(chunk)) {
+          const writes = batch.add(chunk);
+          if (writes[writes.length - 1] !== chunk) consumed?.(chunk); // copied into a gathered buffer
+          for (const ready of writes) {
             if (stopped || gunzip.destroyed) break;
-            // A gathered buffer is reused once the decompressor has consumed it (its write callback).
+            // A gathered buffer is reused, and a chunk passed through is released, once the
+            // decompressor has consumed it (its write callback without an error).
             const more = gunzip.write(ready, (err?: Error | null) => {
-              if (err == null) batch.release(ready);
+              if (err != null) return;
+              if (ready === chunk) consumed?.(chunk);
+              else batch.release(ready);
             });
             if (!more) await drainedOrClosed(gunzip);
           }
@@ -429,7 +444,7 @@ class InputBatch {
 
   /** A write returned by {@link add} was consumed: its buffer (if it is one of ours) may be refilled. */
   release(write: Uint8Array): void {
-    if (this.owned.has(write) && this.free.length < 2) this.free.push(write);
+    if (this.owned.has(write) && this.free.length < 4) this.free.push(write);
   }
 
   /** What is gathered (the last write), or undefined; never returned to the pool. */

@@ -13,8 +13,8 @@
  *   `next()` rejects with (the download failed: the inspector stops).
  *
  * Chunks are passed by reference, not copied: the producer must not modify
- * a chunk after pushing it (the fetchers yield fresh buffers; see
- * `FetchedBody` in ./transport.ts).
+ * a chunk after pushing it (a fetcher rewrites a chunk only once it was
+ * released; see `FetchedBody` in ./transport.ts).
  *
  * @module
  */

@@ -950,19 +950,31 @@ function startArtifactDownload(run: Run): ArtifactDownload {
         release.artifact_url,
         policy.limits.maxArtifactBytes,
         'artifact',
-        (c) => {
-          const a = clock();
-          hash.update(c);
-          const b = clock();
-          hashMs += b - a;
-          const pushed = inspector?.push(c);
-          // The spool's wait first, then whatever the inspector's full queue adds.
+        (c, release) => {
+          // The fetcher may read into the chunk's memory again once it is hashed, the spool has
+          // copied it and the inspector has consumed it (FetchedBody.release).
+          let holders = inspector !== undefined ? 3 : 2;
+          const letGo = release === undefined ? undefined : () => void (--holders === 0 && release());
+          const pushed = inspector?.push(c, letGo);
           const written = spool.write(c);
-          if (pushed === undefined) return written.then(() => void (spoolWaitMs += clock() - b));
-          return written.then(() => {
-            const w = clock();
-            spoolWaitMs += w - b;
-            return pushed.then(() => void (queueWaitMs += clock() - w));
+          if (letGo !== undefined) written.then(letGo, () => {});
+          // Hashed once the inspector's and the spool's work on this chunk is under way (their
+          // continuations are the earlier microtasks): the thread pool inflates and writes while
+          // this thread hashes.
+          const hashed = Promise.resolve().then(() => {
+            const a = clock();
+            hash.update(c);
+            hashMs += clock() - a;
+            letGo?.();
+          });
+          // Then the spool's wait, then whatever the inspector's full queue adds.
+          return hashed.then(() => {
+            const b = clock();
+            return written.then(() => {
+              const w = clock();
+              spoolWaitMs += w - b;
+              if (pushed !== undefined) return pushed.then(() => void (queueWaitMs += clock() - w));
+            });
           });
         },
         controller.signal,
@@ -1149,14 +1161,16 @@ async function stepDecision(run: Run, summary: ApprovalSummary): Promise<boolean
 
 /**
  * Fetch a URL through the injected fetcher, re-checking the cap on every
- * chunk (the fetcher's own cap is not trusted), passing chunks to `sink`.
+ * chunk (the fetcher's own cap is not trusted), passing chunks to `sink`
+ * with the fetcher's release of that chunk when it has one
+ * (`FetchedBody.release`: call it once nothing reads the chunk any more).
  */
 async function fetchCapped(
   run: Run,
   url: string,
   maxBytes: number,
   purpose: FetchPurpose,
-  sink: (chunk: Uint8Array) => Promise<void>,
+  sink: (chunk: Uint8Array, release?: () => void) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<number> {
   const onProgress = run.opts.onProgress;
@@ -1191,7 +1205,7 @@ async function fetchCapped(
       received += chunk.length;
       if (received > maxBytes) throw fetchError('FETCH_TOO_LARGE', `${purpose} at ${url} exceeds the cap of ${maxBytes} bytes`);
       try {
-        await sink(chunk);
+        await sink(chunk, res.release === undefined ? undefined : () => res.release!(chunk));
       } catch (err) {
         // The sink is the caller's storage (the spool): its failure is an IO error, not a verdict.
         sinkFailed = true;

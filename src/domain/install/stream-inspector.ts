@@ -34,10 +34,12 @@ export interface StreamInspectorOptions {
 /** One inspection of one artifact stream. */
 export interface StreamInspector {
   /**
-   * Feed a chunk; the caller must not modify it afterwards (it may be read
-   * later). A promise means back pressure: await it before the next push.
+   * Feed a chunk; the caller must not modify it until `consumed` is called
+   * (it may be read later), and never when `consumed` is not called (the
+   * inspection stopped with the chunk still held). A promise means back
+   * pressure: await it before the next push.
    */
-  push(chunk: Uint8Array): Promise<void> | undefined;
+  push(chunk: Uint8Array, consumed?: () => void): Promise<void> | undefined;
   /** No more chunks. */
   end(): void;
   /** Stop now, whatever the state; idempotent; `result` then settles (its value is not used). */
@@ -76,12 +78,12 @@ function lateEntrypoints(opts: StreamInspectorOptions): { promise: Promise<Decla
 }
 
 /** Bytes the download may run ahead of the bundle inspector before it waits. */
-export const INSPECT_QUEUE_BYTES = 4 * 1024 * 1024;
+export const INSPECT_QUEUE_BYTES = 2 * 1024 * 1024;
 
 /**
  * The inspector on the caller's thread, fed through a bounded chunk channel.
  * Chunks are passed by reference: the caller must not modify a chunk after
- * pushing it (the fetchers yield fresh buffers).
+ * pushing it, until the inspector reports it consumed (`push`'s callback).
  *
  * @param codec - the gzip codec.
  * @returns the factory.
@@ -94,14 +96,27 @@ export function inThreadInspector(codec: BundleCodec): StreamInspectorFactory {
   return (opts) => {
     const channel = createChunkChannel(INSPECT_QUEUE_BYTES);
     const late = lateEntrypoints(opts);
+    // The callbacks of the chunks the inspection still holds (chunks are distinct views).
+    const holders = new Map<Uint8Array, () => void>();
     const result = checkBundleRulesWith(codec, channel, {
       ...(opts.runtimeEntrypoint !== undefined ? { runtimeEntrypoint: opts.runtimeEntrypoint } : {}),
       ...(opts.uiEntrypoint !== undefined ? { uiEntrypoint: opts.uiEntrypoint } : {}),
       ...(late !== undefined ? { declaredEntrypoints: late.promise } : {}),
+      consumed: (chunk) => {
+        const done = holders.get(chunk);
+        if (done === undefined) return;
+        holders.delete(chunk);
+        done();
+      },
     });
     result.catch(() => {}); // observed by the caller, or dropped after abort
     return {
-      push: (chunk) => channel.push(chunk),
+      push: (chunk, consumed) => {
+        // The same chunk pushed twice is never reported consumed (its first consumption is not its last).
+        if (holders.has(chunk)) holders.set(chunk, () => {});
+        else if (consumed !== undefined) holders.set(chunk, consumed);
+        return channel.push(chunk);
+      },
       end: () => channel.end(),
       abort: () => {
         const stopped = new Error('the bundle inspection was stopped');
