@@ -308,9 +308,11 @@ async function searchOnce(browser, url, word) {
       return { ms, cpu: tasks.reduce((a, t) => a + t.cpu, 0), worker: tasks.workerCpu };
     };
     // The page's load up to its first answer (every plugin listed): Pagefind's
-    // start, the facet table, the one blank search that maps Pagefind's
-    // results to the table's rows — and, on other threads, the page's own
-    // index check, whose worker runs meanwhile (counted with the workers).
+    // start, the facet table (with each row's Pagefind page id) and the first
+    // card files — and, on other threads, the page's own index check, whose
+    // worker runs meanwhile (counted with the workers). After the first
+    // answer the page warms Pagefind's worker with one idle search
+    // (catalog-search.ts); the settling below lets it finish.
     const load = await cpuTrace(async () => {
       await page.goto(`${url}search/`);
       await answered('');
