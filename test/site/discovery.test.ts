@@ -207,6 +207,7 @@ describe('search with JavaScript (Pagefind)', () => {
         for (const s of Object.keys(t.ranks)) t.ranks[s] = t.ranks[s].filter((r: number) => r < t.count);
         t.pages.pop();
       }, 'SEARCH_FACETS_MISMATCH'],
+      ["another build's (another Pagefind index)", (t: Record<string, any>) => (t.index = 'en:en_0000000000'), 'SEARCH_FACETS_MISMATCH'],
       ['an unknown key', (t: Record<string, any>) => (t.extra = true), 'SEARCH_FACETS_INVALID'],
       ['not JSON', undefined, 'SEARCH_FACETS_INVALID'],
     ] as const) {
@@ -234,6 +235,7 @@ describe('search with JavaScript (Pagefind)', () => {
       ['another format', (t: Record<string, any>) => (t.format = 'lattice.catalog.search-cards.v0'), 'SEARCH_FACETS_INVALID'],
       ['a card with a field missing', (t: Record<string, any>) => t.cards[0].pop(), 'SEARCH_FACETS_INVALID'],
       ['one plugin dropped', (t: Record<string, any>) => t.cards.pop(), 'SEARCH_FACETS_MISMATCH'],
+      ["another build's (another Pagefind index)", (t: Record<string, any>) => (t.index = 'en:en_0000000000'), 'SEARCH_FACETS_MISMATCH'],
       ['not JSON', undefined, 'SEARCH_FACETS_INVALID'],
     ] as const) {
       const { page } = await h.open();

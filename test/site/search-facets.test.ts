@@ -19,6 +19,7 @@ import {
   SearchFacetsError,
   answerFacets,
   decodeSearchFacets,
+  pagefindIndexTag,
   searchFacetsFile,
   sortRows,
   type FacetTable,
@@ -28,6 +29,8 @@ import {
 import { syntheticIndex } from '../../bench/synthetic-index.mjs';
 
 const N = 500;
+/** The Pagefind index the files name (pagefindIndexTag of a pagefind-entry.json). */
+const TAG = 'en:en_2e4e95687b';
 let model: CatalogModel;
 let byName: PluginView[];
 let file: SearchFacetsFile;
@@ -42,7 +45,7 @@ beforeAll(() => {
   // Through JSON, as the browser reads it.
   // Pagefind page ids as the build reads them from the bundle (any distinct strings).
   const pages = byName.map((_, i) => `en_${((i * 2654435761) >>> 0).toString(16).padStart(8, '0')}`);
-  file = JSON.parse(JSON.stringify(searchFacetsFile(model, pages))) as SearchFacetsFile;
+  file = JSON.parse(JSON.stringify(searchFacetsFile(model, pages, TAG))) as SearchFacetsFile;
   table = decodeSearchFacets(file);
 });
 
@@ -183,7 +186,16 @@ describe('search facet table: damaged files are refused (SEARCH_FACETS_INVALID)'
     expect(refused(damaged((f) => f.pages.pop()))).toMatch(/pages: expected 500 Pagefind page ids, found 499/);
     expect(refused(damaged((f) => (f.pages[9] = f.pages[3])))).toMatch(/pages: expected distinct non-empty strings, found "en_[0-9a-f]+" at row 9/);
     expect(refused(damaged((f) => (f.pages[0] = 7)))).toMatch(/pages/);
-    expect(() => searchFacetsFile(model, file.pages.slice(1))).toThrow(/expected 500 Pagefind page ids, found 499/);
+    expect(() => searchFacetsFile(model, file.pages.slice(1), TAG)).toThrow(/expected 500 Pagefind page ids, found 499/);
+  });
+  it('names the Pagefind index it was written with; refuses a file without', () => {
+    expect(table.index).toBe(TAG);
+    expect(refused(damaged((f) => (f.index = '')))).toMatch(/index: expected the Pagefind index's tag/);
+    expect(refused(damaged((f) => delete f.index))).toMatch(/keys/);
+    // The tag of an entry file: languages and hashes, in a stable order; nothing for a damaged entry.
+    expect(pagefindIndexTag({ version: '1.6.0', languages: { en: { hash: 'en_2e4e95687b', wasm: 'en', page_count: 3 } } })).toBe(TAG);
+    expect(pagefindIndexTag({ languages: { fr: { hash: 'fr_1' }, en: { hash: 'en_2' } } })).toBe('en:en_2,fr:fr_1');
+    for (const bad of [undefined, {}, { languages: {} }, { languages: { en: {} } }, { languages: { en: { hash: '' } } }, []]) expect(pagefindIndexTag(bad), JSON.stringify(bad)).toBeUndefined();
   });
   it('refuses ranks that are not a permutation', () => {
     expect(refused(damaged((f) => (f.ranks.updated[1] = f.ranks.updated[0])))).toMatch(/permutation/);
@@ -195,13 +207,13 @@ describe('search facet table: damaged files are refused (SEARCH_FACETS_INVALID)'
 
 describe('search card files (search-cards.ts)', () => {
   /** Every card file as the browser reads it (through JSON). */
-  const files = (): Map<string, Record<string, any>> => new Map([...searchCardFiles(model)].map(([k, v]) => [k, JSON.parse(JSON.stringify(v)) as Record<string, any>]));
+  const files = (): Map<string, Record<string, any>> => new Map([...searchCardFiles(model, TAG)].map(([k, v]) => [k, JSON.parse(JSON.stringify(v)) as Record<string, any>]));
 
   it('gives row i (name order, the facet table\'s row) the card of the i-th plugin by name, in files of CARDS_PER_FILE rows', () => {
     const all = files();
     expect(all.size).toBe(Math.ceil(N / CARDS_PER_FILE));
     for (let row = 0; row < N; row++) {
-      const { first, cards } = decodeSearchCards(all.get(cardFileOf(row)), row, N);
+      const { first, cards } = decodeSearchCards(all.get(cardFileOf(row)), row, N, TAG);
       expect(cards[row - first], `row ${row}`).toEqual(searchCard(byName[row]!));
     }
     // The last file holds only the rows left.
@@ -212,7 +224,7 @@ describe('search card files (search-cards.ts)', () => {
 
   const refusal = (json: unknown, row: number, count = N): SearchFacetsError => {
     try {
-      decodeSearchCards(json, row, count);
+      decodeSearchCards(json, row, count, TAG);
     } catch (e) {
       expect(e).toBeInstanceOf(SearchFacetsError);
       return e as SearchFacetsError;
@@ -222,7 +234,7 @@ describe('search card files (search-cards.ts)', () => {
   it('attack: a damaged card file or one of another catalog is refused (SEARCH_FACETS_INVALID / _MISMATCH); the honest one is read', () => {
     const row = CARDS_PER_FILE + 8; // in the second file
     const honest = (): Record<string, any> => files().get(cardFileOf(row))!;
-    expect(decodeSearchCards(honest(), row, N).first).toBe(CARDS_PER_FILE);
+    expect(decodeSearchCards(honest(), row, N, TAG).first).toBe(CARDS_PER_FILE);
     const invalid: [string, (f: Record<string, any>) => void, RegExp][] = [
       ['an unknown key', (f) => (f.extra = 1), /keys/],
       ['another format', (f) => (f.format = 'lattice.catalog.search-cards.v2'), /expected format/],
@@ -245,5 +257,11 @@ describe('search card files (search-cards.ts)', () => {
     const e = refusal(short, N - 1);
     expect(e.code).toBe(SEARCH_FACETS_MISMATCH);
     expect(e.message).toMatch(/expected \d+ cards for a catalog of 500 plugins/);
+    // A card file of another build (another Pagefind index), every card well-formed.
+    const other = honest();
+    other.index = 'en:en_0000000000';
+    const o = refusal(other, row);
+    expect(o.code).toBe(SEARCH_FACETS_MISMATCH);
+    expect(o.message).toMatch(/expected cards written with the Pagefind index en:en_2e4e95687b, found "en:en_0000000000"/);
   });
 });

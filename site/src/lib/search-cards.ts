@@ -52,9 +52,14 @@ export interface SearchCard {
 /** The fields of a card, the order of each row's array in the file. */
 export const CARD_FIELDS = ['id', 'title', 'summary', 'type', 'publisher', 'publisherId', 'risk', 'riskClass', 'version', 'updated'] as const satisfies readonly (keyof SearchCard)[];
 
-/** A card file as JSON: `cards[i]` is row `first + i`, each the fields of {@link CARD_FIELDS} as strings. */
+/**
+ * A card file as JSON: `cards[i]` is row `first + i`, each the fields of
+ * {@link CARD_FIELDS} as strings; `index` is the Pagefind index's tag, as in
+ * the facet table (search-facets.ts pagefindIndexTag).
+ */
 export interface SearchCardsFile {
   readonly format: typeof SEARCH_CARDS_FORMAT;
+  readonly index: string;
   readonly first: number;
   readonly cards: readonly (readonly string[])[];
 }
@@ -85,7 +90,7 @@ export function searchCard(p: PluginView): SearchCard {
  * The card files of a catalog (build side): path below the site root → file.
  * Rows in name order (the facet table's rows).
  */
-export function searchCardFiles(model: CatalogModel): Map<string, SearchCardsFile> {
+export function searchCardFiles(model: CatalogModel, index: string): Map<string, SearchCardsFile> {
   const byName = sortPlugins(model.plugins, 'name');
   const files = new Map<string, SearchCardsFile>();
   for (let first = 0; first < byName.length; first += CARDS_PER_FILE) {
@@ -93,7 +98,7 @@ export function searchCardFiles(model: CatalogModel): Map<string, SearchCardsFil
       const c = searchCard(p);
       return CARD_FIELDS.map((f) => c[f]);
     });
-    files.set(cardFileOf(first), { format: SEARCH_CARDS_FORMAT, first, cards });
+    files.set(cardFileOf(first), { format: SEARCH_CARDS_FORMAT, index, first, cards });
   }
   return files;
 }
@@ -102,22 +107,26 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 
 /**
  * Check and decode the card file that holds `row` (browser side), for a
- * facet table of `count` rows. Fails closed: an unknown or missing key,
- * another format, a file for other rows, a wrong number of cards or of
- * fields, a field that is not a string is refused.
+ * facet table of `count` rows written with the Pagefind index `index`.
+ * Fails closed: an unknown or missing key, another format, a file for other
+ * rows, a wrong number of cards or of fields, a field that is not a string is
+ * refused; so is a file written with another Pagefind index (another build).
  * @returns the file's cards, `cards[i]` being row `first + i`.
  * @throws SearchFacetsError: {@link SEARCH_FACETS_INVALID} for a damaged
  *   file, {@link SEARCH_FACETS_MISMATCH} when it does not fit the facet table.
  */
-export function decodeSearchCards(json: unknown, row: number, count: number): { first: number; cards: SearchCard[] } {
+export function decodeSearchCards(json: unknown, row: number, count: number, index: string): { first: number; cards: SearchCard[] } {
   const file = cardFileOf(row);
   const bad = (msg: string): never => {
     throw new SearchFacetsError(SEARCH_FACETS_INVALID, `${file}: ${msg}`);
   };
   if (!isObject(json)) return bad(`expected a JSON object, found ${Array.isArray(json) ? 'an array' : typeof json}`);
   const keys = Object.keys(json).sort().join(', ');
-  if (keys !== 'cards, first, format') bad(`expected the keys cards, first, format, found ${keys || 'none'}`);
+  if (keys !== 'cards, first, format, index') bad(`expected the keys cards, first, format, index, found ${keys || 'none'}`);
   if (json.format !== SEARCH_CARDS_FORMAT) bad(`expected format ${SEARCH_CARDS_FORMAT}, found ${JSON.stringify(json.format)}`);
+  if (json.index !== index) {
+    throw new SearchFacetsError(SEARCH_FACETS_MISMATCH, `${file}: expected cards written with the Pagefind index ${index}, found ${JSON.stringify(json.index)}`);
+  }
   const first = row - (row % CARDS_PER_FILE);
   if (json.first !== first) bad(`expected the cards of rows from ${first}, found ${JSON.stringify(json.first)}`);
   const cards = json.cards;

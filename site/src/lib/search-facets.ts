@@ -20,8 +20,8 @@
  * search page maps Pagefind's results to rows without asking Pagefind for
  * every plugin first (a blank search sorted by name cost its worker
  * O(plugins²), 0.4–0.7 s of CPU at 20k, on every page load); a result that
- * is no row's, or a Pagefind index of another size, is
- * {@link SEARCH_FACETS_MISMATCH}.
+ * is no row's, or a Pagefind index other than the one `index` names (its
+ * hash in pagefind-entry.json), is {@link SEARCH_FACETS_MISMATCH}.
  *
  * Pure and DOM-free (runs in Node, vitest and the browser bundle).
  *
@@ -62,7 +62,8 @@ const RANKED_SORTS = SORTS.filter((s): s is Exclude<SortName, 'name'> => s !== '
  * faster than an array per row): `per[i]` is how many values row i has, and
  * `codes` lists them all, row after row, as codes into the dictionary.
  * `ranks` gives each row's position in the other sort orders, `pages` each
- * row's Pagefind page id.
+ * row's Pagefind page id, `index` the Pagefind index the file was written
+ * with ({@link pagefindIndexTag}).
  */
 export interface SearchFacetsFile {
   readonly format: typeof SEARCH_FACETS_FORMAT;
@@ -71,14 +72,32 @@ export interface SearchFacetsFile {
   readonly rows: Readonly<Record<FacetName, { readonly per: readonly number[]; readonly codes: readonly number[] }>>;
   readonly ranks: Readonly<Record<Exclude<SortName, 'name'>, readonly number[]>>;
   readonly pages: readonly string[];
+  readonly index: string;
+}
+
+/**
+ * What names a Pagefind index: its languages and their hashes from
+ * `pagefind-entry.json` (the hashes change with the index's content).
+ * @returns e.g. `"en:en_2e4e95687b"`, or undefined when the entry has none.
+ */
+export function pagefindIndexTag(entry: unknown): string | undefined {
+  const langs = isObject(entry) && isObject(entry.languages) ? entry.languages : undefined;
+  if (langs === undefined) return undefined;
+  const parts: string[] = [];
+  for (const [lang, v] of Object.entries(langs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!isObject(v) || typeof v.hash !== 'string' || v.hash === '') return undefined;
+    parts.push(`${lang}:${v.hash}`);
+  }
+  return parts.length > 0 ? parts.join(',') : undefined;
 }
 
 /**
  * The facet table of a catalog (build side): rows in name order.
  * @param pages - each row's Pagefind page id, in name order (search-index.ts reads them from the bundle).
+ * @param index - the Pagefind index's tag ({@link pagefindIndexTag}).
  * @example JSON.stringify(searchFacetsFile(model, pages)) // written to /search-facets.json
  */
-export function searchFacetsFile(model: CatalogModel, pages: readonly string[]): SearchFacetsFile {
+export function searchFacetsFile(model: CatalogModel, pages: readonly string[], index: string): SearchFacetsFile {
   const byName = sortPlugins(model.plugins, 'name');
   if (pages.length !== byName.length) throw new Error(`search facet table: expected ${byName.length} Pagefind page ids, found ${pages.length}`);
   const values = {} as Record<FacetName, string[]>;
@@ -110,7 +129,7 @@ export function searchFacetsFile(model: CatalogModel, pages: readonly string[]):
     sortPlugins(model.plugins, s).forEach((p, i) => (r[row.get(p)!] = i));
     ranks[s] = r;
   }
-  return { format: SEARCH_FACETS_FORMAT, count: byName.length, values, rows, ranks, pages: [...pages] };
+  return { format: SEARCH_FACETS_FORMAT, count: byName.length, values, rows, ranks, pages: [...pages], index };
 }
 
 /** One facet's column: row i has the codes `codes[start[i] .. start[i + 1])`. */
@@ -129,6 +148,8 @@ export interface FacetTable {
   readonly orders: Readonly<Record<Exclude<SortName, 'name'>, Uint32Array>>;
   /** Pagefind page id → row. */
   readonly rowOf: ReadonlyMap<string, number>;
+  /** The Pagefind index the file was written with ({@link pagefindIndexTag}). */
+  readonly index: string;
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -150,7 +171,8 @@ export function decodeSearchFacets(json: unknown): FacetTable {
     throw new SearchFacetsError(SEARCH_FACETS_INVALID, msg);
   };
   if (!isObject(json)) return bad(`expected a JSON object, found ${Array.isArray(json) ? 'an array' : typeof json}`);
-  exactKeys(json, ['format', 'count', 'values', 'rows', 'ranks', 'pages'], 'the file');
+  exactKeys(json, ['format', 'count', 'values', 'rows', 'ranks', 'pages', 'index'], 'the file');
+  if (typeof json.index !== 'string' || json.index === '') bad(`index: expected the Pagefind index's tag, found ${JSON.stringify(json.index)}`);
   if (json.format !== SEARCH_FACETS_FORMAT) bad(`expected format ${SEARCH_FACETS_FORMAT}, found ${JSON.stringify(json.format)}`);
   const n = json.count;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return bad(`count: expected a non-negative integer, found ${JSON.stringify(n)}`);
@@ -214,7 +236,7 @@ export function decodeSearchFacets(json: unknown): FacetTable {
     if (typeof id !== 'string' || id === '' || rowOf.has(id)) return bad(`pages: expected distinct non-empty strings, found ${JSON.stringify(id)} at row ${i}`);
     rowOf.set(id, i);
   }
-  return { count: n, columns, orders, rowOf };
+  return { count: n, columns, orders, rowOf, index: json.index as string };
 }
 
 /** Per facet, value → count (values counting zero are absent, read as 0 as in facets.ts). */

@@ -25,7 +25,7 @@ import type { CatalogModel } from './catalog.js';
 import { sortPlugins } from './listing.js';
 import { pluginPath } from './paths.js';
 import { SEARCH_TERMS_FILE, searchRecords, searchTerms } from './search-records.js';
-import { SEARCH_FACETS_FILE, searchFacetsFile } from './search-facets.js';
+import { SEARCH_FACETS_FILE, pagefindIndexTag, searchFacetsFile } from './search-facets.js';
 import { SEARCH_CARDS_DIR, searchCardFiles } from './search-cards.js';
 
 /** Directory of the Pagefind bundle below the output root. */
@@ -90,7 +90,10 @@ export function startSearchIndex(model: CatalogModel, base: string, stagingParen
       const bundle = path.join(staging, PAGEFIND_DIR);
       const written = await index.writeFiles({ outputPath: bundle });
       if (written.errors.length > 0) throw failed('writeFiles', written.errors);
-      return { staging, bundle, count: records.length, pages: await pageIds(bundle, model, base) };
+      const entryFile = path.join(bundle, 'pagefind-entry.json');
+      const tag = pagefindIndexTag(JSON.parse(await readFile(entryFile, 'utf8')));
+      if (tag === undefined) throw new Error(`catalog build: expected languages with their hashes in ${entryFile}, found none`);
+      return { staging, bundle, count: records.length, pages: await pageIds(bundle, model, base), tag };
     } catch (e) {
       await rm(staging, { recursive: true, force: true });
       throw e;
@@ -102,7 +105,7 @@ export function startSearchIndex(model: CatalogModel, base: string, stagingParen
   ready.catch(() => undefined);
   return {
     async write(outDir: string): Promise<number> {
-      const { staging, bundle, count, pages } = await ready;
+      const { staging, bundle, count, pages, tag } = await ready;
       const target = path.join(outDir, PAGEFIND_DIR);
       try {
         await rm(target, { recursive: true, force: true });
@@ -117,9 +120,9 @@ export function startSearchIndex(model: CatalogModel, base: string, stagingParen
         await rm(staging, { recursive: true, force: true });
       }
       await writeFile(path.join(outDir, SEARCH_TERMS_FILE), JSON.stringify(searchTerms(model)));
-      await writeFile(path.join(outDir, SEARCH_FACETS_FILE), JSON.stringify(searchFacetsFile(model, pages)));
+      await writeFile(path.join(outDir, SEARCH_FACETS_FILE), JSON.stringify(searchFacetsFile(model, pages, tag)));
       await mkdir(path.join(outDir, SEARCH_CARDS_DIR), { recursive: true });
-      await Promise.all([...searchCardFiles(model)].map(([file, cards]) => writeFile(path.join(outDir, file), JSON.stringify(cards))));
+      await Promise.all([...searchCardFiles(model, tag)].map(([file, cards]) => writeFile(path.join(outDir, file), JSON.stringify(cards))));
       return count;
     },
   };

@@ -30,6 +30,7 @@ import {
   SEARCH_FACETS_MISMATCH,
   SearchFacetsError,
   answerFacets,
+  pagefindIndexTag,
   decodeSearchFacets,
   sortRows,
   type FacetTable,
@@ -84,7 +85,7 @@ interface Engine {
 let engine: Promise<Engine> | undefined;
 function loadEngine(): Promise<Engine> {
   engine ??= (async () => {
-    const [pf, table, pages] = await Promise.all([
+    const [pf, table, entry] = await Promise.all([
       (async () => {
         const pf = (await import(/* @vite-ignore */ `${base}pagefind/pagefind.js`)) as Pagefind;
         await pf.options({ basePath: `${base}pagefind/` });
@@ -102,17 +103,19 @@ function loadEngine(): Promise<Engine> {
         }
         return decodeSearchFacets(json);
       })(),
-      // The size of the Pagefind index (its entry file, which Pagefind reads too).
+      // Which Pagefind index this is, and its size (its entry file, which Pagefind reads too).
       (async () => {
         const url = `${base}pagefind/pagefind-entry.json`;
         const r = await fetch(url);
-        const entry = r.ok ? ((await r.json().catch(() => undefined)) as { languages?: Record<string, { page_count?: unknown }> } | undefined) : undefined;
-        const langs = Object.values(entry?.languages ?? {});
-        if (langs.length === 0) throw new Error(`expected the Pagefind index's entry file at ${url}, found none`);
-        return langs.reduce((a, l) => a + (typeof l.page_count === 'number' ? l.page_count : NaN), 0);
+        const json: unknown = r.ok ? await r.json().catch(() => undefined) : undefined;
+        const tag = pagefindIndexTag(json);
+        if (tag === undefined) throw new Error(`expected the Pagefind index's entry file at ${url}, found none`);
+        const langs = Object.values((json as { languages: Record<string, { page_count?: unknown }> }).languages);
+        return { tag, pages: langs.reduce((a, l) => a + (typeof l.page_count === 'number' ? l.page_count : NaN), 0) };
       })(),
     ]);
-    if (pages !== table.count) throw new SearchFacetsError(SEARCH_FACETS_MISMATCH, `expected ${table.count} plugins in the Pagefind index, found ${pages}`);
+    if (entry.tag !== table.index) throw new SearchFacetsError(SEARCH_FACETS_MISMATCH, `expected the Pagefind index ${table.index}, found ${entry.tag}`);
+    if (entry.pages !== table.count) throw new SearchFacetsError(SEARCH_FACETS_MISMATCH, `expected ${table.count} plugins in the Pagefind index, found ${entry.pages}`);
     return { pf, table };
   })();
   return engine;
@@ -136,7 +139,7 @@ async function textRows(e: Engine, q: string): Promise<Uint32Array | undefined> 
 
 /** Card files by number (`k` holds rows k·CARDS_PER_FILE…), loaded once each. */
 const cardFiles = new Map<number, Promise<SearchCard[]>>();
-function loadCardFile(k: number, count: number): Promise<SearchCard[]> {
+function loadCardFile(k: number, count: number, index: string): Promise<SearchCard[]> {
   let file = cardFiles.get(k);
   if (file === undefined) {
     const url = `${base}${cardFileOf(k * CARDS_PER_FILE)}`;
@@ -149,7 +152,7 @@ function loadCardFile(k: number, count: number): Promise<SearchCard[]> {
       } catch {
         throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected JSON in ${url}, found something else`);
       }
-      return decodeSearchCards(json, k * CARDS_PER_FILE, count).cards;
+      return decodeSearchCards(json, k * CARDS_PER_FILE, count, index).cards;
     })();
     // A failed load is tried again next time (the page says why meanwhile).
     file.catch(() => cardFiles.delete(k));
@@ -161,7 +164,7 @@ function loadCardFile(k: number, count: number): Promise<SearchCard[]> {
 async function cardsOf(e: Engine, rows: ArrayLike<number>): Promise<SearchCard[]> {
   const ks = new Set<number>();
   for (let i = 0; i < rows.length; i++) ks.add(Math.floor(rows[i]! / CARDS_PER_FILE));
-  const files = new Map(await Promise.all([...ks].map(async (k) => [k, await loadCardFile(k, e.table.count)] as const)));
+  const files = new Map(await Promise.all([...ks].map(async (k) => [k, await loadCardFile(k, e.table.count, e.table.index)] as const)));
   return Array.from(rows, (r) => files.get(Math.floor(r / CARDS_PER_FILE))![r % CARDS_PER_FILE]!);
 }
 
