@@ -329,12 +329,16 @@ export async function createFileSpool(file: string): Promise<ArtifactSpool> {
     async write(chunk: Uint8Array, consumed?: () => void): Promise<void> {
       if (finished || discarded) throw new Error('file spool: write after finish');
       if (consumed !== undefined && chunk.length >= DIRECT_WRITE_MIN) {
-        // Written as it is, after what was gathered; the writer gets it back once it is on its way to disk.
-        await flush();
-        if (inFlight) await inFlight;
-        inFlight = writeAll(chunk, chunk.length).then(consumed);
-        inFlight.catch(() => {}); // observed by the next flush/finish
+        // Written as it is, after what was gathered and in order (each write waits for the one
+        // before); the writer gets it back once written, and waits only while another write is
+        // queued behind the one in flight.
+        if (buffered > 0) await flush();
+        const before = inFlight;
+        const mine = (before ?? Promise.resolve()).then(() => writeAll(chunk, chunk.length));
+        inFlight = mine;
+        mine.then(consumed, () => {}); // a failed write keeps the chunk; the failure is thrown below or by finish
         size += chunk.length;
+        if (before) await before;
         return;
       }
       let off = 0;
