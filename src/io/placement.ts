@@ -74,10 +74,6 @@ export const PREVIOUS_DIR = 'previous';
 const TRASH_PREFIX = '.trash-';
 
 const WRITE_BATCH = 1024 * 1024;
-/** A chunk at least this large is written as it is, not copied into a batch, when its writer lets the spool hold it until then (`consumed`). */
-const DIRECT_WRITE_MIN = 256 * 1024;
-/** Such writes that may be outstanding before the writer waits (4 beat 1, 2 and 8 in interleaved runs of the install bench). */
-const DIRECT_WRITES_QUEUED = 4;
 /** While the artifact streams, the bytes written so far are flushed to disk (`fdatasync`, in the background) every this many bytes, so the fsync after the last byte has little left to do. */
 const BACKGROUND_SYNC_BYTES = 8 * 1024 * 1024;
 
@@ -255,11 +251,9 @@ async function writeNewFile(file: string, data: Uint8Array): Promise<void> {
 /**
  * A spool backed by a new file: chunks are gathered into 1 MiB batches and
  * written with one write in flight while the next batch fills (network and
- * disk overlap) — a chunk of 256 KiB or more whose writer passes `consumed`
- * is written as it is, without the copy, and handed back once written;
- * every 8 MiB written an `fdatasync` runs in the background (at most one at
- * a time, never waited for by a write), so the disk keeps up with the
- * download; `finish` waits, fsyncs and closes (the durability
+ * disk overlap); every 8 MiB written an `fdatasync` runs in the background
+ * (at most one at a time, never waited for by a write), so the disk keeps up
+ * with the download; `finish` waits, fsyncs and closes (the durability
  * point: nothing before it is relied on); `read` streams the file back.
  *
  * @param file - the path (must not exist).
@@ -282,8 +276,6 @@ export async function createFileSpool(file: string): Promise<ArtifactSpool> {
   let spare: Buffer | undefined = Buffer.allocUnsafe(WRITE_BATCH);
   let buffered = 0;
   let inFlight: Promise<void> | undefined;
-  /** The direct writes not yet waited for by the writer, oldest first. */
-  const queue: Promise<void>[] = [];
   let size = 0;
   let finished = false;
   let discarded = false;
@@ -291,7 +283,7 @@ export async function createFileSpool(file: string): Promise<ArtifactSpool> {
   let syncedAt = 0;
   let syncing: Promise<void> | undefined;
   let syncError: unknown;
-  const writeAll = async (buf: Uint8Array, length: number): Promise<void> => {
+  const writeAll = async (buf: Buffer, length: number): Promise<void> => {
     let off = 0;
     while (off < length) {
       const { bytesWritten } = await handle!.write(buf, off, length - off);
@@ -330,22 +322,8 @@ export async function createFileSpool(file: string): Promise<ArtifactSpool> {
     inFlight.catch(() => {}); // observed by the next flush/finish
   };
   return {
-    async write(chunk: Uint8Array, consumed?: () => void): Promise<void> {
+    async write(chunk: Uint8Array): Promise<void> {
       if (finished || discarded) throw new Error('file spool: write after finish');
-      if (consumed !== undefined && chunk.length >= DIRECT_WRITE_MIN) {
-        // Written as it is, after what was gathered and in order (each write waits for the one
-        // before); the writer gets it back once written, and waits only when more than
-        // DIRECT_WRITES_QUEUED such writes are outstanding.
-        if (buffered > 0) await flush();
-        const before = inFlight;
-        const mine = (before ?? Promise.resolve()).then(() => writeAll(chunk, chunk.length));
-        inFlight = mine;
-        mine.then(consumed, () => {}); // a failed write keeps the chunk; the failure is thrown below or by finish
-        size += chunk.length;
-        queue.push(mine);
-        if (queue.length > DIRECT_WRITES_QUEUED) await queue.shift();
-        return;
-      }
       let off = 0;
       while (off < chunk.length) {
         const n = Math.min(chunk.length - off, WRITE_BATCH - buffered);
@@ -355,7 +333,6 @@ export async function createFileSpool(file: string): Promise<ArtifactSpool> {
         if (buffered === WRITE_BATCH) await flush();
       }
       size += chunk.length;
-      consumed?.(); // copied
     },
     async finish(): Promise<void> {
       if (finished) return;

@@ -956,7 +956,8 @@ function startArtifactDownload(run: Run): ArtifactDownload {
           let holders = inspector !== undefined ? 3 : 2;
           const letGo = release === undefined ? undefined : () => void (--holders === 0 && release());
           const pushed = inspector?.push(c, letGo);
-          const written = spool.write(c, letGo);
+          const written = spool.write(c);
+          if (letGo !== undefined) written.then(letGo, () => {});
           // Hashed once the inspector's and the spool's work on this chunk is under way (their
           // continuations are the earlier microtasks): the thread pool inflates and writes while
           // this thread hashes.

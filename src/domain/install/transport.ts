@@ -80,13 +80,8 @@ export interface InstallFetcher {
 
 /** Where the artifact's bytes are kept between download and placement. */
 export interface ArtifactSpool {
-  /**
-   * Append the next chunk. Without `consumed`, the caller may reuse the chunk
-   * once this resolves. With it, the spool may go on reading the chunk until
-   * it calls `consumed` (once; never if writing it failed): a spool may then
-   * write the chunk as it is instead of copying it.
-   */
-  write(chunk: Uint8Array, consumed?: () => void): Promise<void>;
+  /** Append the next chunk (the chunk may be reused by the caller after this resolves). */
+  write(chunk: Uint8Array): Promise<void>;
   /** All bytes written: flush (and, for files, fsync). After this, {@link read} may be called. */
   finish(): Promise<void>;
   /** Replay the bytes from the start (may be called several times after {@link finish}). */
@@ -117,11 +112,10 @@ export function createMemorySpool(): ArtifactSpool {
   let size = 0;
   let finished = false;
   return {
-    async write(chunk: Uint8Array, consumed?: () => void): Promise<void> {
+    async write(chunk: Uint8Array): Promise<void> {
       if (finished) throw new Error('memory spool: write after finish');
       chunks.push(Uint8Array.from(chunk));
       size += chunk.length;
-      consumed?.();
     },
     async finish(): Promise<void> {
       finished = true;
