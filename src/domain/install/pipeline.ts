@@ -951,30 +951,23 @@ function startArtifactDownload(run: Run): ArtifactDownload {
         policy.limits.maxArtifactBytes,
         'artifact',
         (c, release) => {
-          // The fetcher may read into the chunk's memory again once it is hashed, the spool has
-          // copied it and the inspector has consumed it (FetchedBody.release).
-          let holders = inspector !== undefined ? 3 : 2;
+          const a = clock();
+          hash.update(c);
+          const b = clock();
+          hashMs += b - a;
+          // The fetcher may read into the chunk's memory again once the spool has copied it
+          // and the inspector has consumed it (FetchedBody.release); the hash is done already.
+          let holders = inspector !== undefined ? 2 : 1;
           const letGo = release === undefined ? undefined : () => void (--holders === 0 && release());
           const pushed = inspector?.push(c, letGo);
+          // The spool's wait first, then whatever the inspector's full queue adds.
           const written = spool.write(c);
           if (letGo !== undefined) written.then(letGo, () => {});
-          // Hashed once the inspector's and the spool's work on this chunk is under way (their
-          // continuations are the earlier microtasks): the thread pool inflates and writes while
-          // this thread hashes.
-          const hashed = Promise.resolve().then(() => {
-            const a = clock();
-            hash.update(c);
-            hashMs += clock() - a;
-            letGo?.();
-          });
-          // Then the spool's wait, then whatever the inspector's full queue adds.
-          return hashed.then(() => {
-            const b = clock();
-            return written.then(() => {
-              const w = clock();
-              spoolWaitMs += w - b;
-              if (pushed !== undefined) return pushed.then(() => void (queueWaitMs += clock() - w));
-            });
+          if (pushed === undefined) return written.then(() => void (spoolWaitMs += clock() - b));
+          return written.then(() => {
+            const w = clock();
+            spoolWaitMs += w - b;
+            return pushed.then(() => void (queueWaitMs += clock() - w));
           });
         },
         controller.signal,
