@@ -115,6 +115,24 @@ describe('browsing without JavaScript', () => {
 });
 
 describe('search with JavaScript (Pagefind)', () => {
+  /**
+   * The files `glob` matches served changed by `change` (cut short to `cutShort` without one):
+   * the search page shows no result and says `code`.
+   */
+  async function expectSearchRefused(glob: string, cutShort: string, name: string, change: ((t: Record<string, any>) => unknown) | undefined, code: string): Promise<void> {
+    const { page } = await h.open();
+    await page.route(glob, async (route) => {
+      const r = await route.fetch();
+      const t = JSON.parse(await r.text()) as Record<string, any>;
+      change?.(t);
+      await route.fulfill({ response: r, body: change === undefined ? cutShort : JSON.stringify(t) });
+    });
+    await page.goto(`${server.url}search/?type=wasm`);
+    expect(await searched(page), name).toEqual([]);
+    expect(await page.locator('[data-results]').getAttribute('data-search-error'), name).toBe(code);
+    expect(await page.locator('[data-result-count]').innerText(), name).toContain(`Search is unavailable: ${code}`);
+  }
+
   it('searches text and capabilities, keeping the query in the URL', async () => {
     const { page } = await h.open();
     await page.goto(`${server.url}search/`);
@@ -211,17 +229,7 @@ describe('search with JavaScript (Pagefind)', () => {
       ['an unknown key', (t: Record<string, any>) => (t.extra = true), 'SEARCH_FACETS_INVALID'],
       ['not JSON', undefined, 'SEARCH_FACETS_INVALID'],
     ] as const) {
-      const { page } = await h.open();
-      await page.route(`**/${SEARCH_FACETS_FILE}`, async (route) => {
-        const r = await route.fetch();
-        const t = JSON.parse(await r.text()) as Record<string, any>;
-        change?.(t);
-        await route.fulfill({ response: r, body: change === undefined ? '{"format":' : JSON.stringify(t) });
-      });
-      await page.goto(`${server.url}search/?type=wasm`);
-      expect(await searched(page), name).toEqual([]);
-      expect(await page.locator('[data-results]').getAttribute('data-search-error'), name).toBe(code);
-      expect(await page.locator('[data-result-count]').innerText(), name).toContain(`Search is unavailable: ${code}`);
+      await expectSearchRefused(`**/${SEARCH_FACETS_FILE}`, '{"format":', name, change, code);
     }
     // The honest table, served as built, answers (the other tests, and here once more).
     const { page } = await h.open();
@@ -238,17 +246,7 @@ describe('search with JavaScript (Pagefind)', () => {
       ["another build's (another Pagefind index)", (t: Record<string, any>) => (t.index = 'en:en_0000000000'), 'SEARCH_FACETS_MISMATCH'],
       ['not JSON', undefined, 'SEARCH_FACETS_INVALID'],
     ] as const) {
-      const { page } = await h.open();
-      await page.route(`**/${SEARCH_CARDS_DIR}/*.json`, async (route) => {
-        const r = await route.fetch();
-        const t = JSON.parse(await r.text()) as Record<string, any>;
-        change?.(t);
-        await route.fulfill({ response: r, body: change === undefined ? '{"cards":' : JSON.stringify(t) });
-      });
-      await page.goto(`${server.url}search/?type=wasm`);
-      expect(await searched(page), name).toEqual([]);
-      expect(await page.locator('[data-results]').getAttribute('data-search-error'), name).toBe(code);
-      expect(await page.locator('[data-result-count]').innerText(), name).toContain(`Search is unavailable: ${code}`);
+      await expectSearchRefused(`**/${SEARCH_CARDS_DIR}/*.json`, '{"cards":', name, change, code);
     }
     // The honest card files, served as built, give the cards (links included).
     const { page } = await h.open();
