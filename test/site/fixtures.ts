@@ -14,6 +14,10 @@ import { signIndex } from '../../src/domain/index/sign.js';
 import { loadIndexSources } from '../../src/io/index-sources.js';
 import { encodeBase64 } from '../../src/core/base64.js';
 import { keyId, publicKeyFromSeed } from '../../src/crypto/index.js';
+import { verifyIndex } from '../../src/domain/index/verify.js';
+import { buildCatalog, type CatalogModel } from '../../site/src/lib/catalog.js';
+// @ts-expect-error — plain ESM script without type declarations
+import { syntheticIndex } from '../../bench/synthetic-index.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SITE_ROOT = path.join(REPO_ROOT, 'site');
@@ -128,4 +132,12 @@ export function buildSite(opts: { indexFile: string; keys: string[]; outDir: str
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, output, outDir: opts.outDir }));
   });
+}
+
+/** The catalog model of the bench's synthetic index of `n` plugins (a draft, checked as the build checks it). */
+export function syntheticCatalog(n: number, seed: number): CatalogModel {
+  const doc = syntheticIndex(n, seed) as Record<string, unknown>;
+  const r = verifyIndex(new TextEncoder().encode(serializeIndex(doc)), { keys: [], threshold: 1 }, { now: Date.now(), allowDraft: true });
+  if (!r.ok) throw r.error;
+  return buildCatalog(r.verified);
 }

@@ -4,9 +4,7 @@
  * of 500 plugins (bench/synthetic-index.mjs) verified as a draft.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyIndex } from '../../src/domain/index/verify.js';
-import { serializeIndex } from '../../src/domain/index/assemble.js';
-import { buildCatalog, type CatalogModel } from '../../site/src/lib/catalog.js';
+import type { CatalogModel } from '../../site/src/lib/catalog.js';
 import {
   REVOCATIONS_PAGE_SIZE,
   revocationPages,
@@ -28,17 +26,13 @@ import { facetLinkGroups, pageLinks, paginationNav } from '../../site/src/lib/li
 import { MAX_TERMS, searchRecords, searchTerms, termsOf } from '../../site/src/lib/search-records.js';
 import { editDistance, suggestQuery } from '../../site/src/lib/suggest.js';
 import { facetLink, publishersPath, revocationsPath } from '../../site/src/lib/paths.js';
-// @ts-expect-error — plain ESM script without type declarations
-import { syntheticIndex } from '../../bench/synthetic-index.mjs';
+import { syntheticCatalog } from './fixtures.js';
 
 const N = 500;
 let model: CatalogModel;
 
 beforeAll(() => {
-  const doc = syntheticIndex(N, 7) as Record<string, unknown>;
-  const r = verifyIndex(new TextEncoder().encode(serializeIndex(doc)), { keys: [], threshold: 1 }, { now: Date.now(), allowDraft: true });
-  if (!r.ok) throw r.error;
-  model = buildCatalog(r.verified);
+  model = syntheticCatalog(N, 7);
 });
 
 describe('listing plan', () => {

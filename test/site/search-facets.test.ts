@@ -6,9 +6,7 @@
  * sort key is rank i), and the decoder failing closed on damaged files.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyIndex } from '../../src/domain/index/verify.js';
-import { serializeIndex } from '../../src/domain/index/assemble.js';
-import { buildCatalog, type CatalogModel, type PluginView } from '../../site/src/lib/catalog.js';
+import type { CatalogModel, PluginView } from '../../site/src/lib/catalog.js';
 import { EMPTY_STATE, FACETS, facetCounts, filterEntries, type CatalogState, type FacetName, type FacetedEntry } from '../../site/src/lib/facets.js';
 import { SORTS, sortPlugins } from '../../site/src/lib/listing.js';
 import { searchRecords } from '../../site/src/lib/search-records.js';
@@ -25,8 +23,7 @@ import {
   type FacetTable,
   type SearchFacetsFile,
 } from '../../site/src/lib/search-facets.js';
-// @ts-expect-error — plain ESM script without type declarations
-import { syntheticIndex } from '../../bench/synthetic-index.mjs';
+import { syntheticCatalog } from './fixtures.js';
 
 const N = 500;
 /** The Pagefind index the files name (pagefindIndexTag of a pagefind-entry.json). */
@@ -37,10 +34,7 @@ let file: SearchFacetsFile;
 let table: FacetTable;
 
 beforeAll(() => {
-  const doc = syntheticIndex(N, 11) as Record<string, unknown>;
-  const r = verifyIndex(new TextEncoder().encode(serializeIndex(doc)), { keys: [], threshold: 1 }, { now: Date.now(), allowDraft: true });
-  if (!r.ok) throw r.error;
-  model = buildCatalog(r.verified);
+  model = syntheticCatalog(N, 11);
   byName = sortPlugins(model.plugins, 'name');
   // Through JSON, as the browser reads it.
   // Pagefind page ids as the build reads them from the bundle (any distinct strings).
