@@ -20,7 +20,7 @@
 import type { CatalogModel, PluginView } from './catalog.js';
 import { typeLabel } from './catalog.js';
 import { lastUpdated, sortPlugins } from './listing.js';
-import { SEARCH_FACETS_INVALID, SEARCH_FACETS_MISMATCH, SearchFacetsError } from './search-facets.js';
+import { SEARCH_FACETS_INVALID, SEARCH_FACETS_MISMATCH, SearchFacetsError, isObject } from './search-facets.js';
 
 /** Directory of the card files, below the site root. */
 export const SEARCH_CARDS_DIR = 'search-cards';
@@ -102,8 +102,6 @@ export function searchCardFiles(model: CatalogModel, index: string): Map<string,
   }
   return files;
 }
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /**
  * Check and decode the card file that holds `row` (browser side), for a

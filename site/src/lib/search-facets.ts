@@ -152,7 +152,8 @@ export interface FacetTable {
   readonly index: string;
 }
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+/** A JSON object (not null, not an array); the card files' decoder (search-cards.ts) uses it too. */
+export const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isCode = (x: unknown, size: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < size;
 function exactKeys(x: Record<string, unknown>, keys: readonly string[], where: string): void {
   const got = Object.keys(x).sort();

@@ -77,6 +77,17 @@ function toSearch(s: SearchState): string {
   return `${q === '' ? '?' : `${q}&`}sort=${s.sort}`;
 }
 
+/** A file of the search's own (the facet table, a card file) as JSON; anything else is SEARCH_FACETS_INVALID. */
+async function searchJson(url: string): Promise<unknown> {
+  const r = await fetch(url);
+  if (!r.ok) throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected ${url}, the server answered HTTP ${r.status}`);
+  try {
+    return (await r.json()) as unknown;
+  } catch {
+    throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected JSON in ${url}, found something else`);
+  }
+}
+
 /** Pagefind and the facet table (whose `rowOf` maps a Pagefind result to its row). */
 interface Engine {
   pf: Pagefind;
@@ -92,17 +103,7 @@ function loadEngine(): Promise<Engine> {
         await pf.init();
         return pf;
       })(),
-      (async () => {
-        const r = await fetch(`${base}${SEARCH_FACETS_FILE}`);
-        if (!r.ok) throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected ${base}${SEARCH_FACETS_FILE}, the server answered HTTP ${r.status}`);
-        let json: unknown;
-        try {
-          json = await r.json();
-        } catch {
-          throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected JSON in ${base}${SEARCH_FACETS_FILE}, found something else`);
-        }
-        return decodeSearchFacets(json);
-      })(),
+      searchJson(`${base}${SEARCH_FACETS_FILE}`).then(decodeSearchFacets),
       // Which Pagefind index this is, and its size (its entry file, which Pagefind reads too).
       (async () => {
         const url = `${base}pagefind/pagefind-entry.json`;
@@ -143,17 +144,7 @@ function loadCardFile(k: number, count: number, index: string): Promise<SearchCa
   let file = cardFiles.get(k);
   if (file === undefined) {
     const url = `${base}${cardFileOf(k * CARDS_PER_FILE)}`;
-    file = (async () => {
-      const r = await fetch(url);
-      if (!r.ok) throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected ${url}, the server answered HTTP ${r.status}`);
-      let json: unknown;
-      try {
-        json = await r.json();
-      } catch {
-        throw new SearchFacetsError(SEARCH_FACETS_INVALID, `expected JSON in ${url}, found something else`);
-      }
-      return decodeSearchCards(json, k * CARDS_PER_FILE, count, index).cards;
-    })();
+    file = searchJson(url).then((json) => decodeSearchCards(json, k * CARDS_PER_FILE, count, index).cards);
     // A failed load is tried again next time (the page says why meanwhile).
     file.catch(() => cardFiles.delete(k));
     cardFiles.set(k, file);
