@@ -19,6 +19,7 @@ import { RISK_TIERS } from '../../../src/core/server-line.js';
 import type { CatalogModel, FacetOption, PluginView, PublisherView } from './catalog.js';
 import type { FacetName } from './facets.js';
 import type { RevokedArtifact, RevokedKey, RevokedRelease } from '../../../src/core/index/types.js';
+import type { NormalizedRevocations } from '../../../src/domain/index/revocation.js';
 
 /** Cards per listing page. */
 export const PAGE_SIZE = 48;
@@ -235,13 +236,6 @@ export function facetValueLabel(model: CatalogModel, facet: FacetName, value: st
 export const REVOCATION_KINDS = Object.freeze(['releases', 'artifacts', 'keys'] as const);
 export type RevocationKind = (typeof REVOCATION_KINDS)[number];
 
-/** The verified index's revocations (NormalizedRevocations: every list present). */
-export interface RevocationLists {
-  readonly releases: readonly RevokedRelease[];
-  readonly artifacts: readonly RevokedArtifact[];
-  readonly keys: readonly RevokedKey[];
-}
-
 /** One page of the revocations list. */
 export interface RevocationsPage {
   /** 1-based page number. */
@@ -259,7 +253,7 @@ export interface RevocationsPage {
  * order, cut into pages as one sequence — so no page of `/revocations/` grows
  * with the number of revocations. Always at least one page.
  */
-export function revocationPages(r: RevocationLists): RevocationsPage[] {
+export function revocationPages(r: NormalizedRevocations): RevocationsPage[] {
   const size = REVOCATIONS_PAGE_SIZE;
   const total = r.releases.length + r.artifacts.length + r.keys.length;
   const pages = pageCount(total, size);
