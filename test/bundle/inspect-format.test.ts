@@ -249,6 +249,58 @@ describe('streaming input', () => {
     const whole = await expectOk(big);
     expect(await inspectBundleWith(delayed, chunked(big, 65_536))).toEqual(whole);
   });
+  test('small chunks gathered before a large one: the partly filled batch goes back to the pool once consumed, and is not refilled before', async () => {
+    // 100 kB then 300 kB pieces (300 kB passes through uncopied): each 100 kB is gathered and written
+    // alone, ahead of the large one. The codec records the memory of the gathered writes, and checks
+    // at each write's callback that the bytes are still those handed over: a pool that dropped the
+    // partial batches took a fresh 1 MiB buffer (fresh pages: a page fault each) for every one.
+    const big = tgz([file('bin/plugin', 'exe'), entry({ name: 'data/a.bin', data: randomBytes(6_000_000) })]);
+    const sources = new Set<ArrayBufferLike>();
+    async function* alternating(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+      for (let off = 0, i = 0; off < bytes.length; i++) {
+        const n = i % 2 === 0 ? 100_000 : 300_000;
+        const piece = bytes.slice(off, off + n);
+        sources.add(piece.buffer);
+        yield piece;
+        off += n;
+      }
+    }
+    const gathered = new Set<ArrayBufferLike>();
+    let gatheredWrites = 0;
+    let changed = 0;
+    const recording: BundleCodec = {
+      gzip: nodeBundleCodec.gzip,
+      gunzip: () => {
+        const inner = nodeBundleCodec.gunzip();
+        return {
+          write: (chunk, consumed) => {
+            if (!sources.has(chunk.buffer)) {
+              gathered.add(chunk.buffer);
+              gatheredWrites++;
+            }
+            const copy = Uint8Array.from(chunk);
+            return inner.write(chunk, (err) => {
+              if (!Buffer.from(chunk).equals(Buffer.from(copy))) changed++;
+              consumed?.(err);
+            });
+          },
+          end: (chunk) => inner.end(chunk),
+          destroy: (e) => inner.destroy(e),
+          get destroyed() {
+            return inner.destroyed;
+          },
+          on: (ev, l) => inner.on(ev, l),
+          off: (ev, l) => inner.off(ev, l),
+          [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+        };
+      },
+    };
+    const whole = await expectOk(big);
+    expect(await inspectBundleWith(recording, alternating(big))).toEqual(whole);
+    expect(changed).toBe(0);
+    expect(gatheredWrites).toBeGreaterThan(10);
+    expect(gathered.size).toBeLessThanOrEqual(4);
+  });
   test('compressed too large while streaming', async () => {
     const r = await inspectBundle(chunked(bundle, 10), { limits: { maxCompressedBytes: 100 } });
     expect(r).toEqual({ ok: false, code: 'BUNDLE_TOO_LARGE', message: 'bundle compressed size 110 exceeds limit 100' });

@@ -123,6 +123,33 @@ describe('file spool', () => {
       removeDir(t);
     }
   });
+
+  it('chunks handed over with `consumed`: large ones are written as they are and handed back only once written, small ones once copied; a chunk overwritten after it is handed back does not change the file', async () => {
+    const t = tempDir('lattice-spool-');
+    try {
+      const spool = await createFileSpool(path.join(t, 'a'));
+      const data = new Uint8Array(5_000_000).map((_, i) => (i * 131 + (i >> 9)) & 0xff);
+      // Small, large (written as is), small, large, large: each piece its own copy, overwritten the moment it comes back.
+      const cuts = [0, 1000, 700_000, 710_000, 2_000_000, 3_600_000, data.length];
+      const back: number[] = [];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const piece = Uint8Array.from(data.subarray(cuts[i], cuts[i + 1]));
+        await spool.write(piece, () => {
+          back.push(i);
+          piece.fill(0xee);
+        });
+      }
+      await spool.finish();
+      expect(back.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(spool.size).toBe(data.length);
+      const parts: Uint8Array[] = [];
+      for await (const c of spool.read()) parts.push(Uint8Array.from(c));
+      expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true);
+      await spool.discard();
+    } finally {
+      removeDir(t);
+    }
+  });
 });
 
 describe('audit log', () => {

@@ -410,7 +410,8 @@ class InputBatch {
   private buf: Uint8Array | undefined;
   private used = 0;
   private readonly free: Uint8Array[] = [];
-  private readonly owned = new WeakSet<Uint8Array>();
+  /** The memory of the batch buffers this pool made (a write may be a view of part of one). */
+  private readonly owned = new WeakSet<ArrayBufferLike>();
 
   constructor(
     private readonly size: number,
@@ -442,16 +443,18 @@ class InputBatch {
     return out;
   }
 
-  /** A write returned by {@link add} was consumed: its buffer (if it is one of ours) may be refilled. */
+  /**
+   * A write returned by {@link add} or {@link take} was consumed: its buffer
+   * (if it is one of ours, whole or the part that was filled) may be refilled.
+   */
   release(write: Uint8Array): void {
-    if (this.owned.has(write) && this.free.length < 4) this.free.push(write);
+    if (this.owned.has(write.buffer) && this.free.length < 4) this.free.push(new Uint8Array(write.buffer));
   }
 
-  /** What is gathered (the last write), or undefined; never returned to the pool. */
+  /** What is gathered (a write, usually shorter than a batch), or undefined. */
   take(): Uint8Array | undefined {
     if (this.used === 0) return undefined;
     const out = this.buf!.subarray(0, this.used);
-    this.owned.delete(this.buf!);
     this.buf = undefined;
     this.used = 0;
     return out;
@@ -467,7 +470,7 @@ class InputBatch {
     const reused = this.free.pop();
     if (reused !== undefined) return reused;
     const b = new Uint8Array(this.size);
-    this.owned.add(b);
+    this.owned.add(b.buffer);
     return b;
   }
 }
