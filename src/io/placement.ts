@@ -74,6 +74,8 @@ export const PREVIOUS_DIR = 'previous';
 const TRASH_PREFIX = '.trash-';
 
 const WRITE_BATCH = 1024 * 1024;
+/** A chunk at least this large whose writer lets the spool hold it (`consumed`) is written as it is, not copied into a batch. */
+const DIRECT_WRITE_MIN = 256 * 1024;
 /** While the artifact streams, the bytes written so far are flushed to disk (`fdatasync`, in the background) every this many bytes, so the fsync after the last byte has little left to do. */
 const BACKGROUND_SYNC_BYTES = 8 * 1024 * 1024;
 
@@ -251,7 +253,9 @@ async function writeNewFile(file: string, data: Uint8Array): Promise<void> {
 /**
  * A spool backed by a new file: chunks are gathered into 1 MiB batches and
  * written with one write in flight while the next batch fills (network and
- * disk overlap); every 8 MiB written an `fdatasync` runs in the background
+ * disk overlap) — a chunk of 256 KiB or more whose writer passes `consumed`
+ * is written as it is, without the copy (and without touching the batch
+ * buffers' fresh pages), and handed back once written; every 8 MiB written an `fdatasync` runs in the background
  * (at most one at a time, never waited for by a write), so the disk keeps up
  * with the download; `finish` waits, fsyncs and closes (the durability
  * point: nothing before it is relied on); `read` streams the file back.
@@ -283,7 +287,7 @@ export async function createFileSpool(file: string): Promise<ArtifactSpool> {
   let syncedAt = 0;
   let syncing: Promise<void> | undefined;
   let syncError: unknown;
-  const writeAll = async (buf: Buffer, length: number): Promise<void> => {
+  const writeAll = async (buf: Uint8Array, length: number): Promise<void> => {
     let off = 0;
     while (off < length) {
       const { bytesWritten } = await handle!.write(buf, off, length - off);
@@ -322,8 +326,17 @@ export async function createFileSpool(file: string): Promise<ArtifactSpool> {
     inFlight.catch(() => {}); // observed by the next flush/finish
   };
   return {
-    async write(chunk: Uint8Array): Promise<void> {
+    async write(chunk: Uint8Array, consumed?: () => void): Promise<void> {
       if (finished || discarded) throw new Error('file spool: write after finish');
+      if (consumed !== undefined && chunk.length >= DIRECT_WRITE_MIN) {
+        // Written as it is, after what was gathered; handed back once it is written.
+        await flush();
+        if (inFlight) await inFlight;
+        inFlight = writeAll(chunk, chunk.length).then(consumed);
+        inFlight.catch(() => {}); // observed by the next flush/finish
+        size += chunk.length;
+        return;
+      }
       let off = 0;
       while (off < chunk.length) {
         const n = Math.min(chunk.length - off, WRITE_BATCH - buffered);
@@ -333,6 +346,7 @@ export async function createFileSpool(file: string): Promise<ArtifactSpool> {
         if (buffered === WRITE_BATCH) await flush();
       }
       size += chunk.length;
+      consumed?.(); // copied
     },
     async finish(): Promise<void> {
       if (finished) return;

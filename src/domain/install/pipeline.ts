@@ -138,8 +138,8 @@ export interface VerifyInstallOptions {
   codec?: BundleCodec;
   /**
    * Where the one-pass bundle inspection of step 5 runs (default: on this
-   * thread, `inThreadInspector(codec)`; `runInstall` uses a worker thread,
-   * `src/io/inspect-worker.ts`). Only used with `codec`.
+   * thread, `inThreadInspector(codec)`; a worker thread is
+   * `workerInspector`, `src/io/inspect-worker.ts`). Only used with `codec`.
    */
   inspector?: StreamInspectorFactory;
   /** "Now", ms since the epoch, fixed once per run (expiry, key windows). */
@@ -955,14 +955,14 @@ function startArtifactDownload(run: Run): ArtifactDownload {
           hash.update(c);
           const b = clock();
           hashMs += b - a;
-          // The fetcher may read into the chunk's memory again once the spool has copied it
+          // The fetcher may read into the chunk's memory again once the spool has written or copied it
           // and the inspector has consumed it (FetchedBody.release); the hash is done already.
           let holders = inspector !== undefined ? 2 : 1;
           const letGo = release === undefined ? undefined : () => void (--holders === 0 && release());
           const pushed = inspector?.push(c, letGo);
           // The spool's wait first, then whatever the inspector's full queue adds.
-          const written = spool.write(c);
-          if (letGo !== undefined) written.then(letGo, () => {});
+          // The spool may write the chunk as it is and hand it back once written (no copy).
+          const written = spool.write(c, letGo);
           if (pushed === undefined) return written.then(() => void (spoolWaitMs += clock() - b));
           return written.then(() => {
             const w = clock();

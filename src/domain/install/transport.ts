@@ -80,8 +80,13 @@ export interface InstallFetcher {
 
 /** Where the artifact's bytes are kept between download and placement. */
 export interface ArtifactSpool {
-  /** Append the next chunk (the chunk may be reused by the caller after this resolves). */
-  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Append the next chunk. Without `consumed` the chunk may be reused by the
+   * caller once this resolves. With `consumed` the spool may keep reading it
+   * after that (a file spool writes a large chunk as it is, without a copy)
+   * and calls `consumed` once it no longer does — never if the write failed.
+   */
+  write(chunk: Uint8Array, consumed?: () => void): Promise<void>;
   /** All bytes written: flush (and, for files, fsync). After this, {@link read} may be called. */
   finish(): Promise<void>;
   /** Replay the bytes from the start (may be called several times after {@link finish}). */
@@ -112,9 +117,10 @@ export function createMemorySpool(): ArtifactSpool {
   let size = 0;
   let finished = false;
   return {
-    async write(chunk: Uint8Array): Promise<void> {
+    async write(chunk: Uint8Array, consumed?: () => void): Promise<void> {
       if (finished) throw new Error('memory spool: write after finish');
       chunks.push(Uint8Array.from(chunk));
+      consumed?.(); // copied
       size += chunk.length;
     },
     async finish(): Promise<void> {
