@@ -8,7 +8,7 @@ import { createGzip, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { inspectBundle, inspectBundleWith, nodeBundleCodec, type BundleCodec, type InspectBundleOptions } from '../../src/io/bundle.js';
 import { sha256Hex } from '../../src/crypto/index.js';
-import { drainedOrClosed } from '../../src/domain/bundle/codec.js';
+import { drainedOrClosed, type GunzipStream } from '../../src/domain/bundle/codec.js';
 import { chunked, concat, dir, END, entry, file, gz, headerBlock, pax, paxRaw, tar, tgz } from './raw-tar.js';
 
 async function expectFail(
@@ -222,30 +222,19 @@ describe('streaming input', () => {
     // until it calls back). An inspector that refilled a buffer before the callback would hand
     // zlib changed bytes here, whatever the timing of the thread pool.
     const big = tgz([file('bin/plugin', 'exe'), entry({ name: 'data/a.bin', data: randomBytes(3_200_000) })]);
-    const delayed: BundleCodec = {
-      gzip: nodeBundleCodec.gzip,
-      gunzip: () => {
-        const inner = nodeBundleCodec.gunzip();
-        let queue = Promise.resolve();
-        const later = (f: () => void): void => {
-          queue = queue.then(() => new Promise<void>((r) => setImmediate(() => (f(), r()))));
-        };
-        return {
-          write: (chunk, consumed) => {
-            later(() => void (inner.destroyed ? consumed?.(new Error('destroyed')) : inner.write(chunk, consumed)));
-            return true;
-          },
-          end: (chunk) => later(() => void (inner.destroyed ? undefined : inner.end(chunk))),
-          destroy: (e) => inner.destroy(e),
-          get destroyed() {
-            return inner.destroyed;
-          },
-          on: (ev, l) => inner.on(ev, l),
-          off: (ev, l) => inner.off(ev, l),
-          [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
-        };
-      },
-    };
+    const delayed = codecWithInput((inner) => {
+      let queue = Promise.resolve();
+      const later = (f: () => void): void => {
+        queue = queue.then(() => new Promise<void>((r) => setImmediate(() => (f(), r()))));
+      };
+      return {
+        write: (chunk, consumed) => {
+          later(() => void (inner.destroyed ? consumed?.(new Error('destroyed')) : inner.write(chunk, consumed)));
+          return true;
+        },
+        end: (chunk) => later(() => void (inner.destroyed ? undefined : inner.end(chunk))),
+      };
+    });
     const whole = await expectOk(big);
     expect(await inspectBundleWith(delayed, chunked(big, 65_536))).toEqual(whole);
   });
@@ -268,33 +257,20 @@ describe('streaming input', () => {
     const gathered = new Set<ArrayBufferLike>();
     let gatheredWrites = 0;
     let changed = 0;
-    const recording: BundleCodec = {
-      gzip: nodeBundleCodec.gzip,
-      gunzip: () => {
-        const inner = nodeBundleCodec.gunzip();
-        return {
-          write: (chunk, consumed) => {
-            if (!sources.has(chunk.buffer)) {
-              gathered.add(chunk.buffer);
-              gatheredWrites++;
-            }
-            const copy = Uint8Array.from(chunk);
-            return inner.write(chunk, (err) => {
-              if (!Buffer.from(chunk).equals(Buffer.from(copy))) changed++;
-              consumed?.(err);
-            });
-          },
-          end: (chunk) => inner.end(chunk),
-          destroy: (e) => inner.destroy(e),
-          get destroyed() {
-            return inner.destroyed;
-          },
-          on: (ev, l) => inner.on(ev, l),
-          off: (ev, l) => inner.off(ev, l),
-          [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
-        };
+    const recording = codecWithInput((inner) => ({
+      write: (chunk, consumed) => {
+        if (!sources.has(chunk.buffer)) {
+          gathered.add(chunk.buffer);
+          gatheredWrites++;
+        }
+        const copy = Uint8Array.from(chunk);
+        return inner.write(chunk, (err) => {
+          if (!Buffer.from(chunk).equals(Buffer.from(copy))) changed++;
+          consumed?.(err);
+        });
       },
-    };
+      end: (chunk) => inner.end(chunk),
+    }));
     const whole = await expectOk(big);
     expect(await inspectBundleWith(recording, alternating(big))).toEqual(whole);
     expect(changed).toBe(0);
@@ -336,6 +312,26 @@ describe('streaming input', () => {
     await expect(inspectBundle(notBytes())).rejects.toThrow(TypeError);
   });
 });
+
+/** nodeBundleCodec whose gunzip takes its input through `input` (given the real stream); everything else is the real stream's. */
+function codecWithInput(input: (inner: GunzipStream) => Pick<GunzipStream, 'write' | 'end'>): BundleCodec {
+  return {
+    gzip: nodeBundleCodec.gzip,
+    gunzip: () => {
+      const inner = nodeBundleCodec.gunzip();
+      return {
+        ...input(inner),
+        destroy: (e) => inner.destroy(e),
+        get destroyed() {
+          return inner.destroyed;
+        },
+        on: (ev, l) => inner.on(ev, l),
+        off: (ev, l) => inner.off(ev, l),
+        [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+      };
+    },
+  };
+}
 
 /** gzip of a tar whose files are all zeros, built without holding the tar. */
 async function zeroBomb(files: { name: string; size: number }[]): Promise<Uint8Array> {
