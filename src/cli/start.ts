@@ -26,4 +26,15 @@ export async function startCli(argv: string[]): Promise<void> {
     });
   }
   process.exitCode = await run(argv);
+  // Everything the command does is done (run awaits its files, locks and
+  // workers): leave now instead of the environment's slow teardown.
+  exitWhenFlushed(process.exitCode);
+}
+
+/** `process.exit(code)` once stdout and stderr have written what they hold. */
+function exitWhenFlushed(code: number): void {
+  const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
+  if (pending.length === 0) process.exit(code);
+  let left = pending.length;
+  for (const s of pending) s.once('drain', () => void (--left === 0 && process.exit(code)));
 }
