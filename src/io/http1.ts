@@ -170,6 +170,19 @@ export class ResponseParser {
   }
 
   /**
+   * Count `n` bytes the caller received as body bytes of a Content-Length
+   * body — only when they all belong to it (the common read, which then
+   * needs no views at all). Anything else (`false`: a head, chunked framing,
+   * bytes past the end) goes through {@link feed}, whose rules are the same.
+   */
+  takeLengthBody(n: number): boolean {
+    if (this.mode !== 'length' || n > this.remaining) return false;
+    this.remaining -= n;
+    if (this.remaining === 0) this.mode = 'done';
+    return true;
+  }
+
+  /**
    * The connection was closed by the peer.
    * @throws {@link Http1Error} when the response is incomplete.
    */
@@ -347,6 +360,16 @@ export class Http1Exchange {
   /** The pieces handed out and not yet released. */
   private readonly handedOut = new WeakSet<Uint8Array>();
   private readonly queue: Uint8Array[] = [];
+  /**
+   * The open piece: body bytes read into `openUse`'s slab at [openStart,
+   * openEnd), queued after `queue` but not yet made a view (reads that
+   * follow each other extend it; it becomes a view when it is taken or
+   * something else is queued).
+   */
+  private openUse: SlabUse | undefined;
+  private openStart = 0;
+  private openEnd = 0;
+  /** Body bytes queued (`queue` and the open piece). */
   private queued = 0;
   private paused = false;
   private wakeScheduled = false;
@@ -363,16 +386,23 @@ export class Http1Exchange {
       return this.slabUse.slab.subarray(this.used);
     },
     callback: (bytes, buf) => {
+      const at = this.used;
       this.used += bytes;
       if (this.failure !== undefined) return false;
-      try {
-        this.parser.feed(buf.subarray(0, bytes), this.out);
-      } catch (e) {
-        this.fail(e as Error);
-        return false;
+      const slab = this.slabUse.slab;
+      if (bytes > 0 && buf.buffer === slab.buffer && buf.byteOffset === slab.byteOffset + at && this.parser.takeLengthBody(bytes)) {
+        // Body bytes in place (most reads): counted, and joined to the open piece without a view.
+        this.enqueueRead(at, bytes);
+      } else {
+        try {
+          this.parser.feed(buf.subarray(0, bytes), this.out);
+        } catch (e) {
+          this.fail(e as Error);
+          return false;
+        }
+        for (const piece of this.out) this.enqueue(piece);
+        this.out.length = 0;
       }
-      for (const piece of this.out) this.enqueue(piece);
-      this.out.length = 0;
       if (this.parser.head !== undefined && this.headWaiter !== undefined) {
         const w = this.headWaiter;
         this.headWaiter = undefined;
@@ -453,7 +483,7 @@ export class Http1Exchange {
    * is {@link release}d), or `undefined` at its end.
    */
   read(): Promise<Uint8Array | undefined> {
-    if (this.queue.length > 0) return Promise.resolve(this.take());
+    if (this.hasQueued()) return Promise.resolve(this.take());
     if (this.failure) return Promise.reject(this.failure);
     if (this.ended) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
@@ -507,8 +537,37 @@ export class Http1Exchange {
     if (this.free.length < MAX_FREE_SLABS) this.free.push(use.slab);
   }
 
+  /** Body bytes just read into the current slab at `at` (see {@link openUse}). */
+  private enqueueRead(at: number, n: number): void {
+    const use = this.slabUse;
+    if (use.placed === 0) this.uses.set(use.slab.buffer, use);
+    use.placed += n;
+    if (this.openUse === use && this.openEnd === at) {
+      this.openEnd += n;
+    } else {
+      this.closeOpen();
+      this.openUse = use;
+      this.openStart = at;
+      this.openEnd = at + n;
+    }
+    this.queued += n;
+  }
+
+  /** The open piece becomes a view at the end of `queue`. */
+  private closeOpen(): void {
+    const use = this.openUse;
+    if (use === undefined) return;
+    this.openUse = undefined;
+    this.queue.push(new Uint8Array(use.slab.buffer, use.slab.byteOffset + this.openStart, this.openEnd - this.openStart));
+  }
+
+  private hasQueued(): boolean {
+    return this.queue.length > 0 || this.openUse !== undefined;
+  }
+
   private enqueue(piece: Uint8Array): void {
     if (piece.length === 0) return;
+    this.closeOpen(); // in order: after the bytes read before it
     // Body pieces are views of the current slab (the parser's output for what was just read into it).
     const use = this.slabUse;
     if (piece.buffer === use.slab.buffer) {
@@ -526,6 +585,7 @@ export class Http1Exchange {
   }
 
   private take(): Uint8Array {
+    if (this.queue.length === 0) this.closeOpen();
     const c = this.queue.shift()!;
     this.queued -= c.length;
     this.handedOut.add(c);
@@ -555,7 +615,7 @@ export class Http1Exchange {
   private wake(): void {
     const w = this.bodyWaiter;
     if (w === undefined) return;
-    if (this.queue.length > 0) {
+    if (this.hasQueued()) {
       this.bodyWaiter = undefined;
       w.resolve(this.take());
     } else if (this.ended) {

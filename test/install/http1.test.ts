@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Http1Error, ResponseParser, type ResponseHead } from '../../src/io/http1.js';
+import { Http1Error, Http1Exchange, ResponseParser, type ResponseHead } from '../../src/io/http1.js';
 import { createHttpsFetcher, fetchAndHash } from '../../src/io/fetch.js';
 
 const enc = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
@@ -175,6 +175,63 @@ async function failure(p: Promise<unknown>): Promise<{ code: string; message: st
   }
   return { code: 'resolved', message: '' };
 }
+
+describe('http1 exchange: body reads kept in place (no view per read) give the body exactly, in order', () => {
+  /** Deliver `bytes` through the exchange's `onread` in reads of `readSize` (as a socket does), taking pieces every `takeEvery` reads. */
+  async function deliver(bytes: Uint8Array, readSize: number, takeEvery: number): Promise<{ pieces: Uint8Array[]; copies: Uint8Array[]; error?: string }> {
+    const ex = new Http1Exchange();
+    const onread = ex.onread as unknown as { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
+    const pieces: Uint8Array[] = [];
+    const copies: Uint8Array[] = []; // each piece copied when taken: what the consumer saw then
+    // One read outstanding at a time (a read that did not resolve yet still gets the next piece).
+    let pending: Promise<Uint8Array | undefined> | undefined;
+    const takeAll = async (): Promise<void> => {
+      for (;;) {
+        pending ??= ex.read();
+        const next = await Promise.race([pending, new Promise<'none'>((r) => setImmediate(() => r('none')))]);
+        if (next === 'none') return;
+        pending = undefined;
+        if (next === undefined) return;
+        pieces.push(next);
+        copies.push(Uint8Array.from(next));
+      }
+    };
+    try {
+      for (let off = 0, i = 0; off < bytes.length; i++) {
+        const buf = onread.buffer();
+        const n = Math.min(readSize, buf.length, bytes.length - off);
+        buf.set(bytes.subarray(off, off + n));
+        off += n;
+        if (!onread.callback(n, buf)) break;
+        if (i % takeEvery === 0) await takeAll();
+      }
+      await takeAll();
+      expect(await (pending ?? ex.read())).toBeUndefined();
+    } catch (e) {
+      return { pieces, copies, error: (e as Error).message };
+    }
+    return { pieces, copies };
+  }
+  const body = new Uint8Array(3 * 1024 * 1024 + 12_345).map((_, i) => (i * 7 + (i >> 11)) & 0xff);
+  const response = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1'), body]);
+
+  for (const [readSize, takeEvery] of [[16_384, 1], [16_384, 7], [65_536, 3], [1_000_000, 1], [777, 50]] as const) {
+    it(`reads of ${readSize} bytes, pieces taken every ${takeEvery} read(s): the body whole, pieces unchanged after later reads`, async () => {
+      const r = await deliver(response, readSize, takeEvery);
+      expect(r.error).toBeUndefined();
+      expect(Buffer.concat(r.pieces).equals(Buffer.from(body))).toBe(true);
+      // No piece was written into after it was handed out (none released: every read went to fresh memory).
+      r.pieces.forEach((p, i) => expect(Buffer.from(p).equals(Buffer.from(r.copies[i]!)), `piece ${i}`).toBe(true));
+    });
+  }
+
+  it('attack: bytes after the declared body in the same read as its last bytes are refused; the honest response ends cleanly', async () => {
+    const r = await deliver(Buffer.concat([response, Buffer.from('EXTRA', 'latin1')]), 16_384, 1);
+    expect(r.error).toMatch(/after the end of the response/);
+    const honest = await deliver(response, 16_384, 1);
+    expect(honest.error).toBeUndefined();
+  });
+});
 
 describe('http1 over real sockets, through the fetcher', () => {
   for (const [name, c] of Object.entries(HONEST)) {
