@@ -383,7 +383,8 @@ export class Http1Exchange {
   readonly onread: OnRead = {
     buffer: () => {
       if (SLAB_BYTES - this.used < MIN_READ_ROOM) this.nextSlab();
-      return this.slabUse.slab.subarray(this.used);
+      const slab = this.slabUse.slab;
+      return new Uint8Array(slab.buffer, slab.byteOffset + this.used, SLAB_BYTES - this.used);
     },
     callback: (bytes, buf) => {
       const at = this.used;
