@@ -255,10 +255,11 @@ async function writeNewFile(file: string, data: Uint8Array): Promise<void> {
  * written with one write in flight while the next batch fills (network and
  * disk overlap) — a chunk of 256 KiB or more whose writer passes `consumed`
  * is written as it is, without the copy (and without touching the batch
- * buffers' fresh pages), and handed back once written; every 8 MiB written an `fdatasync` runs in the background
- * (at most one at a time, never waited for by a write), so the disk keeps up
- * with the download; `finish` waits, fsyncs and closes (the durability
- * point: nothing before it is relied on); `read` streams the file back.
+ * buffers' fresh pages), and handed back once written; every 8 MiB written
+ * an `fdatasync` runs in the background (at most one at a time, never
+ * waited for by a write), so the disk keeps up with the download; `finish`
+ * waits, fsyncs and closes (the durability point: nothing before it is
+ * relied on); `read` streams the file back.
  *
  * @param file - the path (must not exist).
  * @returns the spool.
