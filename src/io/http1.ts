@@ -538,7 +538,7 @@ export class Http1Exchange {
     if (this.free.length < MAX_FREE_SLABS) this.free.push(use.slab);
   }
 
-  /** Body bytes just read into the current slab at `at` (see {@link openUse}). */
+  /** Body bytes in the current slab at `at`, just read (see {@link openUse}): reads that follow each other join one piece. */
   private enqueueRead(at: number, n: number): void {
     const use = this.slabUse;
     if (use.placed === 0) this.uses.set(use.slab.buffer, use);
@@ -566,22 +566,17 @@ export class Http1Exchange {
     return this.queue.length > 0 || this.openUse !== undefined;
   }
 
+  /** A body piece the parser cut (a view of what was just read): joined like a read kept in place. */
   private enqueue(piece: Uint8Array): void {
     if (piece.length === 0) return;
-    this.closeOpen(); // in order: after the bytes read before it
-    // Body pieces are views of the current slab (the parser's output for what was just read into it).
-    const use = this.slabUse;
-    if (piece.buffer === use.slab.buffer) {
-      if (use.placed === 0) this.uses.set(use.slab.buffer, use);
-      use.placed += piece.length;
+    const slab = this.slabUse.slab;
+    if (piece.buffer === slab.buffer) {
+      this.enqueueRead(piece.byteOffset - slab.byteOffset, piece.length);
+      return;
     }
-    const last = this.queue[this.queue.length - 1];
-    // Reads that follow each other in one slab join the piece still waiting (one larger chunk, no copy).
-    if (last !== undefined && last.buffer === piece.buffer && last.byteOffset + last.length === piece.byteOffset) {
-      this.queue[this.queue.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.length + piece.length);
-    } else {
-      this.queue.push(piece);
-    }
+    // Not in our slab (a socket that read elsewhere): queued as it is, never counted for reuse.
+    this.closeOpen();
+    this.queue.push(piece);
     this.queued += piece.length;
   }
 
